@@ -1,0 +1,1 @@
+"""exporter: news articles to email newsletters, PDF briefings and EPUB collections."""

@@ -1,0 +1,55 @@
+"""Inline markup: the small, sanitised HTML subset that every text field of the model holds.
+
+Every output is HTML-family or plain text, so inline text is stored once as safe HTML and
+the plain-text form is derived from it when a backend needs it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+INLINE_TAGS = frozenset({"a", "em", "strong", "sup", "sub", "br", "code", "q"})
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+_CLEANER = nh3.Cleaner(
+    tags=set(INLINE_TAGS),
+    attributes={"a": {"href"}, "*": set()},
+    url_schemes=set(URL_SCHEMES),
+    link_rel=None,
+    strip_comments=True,
+    clean_content_tags={"script", "style", "template", "textarea", "title"},
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
+_SPACE = re.compile(r"\s+")
+_BR = re.compile(r"\s*<br\s*/?>\s*", re.I)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def clean_inline(markup: str) -> str:
+    """Sanitise untrusted markup down to the inline subset, on one normalised line.
+
+    Scripts and styles lose their content; other disallowed tags lose only the tag, so
+    their text survives. Links keep only http(s)/mailto targets.
+    """
+    text = _CONTROL.sub("", markup or "")
+    text = _CLEANER.clean(text)
+    text = _SPACE.sub(" ", text).strip()
+    return _BR.sub("<br>", text).removesuffix("<br>").removeprefix("<br>")
+
+
+def escape_text(text: str) -> str:
+    """Plain text as inline markup (nothing in it is taken as a tag)."""
+    return clean_inline(html.escape(text or "", quote=False))
+
+
+def to_text(markup: str) -> str:
+    """The plain-text reading of inline markup: tags dropped, entities decoded."""
+    text = _BR.sub("\n", markup or "")
+    return html.unescape(_TAG.sub("", text))
+
+
+def word_count(markup: str) -> int:
+    return len(to_text(markup).split())

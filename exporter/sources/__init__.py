@@ -1,0 +1,128 @@
+"""Source registry: picks the reader for a file or URL and turns it into Articles.
+
+Each source kind is one module with `read(data: bytes, origin: Origin) -> list[Article]`.
+Modules are imported only when their kind is used, so reading Markdown never pays for
+the HTML extractor. The suffix chooses a kind unless the content clearly says otherwise
+(an `.txt` that is really HTML, a `.json` that is really a feed).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SourceError
+from ..model import Article
+
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a source came from: for messages, relative images and the canonical URL."""
+
+    location: str  # the path or URL as the user gave it (recorded in source.location)
+    base_dir: Path | None  # folder relative image paths resolve against; None if remote
+    url: str | None = None  # canonical address, from --url or the fetch
+    allow_private: bool = False  # may fetches reach loopback/private addresses?
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    name: str
+    suffixes: tuple[str, ...]
+    module: str  # imported on first use; must define read(data, origin)
+    sniff: Callable[[bytes], bool] | None = None  # True when content is surely this kind
+
+    def read(self, data: bytes, origin: Origin) -> list[Article]:
+        reader = importlib.import_module(self.module).read
+        return reader(data, origin)
+
+
+_HEAD = 2048
+
+
+def _head(data: bytes) -> str:
+    return data[:_HEAD].decode("utf-8", "ignore").lstrip("\ufeff \t\r\n").lower()
+
+
+def _looks_feed(data: bytes) -> bool:
+    head = _head(data)
+    return bool(re.match(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(rss|feed|rdf:rdf)\b", head, re.S)) \
+        or ('"version"' in head and "jsonfeed.org" in head)
+
+
+def _looks_html(data: bytes) -> bool:
+    return bool(re.match(r"(<!--.*?-->\s*)*<(!doctype html|html\b|head\b|body\b)", _head(data), re.S))
+
+
+def _looks_json(data: bytes) -> bool:
+    return _head(data)[:1] in ("{", "[") and not _looks_feed(data)
+
+
+def _looks_markdown(data: bytes) -> bool:
+    return _head(data).startswith("---\n") or _head(data).startswith("---\r\n")
+
+
+REGISTRY: dict[str, SourceKind] = {}
+
+
+def register(kind: SourceKind) -> None:
+    if kind.name in REGISTRY:
+        raise ValueError(f"source kind {kind.name!r} is registered twice")
+    REGISTRY[kind.name] = kind
+
+
+for _kind in (
+    SourceKind("feed", (".rss", ".atom", ".xml"), "exporter.sources.feed", _looks_feed),
+    SourceKind("html", (".html", ".htm", ".xhtml"), "exporter.sources.html", _looks_html),
+    SourceKind("json", (".json",), "exporter.sources.jsonsource", _looks_json),
+    SourceKind("markdown", (".md", ".markdown"), "exporter.sources.markdown", _looks_markdown),
+    SourceKind("text", (".txt", ".text"), "exporter.sources.text"),
+):
+    register(_kind)
+
+
+def kind_for(name: str, data: bytes) -> SourceKind:
+    """The suffix's kind, unless the content is surely another kind."""
+    suffix = Path(name).suffix.lower()
+    by_suffix = next((k for k in REGISTRY.values() if suffix in k.suffixes), None)
+    if by_suffix and by_suffix.sniff and by_suffix.sniff(data):
+        return by_suffix
+    sniffed = next((k for k in REGISTRY.values() if k.sniff and k.sniff(data)), None)
+    return sniffed or by_suffix or REGISTRY["text"]
+
+
+def is_url(location: str) -> bool:
+    return bool(re.match(r"https?://", location, re.I))
+
+
+def read_source(location: str | Path, *, url: str | None = None,
+                allow_private: bool = False) -> list[Article]:
+    """Read one source (a file path or an http(s) URL) into its articles."""
+    location = str(location)
+    if is_url(location):
+        from . import url as url_source  # the network only when a URL is asked for
+
+        return url_source.read_url(location, allow_private=allow_private)
+    path = Path(location)
+    if not path.is_file():
+        raise SourceError(location, "no such file" if not path.exists() else "not a file")
+    if path.stat().st_size > MAX_SOURCE_BYTES:
+        raise SourceError(location, f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
+    data = path.read_bytes()
+    origin = Origin(location, path.resolve().parent, url, allow_private)
+    return read_bytes(data, origin, name=path.name)
+
+
+def read_bytes(data: bytes, origin: Origin, name: str = "") -> list[Article]:
+    """Read already-loaded bytes with the kind their name and content call for."""
+    if not data.strip():
+        raise SourceError(origin.location, "empty file")
+    articles = kind_for(name or origin.location, data).read(data, origin)
+    if not articles:
+        raise SourceError(origin.location, "no article found")
+    return articles

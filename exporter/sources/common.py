@@ -1,0 +1,37 @@
+"""Helpers every source needs: decoding bytes to text, and the article's origin record."""
+
+from __future__ import annotations
+
+import charset_normalizer
+
+from ..errors import SourceError
+from ..model import SourceRef
+from . import Origin
+
+_BOMS = (("\ufeff", "utf-8-sig"),)
+
+
+def decode(data: bytes, origin: Origin) -> str:
+    """Text from bytes: UTF-8 when it is, else the detected encoding; binary is refused."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        best = charset_normalizer.from_bytes(data[:200_000]).best()
+        if best is None or best.encoding is None:
+            raise SourceError(origin.location, "not text (binary data or unknown encoding)")
+        text = data.decode(best.encoding, errors="replace")
+    if _looks_binary(text):
+        raise SourceError(origin.location, "not text (binary data or unknown encoding)")
+    return text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20_000]
+    if not sample:
+        return False
+    odd = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
+    return odd / len(sample) > 0.02
+
+
+def source_ref(kind: str, origin: Origin) -> SourceRef:
+    return SourceRef(kind=kind, location=origin.location)
