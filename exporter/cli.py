@@ -77,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--since", metavar="AGE", help="only feed entries newer than AGE (24h, 7d)")
     build.add_argument("--title", help="issue title when building sources directly")
     build.add_argument("--offline", action="store_true", help="fetch no remote images")
+    build.add_argument("--strict", action="store_true",
+                       help="email: fail instead of switching to teasers when over the size budget")
+    build.add_argument("--embed-images", action="store_true",
+                       help="email: put the photos in the message (CID parts) instead of hosting them")
+    build.add_argument("--pdf-variant", choices=("pdf/ua-1", "pdf/a-3b", "none"),
+                       help="PDF standard to follow (default pdf/ua-1: tagged for accessibility)")
+    build.add_argument("--profile", choices=("generic", "kindle", "kobo", "koreader"),
+                       help="EPUB device profile for image sizes and greyscale")
     build.add_argument("-O", "--option", action="append", default=[], metavar="FORMAT.KEY=VALUE",
                        help="set a backend option, e.g. -O pdf.columns=2")
     _network_flags(build)
@@ -185,8 +193,16 @@ def _age(text: str | None) -> dt.timedelta | None:
     return dt.timedelta(**{unit: int(match.group(1))})
 
 
+# Named flags are shorthands for backend options (-O FORMAT.KEY=VALUE).
+FLAG_OPTIONS = {"strict": ("email", "strict"), "embed_images": ("email", "embed_images"),
+                "pdf_variant": ("pdf", "variant"), "profile": ("epub", "profile")}
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     overrides: dict[str, dict[str, Any]] = {}
+    for flag, (fmt, key) in FLAG_OPTIONS.items():
+        if getattr(args, flag, None):
+            overrides.setdefault(fmt, {})[key] = getattr(args, flag)
     for item in args.option:
         match = re.fullmatch(r"(\w+)\.(\w+)=(.*)", item)
         if not match:
