@@ -1,17 +1,19 @@
-"""Building an issue: assets once, then each requested backend, published atomically."""
+"""Building an issue: assets once, then the requested backends concurrently, published atomically."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .assets import Assets
 from .atomic import staging
-from .backends import Job, backend, make_options
+from .backends import Job, Result, backend, make_options
 from .manifest import Project
+from .parallel import run_all
 
 
 @dataclass
@@ -46,15 +48,20 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                for name, module in modules.items()}
     assets = prepare_assets(project, offline=offline, allow_private=allow_private)
     cover = assets.add_file(project.cover) if project.cover else None
-    outputs = []
     with staging(out_dir) as stage:
         job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
                   templates=project.templates, theme=project.theme, cover=cover)
-        for name, module in modules.items():
-            if progress:
-                progress(name)
-            started = time.perf_counter()
-            result = module.build(job, options[name])
-            outputs.append(Output(name, [out_dir / p.relative_to(stage) for p in result.files],
-                                  time.perf_counter() - started, result.warnings))
+        # Each backend in its own process: the formats cost the time of the slowest,
+        # and a failure anywhere stops the rest and publishes nothing.
+        results = run_all([(name, partial(_timed, module.build, job, options[name]))
+                           for name, module in modules.items()], on_start=progress)
+        outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
+                          seconds, result.warnings)
+                   for name, (result, seconds) in zip(modules, results)]
     return outputs, assets.warnings
+
+
+def _timed(function: Callable[..., Result], *args: Any) -> tuple[Result, float]:
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started

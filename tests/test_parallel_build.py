@@ -1,0 +1,84 @@
+"""Backends build concurrently, and a failure in any one publishes nothing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from exporter.backends import BACKENDS
+from exporter.build import build
+from exporter.errors import BuildError
+from exporter.manifest import project_from_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = Path(__file__).parent / "fixtures" / "markdown" / "figures-and-quote.md"
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    for name in ("fake_a", "fake_b", "fake_c"):
+        monkeypatch.setitem(BACKENDS, name, "fake_backend")
+    return ["fake_a", "fake_b", "fake_c"]
+
+
+def overrides(delay: float, **fail: str) -> dict[str, dict]:
+    return {name: {"suffix": name, "delay": delay, **({"fail": fail[name]} if name in fail else {})}
+            for name in ("fake_a", "fake_b", "fake_c")}
+
+
+def test_backends_run_concurrently(fakes: list[str], tmp_path: Path,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPORTER_JOBS", "3")
+    project = project_from_sources([str(ARTICLE)])
+    started = time.perf_counter()
+    outputs, _ = build(project, fakes, tmp_path / "out", overrides=overrides(0.6))
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.5, f"three 0.6 s backends took {elapsed:.2f} s: not concurrent"
+    assert [o.format for o in outputs] == fakes
+    pids = {(tmp_path / "out" / f"figures-and-quote.{n}").read_text().split("pid ")[1] for n in fakes}
+    assert len(pids) == 3 and str(os.getpid()) + "\n" not in pids
+    assert all(o.warnings == [f"{o.format} done"] and o.seconds >= 0.6 for o in outputs)
+
+
+@pytest.mark.parametrize("failure, message", [
+    ("build", "fake template.html:3: no such variable 'x'"),
+    ("crash", "fake_b: internal error: ZeroDivisionError: boom"),
+])
+def test_one_failure_publishes_nothing(fakes: list[str], tmp_path: Path, failure: str,
+                                       message: str) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "figures-and-quote.fake_a").write_text("previous build\n")
+    project = project_from_sources([str(ARTICLE)])
+    started = time.perf_counter()
+    with pytest.raises(BuildError) as info:
+        build(project, fakes, out, overrides={**overrides(5.0), "fake_b": {"suffix": "fake_b",
+                                                                        "fail": failure}})
+    assert str(info.value) == message
+    assert time.perf_counter() - started < 4, "the other backends were not stopped"
+    assert sorted(p.name for p in out.iterdir()) == ["figures-and-quote.fake_a"]
+    assert (out / "figures-and-quote.fake_a").read_text() == "previous build\n"
+
+
+def test_sequential_when_asked(fakes: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    project = project_from_sources([str(ARTICLE)])
+    build(project, fakes[:2], tmp_path / "out", overrides=overrides(0.0))
+    text = (tmp_path / "out" / "figures-and-quote.fake_a").read_text()
+    assert text.endswith(f"pid {os.getpid()}\n")
+
+
+@pytest.mark.skipif("epub" not in BACKENDS, reason="no EPUB backend yet")
+def test_epub_only_build_does_not_import_pdf_libraries(tmp_path: Path) -> None:
+    code = ("import sys; from pathlib import Path; from exporter.manifest import project_from_sources; "
+            "from exporter.build import build; "
+            f"build(project_from_sources([{str(ARTICLE)!r}]), ['epub'], Path({str(tmp_path / 'out')!r})); "
+            "print(sorted(m for m in ('weasyprint', 'pypdf', 'pydyf', 'mjml') if m in sys.modules))")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), EXPORTER_JOBS="2")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
