@@ -21,6 +21,8 @@ from PIL import Image as PILImage
 from PIL import ImageOps
 
 from .atomic import write_bytes
+from .cache import key as cache_key
+from .cache import remembered
 from .errors import ExporterError
 from .model import Article, Image, Issue
 from .sources import is_url
@@ -155,14 +157,22 @@ class Assets:
         if not data:
             raise ExporterError(origin, "empty image file")
         key = hashlib.sha256(data).hexdigest()
-        image = _open(data, origin)
-        if image.format not in READABLE_FORMATS:
-            raise ExporterError(origin, f"unsupported image type {image.format}")
+        # A full decode checks the image; its outcome depends only on the bytes, so a
+        # rebuild remembers it instead of decoding every photo again.
+        width, height, fmt = remembered("image-checks", cache_key(key), lambda: _check(data, origin))
         path = self.cache_dir / "originals" / key
         if not path.exists():
             write_bytes(path, data)
-        width, height = ImageOps.exif_transpose(image).size
-        return Asset(key, path, width, height, image.format or "")
+        return Asset(key, path, width, height, fmt)
+
+
+def _check(data: bytes, origin: str) -> tuple[int, int, str]:
+    """Decode fully and check the type; the upright size and Pillow's format name."""
+    image = _open(data, origin)
+    if image.format not in READABLE_FORMATS:
+        raise ExporterError(origin, f"unsupported image type {image.format}")
+    width, height = ImageOps.exif_transpose(image).size
+    return width, height, image.format or ""
 
 
 def _images(article: Article) -> list[Image]:

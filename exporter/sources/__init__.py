@@ -115,7 +115,10 @@ def read_source(location: str | Path, *, url: str | None = None,
         raise SourceError(location, f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
     data = path.read_bytes()
     origin = Origin(location, path.resolve().parent, url, allow_private)
-    return read_bytes(data, origin, name=path.name)
+    from ..cache import parsed_source  # a rebuild parses only the files that changed
+
+    return parsed_source(data, (path.name, origin),
+                         lambda: read_bytes(data, origin, name=path.name))
 
 
 def read_bytes(data: bytes, origin: Origin, name: str = "") -> list[Article]:

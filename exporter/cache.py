@@ -1,0 +1,88 @@
+"""Build caches that make a rebuild after a small change cheap.
+
+Everything here is keyed by content: the bytes of a source or an image plus a
+fingerprint of exporter's own code, so a changed article, a changed image or a new
+exporter version simply misses. Entries live under the cache root (EXPORTER_CACHE_DIR)
+beside the fetch cache and image renditions; EXPORTER_NO_CACHE=1 turns them off.
+
+Entries are pickles written by exporter itself into the user's own cache folder (the
+same trust as the installed code); one that cannot be read is ignored and rebuilt.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .atomic import write_bytes
+
+T = TypeVar("T")
+FORMAT = 1  # bump when the layout of entries changes
+
+
+def enabled() -> bool:
+    return os.environ.get("EXPORTER_NO_CACHE", "") not in ("1", "true", "yes")
+
+
+def root() -> Path:
+    from .assets import cache_root
+
+    return cache_root()
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """The package version plus the size and mtime of every module: any code edit misses."""
+    from importlib import metadata
+
+    try:
+        version = metadata.version("exporter")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    digest = hashlib.sha256(f"{FORMAT}:{version}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def key(*parts: bytes | str) -> str:
+    """A cache key from content and parameters (the code fingerprint included)."""
+    digest = hashlib.sha256(code_fingerprint().encode())
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def remembered(kind: str, entry_key: str, compute: Callable[[], T]) -> T:
+    """compute()'s result, from the cache when an entry exists for this key."""
+    if not enabled():
+        return compute()
+    path = root() / kind / entry_key[:2] / f"{entry_key}.pickle"
+    try:
+        with path.open("rb") as file:
+            return pickle.load(file)
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or outdated entry: rebuild it
+        path.unlink(missing_ok=True)
+    value = compute()
+    try:
+        write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:  # a read-only or full cache folder must not fail a build
+        pass
+    return value
+
+
+def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
+    """A source's articles, parsed once per content: `describe` holds what else matters
+    to the result (the kind, the origin's location, URL and base folder)."""
+    return remembered("parsed", key(data, repr(describe)), parse)

@@ -1,0 +1,67 @@
+"""Warm rebuilds: a source or image is parsed or checked once per content, never stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from exporter import cache
+from exporter.sources import read_source
+
+ARTICLE = Path(__file__).parent / "fixtures" / "markdown" / "figures-and-quote.md"
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def test_remembered_computes_once_per_key(own_cache: Path) -> None:
+    calls = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    assert cache.remembered("t", cache.key("a"), compute) == [1]
+    assert cache.remembered("t", cache.key("a"), compute) == [1]
+    assert cache.remembered("t", cache.key("b"), compute) == [2]
+    assert len(calls) == 2
+
+
+def test_broken_entry_is_rebuilt(own_cache: Path) -> None:
+    k = cache.key("x")
+    cache.remembered("t", k, lambda: "first")
+    for entry in (own_cache / "t").rglob("*.pickle"):
+        entry.write_bytes(b"\x80\x05truncated")
+    assert cache.remembered("t", k, lambda: "again") == "again"
+    assert cache.remembered("t", k, lambda: "never") == "again"
+
+
+def test_no_cache_switch(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EXPORTER_NO_CACHE", "1")
+    assert cache.remembered("t", cache.key("a"), lambda: 1) == 1
+    assert cache.remembered("t", cache.key("a"), lambda: 2) == 2
+    assert not (own_cache / "t").exists()
+
+
+def test_changed_source_is_parsed_again(own_cache: Path, tmp_path: Path) -> None:
+    source = tmp_path / "story.md"
+    source.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    first = read_source(source)
+    assert [a.to_dict() for a in read_source(source)] == [a.to_dict() for a in first]
+    assert len(list((own_cache / "parsed").rglob("*.pickle"))) == 1
+    source.write_text(source.read_text(encoding="utf-8") + "\nA late paragraph.\n", encoding="utf-8")
+    changed = read_source(source)
+    assert "A late paragraph." in changed[0].body[-1].text
+    assert len(list((own_cache / "parsed").rglob("*.pickle"))) == 2
+
+
+def test_same_bytes_elsewhere_keep_their_own_location(own_cache: Path, tmp_path: Path) -> None:
+    one, two = tmp_path / "one.md", tmp_path / "two.md"
+    for path in (one, two):
+        path.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    assert read_source(one)[0].source.location == str(one)
+    assert read_source(two)[0].source.location == str(two)
