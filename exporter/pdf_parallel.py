@@ -176,10 +176,11 @@ class _Board:
         return json.loads(path.read_text())
 
 
-def _shifting_margin_boxes(shift: Callable[[], tuple[int, int]]) -> Callable[..., Any]:
+def _shifting_margin_boxes(shift: Callable[[int], tuple[int, int]]) -> Callable[..., Any]:
     """WeasyPrint's margin-box layout with the page counter moved by the part's offset.
 
-    `shift()` is asked once, when the part is paginated (its own `pages` is then known).
+    `shift(pages)` is called once, when the part is paginated and its own page count is
+    known; it returns (offset, total pages of the whole document).
     """
     import weasyprint.layout
 
@@ -188,14 +189,13 @@ def _shifting_margin_boxes(shift: Callable[[], tuple[int, int]]) -> Callable[...
 
     def margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if not known:
-            known.extend(shift_for(state[1].get("pages", [0])[0]))
+            known.extend(shift(state[1].get("pages", [0])[0]))
         offset, total = known
         counters = {k: list(v) for k, v in state[1].items()}
         counters["page"] = [v + offset for v in counters.get("page", [0])]
         counters["pages"] = [total]
         return original(context, page, (state[0], counters, *state[2:]))
 
-    shift_for = shift  # type: ignore[assignment]
     return margin_boxes
 
 
@@ -322,7 +322,7 @@ def _outline(writer: Any, front: PartResult, parts: list[PartResult]) -> None:
             while stack and stack[-1][0] >= level:
                 stack.pop()
             parent = stack[-1][1] if stack else None
-            item = writer.add_outline_item(label, start + page, parent=parent)
+            item = writer.add_outline_item(title=label, page_number=start + page, parent=parent)
             stack.append((level, item))
         if part is not front:
             offset += part.pages

@@ -1,0 +1,86 @@
+"""The PDF rendered in parallel by article reads exactly like the one rendered whole."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+weasyprint = pytest.importorskip("weasyprint")
+pypdf = pytest.importorskip("pypdf")
+
+from exporter.pdf_parallel import render_parallel, split_document  # noqa: E402
+
+CSS = """@page { size: A6; margin: 1.5cm 1cm;
+  @top-center { content: string(headline); font-size: 6pt }
+  @bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 6pt } }
+h1.section { string-set: headline content(); break-before: page }
+h2 { string-set: headline content() }
+article { break-before: page }
+nav a::after { content: leader('.') target-counter(attr(href), page) }
+body { font-size: 9pt }"""
+
+
+def briefing(articles: int) -> str:
+    parts = [f"<!DOCTYPE html><html lang='en'><head><title>Briefing</title><style>{CSS}</style></head>"
+             "<body><h1>Briefing</h1><nav><ul>"]
+    parts += [f"<li><a href='#art{i}'>Story {i}</a></li>" for i in range(articles)]
+    parts.append("</ul></nav>")
+    for s in range(2):
+        parts.append(f"<section><h1 class='section'>Section {s}</h1>")
+        for i in range(s * articles // 2, (s + 1) * articles // 2):
+            words = " ".join(f"word{k}" for k in range(60 + 90 * (i % 3)))
+            parts.append(f"<article id='art{i}'><h2>Story {i}</h2>" + f"<p>{words}</p>" * (2 + i % 4)
+                         + "</article>")
+        parts.append("</section>")
+    return "".join(parts) + "</body></html>"
+
+
+def read(path: Path) -> dict:
+    reader = pypdf.PdfReader(path)
+    texts = [page.extract_text() for page in reader.pages]
+
+    def flat(items, depth=0):
+        for item in items:
+            if isinstance(item, list):
+                yield from flat(item, depth + 1)
+            else:
+                yield depth, item.title, reader.get_destination_page_number(item)
+
+    return {
+        "pages": len(texts),
+        "contents": re.findall(r"Story (\d+) ?\.+ ?(\d+)", texts[0]),
+        "footers": [t.strip().splitlines()[-1] for t in texts],
+        "heads": [t.strip().splitlines()[0] for t in texts],
+        "outline": list(flat(reader.outline)),
+        "destinations": sorted((name, reader.get_destination_page_number(d))
+                               for name, d in reader.named_destinations.items()),
+        "links": [(i, str(a.get_object().get("/Dest"))) for i, p in enumerate(reader.pages)
+                  for a in p.get("/Annots") or []],
+    }
+
+
+def test_split_keeps_sections_with_their_first_article() -> None:
+    front, parts = split_document(briefing(8), 2)
+    assert "<nav>" in front and "art0" not in front.split("</nav>")[1]
+    assert len(parts) == 2
+    for part in [front, *parts]:  # no section heading is left behind without its articles
+        assert not re.search(r"Section \d</h1>\s*</section>", part)
+    assert front.count("Section") == 0
+    assert all("<style>" in p for p in parts)
+    assert sum(p.count("<article") for p in parts) == 8
+
+
+def test_parallel_matches_one_process(tmp_path: Path) -> None:
+    html = briefing(8)
+    whole = tmp_path / "whole.pdf"
+    weasyprint.HTML(string=html).write_pdf(whole)
+    pages = render_parallel(html, tmp_path / "parallel.pdf", workers=2,
+                            make_html=lambda s: weasyprint.HTML(string=s),
+                            write=lambda document, path: document.write_pdf(path))
+    expected, got = read(whole), read(tmp_path / "parallel.pdf")
+    assert pages == expected["pages"] > 10
+    assert len(expected["contents"]) == 8
+    for key in expected:
+        assert got[key] == expected[key], key
