@@ -120,16 +120,11 @@ class Assets:
         name = f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}.{ext}"
         path = self.cache_dir / "renditions" / name
         if not path.exists():
-            image = _open(asset.path.read_bytes())
-            image = _normalise(image, keep_alpha=fmt == "PNG", grayscale=grayscale)
-            if (width, height) != image.size:
-                image = image.resize((width, height), PILImage.Resampling.LANCZOS)
-            buffer = io.BytesIO()
-            if fmt == "PNG":
-                image.save(buffer, "PNG", optimize=True)
-            else:
-                image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
-            write_bytes(path, buffer.getvalue())
+            data = asset.path.read_bytes()
+            as_is = fmt == "JPEG" and (width, height) == (asset.width, asset.height)
+            ready = _jpeg_as_is(data, grayscale) if as_is else None
+            write_bytes(path, ready if ready is not None else
+                        _encode(data, width, height, fmt, quality, grayscale))
         return Rendition(path, width, height, media_type)
 
     def _read(self, src: str, base: Path | None, roots: list[Path]) -> tuple[bytes, str]:
@@ -166,12 +161,76 @@ class Assets:
         return Asset(key, path, width, height, fmt)
 
 
+def _encode(data: bytes, width: int, height: int, fmt: str, quality: int, grayscale: bool) -> bytes:
+    """Decode, make upright, resize and encode one rendition."""
+    image = _open(data, draft=(width, height))
+    image = _normalise(image, keep_alpha=fmt == "PNG", grayscale=grayscale)
+    if (width, height) != image.size:
+        image = image.resize((width, height), PILImage.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    if fmt == "PNG":
+        image.save(buffer, "PNG", optimize=True)
+    else:
+        image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
+    return buffer.getvalue()
+
+
+MAX_AS_IS_BYTES_PER_PIXEL = 0.3  # beyond this a photo was saved at a needlessly high quality
+_KEPT_JPEG_SEGMENTS = {0xE0, 0xE2, 0xEE}  # JFIF, ICC profile, Adobe (colour transform)
+
+
+def _jpeg_as_is(data: bytes, grayscale: bool) -> bytes | None:
+    """The original JPEG minus its metadata, when it already is what a rendition would be.
+
+    That is: baseline, 8-bit RGB (or greyscale), upright, not needlessly large. Then a
+    rendition at its own size is the same picture re-encoded; keeping the original
+    skips a decode and an encode and loses nothing. EXIF (GPS position, camera serial),
+    XMP, IPTC and comments are dropped, as re-encoding would drop them.
+    """
+    try:
+        with PILImage.open(io.BytesIO(data)) as image:
+            if (image.format != "JPEG" or image.mode != ("L" if grayscale else "RGB")
+                    or image.info.get("progressive") or image.info.get("progression")
+                    or image.getexif().get(0x0112, 1) != 1
+                    or len(data) > MAX_AS_IS_BYTES_PER_PIXEL * image.width * image.height):
+                return None
+    except (OSError, SyntaxError, ValueError):
+        return None
+    return _strip_jpeg_metadata(data)
+
+
+def _strip_jpeg_metadata(data: bytes) -> bytes | None:
+    """The JPEG's segments up to the scan, without metadata; None if it is not baseline."""
+    out, i, baseline = [data[:2]], 2, False
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker == 0xDA:  # start of scan: the rest is image data
+            out.append(data[i:])
+            return b"".join(out) if baseline else None
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker == 0xC0:  # baseline DCT, 8-bit
+            baseline = data[i + 4] == 8
+        elif 0xC1 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return None  # progressive, lossless, arithmetic...
+        if not (0xE0 <= marker <= 0xEF or marker == 0xFE) or marker in _KEPT_JPEG_SEGMENTS:
+            out.append(data[i:i + 2 + length])
+        i += 2 + length
+    return None
+
+
 def _check(data: bytes, origin: str) -> tuple[int, int, str]:
     """Decode fully and check the type; the upright size and Pillow's format name."""
     image = _open(data, origin)
     if image.format not in READABLE_FORMATS:
         raise ExporterError(origin, f"unsupported image type {image.format}")
-    width, height = ImageOps.exif_transpose(image).size
+    width, height = image.size
+    if image.getexif().get(0x0112, 1) in (5, 6, 7, 8):  # stored turned by a quarter
+        width, height = height, width
     return width, height, image.format or ""
 
 
@@ -179,12 +238,19 @@ def _images(article: Article) -> list[Image]:
     return [f.image for f in article.figures() if f.image is not None and f.image.src]
 
 
-def _open(data: bytes, origin: str = "image") -> PILImage.Image:
-    """Decode fully (truncated files fail here, not later inside a backend)."""
+def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = None) -> PILImage.Image:
+    """Decode fully (truncated files fail here, not later inside a backend).
+
+    With `draft`, a JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale that still
+    covers that (upright) size: the same picture for a downscale, much faster.
+    """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
             image = PILImage.open(io.BytesIO(data))
+            if draft and image.format == "JPEG":
+                turned = image.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+                image.draft(image.mode, draft[::-1] if turned else draft)
             image.load()
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
         raise ExporterError(origin, "too many pixels (possible decompression bomb)")
@@ -195,7 +261,7 @@ def _open(data: bytes, origin: str = "image") -> PILImage.Image:
 
 def _normalise(image: PILImage.Image, *, keep_alpha: bool, grayscale: bool) -> PILImage.Image:
     """Upright, 8-bit, RGB or L: what every e-reader, mail client and PDF viewer shows."""
-    image = ImageOps.exif_transpose(image)
+    ImageOps.exif_transpose(image, in_place=True)  # no copy when nothing turns
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         image = image.point(lambda v: v / 256).convert("L")
     has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
