@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image as PILImage
-from PIL import ImageOps
+from PIL import ImageFile, ImageOps
 
 from .atomic import write_bytes
 from .cache import key as cache_key
@@ -244,6 +244,9 @@ def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = No
     With `draft`, a JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale that still
     covers that (upright) size: the same picture for a downscale, much faster.
     """
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for everyone at import; a cut file
+    # must still fail here, whatever was imported before.
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
@@ -256,6 +259,8 @@ def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = No
         raise ExporterError(origin, "too many pixels (possible decompression bomb)")
     except (OSError, SyntaxError, ValueError) as exc:
         raise ExporterError(origin, f"not a readable image ({exc})")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
     return image
 
 

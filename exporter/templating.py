@@ -7,6 +7,7 @@ single block. Template errors become one-line BuildErrors naming the file and li
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 import traceback
@@ -34,6 +35,7 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
     loaders += [jinja2.PrefixLoader({"!default": builtin}, delimiter="/"), builtin]
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -43,6 +45,20 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
     env.filters.update(text=to_text, long_date=long_date, byline=byline,
                        inline=lambda markup: Markup(xhtml(markup)), display_url=display_url)
     return env
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between builds (keyed by each template's source)."""
+    from .assets import cache_root
+
+    if os.environ.get("EXPORTER_NO_CACHE", "") in ("1", "true", "yes"):
+        return None
+    folder = cache_root() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def render(env: jinja2.Environment, name: str, **context: Any) -> str:

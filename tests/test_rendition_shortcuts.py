@@ -64,3 +64,17 @@ def test_big_downscale_has_the_exact_size(assets: Assets, tmp_path: Path) -> Non
     rendition = assets.rendition(asset, max_width=300)
     with Image.open(rendition.path) as out:
         assert out.size == (300, 200) == (rendition.width, rendition.height)
+
+
+def test_cut_jpeg_fails_even_after_weasyprint_is_imported(assets: Assets, tmp_path: Path) -> None:
+    from PIL import ImageFile
+
+    from exporter.errors import ExporterError
+
+    data = jpeg(tmp_path, "cut", size=(1600, 1067))[:3000]
+    tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, True  # as WeasyPrint
+    try:
+        with pytest.raises(ExporterError, match="not a readable image"):
+            assets._decode(data, "cut.jpg")
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
