@@ -154,7 +154,8 @@ class Assets:
         key = hashlib.sha256(data).hexdigest()
         # A full decode checks the image; its outcome depends only on the bytes, so a
         # rebuild remembers it instead of decoding every photo again.
-        width, height, fmt = remembered("image-checks", cache_key(key), lambda: _check(data, origin))
+        width, height, fmt = remembered("image-checks", cache_key(key), lambda: _check(data, origin),
+                                         folder=self.cache_dir)
         path = self.cache_dir / "originals" / key
         if not path.exists():
             write_bytes(path, data)

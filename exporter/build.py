@@ -9,11 +9,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from .assets import Assets
 from .atomic import staging
 from .backends import Job, Result, backend, make_options
 from .manifest import Project
-from .parallel import run_all
+from .parallel import max_workers, run_all
 
 
 @dataclass
@@ -28,8 +29,36 @@ class Output:
 
 def prepare_assets(project: Project, *, offline: bool = False, allow_private: bool = False) -> Assets:
     assets = Assets(offline=offline, allow_private=allow_private)
+    _warm_images(project, assets)
     assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
     return assets
+
+
+WARM_MIN_IMAGES = 8  # below this, starting processes costs more than it saves
+
+
+def _warm_images(project: Project, assets: Assets) -> None:
+    """Check (fully decode) many images in worker processes first; the one-by-one pass
+    that follows then finds every check cached and only reads and hashes the files."""
+    articles = project.issue.articles()
+    images = sum(len(a.figures()) for a in articles)
+    workers = max_workers()
+    if not cache.enabled() or workers < 2 or images < WARM_MIN_IMAGES:
+        return
+
+    class Some:
+        def __init__(self, chunk: list) -> None:
+            self.chunk = chunk
+
+        def articles(self) -> list:
+            return self.chunk
+
+    def check(chunk: list) -> None:
+        Assets(cache_dir=assets.cache_dir, offline=assets.offline,
+               allow_private=assets.allow_private).load_issue(
+            Some(chunk), project.base_dirs, extra_roots=[project.root])  # type: ignore[arg-type]
+
+    run_all([(f"images-{i}", partial(check, articles[i::workers])) for i in range(workers)])
 
 
 def build(project: Project, formats: list[str], out_dir: Path, *,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import manifest_sources, warm_sources
 from .errors import ExporterError, ManifestError
 from .inline import to_text
 from .model import Article, Block, Figure, Image, Issue, Links, Section, unique_ids
@@ -65,6 +66,7 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
     sections = data.get("sections", [])
     if not isinstance(sections, list) or not sections:
         raise ManifestError(where, "needs at least one [[sections]] entry with articles")
+    warm_sources(manifest_sources(sections, root), allow_private=allow_private)  # in parallel
     bases: dict[int, Path] = {}
     for i, section in enumerate(sections):
         project.issue.sections.append(_section(section, i, project, bases, where,
@@ -81,6 +83,7 @@ def project_from_sources(locations: list[str], *, url: str | None = None, keep_g
     project = Project(issue=Issue(title=title or "", date=dt.date.today().isoformat()),
                       stem=stem or "issue", root=Path.cwd())
     section = Section(title=None)
+    warm_sources(locations, url=url, allow_private=allow_private)  # parsed in parallel
     bases: dict[int, Path] = {}
     for location in locations:
         articles = _read(location, project, url=url, keep_going=keep_going,

@@ -120,7 +120,11 @@ def _body_html(a: dict) -> str:
 
 
 def _saved_page(a: dict) -> str:
-    """A news page as a browser saves it: navigation, scripts, related links around it."""
+    """A news page as a browser saves it: navigation, scripts, related links around it.
+
+    No canonical URL: the HTML source resolves relative images against it, which would
+    send the benchmark to the network instead of the saved photo beside the page.
+    """
     e = html.escape
     nav = "".join(f'<li><a href="/section/{w}">{w.title()}</a></li>' for w in _WORDS[:12])
     related = "".join(f'<li><a href="/2024/06/other-{k}">{e(_WORDS[k].title())} update {k}</a></li>'
@@ -130,11 +134,9 @@ def _saved_page(a: dict) -> str:
 <title>{e(a['title'])} | Example News</title>
 <meta property="og:title" content="{e(a['title'])}">
 <meta property="og:type" content="article">
-<meta property="og:url" content="{a['url']}">
 <meta property="og:site_name" content="Example News">
 <meta name="author" content="{e(a['author'])}">
 <meta property="article:published_time" content="{a['date']}">
-<link rel="canonical" href="{a['url']}">
 <script>window.dataLayer = window.dataLayer || []; function gtag(){{dataLayer.push(arguments);}}</script>
 <style>body {{ font-family: sans-serif }} .ad {{ height: 250px }}</style>
 </head><body>
