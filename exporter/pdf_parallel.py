@@ -176,21 +176,33 @@ class _Board:
         return json.loads(path.read_text())
 
 
-def _shifting_margin_boxes(shift: Callable[[int], tuple[int, int]]) -> Callable[..., Any]:
+Strings = dict[str, str]  # named strings (CSS string-set) in effect: name -> value
+Shift = Callable[[int, Strings], tuple[int, int, Strings]]
+
+
+def _shifting_margin_boxes(shift: Shift) -> Callable[..., Any]:
     """WeasyPrint's margin-box layout with the page counter moved by the part's offset.
 
-    `shift(pages)` is called once, when the part is paginated and its own page count is
-    known; it returns (offset, total pages of the whole document).
+    `shift(pages, strings)` is called once, when the part is paginated: its own page
+    count and the named strings in effect at its end are then known. It returns the
+    part's page offset, the whole document's page count, and the named strings in
+    effect where the part starts (set on its first page unless the part sets them
+    there itself), so a running head set on the cover still shows in the last part.
     """
     import weasyprint.layout
 
     original = weasyprint.layout.make_margin_boxes
-    known: list[int] = []
+    known: list[Any] = []
 
     def margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if not known:
-            known.extend(shift(state[1].get("pages", [0])[0]))
-        offset, total = known
+            own = {name: pages[max(pages)][-1] for name, pages in context.string_set.items()
+                   if pages}
+            known.extend(shift(state[1].get("pages", [0])[0], own))
+            for name, value in known[2].items():
+                if 1 not in context.string_set[name]:
+                    context.string_set[name][1] = [value]
+        offset, total, _ = known
         counters = {k: list(v) for k, v in state[1].items()}
         counters["page"] = [v + offset for v in counters.get("page", [0])]
         counters["pages"] = [total]
@@ -199,14 +211,13 @@ def _shifting_margin_boxes(shift: Callable[[int], tuple[int, int]]) -> Callable[
     return margin_boxes
 
 
-def _render_with(html: str, make_html: Callable[[str], Any],
-                 shift: Callable[[int], tuple[int, int]]) -> Any:
+def _render_with(html: str, render: Callable[[str], Any], shift: Shift) -> Any:
     import weasyprint.layout
 
     original = weasyprint.layout.make_margin_boxes
     weasyprint.layout.make_margin_boxes = _shifting_margin_boxes(shift)
     try:
-        return make_html(html).render()
+        return render(html)
     finally:
         weasyprint.layout.make_margin_boxes = original
 
@@ -216,16 +227,23 @@ def _bookmarks(document: Any) -> list[tuple[int, int, str, float]]:
             for level, label, position, _state in page.bookmarks]
 
 
-def _render_part(index: int, count: int, html: str, write: Callable[[Any, Path], None],
-                 make_html: Callable[[str], Any], board: _Board, out: Path) -> PartResult:
+def _render_part(index: int, count: int, html: str, render: Callable[[str], Any],
+                 write: Callable[[Any, Path], None], board: _Board, out: Path) -> PartResult:
     """Lay out one article part; page numbers shifted once the earlier parts are counted."""
-    def shift(pages: int) -> tuple[int, int]:
+    offset = 0
+
+    def shift(pages: int, own: Strings) -> tuple[int, int, Strings]:
+        nonlocal offset
         board.post(f"pages-{index}", pages)
         counts = [board.wait("pages-front")] + [board.wait(f"pages-{i}") for i in range(count)]
-        return sum(counts[:index + 1]), sum(counts)
+        carried: Strings = {}
+        for name in ["strings-front"] + [f"strings-{i}" for i in range(index)]:
+            carried.update(board.wait(name))
+        board.post(f"strings-{index}", {**carried, **own})
+        offset = sum(counts[:index + 1])
+        return offset, sum(counts), carried
 
-    document = _render_with(html, make_html, shift)
-    offset = sum([board.wait("pages-front")] + [board.wait(f"pages-{i}") for i in range(index)])
+    document = _render_with(html, render, shift)
     anchors: dict[str, int] = {}
     for i, page in enumerate(document.pages):  # a box split over pages is on each of them
         for name in page.anchors:
@@ -236,20 +254,25 @@ def _render_part(index: int, count: int, html: str, write: Callable[[Any, Path],
     return PartResult(path, len(document.pages), _bookmarks(document), anchors)
 
 
-def _render_front(count: int, html: str, write: Callable[[Any, Path], None],
-                  make_html: Callable[[str], Any], board: _Board, out: Path) -> PartResult:
+def _render_front(count: int, html: str, render: Callable[[str], Any],
+                  write: Callable[[Any, Path], None], board: _Board, out: Path) -> PartResult:
     """Cover and contents: laid out with placeholder numbers to count its pages, then
     again with the articles' final page numbers."""
     targets = link_targets(html)
-    first = make_html(add_stubs(html, dict.fromkeys(targets, PLACEHOLDER_PAGE))).render()
-    board.post("pages-front", len(first.pages))
+
+    def measure(pages: int, own: Strings) -> tuple[int, int, Strings]:
+        board.post("strings-front", own)
+        board.post("pages-front", pages)
+        return 0, pages, {}
+
+    first = _render_with(add_stubs(html, dict.fromkeys(targets, PLACEHOLDER_PAGE)), render, measure)
     numbers: dict[str, int] = {}
     for i in range(count):
         posted = board.wait(f"anchors-{i}")
         numbers.update({name: posted["offset"] + page + 1 for name, page in posted["anchors"].items()})
     total = len(first.pages) + sum(board.wait(f"pages-{i}") for i in range(count))
     stubbed = add_stubs(html, {t: numbers.get(t, 0) for t in targets})
-    document = _render_with(stubbed, make_html, lambda pages: (0, total))
+    document = _render_with(stubbed, render, lambda pages, own: (0, total, {}))
     if len(document.pages) != len(first.pages):
         raise BuildError("pdf", "the contents changed length once numbered; use one process")
     path = out / "front.pdf"
@@ -257,59 +280,56 @@ def _render_front(count: int, html: str, write: Callable[[Any, Path], None],
     return PartResult(path, len(document.pages), _bookmarks(document), {})
 
 
-def render_parallel(html: str, target: Path, *, make_html: Callable[[str], Any],
-                    write: Callable[[Any, Path], None], workers: int = 0,
-                    article_xpath: str = "//article", metadata_from_front: bool = True) -> int:
-    """Render `html` to `target` with `workers` processes (0: one per CPU); pages written.
+def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
+                    workers: int = 0, article_xpath: str = "//article") -> bytes:
+    """The PDF of `html` rendered by `workers` processes (0: one per CPU).
 
-    `make_html(html_string)` returns a weasyprint.HTML (base URL, fetcher, stylesheets
-    already chosen by the backend); `write(document, path)` writes a rendered Document
-    (variant, metadata, ...). Both run in worker processes.
+    `render(html_string)` lays a document out (weasyprint.HTML(...).render(...) with the
+    backend's base URL, fetcher, stylesheets and options); `write(document, path)`
+    writes a rendered Document. Both run in worker processes. With fewer than two
+    articles to share out, the document is rendered whole, here.
     """
     workers = workers or max_workers()
     front, parts = split_document(html, workers, article_xpath)
-    if len(parts) < 2:
-        document = make_html(html).render()
-        write(document, target)
-        return len(document.pages)
     with tempfile.TemporaryDirectory(prefix="exporter-pdf-") as folder:
         out = Path(folder)
+        if len(parts) < 2:
+            write(render(html), out / "whole.pdf")
+            return (out / "whole.pdf").read_bytes()
         board = _Board(out)
-        tasks = [("pdf-front", lambda: _render_front(len(parts), front, write, make_html, board, out))]
-        tasks += [(f"pdf-part-{i}", lambda i=i, part=part: _render_part(i, len(parts), part, write,
-                                                                         make_html, board, out))
+        tasks = [("pdf-front", lambda: _render_front(len(parts), front, render, write, board, out))]
+        tasks += [(f"pdf-part-{i}", lambda i=i, part=part: _render_part(i, len(parts), part, render,
+                                                                         write, board, out))
                   for i, part in enumerate(parts)]
         try:
             results = run_all(tasks)
         except BaseException:
             (out / "failed").touch()
             raise
-        return merge(results[0], results[1:], target)
+        return merge(results[0], results[1:])
 
 
-def merge(front: PartResult, parts: list[PartResult], target: Path) -> int:
+def merge(front: PartResult, parts: list[PartResult]) -> bytes:
     """One PDF of the parts, front first: pages, named destinations, document info,
     language, and an outline rebuilt from all parts' bookmarks."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
     writer = PdfWriter()
-    readers = [PdfReader(p.pdf) for p in parts]
-    for reader in readers:
-        writer.append(reader, import_outline=False)
+    for part in parts:
+        writer.append(PdfReader(part.pdf), import_outline=False)
     front_reader = PdfReader(front.pdf)
     writer.merge(0, front_reader, import_outline=False)  # last: the stubs' names lose
     root = front_reader.trailer["/Root"]
-    for key in ("/Lang", "/ViewerPreferences", "/PageLabels"):
-        if key in root and key != "/PageLabels":
+    for key in ("/Lang", "/ViewerPreferences"):
+        if key in root:
             writer._root_object[NameObject(key)] = copy.copy(root[key])
     if front_reader.metadata:
-        writer.add_metadata({k: v for k, v in front_reader.metadata.items()})
+        writer.add_metadata(dict(front_reader.metadata.items()))
     _outline(writer, front, parts)
     buffer = io.BytesIO()
     writer.write(buffer)
-    target.write_bytes(buffer.getvalue())
-    return len(writer.pages)
+    return buffer.getvalue()
 
 
 def _outline(writer: Any, front: PartResult, parts: list[PartResult]) -> None:
