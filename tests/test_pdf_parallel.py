@@ -54,7 +54,8 @@ def read(path: Path) -> dict:
         "pages": len(texts),
         "contents": re.findall(r"Story (\d+) ?\.+ ?(\d+)", texts[0]),
         "footers": [t.strip().splitlines()[-1] for t in texts],
-        "heads": [t.strip().splitlines()[:2] for t in texts],
+        "running heads": [re.findall(r"^(Story \d+|Section \d+)? ?(24 June)?$", t, re.M)[-2:] for t in texts],
+        "dated": ["24 June" in t for t in texts],
         "outline": list(flat(reader.outline)),
         "destinations": sorted((name, reader.get_destination_page_number(d))
                                for name, d in reader.named_destinations.items()),
