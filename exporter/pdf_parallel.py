@@ -17,8 +17,12 @@ into one document:
 - Links and outline. Named destinations come from the parts (the stubs' are dropped);
   the outline is rebuilt from every part's bookmarks by level, as WeasyPrint would.
 
-What does not survive: the tag tree (PDF/UA structure) of each part, which pypdf does
-not merge. The parallel path is therefore an option, off by default.
+- Tags. pypdf copies pages but not the structure tree: `merge_structure` joins the
+  parts' trees under one Document element and renumbers the parent tree, so the
+  merged PDF has the same tag tree as the one rendered whole (tests compare them).
+
+Not kept: PDF/A output intents (a PDF/A variant needs one process). WeasyPrint's
+warnings in worker processes are not collected. The parallel path is an option.
 """
 
 from __future__ import annotations
@@ -281,13 +285,14 @@ def _render_front(count: int, html: str, render: Callable[[str], Any],
 
 
 def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
-                    workers: int = 0, article_xpath: str = "//article") -> bytes:
+                    workers: int = 0, article_xpath: str = "//article", tagged: bool = False) -> bytes:
     """The PDF of `html` rendered by `workers` processes (0: one per CPU).
 
     `render(html_string)` lays a document out (weasyprint.HTML(...).render(...) with the
     backend's base URL, fetcher, stylesheets and options); `write(document, path)`
     writes a rendered Document. Both run in worker processes. With fewer than two
-    articles to share out, the document is rendered whole, here.
+    articles to share out, the document is rendered whole, here. `tagged`: the parts
+    are written tagged and their tag trees are merged into one.
     """
     workers = workers or max_workers()
     front, parts = split_document(html, workers, article_xpath)
@@ -306,30 +311,114 @@ def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[
         except BaseException:
             (out / "failed").touch()
             raise
-        return merge(results[0], results[1:])
+        return merge(results[0], results[1:], tagged=tagged)
 
 
-def merge(front: PartResult, parts: list[PartResult]) -> bytes:
+def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -> bytes:
     """One PDF of the parts, front first: pages, named destinations, document info,
     language, and an outline rebuilt from all parts' bookmarks."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
     writer = PdfWriter()
-    for part in parts:
-        writer.append(PdfReader(part.pdf), import_outline=False)
+    readers = [PdfReader(part.pdf) for part in parts]
+    for reader in readers:
+        writer.append(reader, import_outline=False)
     front_reader = PdfReader(front.pdf)
     writer.merge(0, front_reader, import_outline=False)  # last: the stubs' names lose
     root = front_reader.trailer["/Root"]
-    for key in ("/Lang", "/ViewerPreferences"):
+    for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
         if key in root:
             writer._root_object[NameObject(key)] = copy.copy(root[key])
+    if tagged:
+        merge_structure(writer, [front_reader, *readers])
+        if "/Metadata" in root:  # XMP: title, language, the PDF/UA claim the tags now back
+            writer._root_object[NameObject("/Metadata")] = root.raw_get("/Metadata").clone(writer)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata.items()))
     _outline(writer, front, parts)
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def merge_structure(writer: Any, readers: list[Any]) -> None:
+    """One tag tree (PDF/UA structure) from the parts' trees, in page order.
+
+    Each part's top-level structure elements move under one Document element; the
+    parent tree is renumbered: a page's key becomes its index in the whole document
+    (its /StructParents too), annotation keys follow after all pages.
+    """
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+
+    document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
+                                 NameObject("/S"): NameObject("/Document"),
+                                 NameObject("/K"): ArrayObject()})
+    document_ref = writer._add_object(document)
+    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot"),
+                             NameObject("/K"): ArrayObject([document_ref])})
+    tree_ref = writer._add_object(tree)
+    document[NameObject("/P")] = tree_ref
+    nums = ArrayObject()
+    pages = sum(len(r.pages) for r in readers)
+    offset, next_key = 0, pages
+    writer_pages = list(writer.pages)
+    for reader in readers:
+        source = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+        top = source["/K"]
+        top = top[0] if isinstance(top, list) else top
+        for kid in top.get_object()["/K"]:
+            if reader is readers[0] and _empty(kid.get_object()):
+                continue  # the contents' page-number stubs: no content, nothing to read
+            document["/K"].append(kid.clone(writer, ignore_fields=("/P",)))
+        renumbered: dict[int, int] = {}
+        old = source["/ParentTree"].get_object()["/Nums"]
+        for i in range(0, len(old), 2):
+            key = int(old[i])
+            value = old[i + 1].clone(writer, ignore_fields=("/P",))
+            if key < len(reader.pages):
+                nums += [NumberObject(offset + key), value]
+            else:
+                renumbered[key] = next_key
+                nums += [NumberObject(next_key), value]
+                next_key += 1
+        for index, (page, original) in enumerate(zip(writer_pages[offset:], reader.pages)):
+            if "/StructParents" in original:  # pypdf leaves it out of the copy
+                page[NameObject("/StructParents")] = NumberObject(offset + int(original["/StructParents"]))
+            for annotation in page.get("/Annots") or []:
+                annotation = annotation.get_object()
+                if int(annotation.get("/StructParent", -1)) in renumbered:
+                    annotation[NameObject("/StructParent")] = NumberObject(
+                        renumbered[int(annotation["/StructParent"])])
+        offset += len(reader.pages)
+    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
+    tree[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
+    _set_parents(document, document_ref)
+    writer._root_object[NameObject("/StructTreeRoot")] = tree_ref
+
+
+def _empty(element: Any) -> bool:
+    """A structure element with no marked content or annotation anywhere below it."""
+    for kid in element.get("/K", []):
+        obj = kid.get_object() if hasattr(kid, "get_object") else kid
+        if isinstance(obj, int) or not isinstance(obj, dict) or "/S" not in obj or not _empty(obj):
+            return False
+    return True
+
+
+def _set_parents(element: Any, reference: Any) -> None:
+    """/P of every structure element, which the copy left out (it pointed into the part)."""
+    from pypdf.generic import NameObject
+
+    todo = [(element, reference)]
+    while todo:
+        parent, parent_ref = todo.pop()
+        for kid in parent.get("/K", []):
+            if hasattr(kid, "get_object"):
+                obj = kid.get_object()
+                if isinstance(obj, dict) and "/S" in obj:
+                    obj[NameObject("/P")] = parent_ref
+                    todo.append((obj, kid))
 
 
 def _outline(writer: Any, front: PartResult, parts: list[PartResult]) -> None:

@@ -87,3 +87,51 @@ def test_parallel_matches_one_process(tmp_path: Path) -> None:
     assert len(expected["contents"]) == 8
     for key in expected:
         assert got[key] == expected[key], key
+
+
+def structure(path: Path) -> dict:
+    """The tag tree in reading order (type, page, marked-content ids) and its parent tree."""
+    reader = pypdf.PdfReader(path)
+    pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
+    root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
+    elements = []
+
+    def walk(element, depth):
+        page = pages.get(element.raw_get("/Pg").idnum) if "/Pg" in element else None
+        elements.append((depth, str(element["/S"]), page,
+                         [int(k) for k in element.get("/K", []) if isinstance(k, int)]))
+        for kid in element.get("/K", []):
+            obj = kid.get_object() if hasattr(kid, "get_object") else None
+            if isinstance(obj, dict) and "/S" in obj:
+                assert obj.raw_get("/P").idnum == element.indirect_reference.idnum
+                walk(obj, depth + 1)
+
+    walk(root["/K"][0].get_object(), 0)
+    nums = root["/ParentTree"].get_object()["/Nums"]
+    parent_tree = {}
+    for i in range(0, len(nums), 2):
+        value = nums[i + 1].get_object() if hasattr(nums[i + 1], "get_object") else nums[i + 1]
+        parent_tree[int(nums[i])] = ([str(v.get_object()["/S"]) for v in value]
+                                     if isinstance(value, list) else str(value["/S"]))
+    return {"elements": elements, "parent tree": parent_tree,
+            "page keys": [int(p.get("/StructParents", -1)) for p in reader.pages],
+            "annotation keys": sorted(int(a.get_object().get("/StructParent", -1))
+                                      for p in reader.pages for a in p.get("/Annots") or []),
+            "marked": reader.trailer["/Root"]["/MarkInfo"]["/Marked"],
+            "language": reader.trailer["/Root"]["/Lang"]}
+
+
+def test_parallel_keeps_the_tag_tree(tmp_path: Path) -> None:
+    html = briefing(8)
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    whole = tmp_path / "whole.pdf"
+    weasyprint.HTML(string=html).write_pdf(whole, **options)
+    data = render_parallel(html, workers=2, tagged=True,
+                           render=lambda s: weasyprint.HTML(string=s).render(**options),
+                           write=lambda document, path: document.write_pdf(path, **options))
+    (tmp_path / "parallel.pdf").write_bytes(data)
+    expected, got = structure(whole), structure(tmp_path / "parallel.pdf")
+    assert len(expected["elements"]) > 100 and len(expected["annotation keys"]) >= 8
+    for key in expected:
+        assert got[key] == expected[key], key
+    assert b"pdfuaid" in pypdf.PdfReader(tmp_path / "parallel.pdf").trailer["/Root"]["/Metadata"].get_data()
