@@ -34,7 +34,7 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,7 @@ class PartResult:
     pages: int
     bookmarks: list[tuple[int, int, str, float]]  # (page index, level, label, y)
     anchors: dict[str, int]  # id -> page index within the part
+    messages: list[str] = field(default_factory=list)  # collect()'s, from the worker
 
 
 # -- splitting ---------------------------------------------------------------------------
@@ -231,8 +232,12 @@ def _bookmarks(document: Any) -> list[tuple[int, int, str, float]]:
             for level, label, position, _state in page.bookmarks]
 
 
+Collect = Callable[[], list[str]] | None
+
+
 def _render_part(index: int, count: int, html: str, render: Callable[[str], Any],
-                 write: Callable[[Any, Path], None], board: _Board, out: Path) -> PartResult:
+                 write: Callable[[Any, Path], None], board: _Board, out: Path,
+                 collect: Collect = None) -> PartResult:
     """Lay out one article part; page numbers shifted once the earlier parts are counted."""
     offset = 0
 
@@ -255,11 +260,13 @@ def _render_part(index: int, count: int, html: str, render: Callable[[str], Any]
     board.post(f"anchors-{index}", {"offset": offset, "anchors": anchors})
     path = out / f"part-{index}.pdf"
     write(document, path)
-    return PartResult(path, len(document.pages), _bookmarks(document), anchors)
+    return PartResult(path, len(document.pages), _bookmarks(document), anchors,
+                      collect() if collect else [])
 
 
 def _render_front(count: int, html: str, render: Callable[[str], Any],
-                  write: Callable[[Any, Path], None], board: _Board, out: Path) -> PartResult:
+                  write: Callable[[Any, Path], None], board: _Board, out: Path,
+                  collect: Collect = None) -> PartResult:
     """Cover and contents: laid out with placeholder numbers to count its pages, then
     again with the articles' final page numbers."""
     targets = link_targets(html)
@@ -281,18 +288,21 @@ def _render_front(count: int, html: str, render: Callable[[str], Any],
         raise BuildError("pdf", "the contents changed length once numbered; use one process")
     path = out / "front.pdf"
     write(document, path)
-    return PartResult(path, len(document.pages), _bookmarks(document), {})
+    return PartResult(path, len(document.pages), _bookmarks(document), {},
+                      collect() if collect else [])
 
 
 def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
-                    workers: int = 0, article_xpath: str = "//article", tagged: bool = False) -> bytes:
+                    workers: int = 0, article_xpath: str = "//article", tagged: bool = False,
+                    collect: Collect = None, messages: list[str] | None = None) -> bytes:
     """The PDF of `html` rendered by `workers` processes (0: one per CPU).
 
     `render(html_string)` lays a document out (weasyprint.HTML(...).render(...) with the
     backend's base URL, fetcher, stylesheets and options); `write(document, path)`
-    writes a rendered Document. Both run in worker processes. With fewer than two
-    articles to share out, the document is rendered whole, here. `tagged`: the parts
-    are written tagged and their tag trees are merged into one.
+    writes a rendered Document. Both run in worker processes; so does `collect()`,
+    whose messages (warnings gathered there) are added to `messages`, once each.
+    With fewer than two articles to share out, the document is rendered whole, here.
+    `tagged`: the parts are written tagged and their tag trees are merged into one.
     """
     workers = workers or max_workers()
     front, parts = split_document(html, workers, article_xpath)
@@ -300,17 +310,23 @@ def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[
         out = Path(folder)
         if len(parts) < 2:
             write(render(html), out / "whole.pdf")
+            if collect and messages is not None:
+                messages.extend(m for m in collect() if m not in messages)
             return (out / "whole.pdf").read_bytes()
         board = _Board(out)
-        tasks = [("pdf-front", lambda: _render_front(len(parts), front, render, write, board, out))]
+        tasks = [("pdf-front", lambda: _render_front(len(parts), front, render, write, board, out,
+                                                     collect))]
         tasks += [(f"pdf-part-{i}", lambda i=i, part=part: _render_part(i, len(parts), part, render,
-                                                                         write, board, out))
+                                                                         write, board, out, collect))
                   for i, part in enumerate(parts)]
         try:
             results = run_all(tasks)
         except BaseException:
             (out / "failed").touch()
             raise
+        if messages is not None:
+            for result in results:
+                messages.extend(m for m in result.messages if m not in messages)
         return merge(results[0], results[1:], tagged=tagged)
 
 
@@ -336,6 +352,8 @@ def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -
             writer._root_object[NameObject("/Metadata")] = root.raw_get("/Metadata").clone(writer)
     if front_reader.metadata:
         writer.add_metadata(dict(front_reader.metadata.items()))
+    if "/ID" in front_reader.trailer:
+        writer._ID = front_reader.trailer["/ID"].clone(writer)
     _outline(writer, front, parts)
     buffer = io.BytesIO()
     writer.write(buffer)
