@@ -14,7 +14,7 @@ from .assets import Assets
 from .atomic import staging
 from .backends import Job, Result, backend, make_options
 from .manifest import Project
-from .parallel import max_workers, run_all
+from .parallel import Launch, max_workers, run_all
 
 
 @dataclass
@@ -75,19 +75,40 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                                   {**project.options.get(name, {}), **overrides.get(name, {})},
                                   f"[{name}]")
                for name, module in modules.items()}
-    assets = prepare_assets(project, offline=offline, allow_private=allow_private)
-    cover = assets.add_file(project.cover) if project.cover else None
     with staging(out_dir) as stage:
-        job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
-                  templates=project.templates, theme=project.theme, cover=cover)
-        # Each backend in its own process: the formats cost the time of the slowest,
-        # and a failure anywhere stops the rest and publishes nothing.
-        results = run_all([(name, partial(_timed, module.build, job, options[name]))
-                           for name, module in modules.items()], on_start=progress)
+        # Each backend in its own process, started now so that it loads its libraries
+        # while the images are read; the formats then cost the time of the slowest, and
+        # a failure anywhere stops the rest and publishes nothing.
+        tasks = [(name, partial(_run_backend, module, options[name], project, stage))
+                 for name, module in modules.items()]
+        with Launch(tasks, on_start=progress, preload=_preload) as launch:
+            assets = prepare_assets(project, offline=offline, allow_private=allow_private)
+            cover = assets.add_file(project.cover) if project.cover else None
+            results = launch.run((assets, cover))
         outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
                           seconds, result.warnings)
                    for name, (result, seconds) in zip(modules, results)]
     return outputs, assets.warnings
+
+
+# What each backend's process may import while the images are being read.
+PRELOAD = {"pdf": ("weasyprint", "pypdf"), "epub": ("ebooklib.epub",),
+           "email": ("mjml", "css_inline")}
+
+
+def _preload(name: str) -> None:
+    import importlib
+
+    for module in PRELOAD.get(name, ()):
+        importlib.import_module(module)
+
+
+def _run_backend(module: Any, options: Any, project: Project, stage: Path,
+                 payload: tuple[Assets, Any]) -> tuple[Result, float]:
+    assets, cover = payload
+    job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
+              templates=project.templates, theme=project.theme, cover=cover)
+    return _timed(module.build, job, options)
 
 
 def _timed(function: Callable[..., Result], *args: Any) -> tuple[Result, float]:

@@ -40,6 +40,10 @@ def context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
+def _inline() -> bool:
+    return max_workers() == 1 or os.environ.get("EXPORTER_JOBS") == "1"
+
+
 def run_all(tasks: Sequence[tuple[str, Callable[[], Any]]], *,
             on_start: Callable[[str], None] | None = None) -> list[Any]:
     """Run each (name, function) concurrently; their results in the order given.
@@ -47,48 +51,104 @@ def run_all(tasks: Sequence[tuple[str, Callable[[], Any]]], *,
     Functions must be callable in a child: with fork any closure works; with spawn they
     must be picklable. One task, or EXPORTER_JOBS=1, runs inline.
     """
-    if len(tasks) <= 1 or max_workers() == 1 or os.environ.get("EXPORTER_JOBS") == "1":
-        results = []
-        for name, function in tasks:
-            if on_start:
-                on_start(name)
-            results.append(function())
-        return results
-    ctx = context()
-    running: dict[Any, tuple[int, str, Any]] = {}
-    results: list[Any] = [None] * len(tasks)
-    processes = []
-    try:
-        for index, (name, function) in enumerate(tasks):
+    with Launch([(name, lambda _payload, f=function: f()) for name, function in tasks],
+                on_start=on_start) as launch:
+        return launch.run(None)
+
+
+class Launch:
+    """Tasks started at once that wait for one payload, sent later, before they run.
+
+    A worker can so load its libraries (`preload(name)`) while the caller is still
+    preparing what the tasks need. Leaving the `with` block stops any task still going.
+    """
+
+    def __init__(self, tasks: Sequence[tuple[str, Callable[[Any], Any]]], *,
+                 on_start: Callable[[str], None] | None = None,
+                 preload: Callable[[str], None] | None = None) -> None:
+        self.tasks = list(tasks)
+        self.on_start = on_start
+        self.inline = len(self.tasks) <= 1 or _inline()
+        self.processes: list[Any] = []
+        self.running: dict[Any, tuple[int, str, Any]] = {}
+        self.inputs: list[Any] = []
+        if self.inline:
+            return
+        ctx = context()
+        for index, (name, function) in enumerate(self.tasks):
             receive, send = ctx.Pipe(duplex=False)
-            process = ctx.Process(target=_child, args=(function, send), name=f"exporter-{name}")
+            payload_in, payload_out = ctx.Pipe(duplex=False)
+            process = ctx.Process(target=_waiting_child, name=f"exporter-{name}",
+                                  args=(name, function, preload, payload_in, send))
             process.daemon = False  # a backend may start workers of its own
             if on_start:
                 on_start(name)
             process.start()
             send.close()
-            processes.append(process)
-            running[receive] = (index, name, process)
-        while running:
-            for conn in multiprocessing.connection.wait(list(running)):
-                index, name, process = running.pop(conn)
+            payload_in.close()
+            self.processes.append(process)
+            self.inputs.append(payload_out)
+            self.running[receive] = (index, name, process)
+
+    def __enter__(self) -> Launch:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for out in self.inputs:
+            out.close()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self.processes:
+            process.join()
+
+    def run(self, payload: Any) -> list[Any]:
+        """Send the payload to every task; their results in the order given."""
+        if self.inline:
+            results = []
+            for name, function in self.tasks:
+                if self.on_start:
+                    self.on_start(name)
+                results.append(function(payload))
+            return results
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        for out in self.inputs:
+            try:
+                out.send_bytes(data)
+            except OSError:  # that worker died already: reported below
+                pass
+            out.close()
+        self.inputs = []
+        results: list[Any] = [None] * len(self.tasks)
+        while self.running:
+            for conn in multiprocessing.connection.wait(list(self.running)):
+                index, name, process = self.running.pop(conn)
                 try:
-                    status, payload = pickle.loads(conn.recv_bytes())
+                    status, result = pickle.loads(conn.recv_bytes())
                 except EOFError:
                     process.join()
                     raise BuildError(name, f"worker process died (exit code {process.exitcode})")
                 finally:
                     conn.close()
                 if status != "ok":
-                    raise _rebuild_error(name, payload)
-                results[index] = payload
-    finally:
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join()
-    return results
+                    raise _rebuild_error(name, result)
+                results[index] = result
+        return results
+
+
+def _waiting_child(name: str, function: Callable[[Any], Any], preload: Callable[[str], None] | None,
+                   payload_in: multiprocessing.connection.Connection,
+                   send: multiprocessing.connection.Connection) -> None:
+    if preload:
+        try:
+            preload(name)
+        except Exception:  # the task's own imports will report it properly
+            pass
+    try:
+        payload = pickle.loads(payload_in.recv_bytes())
+    except EOFError:  # the caller gave up before sending: nothing to do
+        os._exit(0)
+    _child(lambda: function(payload), send)
 
 
 def _child(function: Callable[[], Any], send: multiprocessing.connection.Connection) -> None:
