@@ -21,8 +21,11 @@ def photo(path: Path, size: tuple[int, int] = (400, 300)) -> Path:
     return path
 
 
-def make_epub(path: Path) -> Path:
-    """A tiny EPUB 3 that passes EPUBCheck 5.3: one chapter with a photo, nav and NCX."""
+def make_epub(path: Path, *, cover: bool = False) -> Path:
+    """A tiny EPUB 3 that passes EPUBCheck 5.3: one chapter with a photo, nav and NCX.
+
+    `cover` adds ebooklib's cover page (which EPUBCheck 5.3 flags: OPF-096), for previews.
+    """
     from ebooklib import epub
 
     book = epub.EpubBook()
@@ -35,6 +38,8 @@ def make_epub(path: Path) -> Path:
     book.add_item(css)
     jpeg = path.with_suffix(".jpg")
     photo(jpeg)
+    if cover:
+        book.set_cover("images/cover.jpg", photo(path.with_suffix(".cover.jpg"), (800, 1280)).read_bytes())
     book.add_item(epub.EpubImage(uid="photo", file_name="images/photo.jpg",
                                  media_type="image/jpeg", content=jpeg.read_bytes()))
     chapter = epub.EpubHtml(title="Floodgates", file_name="article.xhtml", lang="en")
@@ -48,6 +53,7 @@ def make_epub(path: Path) -> Path:
     book.spine = ["nav", chapter]
     epub.write_epub(str(path), book)
     jpeg.unlink()
+    path.with_suffix(".cover.jpg").unlink(missing_ok=True)
     return path
 
 
