@@ -239,3 +239,39 @@ def parse_reading_time(text: str) -> int | None:
         if match:
             return int(match.group("minutes"))
     return None
+
+
+# ---------------------------------------------------------------- language
+
+# Scripts that name their language well enough for a reader's hyphenation and fonts.
+_SCRIPTS = (("ko", r"[\uac00-\ud7af\u1100-\u11ff]"), ("ja", r"[\u3040-\u30ff]"),
+            ("zh", r"[\u4e00-\u9fff\u3400-\u4dbf]"), ("ar", r"[\u0600-\u06ff]"),
+            ("ru", r"[\u0400-\u04ff]"), ("el", r"[\u0370-\u03ff]"), ("he", r"[\u0590-\u05ff]"),
+            ("th", r"[\u0e00-\u0e7f]"), ("hi", r"[\u0900-\u097f]"))
+# The commonest short words of Latin-script languages: enough to tell them apart.
+_FUNCTION_WORDS = {
+    "en": {"the", "and", "of", "to", "is", "that", "was", "with", "for"},
+    "de": {"der", "die", "und", "das", "ist", "nicht", "mit", "den", "sich"},
+    "fr": {"le", "la", "les", "et", "des", "est", "une", "dans", "pour"},
+    "es": {"el", "los", "las", "y", "que", "del", "una", "por", "con"},
+    "it": {"il", "di", "che", "della", "per", "sono", "gli", "una", "non"},
+    "nl": {"de", "het", "een", "van", "en", "niet", "zijn", "met", "voor"},
+    "pt": {"os", "as", "que", "não", "uma", "do", "da", "com", "para"},
+}
+
+
+def detect_language(text: str) -> str:
+    """A rough BCP 47 tag: by script for non-Latin text, by function words for Latin.
+
+    Japanese is told from Chinese by its kana; anything unclear is "en".
+    """
+    sample = text[:20_000]
+    letters = max(1, sum(c.isalpha() for c in sample))
+    for tag, script in _SCRIPTS:
+        share = len(re.findall(script, sample)) / letters
+        if share > (0.05 if tag == "ja" else 0.3):
+            return tag
+    words = re.findall(r"[^\W\d_]+", sample.lower())
+    scores = {tag: sum(w in common for w in words) for tag, common in _FUNCTION_WORDS.items()}
+    best = max(scores, key=lambda tag: scores[tag])
+    return best if scores[best] > scores["en"] and scores[best] >= 5 else "en"
