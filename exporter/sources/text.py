@@ -44,8 +44,12 @@ _FURNITURE = _full_line(
     r"comments?|view comments|show comments|join the conversation",
     # lone counters
     r"\d{1,5}|\(\d{1,5}\)|\d{1,5} comments?|comments? \(\d{1,5}\)",
+    # relative dates, which cannot be made exact
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) (?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    # licensing links under photos
+    r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
-    r"skip to (?:main )?content|menu|search|home|sign in|log in|register|close",
+    r"skip to [\w ]{1,30}|menu|search|home|sign in|log in|register|close",
     # single-line promos inside the body
     r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*.{1,160}",
     # newsletter box lines
@@ -64,7 +68,7 @@ _TAIL = _full_line(
     r"related(?: topics| stories| articles| content| coverage)?", r"more on this (?:story|topic)",
     r"explore more on (?:these|this) topics?", r"read more", r"most (?:read|viewed|popular)",
     r"you (?:may|might) also like", r"recommended(?: for you)?", r"top stories", r"topics",
-    r"reprints (?:&|and) permissions", r"purchase licensing rights", r"reuse this content",
+    r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     r"(?:additional )?(?:reporting|writing) by .{1,200}(?:editing|;).{0,200}",
     r"editing by .{1,120}", r"our standards:.*")
@@ -214,9 +218,8 @@ def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
         if line.kind != "text" or not _is_substantial(line.text):
             continue
         draft.kicker, draft.title = _split_kicker(line.text)
-        before = lines[i - 1] if i else None
-        if draft.kicker is None and before and before.kind == "text" and _is_kicker(before.text):
-            draft.kicker = before.text
+        if draft.kicker is None and _has_kicker_line(lines, i):
+            draft.kicker = lines[i - 1].text
         return lines[i + 1:]
     return []
 
@@ -225,6 +228,16 @@ def _is_substantial(text: str) -> bool:
     """Long enough to be a headline: three words, or eight characters of unspaced script."""
     words = text.split()
     return len(words) >= 3 or (len(words) <= 2 and len(text) >= 8 and not text.isascii())
+
+
+def _has_kicker_line(lines: list[_Line], title: int) -> bool:
+    """Is the line above the title its kicker? A short label is, unless it ends a run of
+    short lines: that is a pasted navigation menu ("Home", "News", "Asia")."""
+    before = lines[title - 1] if title else None
+    if before is None or before.kind != "text" or not _is_kicker(before.text):
+        return False
+    above = lines[title - 2] if title >= 2 else None
+    return not (above and above.kind == "text" and not _is_substantial(above.text))
 
 
 def _is_kicker(text: str) -> bool:
