@@ -1,0 +1,126 @@
+"""The pasted-text source: fixture pages against their expected JSON, and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exporter.errors import ExporterError, SourceError
+from exporter.model import Figure, Paragraph
+from exporter.sources import Origin, read_source
+from exporter.sources.text import read
+from regen_fixtures import FIXTURES, article_json, expected_path
+
+SEED = Path("/work/shared/seeds/scmp-north-korea-russia.txt")
+PAGES = sorted(FIXTURES.glob("*.txt"))
+
+
+def _read_text(text: str, location: str = "pasted.txt") -> list:
+    return read(text.encode("utf-8"), Origin(location, None))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
+def test_fixture_page_matches_expected_json(page: Path) -> None:
+    expected = json.loads(expected_path(page).read_text(encoding="utf-8"))
+    assert article_json(page) == expected
+
+
+def test_there_are_pages_of_several_publications() -> None:
+    assert len(PAGES) >= 5
+    assert all(expected_path(p).is_file() for p in PAGES)
+
+
+def test_seed_keeps_its_location_as_given_and_drops_all_furniture() -> None:
+    location = str(SEED) if SEED.is_file() else str(FIXTURES / "scmp-north-korea-russia.txt")
+    [article] = read_source(location)
+    assert article.source.to_dict() == {"kind": "text", "location": location}
+    assert article.id == "why-warmer-north-korea-russia-ties-could-be-trouble-for-nort"
+    assert (article.kicker, article.reading_time, article.authors) == ("Opinion", 3, [])
+    assert article.lead is not None and article.lead.credit == "AP"
+    assert article.lead.caption.endswith("balance of power in Northeast Asia.")
+    assert [type(b) for b in article.body] == [Paragraph] * 6
+    assert article.body[-1].text.startswith("South Korea has announced its own set of measures")
+    text = json.dumps(article.to_dict())
+    for furniture in ("Advertisement", "Reading Time", "Why you can trust", '"3"'):
+        assert furniture not in text
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n\t", "Advertisement\nShare\n3\n"],
+                         ids=["empty", "blank", "furniture-only"])
+def test_text_without_a_headline_is_a_source_error(text: str) -> None:
+    with pytest.raises(SourceError, match="pasted.txt: no headline"):
+        _read_text(text)
+
+
+def test_headline_without_body_is_a_source_error() -> None:
+    with pytest.raises(SourceError, match="no article text found"):
+        _read_text("Opinion | A headline with nothing under it\nBy Jane Doe\nAdvertisement\n")
+
+
+def test_empty_file_is_refused_by_the_registry(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    with pytest.raises(SourceError, match="empty file"):
+        read_source(empty)
+
+
+def test_ordinary_paragraphs_are_not_captions_headings_or_bylines() -> None:
+    [article] = _read_text(
+        "Ministers meet to discuss the harbour plan\n"
+        "The minister spoke to the AP about the plan on Monday morning.\n"
+        "Two officials (left) and the mayor (pictured) signed it after a long debate.\n"
+        "By the end of the day, the council had approved the budget for the year.\n")
+    assert article.lead is None
+    assert [type(b) for b in article.body] == [Paragraph] * 3
+    assert article.authors == []
+
+
+def test_lone_credit_line_credits_the_short_caption_above_it() -> None:
+    [article] = _read_text(
+        "Ministers meet to discuss the harbour plan\n"
+        "The first paragraph of the story explains what happened and why it matters.\n"
+        "The harbour at dawn\nPhoto: Jane Doe\n"
+        "The second paragraph follows the photo and carries the story on to its end.\n")
+    assert article.body[1] == Figure(caption="The harbour at dawn", credit="Jane Doe")
+
+
+def test_text_markup_is_kept_as_text_not_tags() -> None:
+    [article] = _read_text("A headline about <b>bold</b> claims\n"
+                           "Body text with <script>alert(1)</script> inside it.\n")
+    assert article.body[0].text == "Body text with &lt;script&gt;alert(1)&lt;/script&gt; inside it."
+
+
+def test_non_latin_pages_get_their_language() -> None:
+    [article] = _read_text("북한과 러시아의 새로운 관계\n푸틴 대통령이 24년 만에 평양을 방문했다. 양국은 조약에 서명했다.\n")
+    assert article.language == "ko"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=400)
+       | st.lists(st.sampled_from([
+           "Advertisement", "Opinion | A headline of some length", "By Jane Doe", "• bullet",
+           "- item", "1. first", "Image source, AP", "Image caption, A caption", "Photo: AP",
+           "“Quoted words here for sure.” — Name", "Related", "Short heading",
+           "A paragraph of ordinary text that goes on.", "19 June 2024", "3", ""]),
+           max_size=20).map("\n".join))
+def test_any_text_gives_articles_or_a_source_error(text: str) -> None:
+    try:
+        articles = _read_text(text)
+    except SourceError:
+        return
+    except ExporterError as error:  # pragma: no cover - reported as a failure below
+        pytest.fail(f"unexpected error kind {type(error).__name__}: {error}")
+    assert len(articles) == 1 and articles[0].title and articles[0].body
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_articles_or_a_source_error(data: bytes) -> None:
+    try:
+        read(data, Origin("pasted.txt", None))
+    except SourceError:
+        pass
