@@ -63,6 +63,9 @@ _NEWSLETTER = _full_line(
     r"get (?:the|our) .{1,60} newsletter.{0,60}", r"newsletter sign-?up")
 _BOX_END = _full_line(r"subscribe|sign up|submit|after newsletter promotion|privacy notice:.*")
 _BOX_LINES = 5
+# People named in a wire credit line: "Hana Lim and Daniel Ortiz", "Jane Doe in Seoul".
+_CAPITALISED = r"(?-i:[A-Z])[\w'’.-]*"
+_NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
 # Lines after which nothing belongs to the article.
 _TAIL = _full_line(
     r"related(?: topics| stories| articles| content| coverage)?", r"more on this (?:story|topic)",
@@ -70,8 +73,8 @@ _TAIL = _full_line(
     r"you (?:may|might) also like", r"recommended(?: for you)?", r"top stories", r"topics",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
-    r"(?:additional )?(?:reporting|writing) by .{1,200}(?:editing|;).{0,200}",
-    r"editing by .{1,120}", r"our standards:.*")
+    rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
+    rf"editing by {_NAMES}", r"our standards:.*")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})[.)]\s+(?P<text>\S.*)$")
 _IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
@@ -87,11 +90,16 @@ _KNOWN_KICKERS = re.compile(
     r"live|breaking|factbox|fact check|briefing|podcast|video|letters?|obituary|profile|"
     r"feature|investigation|the big read|world|business|politics|sport|culture", re.I)
 # A pull quote: “Quoted words” — Name (the dash may also start the next line).
-_QUOTED = re.compile(r"^[“\"](?P<text>[^“”\"]{10,})[”\"]\s*(?:[—–-]\s*(?P<who>[^—–\"“”]{2,80}))?$")
-_ATTRIBUTION = re.compile(r"^[—–]\s*(?P<who>\S[^“”\"]{1,80})$")
+_QUOTED = re.compile(
+    r"^[“\"](?P<text>[^“”\"]{10,})[”\"]\s*(?:(?:[—–]|\s-\s)\s*(?P<who>[^—–\"“”.!?]{2,80}))?$")
+_ATTRIBUTION = re.compile(r"^[—–]\s*(?P<who>\S[^“”\".!?]{1,80})$")
+_FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')")
 _HEADING_MAX_WORDS = 12
 _STANDFIRST_MAX_WORDS = 70
+_CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
+_UNCREDITED_CAPTION_MAX_WORDS = 40
+_ATTRIBUTION_MAX_WORDS = 8
 _BYLINE_BODY_BLOCKS = 2  # a byline may follow the lead photo and the first paragraph
 
 
@@ -183,7 +191,7 @@ def _classify(line: str) -> _Line | None:
     if meta is not None:
         return _Line("meta", line, meta)
     caption, credit = split_credit(escape_text(line))
-    if credit:
+    if credit and len(caption.split()) <= _CAPTION_MAX_WORDS:
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
     return _Line("text", line)
 
@@ -215,6 +223,8 @@ def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
     for i, line in enumerate(lines):
         if line.kind == "meta":
             _take_metadata(line.value, draft)
+        if line.kind == "figure" and draft.lead is None:
+            draft.lead = line.value  # some pages put the photo above the headline
         if line.kind != "text" or not _is_substantial(line.text):
             continue
         draft.kicker, draft.title = _split_kicker(line.text)
@@ -254,39 +264,46 @@ def _split_kicker(line: str) -> tuple[str | None, str]:
     if match:
         kicker = match.group("kicker")
         if kicker.isupper() or _KNOWN_KICKERS.fullmatch(kicker):
-            return (kicker.capitalize() if kicker.isupper() else kicker), match.group("title").strip()
+            return kicker, match.group("title").strip()
     return None, line
 
 
 def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
     """Take standfirst, metadata and the lead photo; return the lines of the body."""
-    i = 0
-    while i < len(lines) and lines[i].kind == "bullet":
-        draft.standfirst.append(escape_text(lines[i].text))
-        i += 1
-    if not draft.standfirst and i < len(lines) and _is_standfirst(lines, i):
-        draft.standfirst.append(escape_text(lines[i].text))
-        i += 1
+    i = _read_standfirst(lines, draft)
     while i < len(lines):
         line = lines[i]
-        if line.kind == "meta":
-            _take_metadata(line.value, draft)
-        elif line.kind in ("figure", "image_source", "image_caption") and draft.lead is None:
+        if line.kind in _FIGURE_KINDS and draft.lead is None:
             draft.lead, i = _figure_at(lines, i)
             continue
-        elif line.kind != "tail":
+        if line.kind == "meta":
+            _take_metadata(line.value, draft)
+        elif line.kind != "tail":  # a stray "Topics" label above the story ends nothing
             break
         i += 1
     return lines[i:]
 
 
-def _is_standfirst(lines: list[_Line], i: int) -> bool:
-    """A summary line right under the headline counts only when metadata follows it,
-    so that the first paragraph of a page without byline or date stays in the body."""
-    line = lines[i]
-    following = lines[i + 1] if i + 1 < len(lines) else None
-    return (line.kind == "text" and len(line.text.split()) <= _STANDFIRST_MAX_WORDS
-            and following is not None and following.kind == "meta")
+def _read_standfirst(lines: list[_Line], draft: _Draft) -> int:
+    """Take the standfirst right under the headline; return the index after it.
+
+    Bullet lines always are one. A plain summary line is one only when metadata (byline,
+    date, reading time) follows it, past any photo, so that the first paragraph of a page
+    without byline or date stays in the body.
+    """
+    i = 0
+    while i < len(lines) and lines[i].kind == "bullet":
+        draft.standfirst.append(escape_text(lines[i].text))
+        i += 1
+    if draft.standfirst or not lines or lines[0].kind != "text":
+        return i
+    if len(lines[0].text.split()) > _STANDFIRST_MAX_WORDS:
+        return 0
+    following = next((line for line in lines[1:] if line.kind not in _FIGURE_KINDS), None)
+    if following is not None and following.kind == "meta":
+        draft.standfirst.append(escape_text(lines[0].text))
+        return 1
+    return 0
 
 
 def _take_metadata(meta: dict[str, Any], draft: _Draft) -> None:
@@ -334,7 +351,7 @@ def _append(draft: _Draft, block: Block) -> None:
     """Add a block; a lone credit line credits the short caption just before it."""
     previous = draft.body[-1] if draft.body else None
     if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= 40 and not previous.text.endswith((":",))):
+            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
     draft.body.append(block)
@@ -343,7 +360,7 @@ def _append(draft: _Draft, block: Block) -> None:
 def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int]:
     """The block starting at line i and the index after it."""
     line = lines[i]
-    if line.kind in ("figure", "image_source", "image_caption"):
+    if line.kind in _FIGURE_KINDS:
         return _figure_at(lines, i)
     if line.kind in ("bullet", "numbered"):
         return _list_at(lines, i)
@@ -369,14 +386,20 @@ def _quote_at(lines: list[_Line], i: int) -> tuple[Quote, int] | None:
     match = _QUOTED.match(lines[i].text)
     if not match:
         return None
-    who = match.group("who")
-    if who:
-        return Quote(text=escape_text(match.group("text")), attribution=who.strip()), i + 1
+    quoted = escape_text(match.group("text"))
+    if match.group("who"):
+        who = match.group("who").strip()
+        return (Quote(text=quoted, attribution=who), i + 1) if _is_attribution(who) else None
     following = lines[i + 1] if i + 1 < len(lines) else None
     attribution = _ATTRIBUTION.match(following.text) if following and following.kind == "text" else None
-    if attribution and len(attribution.group("who").split()) <= 10:
-        return Quote(text=escape_text(match.group("text")), attribution=attribution.group("who")), i + 2
+    if attribution and _is_attribution(attribution.group("who")):
+        return Quote(text=quoted, attribution=attribution.group("who").strip()), i + 2
     return None
+
+
+def _is_attribution(who: str) -> bool:
+    """A name with perhaps a role ("Captain Oh Seung-ho, ferry master"), not a sentence."""
+    return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
 
 
 def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
