@@ -32,14 +32,16 @@ def _full_line(*patterns: str) -> re.Pattern[str]:
 _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
+    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story)?",
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
-    r"share|save|saved|share this (?:article|story|page)|copy link|link copied|print",
+    r"share|save|saved|share this (?:article|story|page)|copy link(?: link)?(?: copied)?|link copied|print",
     r"gift (?:this )?article|listen to this article|listen|bookmark|follow|email",
-    r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram",
+    r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
+    r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     r"comments?|view comments|show comments|join the conversation",
     # lone counters
@@ -49,7 +51,7 @@ _FURNITURE = _full_line(
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
-    r"skip to [\w ]{1,30}|menu|search|home|sign in|log in|register|close",
+    r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
     # single-line promos inside the body
     r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*.{1,160}",
     # newsletter box lines
@@ -70,7 +72,8 @@ _NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
 _TAIL = _full_line(
     r"related(?: topics| stories| articles| content| coverage)?", r"more on this (?:story|topic)",
     r"explore more on (?:these|this) topics?", r"read more", r"most (?:read|viewed|popular)",
-    r"you (?:may|might) also like", r"recommended(?: for you)?", r"top stories", r"topics",
+    r"you (?:may|might) also like", r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
+    r"recommended(?: for you)?", r"top stories", r"topics",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
