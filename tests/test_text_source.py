@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exporter.errors import ExporterError, SourceError
-from exporter.model import Figure, Paragraph
+from exporter.inline import to_text
+from exporter.model import Figure, Paragraph, Quote
 from exporter.sources import Origin, read_source
 from exporter.sources.text import read
 from regen_fixtures import FIXTURES, article_json, expected_path
@@ -124,3 +125,76 @@ def test_any_bytes_give_articles_or_a_source_error(data: bytes) -> None:
         read(data, Origin("pasted.txt", None))
     except SourceError:
         pass
+
+
+BODY = "The first paragraph of the story explains what happened and why it matters to readers.\n"
+
+
+@pytest.mark.parametrize("first_line, kicker, title", [
+    ("Opinion | Why ties could be trouble", "Opinion", "Why ties could be trouble"),
+    ("Hong Kong economy | Why rents keep rising", "Hong Kong economy", "Why rents keep rising"),
+    ("ANALYSIS: Typhoon season tests new alerts", "ANALYSIS", "Typhoon season tests new alerts"),
+    ("Explainer — What the new pact means", "Explainer", "What the new pact means"),
+    ("Russia-North Korea pact: what we know so far", None, "Russia-North Korea pact: what we know so far"),
+    ("Putin and Kim — a friendship of convenience", None, "Putin and Kim — a friendship of convenience"),
+    ("Four lessons from the summit in Pyongyang", None, "Four lessons from the summit in Pyongyang"),
+])
+def test_kicker_patterns(first_line: str, kicker: str | None, title: str) -> None:
+    [article] = _read_text(first_line + "\n" + BODY)
+    assert (article.kicker, article.title) == (kicker, title)
+
+
+def test_summary_under_headline_is_standfirst_only_when_metadata_follows() -> None:
+    summary = "A short summary of the story under the headline"
+    [with_byline] = _read_text(f"A headline of some length\n{summary}\nBy Jane Doe\n{BODY}")
+    [without] = _read_text(f"A headline of some length\n{summary}\n{BODY}")
+    assert with_byline.standfirst == [summary] and with_byline.authors == ["Jane Doe"]
+    assert without.standfirst == [] and without.body[0] == Paragraph(text=summary)
+
+
+def test_newsletter_prompt_without_a_box_keeps_the_text_after_it() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}Sign up to our newsletter\n"
+                           "The council will vote on the plan next week, officials said.\n")
+    assert [to_text(b.text) for b in article.body] == [
+        BODY.strip(), "The council will vote on the plan next week, officials said."]
+
+
+def test_newsletter_box_is_dropped_up_to_its_button() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}Get the Morning Briefing newsletter\n"
+                           "The day's news, every morning.\nEnter your email\nSign up\n"
+                           "The council will vote on the plan next week, officials said.\n")
+    assert len(article.body) == 2
+
+
+def test_tail_ends_the_article_and_inline_promos_are_dropped() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}Read more: Another story entirely\n"
+                           "The council will vote on the plan next week, officials said.\n"
+                           "Related Topics\nA story that must not be read as the article\n")
+    assert len(article.body) == 2
+
+
+def test_pull_quote_with_attribution_on_the_next_line() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}“We will not give up the harbour.”\n"
+                           "— Kim Min-jun, harbour master\n")
+    assert article.body[1] == Quote(text="We will not give up the harbour.",
+                                    attribution="Kim Min-jun, harbour master")
+
+
+def test_quoted_paragraph_with_speech_is_not_a_pull_quote() -> None:
+    line = "“We will not give up the harbour,” said Kim Min-jun, who has worked there for years."
+    [article] = _read_text(f"A headline of some length\n{BODY}{line}\n")
+    assert article.body[1] == Paragraph(text=line)
+
+
+def test_bbc_video_captions_are_dropped_and_bare_image_lines_become_figures() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}Media caption, Watch: the ferry at sea\n"
+                           "Image caption, The harbour at dawn\nThe second paragraph of the story.\n")
+    assert article.body[1] == Figure(caption="The harbour at dawn", credit=None)
+    assert len(article.body) == 3
+
+
+def test_date_and_reading_time_on_one_line_and_url_from_origin() -> None:
+    [article] = read(f"A headline of some length\nBy Jane Doe | 19 June 2024 | 5 min read\n{BODY}"
+                     .encode(), Origin("pasted.txt", None, url="https://example.com/a"))
+    assert (article.authors, article.published, article.reading_time, article.url) == (
+        ["Jane Doe"], "2024-06-19", 5, "https://example.com/a")
