@@ -17,7 +17,8 @@ from exporter.sources.meta import date_label, detect_language, parse_byline, par
     ("A boat in the harbour. Credit: Jane Roe", ("A boat in the harbour.", "Jane Roe")),
     ("Soldiers march in Seoul. REUTERS/Kim Hong-Ji", ("Soldiers march in Seoul.", "REUTERS/Kim Hong-Ji")),
     ("Soldiers march in Seoul REUTERS/Kim Hong-Ji", ("Soldiers march in Seoul", "REUTERS/Kim Hong-Ji")),
-    ("A crowd watches the parade. AFP via Getty Images", ("A crowd watches the parade.", "AFP via Getty Images")),
+    ("A crowd watches the parade. AFP via Getty Images",
+     ("A crowd watches the parade.", "AFP via Getty Images")),
     ("Kim waves from the podium (AP Photo/Lee Jin-man)", ("Kim waves from the podium", "AP Photo/Lee Jin-man")),
     ("A ship in port. EPA-EFE/JEON HEON-KYUN", ("A ship in port.", "EPA-EFE/JEON HEON-KYUN")),
     ("Kim and Putin. Photo: KCNA via Reuters", ("Kim and Putin.", "KCNA via Reuters")),
@@ -120,7 +121,8 @@ def test_parse_reading_time(line: str, expected: int | None) -> None:
     ("Der Hund und die Katze ist nicht mit den Kindern, die sich freuen.", "de"),
     ("Le chat et les chiens dans la maison pour une fois, les enfants et des amis.", "fr"),
     ("북한과 러시아의 관계", "ko"), ("日本の首相は東京で会見した", "ja"),
-    ("中国外交部发言人表示", "zh"), ("Путин прилетел в Пхеньян", "ru"), ("", "en"),
+    ("中国外交部发言人表示", "zh"), ("Путин прилетел в Пхеньян", "ru"),
+    ("", "en"),
 ])
 def test_detect_language(text: str, tag: str) -> None:
     assert detect_language(text) == tag

@@ -96,7 +96,8 @@ def test_text_markup_is_kept_as_text_not_tags() -> None:
 
 
 def test_non_latin_pages_get_their_language() -> None:
-    [article] = _read_text("북한과 러시아의 새로운 관계\n푸틴 대통령이 24년 만에 평양을 방문했다. 양국은 조약에 서명했다.\n")
+    [article] = _read_text("북한과 러시아의 새로운 관계\n"
+                           "푸틴 대통령이 24년 만에 평양을 방문했다. 양국은 조약에 서명했다.\n")
     assert article.language == "ko"
 
 

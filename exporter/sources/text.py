@@ -6,6 +6,10 @@ its own, by the rule tables below; then one pass reads the headline zone (kicker
 standfirst, byline, dates, reading time, lead photo) and the body (paragraphs, headings,
 lists, quotes, figures) from the classified lines. The rules are about the shapes
 publications share, never about one page's strings.
+
+Wire datelines ("SEOUL, June 20 (Reuters) -") stay at the head of the first paragraph:
+they are the story's own text and say where it was filed. Wire credit lines ("Reporting
+by …; Editing by …") end the article with the rest of the page's tail.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ _FURNITURE = _full_line(
     # lone counters
     r"\d{1,5}|\(\d{1,5}\)|\d{1,5} comments?|comments? \(\d{1,5}\)",
     # relative dates, which cannot be made exact
-    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) (?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
@@ -72,7 +77,8 @@ _NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
 _TAIL = _full_line(
     r"related(?: topics| stories| articles| content| coverage)?", r"more on this (?:story|topic)",
     r"explore more on (?:these|this) topics?", r"read more", r"most (?:read|viewed|popular)",
-    r"you (?:may|might) also like", r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
+    r"you (?:may|might) also like", r"suggested topics",
+    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"recommended(?: for you)?", r"top stories", r"topics",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
@@ -94,7 +100,8 @@ _KNOWN_KICKERS = re.compile(
     r"feature|investigation|the big read|world|business|politics|sport|culture", re.I)
 # A pull quote: “Quoted words” — Name (the dash may also start the next line).
 _QUOTED = re.compile(
-    r"^[“\"](?P<text>[^“”\"]{10,})[”\"]\s*(?:(?:[—–]|\s-\s)\s*(?P<who>[^—–\"“”.!?]{2,80}))?$")
+    r"^[“\"](?P<text>[^“”\"]{10,})[”\"]"
+    r"\s*(?:(?:[—–]|\s-\s)\s*(?P<who>[^—–\"“”.!?]{2,80}))?$")
 _ATTRIBUTION = re.compile(r"^[—–]\s*(?P<who>\S[^“”\".!?]{1,80})$")
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')")
@@ -354,7 +361,8 @@ def _append(draft: _Draft, block: Block) -> None:
     """Add a block; a lone credit line credits the short caption just before it."""
     previous = draft.body[-1] if draft.body else None
     if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS and not previous.text.endswith(":")):
+            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS
+            and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
     draft.body.append(block)
