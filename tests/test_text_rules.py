@@ -25,6 +25,9 @@ from exporter.sources.meta import date_label, detect_language, parse_byline, par
     ("Ships sail past. © Jane Doe", ("Ships sail past.", "Jane Doe")),
     ("R&amp;D lab opens. Photo: Handout", ("R&amp;D lab opens.", "Handout")),
     ("Picture by John Smith", ("", "John Smith")),
+    ("Guests at the park.Credit...Jean Chung for The Times",
+     ("Guests at the park.", "Jean Chung for The Times")),
+    ("Rescuers cross a road [Abdul Majeed/AFP]", ("Rescuers cross a road", "Abdul Majeed/AFP")),
 ])
 def test_split_credit_splits_credit_shaped_tails(caption: str, expected: tuple[str, str]) -> None:
     assert split_credit(caption) == expected
@@ -62,6 +65,9 @@ def test_split_credit_leaves_ordinary_sentences_alone(sentence: str) -> None:
     ("June 20, 2024 3:15 AM GMT+9", "2024-06-20T03:15+09:00"),
     ("Updated 3:15 AM GMT+9, June 20, 2024", "2024-06-20T03:15+09:00"),
     ("20 June 2024 12:00 GMT", "2024-06-20T12:00Z"),
+    ("June 20, 2024, 3:15 a.m. ET", "2024-06-20T03:15"),
+    ("Updated 10:00 PM EDT, Thu June 20, 2024", "2024-06-20T22:00-04:00"),
+    ("Published On 20 Jun 2024", "2024-06-20"),
     ("2 hours ago", None),
     ("20 June", None),
     ("31 Feb 2024", None),
@@ -98,6 +104,9 @@ def test_date_label(line: str, label: str) -> None:
     ("Analysis by Frank Gardner, BBC security correspondent", ["Frank Gardner"]),
     ("By Reuters Staff", []),
     ("Jane Doe", None),
+    ("In Seoul, a Generation Rethinks the Cost of Weddings", None),
+    ("By Jane Doe, CNN", ["Jane Doe"]),
+    ("By Staff Writer", []),
     ("Seoul, South Korea", None),
     ("Protesters in Seoul", None),
     ("By the end of the year, prices rose.", None),

@@ -28,8 +28,10 @@ _AGENCY_CREDIT = (rf"(?:{_NAME}\s*/\s*)*{_AGENCY}(?:\s+Photos?)?"
 # Where a credit may start: the caption's start, after a sentence, or after a dash.
 _AFTER_SENTENCE = r"(?:^|(?<=[.!?”\"’)])\s+|\s+[–—-]\s+|\s*\|\s*)"
 
+# "… Photo: AP", "… Photograph: Jane Doe/Agency", "…weddings.Credit...Jane Doe for X".
 _TRAILING_LABEL = re.compile(
-    rf"(?:^|\s+[–—-]?\s*)(?P<label>{_LABEL})\s*(?:\bby\b|:)\s*(?P<credit>[^:()\[\]]{{1,120}}?)\s*\.?$",
+    rf"(?:^|\s+[–—-]?\s*|(?<=[.!?]))(?P<label>{_LABEL})\s*(?:\bby\b|:|\.\.\.|…)\s*"
+    rf"(?P<credit>[^:()\[\]]{{1,120}}?)\s*\.?$",
     re.I)
 _BRACKETED = re.compile(
     rf"\s*[(\[]\s*(?P<label>{_LABEL}\s*(?:\bby\b|:)\s*)?(?P<credit>[^()\[\]]{{1,120}}?)\s*[)\]]\s*\.?$",

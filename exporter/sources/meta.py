@@ -34,8 +34,11 @@ _ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "
           "msk": 3, "ist": 5.5, "sgt": 8, "hkt": 8, "awst": 8, "kst": 9, "jst": 9,
           "aest": 10, "aedt": 11, "nzst": 12, "est": -5, "edt": -4, "cst": -6, "cdt": -5,
           "mst": -7, "mdt": -6, "pst": -8, "pdt": -7}
+# US zones named without daylight saving: the offset is unknown, so the time stays local.
+_LOCAL_ZONES = ("et", "pt", "ct", "mt")
 _ZONE = re.compile(r"\b(?:(?P<offset_base>gmt|utc)\s*(?P<offset>[+-]\d{1,2}(?::?\d{2})?)|"
-                   r"(?P<abbr>" + "|".join(sorted(_ZONES, key=len, reverse=True)) + r"))\b", re.I)
+                   r"(?P<abbr>" + "|".join(sorted([*_ZONES, *_LOCAL_ZONES], key=len, reverse=True)) + r"))\b",
+                   re.I)
 _DATE_LABEL = re.compile(
     r"^\s*(?:(?P<label>first\s+published|published|last\s+(?:modified|updated)|updated|"
     r"modified|posted|date|veröffentlicht|aktualisiert)(?:\s+(?:on|at|am))?\s*:?\s*)?", re.I)
@@ -117,7 +120,9 @@ def _clock(time: re.Match[str]) -> str | None:
 
 
 def _zone_offset(zone: re.Match[str]) -> str:
-    """"Z" or "+HH:MM" for a matched zone abbreviation or GMT+N offset."""
+    """"Z" or "+HH:MM" for a matched zone abbreviation or GMT+N offset, "" if unknown."""
+    if zone.group("abbr") and zone.group("abbr").lower() in _LOCAL_ZONES:
+        return ""
     if zone.group("abbr"):
         hours = _ZONES[zone.group("abbr").lower()]
         minutes = round(abs(hours) * 60)
@@ -152,13 +157,14 @@ _NOT_A_PERSON = re.compile(
     r"bureau|board|press|wire|service|team|writer|columnist|contributor|analyst|chief|"
     r"senior|political|foreign|business|economics?|science|health|technology|culture|"
     r"sports?|international|online|digital|media|times|post|herald|journal|tribune|"
-    r"guardian|bbc|cnn|reuters|afp|ap|bloomberg|xinhua|yonhap|kyodo|dpa|associated|"
-    r"the)\b", re.I)
+    r"guardian|bbc|cnn|reuters|afp|ap|bloomberg|xinhua|yonhap|kyodo|dpa|associated"
+    r")\b", re.I)
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|da|van|von|der|den|del|la|le|bin|al|ibn|dos)\b)"
 _PERSON = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
 _BY = re.compile(r"^\s*(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
                  r"photographs?)\s+)?by\s+", re.I)
 _IN_PLACE = re.compile(r"\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*$")
+_DESK_MAX_WORDS = 5
 _AND = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*")
 
 
@@ -217,8 +223,11 @@ def _names_in(part: str, has_by: bool) -> list[str] | None:
 
 
 def _describes_desk(parts: list[str]) -> bool:
-    """True when the parts after a name say who employs the writer or what they cover."""
-    return bool(parts) and bool(_NOT_A_PERSON.search(parts[0]))
+    """True when the part after a name is a short, capitalised desk or role ("BBC News",
+    "Political Editor"), not the rest of a sentence ("a generation rethinks …")."""
+    desk = parts[0] if parts else ""
+    return (desk[:1].isupper() and len(desk.split()) <= _DESK_MAX_WORDS
+            and bool(_NOT_A_PERSON.search(desk)))
 
 
 # ---------------------------------------------------------------- reading time

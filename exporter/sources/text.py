@@ -42,8 +42,9 @@ _FURNITURE = _full_line(
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
-    r"share|save|saved|share this (?:article|story|page)|copy link(?: link)?(?: copied)?|link copied|print",
-    r"gift (?:this )?article|listen to this article|listen|bookmark|follow|email",
+    r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share (?:full |this )?(?:article|story|page)|gift (?:this )?article|bookmark|follow|email",
+    r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
@@ -57,6 +58,8 @@ _FURNITURE = _full_line(
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
+    # where the reporter was, under the byline: a place, not the story's text
+    r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body
     r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*.{1,160}",
     # newsletter box lines
@@ -83,7 +86,7 @@ _TAIL = _full_line(
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
-    rf"editing by {_NAMES}", r"our standards:.*")
+    rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})[.)]\s+(?P<text>\S.*)$")
 _IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
@@ -103,6 +106,11 @@ _QUOTED = re.compile(
     r"^[“\"](?P<text>[^“”\"]{10,})[”\"]"
     r"\s*(?:(?:[—–]|\s-\s)\s*(?P<who>[^—–\"“”.!?]{2,80}))?$")
 _ATTRIBUTION = re.compile(r"^[—–]\s*(?P<who>\S[^“”\".!?]{1,80})$")
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
+# A line that is only a credit makes a figure when it credits a photo; "Source: X" alone
+# credits the article's information, and stays text.
+_PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|credits?|"
+                                r"illustration|foto|©)\b", re.I)
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')")
 _HEADING_MAX_WORDS = 12
@@ -201,7 +209,8 @@ def _classify(line: str) -> _Line | None:
     if meta is not None:
         return _Line("meta", line, meta)
     caption, credit = split_credit(escape_text(line))
-    if credit and len(caption.split()) <= _CAPTION_MAX_WORDS:
+    if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
+            caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
     return _Line("text", line)
 
@@ -245,9 +254,9 @@ def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
 
 
 def _is_substantial(text: str) -> bool:
-    """Long enough to be a headline: three words, or eight characters of unspaced script."""
-    words = text.split()
-    return len(words) >= 3 or (len(words) <= 2 and len(text) >= 8 and not text.isascii())
+    """Long enough to be a headline: three words, or eight characters of a script written
+    without spaces (Chinese, Japanese, Thai)."""
+    return len(text.split()) >= 3 or len(_UNSPACED_SCRIPT.findall(text)) >= 8
 
 
 def _has_kicker_line(lines: list[_Line], title: int) -> bool:
