@@ -28,6 +28,8 @@ from exporter.sources.meta import date_label, detect_language, parse_byline, par
     ("Guests at the park.Credit...Jean Chung for The Times",
      ("Guests at the park.", "Jean Chung for The Times")),
     ("Rescuers cross a road [Abdul Majeed/AFP]", ("Rescuers cross a road", "Abdul Majeed/AFP")),
+    ("渡輪停泊在碼頭。圖：美聯社", ("渡輪停泊在碼頭。", "美聯社")),
+    ("渡輪停泊在碼頭（圖片：路透社）", ("渡輪停泊在碼頭", "路透社")),
 ])
 def test_split_credit_splits_credit_shaped_tails(caption: str, expected: tuple[str, str]) -> None:
     assert split_credit(caption) == expected
@@ -66,6 +68,8 @@ def test_split_credit_leaves_ordinary_sentences_alone(sentence: str) -> None:
     ("Updated 3:15 AM GMT+9, June 20, 2024", "2024-06-20T03:15+09:00"),
     ("20 June 2024 12:00 GMT", "2024-06-20T12:00Z"),
     ("June 20, 2024, 3:15 a.m. ET", "2024-06-20T03:15"),
+    ("2024年6月20日 10:00", "2024-06-20T10:00"),
+    ("2024.06.20 10:00", "2024-06-20T10:00"),
     ("Updated 10:00 PM EDT, Thu June 20, 2024", "2024-06-20T22:00-04:00"),
     ("Published On 20 Jun 2024", "2024-06-20"),
     ("2 hours ago", None),
@@ -118,7 +122,7 @@ def test_parse_byline(line: str, expected: list[str] | None) -> None:
 
 @pytest.mark.parametrize("line, expected", [
     ("Reading Time:3 minutes", 3), ("Reading time: 6 min", 6), ("5 min read", 5),
-    ("4-minute read", 4), ("Lesedauer 4 Minuten", 4),
+    ("4-minute read", 4), ("Lesedauer 4 Minuten", 4), ("閱讀時間：3分鐘", 3),
     ("3 minutes", None), ("I read for 5 min read", None), ("3", None),
 ])
 def test_parse_reading_time(line: str, expected: int | None) -> None:
@@ -130,7 +134,7 @@ def test_parse_reading_time(line: str, expected: int | None) -> None:
     ("Der Hund und die Katze ist nicht mit den Kindern, die sich freuen.", "de"),
     ("Le chat et les chiens dans la maison pour une fois, les enfants et des amis.", "fr"),
     ("북한과 러시아의 관계", "ko"), ("日本の首相は東京で会見した", "ja"),
-    ("中国外交部发言人表示", "zh"), ("Путин прилетел в Пхеньян", "ru"),
+    ("中国外交部发言人表示", "zh-Hans"), ("北韓與俄羅斯關係升溫，這對東北亞會有影響", "zh-Hant"), ("Путин прилетел в Пхеньян", "ru"),
     ("", "en"),
 ])
 def test_detect_language(text: str, tag: str) -> None:

@@ -14,9 +14,10 @@ import re
 
 from ..inline import to_text
 
-# Words that introduce a credit. Matched case-insensitively, but see _is_capitalised.
+# Words that introduce a credit. Matched case-insensitively, but see _acceptable.
 _LABEL = (r"(?:photo(?:graph)?s?|pictures?|pic|images?(?:\s+(?:credit|source))?|credits?|"
-          r"illustrations?|graphics?|video|footage|source|foto)")
+          r"illustrations?|graphics?|video|footage|source|foto|圖片?|图片?|攝影?|摄影?|写真|사진)")
+_LABEL_END = r"(?:\bby\b|[:：]|\.\.\.|…)"  # "Photo by X", "Photo: X", "Credit...X"
 # A person's or desk's name inside an agency credit: "Kim Hong-Ji", "JEON HEON-KYUN", "File".
 _NAME = r"[\w.'’-]+(?:\s+[\w.'’-]+){0,4}"
 _AGENCY = (r"(?:REUTERS|Reuters|AFP|AP|EPA(?:-EFE)?|Getty\s+Images|Xinhua|Bloomberg|"
@@ -30,11 +31,12 @@ _AFTER_SENTENCE = r"(?:^|(?<=[.!?”\"’)])\s+|\s+[–—-]\s+|\s*\|\s*)"
 
 # "… Photo: AP", "… Photograph: Jane Doe/Agency", "…weddings.Credit...Jane Doe for X".
 _TRAILING_LABEL = re.compile(
-    rf"(?:^|\s+[–—-]?\s*|(?<=[.!?]))(?P<label>{_LABEL})\s*(?:\bby\b|:|\.\.\.|…)\s*"
-    rf"(?P<credit>[^:()\[\]]{{1,120}}?)\s*\.?$",
+    rf"(?:^|\s+[–—-]?\s*|(?<=[.!?。！？]))(?P<label>{_LABEL})\s*{_LABEL_END}\s*"
+    rf"(?P<credit>[^:：()\[\]（）【】]{{1,120}}?)\s*\.?$",
     re.I)
 _BRACKETED = re.compile(
-    rf"\s*[(\[]\s*(?P<label>{_LABEL}\s*(?:\bby\b|:)\s*)?(?P<credit>[^()\[\]]{{1,120}}?)\s*[)\]]\s*\.?$",
+    rf"\s*[(\[（【]\s*(?P<label>{_LABEL}\s*{_LABEL_END}\s*)?(?P<credit>[^()\[\]（）【】]{{1,120}}?)"
+    rf"\s*[)\]）】]\s*\.?$",
     re.I)
 _COPYRIGHT = re.compile(rf"{_AFTER_SENTENCE}(?:©|\(c\)|Copyright\b)\s*(?P<credit>[^©]{{1,100}}?)\s*\.?$")
 _AGENCY_TAIL = re.compile(rf"{_AFTER_SENTENCE}(?P<credit>{_AGENCY_CREDIT})\s*\.?$")
@@ -76,7 +78,8 @@ def _acceptable(pattern: re.Pattern[str], match: re.Match[str]) -> bool:
         return bool(match.group("label")) or bool(re.fullmatch(_AGENCY_CREDIT, credit))
     if pattern is _TRAILING_LABEL:
         # "Photo: AP" is a credit; "… the image: nice" and "… photo by night" are prose.
-        return match.group("label")[0].isupper()
+        label = match.group("label")
+        return label[0].isupper() or not label.isascii()
     return True
 
 

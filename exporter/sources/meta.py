@@ -26,6 +26,7 @@ _DATES = tuple(re.compile(p, re.I) for p in (
     rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b",            # 19 June 2024, 26 Jun 2024
     rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b",            # June 19, 2024
     rf"\b{_YEAR}[-/.](?P<month>\d{{1,2}})[-/.](?P<day>\d{{1,2}})\b",  # 2024/06/19
+    rf"{_YEAR}\s*年\s*(?P<month>\d{{1,2}})\s*月\s*(?P<day>\d{{1,2}})\s*日",  # 2024年6月19日
 ))
 _TIME = re.compile(r"\b(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?(?=\W|$)",
                    re.I)
@@ -45,7 +46,7 @@ _DATE_LABEL = re.compile(
 # What may remain of a date line once its date, time and zone are taken out.
 _DATE_FILLER = re.compile(
     r"(?:\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\b|"
-    r"\b(?:on|at|am|um|uhr)\b|[\s,|•·()–—-])*", re.I)
+    r"\b(?:on|at|am|um|uhr)\b|[\s,.|•·()–—-])*", re.I)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?")
 
@@ -237,6 +238,7 @@ _READING_TIME = tuple(re.compile(p, re.I) for p in (
     r"(?P<minutes>\d{1,3})[\s-]*min(?:ute)?s?\.?(?:\s+read(?:ing\s+time)?)",  # 5 min read
     r"(?:lesedauer|lesezeit)\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:uten|\.)?)?",  # Lesedauer 4 Minuten
     r"temps\s+de\s+lecture\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:utes?)?)?",
+    r"(?:閱讀時間|阅读时间)\s*[:：]?\s*(?P<minutes>\d{1,3})\s*(?:分鐘|分钟)",
 ))
 
 
@@ -269,6 +271,20 @@ _FUNCTION_WORDS = {
 }
 
 
+# Common characters that differ between the two ways of writing Chinese.
+_TRADITIONAL = set("這與關國會說時為後來對發們個動開區經學點實現過還進")
+_SIMPLIFIED = set("这与关国会说时为后来对发们个动开区经学点实现过还进")
+
+
+def _chinese_variant(text: str) -> str:
+    """"zh-Hant" or "zh-Hans" by which form of common characters the text uses."""
+    traditional = sum(c in _TRADITIONAL for c in text)
+    simplified = sum(c in _SIMPLIFIED for c in text)
+    if traditional == simplified:
+        return "zh"
+    return "zh-Hant" if traditional > simplified else "zh-Hans"
+
+
 def detect_language(text: str) -> str:
     """A rough BCP 47 tag: by script for non-Latin text, by function words for Latin.
 
@@ -279,7 +295,7 @@ def detect_language(text: str) -> str:
     for tag, script in _SCRIPTS:
         share = len(re.findall(script, sample)) / letters
         if share > (0.05 if tag == "ja" else 0.3):
-            return tag
+            return _chinese_variant(sample) if tag == "zh" else tag
     words = re.findall(r"[^\W\d_]+", sample.lower())
     scores = {tag: sum(w in common for w in words) for tag, common in _FUNCTION_WORDS.items()}
     best = max(scores, key=lambda tag: scores[tag])

@@ -36,7 +36,7 @@ def _full_line(*patterns: str) -> re.Pattern[str]:
 _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
-    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]",
+    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story)?",
     # trust badges
@@ -46,7 +46,7 @@ _FURNITURE = _full_line(
     r"share (?:full |this )?(?:article|story|page)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
-    r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok",
+    r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     r"comments?|view comments|show comments|join the conversation",
     # lone counters
@@ -82,6 +82,7 @@ _TAIL = _full_line(
     r"explore more on (?:these|this) topics?", r"read more", r"most (?:read|viewed|popular)",
     r"you (?:may|might) also like", r"suggested topics",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
     r"recommended(?: for you)?", r"top stories", r"topics",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
@@ -112,8 +113,9 @@ _UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\
 _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|credits?|"
                                 r"illustration|foto|©)\b", re.I)
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
-_TERMINAL = tuple(".!?:;,…\"”’')")
+_TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
+_KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _UNCREDITED_CAPTION_MAX_WORDS = 40
@@ -271,7 +273,8 @@ def _has_kicker_line(lines: list[_Line], title: int) -> bool:
 
 def _is_kicker(text: str) -> bool:
     """A label of one to three words without sentence punctuation."""
-    return 1 <= len(text.split()) <= 3 and not text.endswith(_TERMINAL)
+    return (1 <= len(text.split()) <= 3 and len(text) <= _KICKER_MAX_CHARS
+            and not text.endswith(_TERMINAL))
 
 
 def _split_kicker(line: str) -> tuple[str | None, str]:
