@@ -24,8 +24,10 @@ _AGENCY = (r"(?:REUTERS|Reuters|AFP|AP|EPA(?:-EFE)?|Getty\s+Images|Xinhua|Bloomb
            r"Shutterstock|Alamy|PA(?:\s+Media|\s+Wire)?|Anadolu|NurPhoto|SOPA\s+Images|"
            r"Kyodo|Yonhap|ANSA|dpa|Kremlin|KCNA|Sputnik|TASS|Handout)")
 # "Kim Hong-Ji/Reuters", "REUTERS/Kim Hong-Ji", "AP Photo/Lee Jin-man", "Yonhap via AP".
-_AGENCY_CREDIT = (rf"(?:{_NAME}\s*/\s*)*{_AGENCY}(?:\s+Photos?)?"
-                  rf"(?:\s*(?:/|\bvia\b)\s*{_NAME})*")
+# Bounded repeats: a credit has at most a few slashes, and unbounded ones make long
+# slash-ridden lines slow to reject.
+_AGENCY_CREDIT = (rf"(?:{_NAME}\s*/\s*){{0,3}}{_AGENCY}(?:\s+Photos?)?"
+                  rf"(?:\s*(?:/|\bvia\b)\s*{_NAME}){{0,3}}")
 # Where a credit may start: the caption's start, after a sentence, or after a dash.
 _AFTER_SENTENCE = r"(?:^|(?<=[.!?”\"’)])\s+|\s+[–—-]\s+|\s*\|\s*)"
 
@@ -44,7 +46,7 @@ _AGENCY_TAIL = re.compile(rf"{_AFTER_SENTENCE}(?P<credit>{_AGENCY_CREDIT})\s*\.?
 # "Soldiers march REUTERS/Kim Hong-Ji", never "… spoke to the AP".
 _AGENCY_TAIL_UNBROKEN = re.compile(
     rf"(?:^|\s+)(?P<credit>(?:[A-Z][\w.'’-]*\s+){{0,3}}[A-Z][\w.'’-]*\s*/\s*{_AGENCY_CREDIT}"
-    rf"|{_AGENCY}(?:\s*(?:/|\bvia\b)\s*{_NAME})+)\s*\.?$")
+    rf"|{_AGENCY}(?:\s*(?:/|\bvia\b)\s*{_NAME}){{1,3}})\s*\.?$")
 
 _MAX_CREDIT_WORDS = 12
 _ENTITY_END = re.compile(r"&#?\w{1,10};$")
