@@ -134,7 +134,8 @@ def test_parse_reading_time(line: str, expected: int | None) -> None:
     ("Der Hund und die Katze ist nicht mit den Kindern, die sich freuen.", "de"),
     ("Le chat et les chiens dans la maison pour une fois, les enfants et des amis.", "fr"),
     ("북한과 러시아의 관계", "ko"), ("日本の首相は東京で会見した", "ja"),
-    ("中国外交部发言人表示", "zh-Hans"), ("北韓與俄羅斯關係升溫，這對東北亞會有影響", "zh-Hant"), ("Путин прилетел в Пхеньян", "ru"),
+    ("中国外交部发言人表示", "zh-Hans"), ("北韓與俄羅斯關係升溫，這對東北亞會有影響", "zh-Hant"),
+    ("Путин прилетел в Пхеньян", "ru"),
     ("", "en"),
 ])
 def test_detect_language(text: str, tag: str) -> None:

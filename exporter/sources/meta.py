@@ -38,7 +38,8 @@ _ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "
 # US zones named without daylight saving: the offset is unknown, so the time stays local.
 _LOCAL_ZONES = ("et", "pt", "ct", "mt")
 _ZONE = re.compile(r"\b(?:(?P<offset_base>gmt|utc)\s*(?P<offset>[+-]\d{1,2}(?::?\d{2})?)|"
-                   r"(?P<abbr>" + "|".join(sorted([*_ZONES, *_LOCAL_ZONES], key=len, reverse=True)) + r"))\b",
+                   r"(?P<abbr>" + "|".join(sorted([*_ZONES, *_LOCAL_ZONES], key=len, reverse=True))
+                   + r"))\b",
                    re.I)
 _DATE_LABEL = re.compile(
     r"^\s*(?:(?P<label>first\s+published|published|last\s+(?:modified|updated)|updated|"

@@ -89,7 +89,7 @@ _TAIL = _full_line(
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
-_NUMBERED = re.compile(r"^\s*(?P<number>\d{1,2})[.)]\s+(?P<text>\S.*)$")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
 _IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
 _IMAGE_CAPTION = re.compile(r"^image caption\s*,\s*(?P<text>.+)$", re.I)
 _MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
@@ -206,7 +206,7 @@ def _classify(line: str) -> _Line | None:
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
         if match:
-            return _Line(kind, match.group("text"), match.groupdict().get("number"))
+            return _Line(kind, match.group("text"))
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
