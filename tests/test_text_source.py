@@ -1,4 +1,8 @@
-"""The pasted-text source: fixture pages against their expected JSON, and bad input."""
+"""The pasted-text source: fixture pages against their expected JSON, and bad input.
+
+Each `tests/fixtures/text/NAME.txt` is a page as an editor pastes it; `NAME.expected.json`
+beside it is the model it must give. `pytest --regen` rewrites those: review the diff.
+"""
 
 from __future__ import annotations
 
@@ -14,29 +18,33 @@ from exporter.inline import to_text
 from exporter.model import Figure, Paragraph, Quote
 from exporter.sources import Origin, read_source
 from exporter.sources.text import read
-from regen_fixtures import FIXTURES, article_json, expected_path
+
+from conftest import FIXTURES, normalised
 
 SEED = Path("/work/shared/seeds/scmp-north-korea-russia.txt")
-PAGES = sorted(FIXTURES.glob("*.txt"))
+PAGES = sorted((FIXTURES / "text").glob("*.txt"))
 
 
 def _read_text(text: str, location: str = "pasted.txt") -> list:
     return read(text.encode("utf-8"), Origin(location, None))
 
 
+def _expected(page: Path) -> Path:
+    return page.with_suffix(".expected.json")
+
+
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])
-def test_fixture_page_matches_expected_json(page: Path) -> None:
-    expected = json.loads(expected_path(page).read_text(encoding="utf-8"))
-    assert article_json(page) == expected
+def test_fixture_page_matches_expected_json(page: Path, golden) -> None:
+    golden(_expected(page), [normalised(a.to_dict()) for a in read_source(page)])
 
 
 def test_there_are_pages_of_several_publications() -> None:
     assert len(PAGES) >= 5
-    assert all(expected_path(p).is_file() for p in PAGES)
+    assert all(_expected(p).is_file() for p in PAGES)
 
 
 def test_seed_keeps_its_location_as_given_and_drops_all_furniture() -> None:
-    location = str(SEED) if SEED.is_file() else str(FIXTURES / "scmp-north-korea-russia.txt")
+    location = str(SEED) if SEED.is_file() else str(FIXTURES / "text" / "scmp-north-korea-russia.txt")
     [article] = read_source(location)
     assert article.source.to_dict() == {"kind": "text", "location": location}
     assert article.id == "why-warmer-north-korea-russia-ties-could-be-trouble-for-nort"
