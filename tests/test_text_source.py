@@ -207,3 +207,9 @@ def test_date_and_reading_time_on_one_line_and_url_from_origin() -> None:
                      .encode(), Origin("pasted.txt", None, url="https://example.com/a"))
     assert (article.authors, article.published, article.reading_time, article.url) == (
         ["Jane Doe"], "2024-06-19", 5, "https://example.com/a")
+
+
+def test_topic_links_in_the_tail_become_tags() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}Reuse this content\nRelated Topics\n"
+                           "South Korea\nSeoul\nSeoul\nMore on this story\nA headline of another story\n")
+    assert article.tags == ["South Korea", "Seoul"]

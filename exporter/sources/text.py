@@ -76,14 +76,19 @@ _BOX_LINES = 5
 # People named in a wire credit line: "Hana Lim and Daniel Ortiz", "Jane Doe in Seoul".
 _CAPITALISED = r"(?-i:[A-Z])[\w'’.-]*"
 _NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
+# Tail lines that head the article's topic links ("Related Topics" then "South Korea").
+_TOPIC_HEADS = (r"related topics", r"explore more on (?:these|this) topics?",
+                r"(?:suggested )?topics", r"tags", r"themen")
+_TOPICS = _full_line(*_TOPIC_HEADS)
+_TOPIC_MAX_WORDS = 4
 # Lines after which nothing belongs to the article.
 _TAIL = _full_line(
-    r"related(?: topics| stories| articles| content| coverage)?", r"more on this (?:story|topic)",
-    r"explore more on (?:these|this) topics?", r"read more", r"most (?:read|viewed|popular)",
-    r"you (?:may|might) also like", r"suggested topics",
+    *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
+    r"more on this (?:story|topic)", r"read more", r"most (?:read|viewed|popular)",
+    r"you (?:may|might) also like",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories", r"topics",
+    r"recommended(?: for you)?", r"top stories",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
@@ -145,6 +150,7 @@ class _Draft:
     reading_time: int = 0
     lead: Figure | None = None
     body: list[Block] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
 
 def read(data: bytes, origin: Origin) -> list[Article]:
@@ -163,6 +169,7 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         title=draft.title, kicker=draft.kicker, standfirst=draft.standfirst,
         authors=draft.authors, published=draft.published, updated=draft.updated,
         url=origin.url, reading_time=draft.reading_time, lead=draft.lead, body=draft.body,
+        tags=draft.tags,
         language=detect_language(text), source=source_ref("text", origin))
     return [article]
 
@@ -360,6 +367,7 @@ def _read_body(lines: list[_Line], draft: _Draft) -> None:
     while i < len(lines):
         line = lines[i]
         if line.kind == "tail":
+            draft.tags = _topics_in_tail(lines[i:])
             break
         if line.kind == "meta" and (len(draft.body) <= _BYLINE_BODY_BLOCKS or "authors" not in line.value):
             _take_metadata(line.value, draft)
@@ -367,6 +375,21 @@ def _read_body(lines: list[_Line], draft: _Draft) -> None:
             continue
         block, i = _block_at(lines, i, draft.body)
         _append(draft, block)
+
+
+def _topics_in_tail(tail: list[_Line]) -> list[str]:
+    """The topic links under the tail's "Related Topics" line: short unpunctuated lines,
+    up to the first line that is anything else (the next tail section, a headline)."""
+    start = next((i for i, line in enumerate(tail)
+                  if line.kind == "tail" and _TOPICS.fullmatch(line.text)), len(tail))
+    topics: list[str] = []
+    for line in tail[start + 1:]:
+        words = line.text.split()
+        if (line.kind != "text" or len(words) > _TOPIC_MAX_WORDS
+                or line.text.endswith(_TERMINAL) or line.text in topics):
+            break
+        topics.append(line.text)
+    return topics
 
 
 def _append(draft: _Draft, block: Block) -> None:
