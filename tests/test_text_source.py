@@ -213,3 +213,11 @@ def test_topic_links_in_the_tail_become_tags() -> None:
     [article] = _read_text(f"A headline of some length\n{BODY}Reuse this content\nRelated Topics\n"
                            "South Korea\nSeoul\nSeoul\nMore on this story\nA headline of another story\n")
     assert article.tags == ["South Korea", "Seoul"]
+
+
+def test_date_and_byline_shaped_lines_deep_in_the_body_stay_text() -> None:
+    [article] = _read_text(f"A headline of some length\n{BODY}{BODY}{BODY}19 June 2024\n"
+                           "Jane Doe in Seoul\nThe last paragraph of the story, after the timeline.\n")
+    assert article.published is None and article.authors == []
+    assert [to_text(b.text) for b in article.body[3:]] == [
+        "19 June 2024", "Jane Doe in Seoul", "The last paragraph of the story, after the timeline."]

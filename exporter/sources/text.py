@@ -125,7 +125,9 @@ _STANDFIRST_MAX_WORDS = 70
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _UNCREDITED_CAPTION_MAX_WORDS = 40
 _ATTRIBUTION_MAX_WORDS = 8
-_BYLINE_BODY_BLOCKS = 2  # a byline may follow the lead photo and the first paragraph
+# Bylines and dates may follow the lead photo and the first paragraph; further down, a
+# line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
+_METADATA_BODY_BLOCKS = 2
 
 
 @dataclass
@@ -369,7 +371,8 @@ def _read_body(lines: list[_Line], draft: _Draft) -> None:
         if line.kind == "tail":
             draft.tags = _topics_in_tail(lines[i:])
             break
-        if line.kind == "meta" and (len(draft.body) <= _BYLINE_BODY_BLOCKS or "authors" not in line.value):
+        if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
+                                    or set(line.value) == {"reading_time"}):
             _take_metadata(line.value, draft)
             i += 1
             continue
@@ -452,7 +455,7 @@ def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
     """A short unpunctuated line between paragraphs is a subheading."""
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
-    return (bool(body) and not isinstance(body[-1], Heading)
+    return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
             and len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
             and (text[0].isupper() or text[0].isdigit())
             and following is not None and following.kind == "text"
