@@ -47,7 +47,7 @@ def test_seed_keeps_its_location_as_given_and_drops_all_furniture() -> None:
     location = str(SEED) if SEED.is_file() else str(FIXTURES / "text" / "scmp-north-korea-russia.txt")
     [article] = read_source(location)
     assert article.source.to_dict() == {"kind": "text", "location": location}
-    assert article.id == "why-warmer-north-korea-russia-ties-could-be-trouble-for-nort"
+    assert article.id == "why-warmer-north-korea-russia-ties-could-be-trouble-for"
     assert (article.kicker, article.reading_time, article.authors) == ("Opinion", 3, [])
     assert article.lead is not None and article.lead.credit == "AP"
     assert article.lead.caption.endswith("balance of power in Northeast Asia.")
