@@ -35,16 +35,24 @@ Checker = Callable[[Path], list[Finding]]
 
 
 def _checkers() -> dict[str, Checker]:
-    from .check_email import check_eml, check_html
+    """Checkers by file ending; the longest matching ending wins (".web.html" over ".html")."""
+    from .check_email import check_eml, check_html, check_web_page
     from .check_epub import check_epub
     from .check_pdf import check_pdf
 
     return {".epub": check_epub, ".html": check_html, ".htm": check_html, ".eml": check_eml,
-            ".pdf": check_pdf, ".json": check_json}
+            ".web.html": check_web_page, ".pdf": check_pdf, ".json": check_json,
+            ".txt": check_text}
+
+
+def _checker(path: Path) -> Checker | None:
+    name = path.name.lower()
+    endings = sorted((e for e in _checkers() if name.endswith(e)), key=len, reverse=True)
+    return _checkers()[endings[0]] if endings else None
 
 
 def checkable(path: Path) -> bool:
-    return path.suffix.lower() in _checkers()
+    return _checker(path) is not None
 
 
 def output_files(paths: Iterable[Path]) -> list[Path]:
@@ -60,13 +68,12 @@ def output_files(paths: Iterable[Path]) -> list[Path]:
 
 def check_paths(paths: Iterable[Path]) -> list[Finding]:
     """Check every output named (folders expanded); unknown kinds are warnings."""
-    checkers = _checkers()
     findings: list[Finding] = []
     for path in output_files(paths):
         if not path.is_file():
             findings.append(Finding("error", str(path), "no such file"))
             continue
-        checker = checkers.get(path.suffix.lower())
+        checker = _checker(path)
         if checker is None:
             findings.append(Finding("warning", str(path),
                                     f"not checked: no checker for '{path.suffix or path.name}' files"))
@@ -96,3 +103,14 @@ def check_json(path: Path) -> list[Finding]:
         articles = sum(len(s.get("articles", [])) for s in data["sections"])
         passed.append(f"{articles} article{'s' if articles != 1 else ''}")
     return summarise(path, [], passed)
+
+
+def check_text(path: Path) -> list[Finding]:
+    """The email's plain-text part as a file: UTF-8 and not empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [Finding("error", str(path), "not UTF-8 text")]
+    if not text.strip():
+        return [Finding("error", str(path), "is empty")]
+    return summarise(path, [], [f"{len(text.splitlines())} lines of UTF-8 text"])

@@ -12,7 +12,7 @@ import re
 from email.message import EmailMessage
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .check import Finding, summarise
 
@@ -48,17 +48,31 @@ class _Scan(HTMLParser):
 
 
 def check_html(path: Path) -> list[Finding]:
+    """The email's HTML. Beside its .eml, relative photos are the embedded ones, shown locally."""
     data = path.read_bytes()
-    findings, passed = html_findings(str(path), data)
+    local = path.parent if path.with_suffix(".eml").is_file() else None
+    findings, passed = html_findings(str(path), data, local=local)
     return summarise(path, findings, passed)
 
 
-def html_findings(name: str, data: bytes, *, cids: set[str] | None = None
-                  ) -> tuple[list[Finding], list[str]]:
-    """Findings for one email HTML body; `cids` (the message's Content-IDs) checks cid: images."""
+def check_web_page(path: Path) -> list[Finding]:
+    """The "View in browser" page: a web page, so no size budget and relative photos are fine."""
+    findings, passed = html_findings(str(path), path.read_bytes(), budget=False, local=path.parent)
+    return summarise(path, findings, passed[1:])
+
+
+def html_findings(name: str, data: bytes, *, cids: set[str] | None = None, budget: bool = True,
+                  local: Path | None = None) -> tuple[list[Finding], list[str]]:
+    """Findings for one email HTML body.
+
+    `cids` (the message's Content-IDs) checks cid: images; `local` is a folder where
+    relative image addresses must exist (a preview copy or a web page), else they are errors.
+    """
     findings: list[Finding] = []
     size = len(data)
-    if size > CLIP_BYTES:
+    if not budget:
+        pass
+    elif size > CLIP_BYTES:
         findings.append(Finding("error", name, f"HTML is {size / 1024:.1f} KB: Gmail clips messages "
                                                f"over 102 KB (budget 90 KB)"))
     elif size > WARN_BYTES:
@@ -73,7 +87,7 @@ def html_findings(name: str, data: bytes, *, cids: set[str] | None = None
         src = image.get("src") or ""
         if "alt" not in image:
             findings.append(Finding("error", name, f"image without alt text: {_short(src)}"))
-        problem = _image_problem(src, cids)
+        problem = _image_problem(src, cids, local)
         if problem:
             findings.append(Finding("error", name, f"image {problem}: {_short(src)}"))
     for href in dict.fromkeys(scan.links):
@@ -118,7 +132,7 @@ def _link_problem(href: str) -> str | None:
     return None
 
 
-def _image_problem(src: str, cids: set[str] | None) -> str | None:
+def _image_problem(src: str, cids: set[str] | None, local: Path | None) -> str | None:
     src = src.strip()
     if not src:
         return "has no src"
@@ -126,6 +140,8 @@ def _image_problem(src: str, cids: set[str] | None) -> str | None:
         return None
     parts = urlsplit(src)
     scheme = parts.scheme.lower()
+    if not scheme and local is not None:
+        return None if (local / unquote(parts.path)).is_file() else "file is missing"
     if not scheme:
         return "address is relative (recipients will not see it)"
     if scheme not in IMAGE_SCHEMES:

@@ -285,6 +285,8 @@ def preview_files(files: Iterable[Path], out: Path, *, title: str = "",
         work = Path(tmp)
         for path in files:
             suffix = path.suffix.lower()
+            if path.name.endswith(".web.html"):
+                continue  # the "View in browser" page, not the message
             if suffix == ".html":
                 shots += email_shots(path, out, work)
             elif suffix == ".pdf":

@@ -36,6 +36,10 @@ articles = [
   "harbour-lights.md",
 ]
 
+[email]
+embed_images = true                     # photos inside the message; or set asset_base_url to host them
+# from_address = "{title} <newsletter@example.com>"
+
 [theme]
 accent = "#0b5fa5"
 masthead = "{title}"

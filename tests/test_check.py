@@ -149,11 +149,11 @@ def test_not_a_pdf_is_one_error(tmp_path):
 
 def test_folders_expand_and_unknown_files_are_reported(tmp_path):
     (tmp_path / "issue.json").write_text('{"sections": [{"articles": [{}, {}]}]}')
-    (tmp_path / "notes.txt").write_text("x")
-    findings = check_paths([tmp_path, tmp_path / "notes.txt", tmp_path / "gone.pdf"])
+    (tmp_path / "notes.md").write_text("x")
+    findings = check_paths([tmp_path, tmp_path / "notes.md", tmp_path / "gone.pdf"])
     assert lines(findings) == [
         f"ok      {tmp_path / 'issue.json'}: valid JSON; 2 articles",
-        f"warning {tmp_path / 'notes.txt'}: not checked: no checker for '.txt' files",
+        f"warning {tmp_path / 'notes.md'}: not checked: no checker for '.md' files",
         f"error   {tmp_path / 'gone.pdf'}: no such file",
     ]
 
@@ -175,3 +175,26 @@ def test_build_check_runs_check_on_what_it_built(tmp_path):
                      "--check")
     assert result.returncode == 0, result.stderr
     assert f"ok      {tmp_path / 'out' / 'issue.json'}: valid JSON; 1 article" in result.stdout
+
+
+def test_email_files_beside_each_other_are_checked_for_what_they_are(tmp_path):
+    """The backend's set: .html (embedded photos shown from the folder), .txt, .web.html, .eml."""
+    outputs.make_eml(tmp_path / "issue.eml")
+    (tmp_path / "issue-images").mkdir()
+    outputs.photo(tmp_path / "issue-images" / "01.jpg")
+    page = outputs.email_html().replace("https://example.com/photo.jpg", "issue-images/01.jpg")
+    (tmp_path / "issue.html").write_text(page)
+    (tmp_path / "issue.web.html").write_text(page.replace("</body>", "<p>" + "x" * 120_000 + "</p></body>"))
+    (tmp_path / "issue.txt").write_text("Asia Briefing\n\nStory.\n")
+    findings = check_paths([tmp_path])
+    assert [f.severity for f in findings] == ["ok"] * 4, lines(findings)
+    (tmp_path / "issue-images" / "01.jpg").unlink()
+    text = "\n".join(lines(check_paths([tmp_path / "issue.html"])))
+    assert "image file is missing: issue-images/01.jpg" in text
+
+
+def test_a_relative_photo_without_an_eml_beside_it_is_an_error(tmp_path):
+    (tmp_path / "issue.html").write_text(outputs.email_html().replace(
+        "https://example.com/photo.jpg", "photo.jpg"))
+    text = "\n".join(lines(check_paths([tmp_path / "issue.html"])))
+    assert "error" in text and "relative (recipients will not see it)" in text
