@@ -29,8 +29,8 @@ def builtin_templates() -> Path:
 # What templates see as `theme` when the manifest's [theme] leaves a key out. Colours and
 # fonts are plain values (not CSS variables): email clients and e-readers ignore var().
 DEFAULT_THEME: dict[str, str | None] = {
-    "accent": "#b3261e",
-    "text": "#1a1a1a",
+    "accent": "#a4262c",
+    "text": "#1b1b1b",
     "background": "#ffffff",
     "heading_font": "Georgia, 'Times New Roman', serif",
     "body_font": "Georgia, 'Times New Roman', serif",
