@@ -103,12 +103,12 @@ def test_email_html_problems_each_get_a_line(files):
 @pytest.mark.parametrize("href, ok", [
     ("https://example.com/a?b=c", True), ("mailto:desk@example.com", True),
     ("*|UNSUB|*", True), ("{{ unsubscribe_url }}", True),
-    ("/relative", False), ("example.com/story", False), ("https://", False),
+    ("#story", True), ("#nowhere", False), ("/relative", False), ("example.com/story", False), ("https://", False),
     ("javascript:alert(1)", False), ("https://example.com/a b", False), ("", False),
 ])
 def test_links_must_be_absolute_and_well_formed(tmp_path, href, ok):
     page = tmp_path / "e.html"
-    page.write_text(f'<html><body><a href="{href}">x</a></body></html>')
+    page.write_text(f'<html><body><a href="{href}">x</a><h2 id="story">S</h2></body></html>')
     assert has_errors(check_paths([page])) is not ok
 
 
