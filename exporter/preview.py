@@ -28,6 +28,7 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--host-resolver-rules=MAP * ~NOTFOUND")
 EMAIL_SIZES = ((600, 3200), (375, 4000))  # tall windows; the blank end is trimmed
 EREADER_SIZE = (560, 760)  # a Kobo Clara's page at half its pixels
+HEADING = re.compile(r"<h[1-3]\b[^>]*>(.*?)</h[1-3]>", re.S | re.I)
 TIMEOUT = 90  # seconds per screenshot or page
 
 
@@ -182,11 +183,13 @@ def epub_shots(book: Path, out: Path, work: Path, titles: Iterable[str] = ()) ->
     spine, cover = _unpack(book, folder)
     if not spine:
         raise PreviewError(str(book), "has no pages in its spine")
-    wanted = [_normal(t) for t in titles if t]
-    article = next((p for p in spine if p != cover and any(
-        t in _normal(p.read_text(encoding="utf-8", errors="replace")) for t in wanted)), None)
+    wanted = {_normal(t) for t in titles if t}
+    # The first page with an article's headline as a heading (a contents page only links it).
+    article = next((p for p in spine if p != cover and wanted & {
+        _normal(h) for h in HEADING.findall(p.read_text(encoding="utf-8", errors="replace"))}), None)
     if article is None:
-        article = next((p for p in spine if p != cover and "nav" not in p.stem.lower()), spine[-1])
+        article = next((p for p in spine if p != cover and not re.search(
+            r"nav|toc|contents", p.stem, re.I)), spine[-1])
     shots = []
     if cover is not None:
         shots.append(Shot("EPUB", "cover", screenshot(cover, out / "epub-cover.png", EREADER_SIZE)))

@@ -101,6 +101,8 @@ def test_preview_of_a_new_issue_writes_the_contact_sheet(tmp_path):
     for name in ("email-600.png", "email-375.png", "pdf-cover.png", "pdf-article.png",
                  "epub-cover.png", "epub-article.png"):
         assert (tmp_path / "preview" / name).is_file() and name in sheet
+    epub_label = re.search(r"EPUB</strong> first article \(([^)]+)\)", sheet).group(1)
+    assert "harbour" in epub_label  # the article's own page, not the contents that link it
 
 
 def test_email_cid_images_are_taken_from_the_eml_beside_the_html(tmp_path):
