@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExporterError
-from .templating import builtin_templates
+from .templating import builtin_templates, is_template
 
 MANIFEST = '''\
 # {title}: build every format with `exporter build {name}/issue.toml -o out`.
@@ -144,7 +144,7 @@ class TemplateInfo:
 def builtin_names() -> list[str]:
     root = builtin_templates()
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
-                  if p.is_file() and not p.name.startswith(".") and "__pycache__" not in p.parts)
+                  if p.is_file() and is_template(p) and "__pycache__" not in p.parts)
 
 
 def template_info(name: str) -> TemplateInfo:
@@ -187,6 +187,11 @@ def copy_templates(name: str, target: Path, *, extend: bool = False, force: bool
     chosen = [n for n in names if n == name or n.startswith(name.rstrip("/") + "/")]
     if not chosen:
         raise ExporterError(name, f"no such built-in template; choose from {', '.join(names)}")
+    if extend:  # only templates with named blocks can be extended usefully
+        chosen = [n for n in chosen if template_info(n).blocks]
+        if not chosen:
+            raise ExporterError(name, "has no named blocks to override; copy it whole "
+                                      "(without --extend)")
     written = []
     for template in chosen:
         destination = target / template
@@ -208,7 +213,4 @@ def extend_stub(name: str) -> str:
              "   Override a block by uncommenting it; {{ super() }} keeps the built-in content. #}"]
     for block in info.blocks:
         lines += ["", f"{{# {{% block {block} %}}{{{{ super() }}}}{{% endblock %}} #}}"]
-    if not info.blocks:
-        lines += ["", "{# This template has no named blocks: copy it whole instead "
-                      "(exporter templates copy without --extend). #}"]
     return "\n".join(lines) + "\n"

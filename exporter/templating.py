@@ -116,16 +116,21 @@ def byline(authors: list[str]) -> str:
     return ", ".join(authors[:-1]) + " and " + authors[-1]
 
 
+NOT_TEMPLATES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf",
+                 ".woff", ".woff2"}  # notes and binary files a theme folder may also hold
+
+
+def is_template(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() not in NOT_TEMPLATES
+
+
 def check_templates(user_dir: Path) -> None:
     """Compile every template in a user folder, so a syntax error fails before any build work.
 
     Raises BuildError("file:line", message) for the first broken template.
     """
     env = environment(user_dir)
-    for path in sorted(p for p in user_dir.rglob("*") if p.is_file()):
-        if path.name.startswith(".") or path.suffix in (".png", ".jpg", ".jpeg", ".gif", ".svg",
-                                                        ".webp", ".ttf", ".otf", ".woff", ".woff2"):
-            continue
+    for path in sorted(p for p in user_dir.rglob("*") if p.is_file() and is_template(p)):
         name = path.relative_to(user_dir).as_posix()
         try:
             env.get_template(name)

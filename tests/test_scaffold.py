@@ -93,3 +93,14 @@ def test_templates_copy_extend_writes_a_stub_listing_the_blocks(tmp_path):
 def test_templates_copy_of_an_unknown_name_lists_the_choices(tmp_path):
     result = run_cli("templates", "copy", "nope.html", "theme", cwd=tmp_path)
     assert result.returncode == 1 and "article.html" in result.stderr
+
+
+def test_extend_skips_templates_without_blocks_and_says_so_for_one(tmp_path):
+    result = run_cli("templates", "copy", "blocks.html", "theme", "--extend", cwd=tmp_path)
+    assert result.returncode == 1 and "no named blocks" in result.stderr
+
+
+def test_check_and_listing_ignore_notes_in_a_theme_folder(tmp_path):
+    (tmp_path / "README.md").write_text("Use {% block footer %} like this: {{ broken")
+    check_templates(tmp_path)  # not a template: not compiled
+    assert not [n for n in builtin_names() if n.endswith(".md")]

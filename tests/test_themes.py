@@ -149,3 +149,68 @@ def test_templates_flag_must_name_a_folder(tmp_path):
     result = run_cli("build", str(manifest), "-f", "json", "-o", str(tmp_path / "out"),
                      "--templates", str(tmp_path / "nope"))
     assert result.returncode == 1 and "not a folder" in result.stderr
+
+
+def builtin_has_block(name: str, block: str) -> bool:
+    from exporter.templating import builtin_templates
+
+    path = builtin_templates() / name
+    return path.is_file() and f"{{% block {block} %}}" in path.read_text()
+
+
+@pytest.mark.skipif(not {"pdf", "epub"} <= set(__import__("exporter.backends").backends.BACKENDS),
+                    reason="needs the PDF and EPUB backends")
+def test_an_article_block_override_shows_in_the_pdf_and_the_epub(tmp_path):
+    import zipfile
+
+    from pypdf import PdfReader
+
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "article.html").write_text(
+        '{% extends "!default/article.html" %}\n'
+        '{% block footer %}<p class="house-note">Harbour Desk house note</p>{% endblock %}\n')
+    manifest = write_issue(tmp_path)
+    result = run_cli("build", str(manifest), "-f", "pdf,epub", "-o", str(tmp_path / "out"),
+                     "--templates", str(theme))
+    assert result.returncode == 0, result.stderr
+    pdf_text = " ".join(page.extract_text() for page in PdfReader(tmp_path / "out" / "issue.pdf").pages)
+    assert "Harbour Desk house note" in pdf_text
+    with zipfile.ZipFile(tmp_path / "out" / "issue.epub") as book:
+        pages = [book.read(n).decode() for n in book.namelist() if n.endswith(".xhtml")]
+    assert any('<p class="house-note">Harbour Desk house note</p>' in page for page in pages)
+
+
+@pytest.mark.skipif(not builtin_has_block("email/message.mjml", "footer"),
+                    reason="email/message.mjml has no {% block footer %} yet (the lead adds it)")
+def test_an_email_block_override_shows_in_the_email(tmp_path):
+    theme = tmp_path / "theme" / "email"
+    theme.mkdir(parents=True)
+    (theme / "message.mjml").write_text(
+        '{% extends "!default/email/message.mjml" %}\n'
+        "{% block footer %}{{ super() }}<mj-section><mj-column><mj-text>"
+        "Harbour Desk house note</mj-text></mj-column></mj-section>{% endblock %}\n")
+    manifest = write_issue(tmp_path)
+    result = run_cli("build", str(manifest), "-f", "email", "-o", str(tmp_path / "out"),
+                     "--templates", str(tmp_path / "theme"))
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "issue.html").read_text()
+    assert "Harbour Desk house note" in html and "Brand test" in html
+
+
+@pytest.mark.skipif(not builtin_has_block("pdf/document.html", "cover"),
+                    reason="pdf/document.html has no {% block cover %} yet (the lead adds it)")
+def test_a_pdf_document_block_override_shows_in_the_pdf(tmp_path):
+    from pypdf import PdfReader
+
+    theme = tmp_path / "theme" / "pdf"
+    theme.mkdir(parents=True)
+    (theme / "document.html").write_text(
+        '{% extends "!default/pdf/document.html" %}\n'
+        '{% block cover %}<p class="house-cover">Harbour Desk cover</p>{{ super() }}{% endblock %}\n')
+    manifest = write_issue(tmp_path)
+    result = run_cli("build", str(manifest), "-f", "pdf", "-o", str(tmp_path / "out"),
+                     "--templates", str(tmp_path / "theme"))
+    assert result.returncode == 0, result.stderr
+    first = PdfReader(tmp_path / "out" / "issue.pdf").pages[0].extract_text()
+    assert "Harbour Desk cover" in first
