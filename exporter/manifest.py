@@ -162,11 +162,22 @@ def _theme(table: dict[str, Any], root: Path, where: str) -> dict[str, str]:
         if key == "logo":
             logo = _path(value, root, where, "theme.logo")
             assert logo is not None
-            if not logo.is_file():
-                raise ManifestError(where, f"'theme.logo' must be an image file: {value}")
+            if not logo.is_file() or not _is_image(logo):
+                raise ManifestError(where, f"'theme.logo' must be an image file (PNG, JPEG…): {value}")
             value = str(logo)
         theme[key] = value
     return theme
+
+
+def _is_image(path: Path) -> bool:
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(path) as image:
+            image.verify()
+    except Exception:  # Pillow raises many kinds for files that are not images
+        return False
+    return True
 
 
 def _issue(data: dict, where: str) -> Issue:

@@ -44,6 +44,19 @@ def theme_values(theme: dict[str, str] | None = None) -> dict[str, str | None]:
     return {**DEFAULT_THEME, **{k: v for k, v in (theme or {}).items() if v}}
 
 
+def logo_rendition(assets: Any, theme: dict[str, str] | None, *, max_width: int,
+                   max_height: int | None = None, fmt: str = "PNG") -> Any:
+    """The [theme] logo prepared for a backend (an assets.Rendition), or None without a logo.
+
+    Email and PDF can keep PNG transparency; EPUB readers want no alpha: pass fmt="JPEG".
+    """
+    logo = (theme or {}).get("logo")
+    if not logo:
+        return None
+    return assets.rendition(assets.add_file(Path(logo)), max_width=max_width,
+                            max_height=max_height, fmt=fmt)
+
+
 def environment(user_dir: Path | None = None,
                 theme: dict[str, str] | None = None) -> jinja2.Environment:
     """Templates from user_dir first, then the built-ins (also reachable as "!default/NAME").

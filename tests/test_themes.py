@@ -116,6 +116,7 @@ def test_the_manifest_templates_folder_is_checked_too(tmp_path):
     ('heading_font = "Georgia; } body { display: none"', "'theme.heading_font' must be font family"),
     ('logo = "missing.png"', "'theme.logo' names a missing file"),
     ('logo = "."', "'theme.logo' must be an image file"),
+    ('logo = "a.md"', "'theme.logo' must be an image file"),
     ('accent_colour = "#fff"', "unknown key 'theme.accent_colour'"),
     ("accent = 3", "'theme.accent' must be text"),
 ])
@@ -214,3 +215,17 @@ def test_a_pdf_document_block_override_shows_in_the_pdf(tmp_path):
     assert result.returncode == 0, result.stderr
     first = PdfReader(tmp_path / "out" / "issue.pdf").pages[0].extract_text()
     assert "Harbour Desk cover" in first
+
+
+def test_the_logo_rendition_is_ready_for_backends(tmp_path):
+    from exporter.assets import Assets
+    from exporter.templating import logo_rendition
+
+    Image.new("RGBA", (900, 240), (11, 95, 165, 200)).save(tmp_path / "logo.png")
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assert logo_rendition(assets, {}, max_width=300) is None
+    png = logo_rendition(assets, {"logo": str(tmp_path / "logo.png")}, max_width=300)
+    assert (png.width, png.height, png.media_type) == (300, 80, "image/png")
+    jpeg = logo_rendition(assets, {"logo": str(tmp_path / "logo.png")}, max_width=300, fmt="JPEG")
+    with Image.open(jpeg.path) as flat:
+        assert flat.mode == "RGB"  # no alpha for e-readers
