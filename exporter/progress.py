@@ -31,7 +31,9 @@ class BuildProgress:
     """
 
     def __init__(self, formats: Sequence[str], *, enabled: bool) -> None:
+        self.formats = list(formats)
         self.steps = ["sources", "images", *formats]
+        self._begun: list[str] = []
         self.enabled = enabled
         self._progress: Any = None
         self._task: Any = None
@@ -42,7 +44,7 @@ class BuildProgress:
             from rich.console import Console
             from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<18}"),
+            self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<24}"),
                                       BarColumn(), TextColumn("{task.completed}/{task.total}"),
                                       TimeElapsedColumn(), console=Console(stderr=True),
                                       transient=True)
@@ -55,8 +57,11 @@ class BuildProgress:
             return
         if step in self.steps:
             self._done = max(self._done, self.steps.index(step))
-        self._progress.update(self._task, completed=self._done,
-                              description=STEP_LABELS.get(step, step))
+        description = STEP_LABELS.get(step, step)
+        if step in self.formats:  # formats may build concurrently: name all begun so far
+            self._begun.append(STEP_LABELS.get(step, step))
+            description = "Building " + ", ".join(self._begun)
+        self._progress.update(self._task, completed=self._done, description=description)
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
@@ -75,6 +80,22 @@ def plain_lines(outputs: Sequence[Any]) -> list[str]:
             for output in outputs for path in output.files if path.is_file()]
 
 
+def _shown(path: Path) -> str:
+    """A path as short as it can be: relative to the working folder when inside it."""
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        shown = str(path)
+    return shown + "/" if path.is_dir() else shown
+
+
+def _size(path: Path) -> int:
+    """A file's size, or a folder's (the email's images) in total."""
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
 def print_summary(outputs: Sequence[Any], *, table: bool, stream: TextIO | None = None) -> None:
     """The build's outputs as a table (terminal) or plain lines; `outputs` are build.Output."""
     stream = stream or sys.stdout
@@ -83,6 +104,7 @@ def print_summary(outputs: Sequence[Any], *, table: bool, stream: TextIO | None 
             print(line, file=stream)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     summary = Table(title="Built", title_justify="left", show_lines=False)
@@ -92,11 +114,13 @@ def print_summary(outputs: Sequence[Any], *, table: bool, stream: TextIO | None 
     summary.add_column("time", justify="right")
     summary.add_column("warnings", overflow="fold")
     for output in outputs:
-        files = [p for p in output.files if p.is_file()] or [Path("-")]
+        files = [p for p in output.files if p.exists()] or [Path("-")]
         for i, path in enumerate(files):
-            size = human_size(path.stat().st_size) if path.is_file() else ""
-            warnings = "\n".join(output.warnings) if i == 0 else ""
-            summary.add_row(output.format if i == 0 else "", str(path), size,
-                            f"{output.seconds:.2f} s" if i == 0 else "",
+            size = human_size(_size(path)) if path.exists() else ""
+            if i:  # the format, time and warnings once per output
+                summary.add_row("", _shown(path), size, "", "")
+                continue
+            warnings = "\n".join(escape(w) for w in output.warnings)
+            summary.add_row(output.format, _shown(path), size, f"{output.seconds:.2f} s",
                             f"[yellow]{warnings}[/]" if warnings else "[green]none[/]")
     Console(file=stream).print(summary)

@@ -64,18 +64,25 @@ def test_piped_output_is_one_plain_line_per_file(tmp_path):
     assert line.startswith(f"json   {tmp_path / 'out' / 'issue.json'}  ") and line.endswith(" s")
 
 
-def test_summary_table_lists_each_file_with_its_warnings(tmp_path):
+def test_summary_table_lists_each_file_with_its_warnings(tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # a wide terminal: no wrapped cells
     (tmp_path / "a.pdf").write_bytes(b"x" * 2048)
     (tmp_path / "a.epub").write_bytes(b"x" * 3 * 2**20)
-    outputs = [Output("pdf", [tmp_path / "a.pdf"], 0.5, ["font fallback for 한국어"]),
-               Output("epub", [tmp_path / "a.epub"], 1.25)]
+    (tmp_path / "a-images").mkdir()
+    (tmp_path / "a-images" / "1.jpg").write_bytes(b"x" * 5120)
+    outputs = [Output("pdf", [tmp_path / "a.pdf"], 0.5, ["font fallback for 한국어 [b]"]),
+               Output("epub", [tmp_path / "a.epub"], 1.25),
+               Output("email", [tmp_path / "a.html", tmp_path / "a-images"], 0.2)]
+    (tmp_path / "a.html").write_text("<p>x</p>")
     stream = io.StringIO()
     print_summary(outputs, table=True, stream=stream)
     table = stream.getvalue()
     assert "2.0 KB" in table and "3.0 MB" in table and "1.25 s" in table
-    assert "font fallback" in table and "none" in table
+    assert "font fallback for 한국어 [b]" in table and "none" in table  # markup-like text kept
+    assert "a-images/" in table and "5.0 KB" in table
     assert plain_lines(outputs) == [f"pdf    {tmp_path / 'a.pdf'}  2.0 KB  0.50 s",
-                                    f"epub   {tmp_path / 'a.epub'}  3.0 MB  1.25 s"]
+                                    f"epub   {tmp_path / 'a.epub'}  3.0 MB  1.25 s",
+                                    f"email  {tmp_path / 'a.html'}  0.0 KB  0.20 s"]
 
 
 def test_disabled_progress_does_nothing():
