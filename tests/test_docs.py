@@ -117,3 +117,18 @@ def test_the_theme_guide_example_is_a_working_override(tmp_path):
                                    "For e-reader readers", "Model reference", "Theme guide"])
 def test_the_audience_and_reference_sections_exist(title):
     assert len(section(title).split()) > 50
+
+
+def test_the_block_table_matches_the_templates():
+    """Each row names a built-in template's blocks exactly; every template with blocks has a row."""
+    from exporter.scaffold import builtin_names, template_info
+
+    guide = section("Theme guide")
+    rows = dict(re.findall(r"^\| `([\w/.]+)`[^|]*\| (`.*`) \|$", guide, re.M))
+    names = builtin_names()
+    for name, blocks in rows.items():
+        if name not in names:
+            continue  # a backend's template before that backend is merged
+        assert tuple(re.findall(r"`(\w+)`", blocks)) == template_info(name).blocks, name
+    with_blocks = {n for n in names if template_info(n).blocks}
+    assert with_blocks <= set(rows), f"templates with blocks missing from the README: {with_blocks - set(rows)}"
