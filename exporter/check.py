@@ -78,7 +78,10 @@ def check_paths(paths: Iterable[Path]) -> list[Finding]:
             findings.append(Finding("warning", str(path),
                                     f"not checked: no checker for '{path.suffix or path.name}' files"))
             continue
-        findings += checker(path)
+        try:
+            findings += checker(path)
+        except Exception as exc:  # a file hostile enough to break a parser is still one line
+            findings.append(Finding("error", str(path), f"could not be read: {type(exc).__name__}: {exc}"))
     return findings
 
 

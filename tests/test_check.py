@@ -198,3 +198,18 @@ def test_a_relative_photo_without_an_eml_beside_it_is_an_error(tmp_path):
         "https://example.com/photo.jpg", "photo.jpg"))
     text = "\n".join(lines(check_paths([tmp_path / "issue.html"])))
     assert "error" in text and "relative (recipients will not see it)" in text
+
+
+@pytest.mark.parametrize("name, data", [
+    ("junk.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\ntrailer << /Root 1 0 R >>"),
+    ("junk.eml", b"Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/html; charset=nonsense\n\n\xff\xfe<p>\n"),
+    ("junk.html", bytes(range(256)) * 10),
+    ("junk.epub", b"PK\x03\x04 not really a zip"),
+    ("junk.json", b"\xff\xfe{"),
+])
+def test_hostile_files_give_error_lines_not_tracebacks(tmp_path, name, data, monkeypatch):
+    monkeypatch.setattr(check_epub.shutil, "which", lambda name: None)  # no slow EPUBCheck here
+    (tmp_path / name).write_bytes(data)
+    findings = check_paths([tmp_path / name])
+    assert findings and all("\n" not in f.line() for f in findings)
+    assert has_errors(findings), lines(findings)
