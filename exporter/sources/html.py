@@ -1,0 +1,224 @@
+"""Saved web pages as articles: trafilatura's text, our own figures, the page's metadata.
+
+The text extractor decides what the article's paragraphs are; figures are found on the
+original DOM (html_figures) and put back among those paragraphs where the page had
+them, matched by image URL or by the paragraph text just before or after them.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+from lxml.etree import ParserError, _Element
+
+from ..errors import SourceError
+from ..inline import to_text
+from ..model import Article, Block, Figure, Heading, Image, ListBlock, Paragraph, Quote
+from . import Origin
+from .common import decode, source_ref
+from .html_body import ImageMarker, Piece, extract_body
+from .html_dom import resolve_url, text_of
+from .html_figures import FoundFigure, find_figures
+from .html_images import is_placeholder
+from .html_meta import PageMeta, read_meta
+
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
+_ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body paragraph
+
+
+def read(data: bytes, origin: Origin) -> list[Article]:
+    """The one article of a saved page."""
+    return [read_page(decode(data, origin), origin)]
+
+
+def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
+    """An article from page markup; `kind` is recorded as its source kind."""
+    root = parse(page, origin)
+    meta = read_meta(root)
+    base = origin.url or _absolute(meta.canonical)
+    try:
+        pieces = extract_body(copy.deepcopy(root), base)
+    except (ValueError, TypeError) as err:  # trafilatura/lxml on a hostile page
+        raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
+    title = meta.title or next((to_text(p.text) for p in pieces if isinstance(p, Heading)), "")
+    blocks, lead = _assemble(root, pieces, find_figures(root, base), meta, base, title)
+    if not title and not blocks:
+        return Article(title=origin.location, source=source_ref(kind, origin))
+    return Article(
+        title=title or PurePosixPath(origin.location).stem,
+        kicker=meta.kicker,
+        standfirst=_standfirst(meta.description, blocks),
+        authors=meta.authors,
+        publisher=meta.publisher,
+        published=meta.published,
+        updated=meta.updated,
+        url=_absolute(meta.canonical) or origin.url,
+        language=meta.language or "en",
+        lead=lead,
+        body=blocks,
+        tags=meta.tags,
+        source=source_ref(kind, origin),
+    )
+
+
+def parse(page: str, origin: Origin) -> _Element:
+    """The page's DOM; lxml refuses str input carrying an XML encoding declaration."""
+    try:
+        return lxml_html.document_fromstring(_XML_DECLARATION.sub("", page, count=1))
+    except (ParserError, ValueError) as err:
+        raise SourceError(origin.location, f"not a readable HTML page ({err})") from None
+
+
+def _assemble(root: _Element, pieces: list[Piece], figures: list[FoundFigure],
+              meta: PageMeta, base: str | None, title: str) -> tuple[list[Block], Figure | None]:
+    """Body blocks with figures in place, and the lead figure."""
+    blocks: list[Block] = []
+    markers: list[tuple[int, ImageMarker]] = []
+    for piece in pieces:
+        if isinstance(piece, ImageMarker):
+            markers.append((len(blocks), piece))
+        elif not (isinstance(piece, Heading) and _norm(to_text(piece.text)) == _norm(title)):
+            blocks.append(piece)
+    placed = _place(root, blocks, figures, markers, base)
+    captions = {_norm(_figure_text(f)) for _, _, f in placed}
+    body = _merge([b for b in blocks if not _repeats_caption(b, captions)], blocks, placed)
+    lead = None
+    if body and isinstance(body[0], Figure):
+        lead = body.pop(0)
+    elif meta.image and not is_placeholder(meta.image):
+        lead = _og_lead(meta, figures, body, base)
+    return body, lead
+
+
+def _place(root: _Element, blocks: list[Block], figures: list[FoundFigure],
+           markers: list[tuple[int, ImageMarker]], base: str | None
+           ) -> list[tuple[int, int, Figure]]:
+    """(index of the body block the figure goes before, page order, figure)."""
+    placed: list[tuple[int, int, Figure]] = []
+    used_markers: set[int] = set()
+    anchors = _TextAnchors(root, blocks, figures)
+    for order, found in enumerate(figures):
+        position = None
+        for i, (at, marker) in enumerate(markers):
+            if i not in used_markers and _same_image(resolve_url(marker.src, base), found.urls):
+                position, _ = at, used_markers.add(i)
+                break
+        if position is None:
+            position = anchors.position(found.element)
+        if position is not None:
+            placed.append((position, order, found.figure))
+    seen = {u for f in figures for u in f.urls}
+    for i, (at, marker) in enumerate(markers):
+        src = resolve_url(marker.src, base)
+        if i in used_markers or is_placeholder(src) or _same_image(src, seen):
+            continue
+        seen.add(src)
+        placed.append((at, len(figures) + i, Figure(image=Image(src=src, alt=marker.alt))))
+    return placed
+
+
+class _TextAnchors:
+    """Finds a figure's place by the body paragraphs printed just before or after it."""
+
+    def __init__(self, root: _Element, blocks: list[Block], figures: list[FoundFigure]) -> None:
+        self.order = {el: i for i, el in enumerate(root.iter())}
+        inside = {el for f in figures for el in f.element.iter()}
+        self.body_index: dict[str, int] = {}
+        for i, block in enumerate(blocks):
+            for text in _texts(block):
+                self.body_index.setdefault(_key(text), i)
+        self.events: list[tuple[int, str]] = [
+            (self.order[el], _key(text_of(el))) for el in root.iter(*_TEXT_TAGS)
+            if el not in inside and text_of(el)]
+        self.positions = [o for o, _ in self.events]
+
+    def position(self, element: _Element) -> int | None:
+        at = bisect_left(self.positions, self.order[element])
+        for _, key in reversed(self.events[max(0, at - _ANCHOR_REACH):at]):
+            if key in self.body_index:
+                return self.body_index[key] + 1
+        for _, key in self.events[at:at + _ANCHOR_REACH]:
+            if key in self.body_index:
+                return self.body_index[key]
+        return None
+
+
+def _merge(kept: list[Block], blocks: list[Block],
+           placed: list[tuple[int, int, Figure]]) -> list[Block]:
+    """The kept blocks with each figure before its anchor block, in page order."""
+    keep = {id(b) for b in kept}
+    out: list[Block] = []
+    for i in range(len(blocks) + 1):
+        out.extend(f for at, _, f in sorted(placed, key=lambda p: p[1]) if at == i)
+        if i < len(blocks) and id(blocks[i]) in keep:
+            out.append(blocks[i])
+    return out
+
+
+def _og_lead(meta: PageMeta, figures: list[FoundFigure], body: list[Block],
+             base: str | None) -> Figure | None:
+    """The page's share image as lead, with its caption when the page shows it."""
+    src = resolve_url(meta.image or "", base)
+    if any(isinstance(b, Figure) and b.image and _same_image(src, {b.image.src}) for b in body):
+        return None  # already in the body
+    for found in figures:
+        if _same_image(src, found.urls):
+            return found.figure
+    return Figure(image=Image(src=src, alt=meta.image_alt or ""))
+
+
+def _same_image(src: str, urls: Iterable[str]) -> bool:
+    """Same URL, or same file name (pages serve one photo under several sizes/paths)."""
+    name = PurePosixPath(urlsplit(src).path).name
+    return any(src == u or (name and PurePosixPath(urlsplit(u).path).name == name) for u in urls)
+
+
+def _standfirst(description: str | None, body: list[Block]) -> list[str]:
+    """The page's summary, unless it is only a cut-off copy of the opening paragraph."""
+    if not description or description.rstrip().endswith(("...", "…")):
+        return []
+    first = next((to_text(b.text) for b in body if isinstance(b, Paragraph)), "")
+    if _norm(description)[:60] and _norm(first).startswith(_norm(description)[:60]):
+        return []
+    return [description]
+
+
+def _figure_text(figure: Figure) -> str:
+    return " ".join(to_text(x) for x in (figure.caption or "", figure.credit or "") if x)
+
+
+def _repeats_caption(block: Block, captions: set[str]) -> bool:
+    """A paragraph that only repeats a figure's caption (the extractor kept it as text)."""
+    if not isinstance(block, Paragraph):
+        return False
+    text = _norm(to_text(block.text))
+    return len(text) >= 12 and any(text == c or (len(text) >= 30 and text in c)
+                                   for c in captions if c)
+
+
+def _texts(block: Block) -> list[str]:
+    if isinstance(block, (Paragraph, Heading, Quote)):
+        return [to_text(block.text)]
+    if isinstance(block, ListBlock):
+        return [to_text(i) for i in block.items]
+    return []
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def _key(text: str) -> str:
+    """First words of a text block: enough to recognise it, robust to markup changes."""
+    return " ".join(re.findall(r"\w+", text.lower())[:12])
+
+
+def _absolute(url: str | None) -> str | None:
+    return url if url and re.match(r"https?://", url, re.I) else None

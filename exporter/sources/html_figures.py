@@ -1,0 +1,140 @@
+"""Photos with their captions and credits, found on the page's own DOM.
+
+Article extractors drop captions, so figures are read from the original page: `<figure>`,
+WordPress `wp-caption` boxes and any image next to an element whose class says
+caption. The real image is chosen over lazy-loading placeholders; credits come from
+`<cite>` / `.credit`-like elements, or are split from the caption text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from lxml.etree import _Element
+
+from ..model import Figure
+from .credits import split_credit
+from .html_dom import inline_markup, is_furniture, text_of, tokens_of
+from .html_images import pick_image
+
+_CAPTION = re.compile(r"caption|figcaption")
+_CREDIT = re.compile(r"credit|copyright|photographer|attribution")
+_CREDIT_LABEL = re.compile(
+    r"^\s*[(\[]?\s*(?:©\s*)?(?:(?:(?:image|photo(?:graph)?|picture|video|illustration)s?\s+)?"
+    r"(?:copyright|credits?|source)\s*:?|(?:image|photo(?:graph)?|picture|video|illustration)s?"
+    r"\s*(?::|by\b))\s*", re.I)
+
+
+@dataclass
+class FoundFigure:
+    """A figure and where it came from, for placing it among the paragraphs."""
+
+    figure: Figure
+    element: _Element  # its container in the page
+    urls: frozenset[str] = field(default_factory=frozenset)  # every URL its image went by
+
+
+def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
+    """Every captioned or framed photo outside page furniture, in document order."""
+    found = []
+    for container in _containers(root):
+        if is_furniture(container):
+            continue
+        figure = read_figure(container, base_url)
+        if figure is not None:
+            found.append(figure)
+    return found
+
+
+def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None:
+    """Image, caption and credit of one container; None if it has neither photo nor text."""
+    image, urls = pick_image(container, base_url)
+    caption_el = _caption_element(container)
+    credit_els = _credit_elements(container, caption_el)
+    skip = set(credit_els)
+    caption = inline_markup(caption_el, skip) if caption_el is not None else ""
+    credit = "; ".join(dict.fromkeys(c for c in (clean_credit(text_of(e)) for e in credit_els) if c))
+    if caption and not credit:
+        caption, split = split_credit(caption)
+        credit = split or ""
+    if image is None and not caption:
+        return None
+    return FoundFigure(Figure(image=image, caption=caption or None, credit=credit or None),
+                       container, frozenset(urls))
+
+
+def clean_credit(text: str) -> str:
+    """A credit without its label or brackets: "(Image credit: NASA)" -> "NASA"."""
+    text = " ".join(text.split())
+    text = _CREDIT_LABEL.sub("", text)
+    return text.strip(" ()[].,;:—–-")
+
+
+def _containers(root: _Element) -> list[_Element]:
+    """Outermost figure-like elements, in document order."""
+    candidates: list[_Element] = list(root.iter("figure"))
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag == "figure":
+            continue
+        classes = tokens_of(el)
+        if "wp-caption" in classes:
+            candidates.append(el)
+        elif (_CAPTION.search(classes) or el.get("itemprop") == "caption") \
+                and el.tag not in ("img", "body", "html"):
+            holder = _image_holder(el)
+            if holder is not None:
+                candidates.append(holder)
+    chosen = set(candidates)
+    order = {el: i for i, el in enumerate(root.iter())}
+    outermost = [c for c in chosen if not any(a in chosen for a in c.iterancestors())]
+    return sorted(outermost, key=order.__getitem__)
+
+
+def _image_holder(caption_el: _Element) -> _Element | None:
+    """The nearest ancestor (up to three levels) holding exactly one photo."""
+    el = caption_el
+    for _ in range(3):
+        el = el.getparent()
+        if el is None or el.tag in ("body", "html", "article", "main"):
+            return None
+        images = sum(1 for _ in _imgs(el))
+        if images == 1:
+            return el
+        if images > 1:
+            return None
+    return None
+
+
+def _imgs(el: _Element) -> Iterator[_Element]:
+    yield from el.iter("img", "picture")
+
+
+def _caption_element(container: _Element) -> _Element | None:
+    for el in container.iter():
+        if not isinstance(el.tag, str) or el is container:
+            continue
+        if el.tag == "figcaption" or el.get("itemprop") == "caption" \
+                or "wp-caption-text" in tokens_of(el):
+            return el
+    for el in container.iter():
+        if isinstance(el.tag, str) and el is not container and el.tag != "img" \
+                and _CAPTION.search(tokens_of(el)) and text_of(el):
+            return el
+    return None
+
+
+def _credit_elements(container: _Element, caption_el: _Element | None) -> list[_Element]:
+    """Innermost credit-like elements that do not wrap the caption itself."""
+    found = []
+    for el in container.iter():
+        if not isinstance(el.tag, str) or el is container or not text_of(el):
+            continue
+        if el.tag == "cite" or _CREDIT.search(tokens_of(el)) \
+                or el.get("itemprop") in ("copyrightHolder", "creditText", "author"):
+            if caption_el is not None and (el is caption_el or el in caption_el.iterancestors()):
+                continue  # wraps the caption: not a credit of its own
+            found.append(el)
+    return [e for e in found if not any(o is not e and e in o.iterancestors() for o in found)]
+

@@ -1,0 +1,116 @@
+"""Choosing the real photo of a figure: past lazy-loading tricks, the largest candidate.
+
+Pages defer images with `data-src`/`data-srcset`/`data-lazy-src`, put a 1×1 GIF or an
+SVG in `src`, keep the real `<img>` in `<noscript>`, or offer sizes through `srcset` and
+`<picture>`. We want the largest real image and every URL it went by (to recognise it
+among the images the text extractor kept).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+from lxml.etree import ParserError, _Element
+
+from ..model import Image
+from .html_dom import resolve_url
+
+_SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url",
+              "data-hi-res-src", "data-full-src", "data-original-src", "src")
+_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
+_PLACEHOLDER = re.compile(r"placeholder|blank|spacer|transparent|lazy-?load|missing-image|"
+                          r"1x1|pixel|loading", re.I)
+_UNDECODABLE = frozenset({"image/avif", "image/jxl"})  # types our image step may not read
+
+
+def pick_image(container: _Element, base_url: str | None) -> tuple[Image | None, set[str]]:
+    """(the best image in the container, every URL it is known by)."""
+    for img in _all_imgs(container):
+        candidates = _candidates(img)
+        real = [c for c in candidates if not is_placeholder(c[0])]
+        if not real:
+            continue
+        best_url, _, best_width = max(real, key=lambda c: c[1])
+        width, height = _dimensions(img, best_width)
+        urls = {resolve_url(c[0], base_url) for c in real}
+        return (Image(src=resolve_url(best_url, base_url), alt=" ".join(
+            (img.get("alt") or "").split()), width=width, height=height), urls)
+    return None, set()
+
+
+def is_placeholder(url: str) -> bool:
+    """A data: URI, GIF, SVG or a file named like a placeholder is never the photo."""
+    url = url.strip()
+    if not url or url.startswith("data:") or url.startswith("about:"):
+        return True
+    path = urlsplit(url).path.lower()
+    return path.endswith((".gif", ".svg")) or bool(_PLACEHOLDER.search(path.rsplit("/", 1)[-1]))
+
+
+def _all_imgs(container: _Element) -> list[_Element]:
+    """Images in document order, with `<noscript>` copies after the lazy originals."""
+    images = list(container.iter("img"))
+    for noscript in container.iter("noscript"):
+        images.extend(_noscript_images(noscript))
+    return images
+
+
+def _noscript_images(noscript: _Element) -> list[_Element]:
+    images = list(noscript.iter("img"))
+    text = noscript.text or ""
+    if images or "<img" not in text:
+        return images
+    try:
+        return list(lxml_html.fragment_fromstring(text, create_parent="div").iter("img"))
+    except (ParserError, ValueError):
+        return []
+
+
+def _candidates(img: _Element) -> list[tuple[str, int, int | None]]:
+    """(url, score, width) triples: srcset candidates by size, then plain sources at 0."""
+    found: list[tuple[str, int, int | None]] = []
+    parent = img.getparent()
+    sets = [img.get(a) for a in _SRCSET_ATTRS]
+    if parent is not None and parent.tag == "picture":
+        sets += [s.get(a) for s in parent.iterchildren("source")
+                 if (s.get("type") or "").lower() not in _UNDECODABLE for a in _SRCSET_ATTRS]
+    for srcset in sets:
+        found.extend(parse_srcset(srcset or ""))
+    found.extend((img.get(a, "").strip(), 0, None) for a in _SRC_ATTRS if img.get(a, "").strip())
+    return found
+
+
+def parse_srcset(srcset: str) -> list[tuple[str, int, int | None]]:
+    """`a.jpg 320w, b.jpg 2x` -> [(a.jpg, 320, 320), (b.jpg, 2000, None)]."""
+    out: list[tuple[str, int, int | None]] = []
+    for part in re.split(r",\s+(?=\S)", srcset.strip()):
+        bits = part.split()
+        if not bits:
+            continue
+        score, width = 1, None
+        number = re.match(r"[\d.]+", bits[1].lower()) if len(bits) > 1 else None
+        if number:
+            value = float(number.group())
+            if bits[1].lower().endswith("w"):
+                score = width = int(value)
+            else:  # a pixel density: "2x" beats any plain src but not a known width
+                score = int(value * 1000)
+        out.append((bits[0], score, width))
+    return out
+
+
+def _dimensions(img: _Element, chosen_width: int | None) -> tuple[int | None, int | None]:
+    """Width and height of the chosen candidate, scaled from the tag's own if need be."""
+    width, height = _int(img.get("width")), _int(img.get("height"))
+    if chosen_width and width and height:
+        return chosen_width, round(height * chosen_width / width)
+    if chosen_width:
+        return chosen_width, None
+    return width, height
+
+
+def _int(value: str | None) -> int | None:
+    value = (value or "").strip().removesuffix("px")
+    return int(value) if value.isdigit() and int(value) > 0 else None
