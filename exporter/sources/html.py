@@ -2,12 +2,12 @@
 
 The text extractor decides what the article's paragraphs are; figures are found on the
 original DOM (html_figures) and put back among those paragraphs where the page had
-them, matched by image URL or by the paragraph text just before or after them.
+them, recognised by the body paragraph printed just before (or after) them. A figure
+with no body paragraph nearby is not part of the article.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
@@ -22,7 +22,7 @@ from ..inline import to_text
 from ..model import Article, Block, Figure, Heading, Image, ListBlock, Paragraph, Quote
 from . import Origin
 from .common import decode, source_ref
-from .html_body import ImageMarker, Piece, extract_body
+from .html_body import extract_body
 from .html_dom import resolve_url, text_of
 from .html_figures import FoundFigure, find_figures
 from .html_images import is_placeholder
@@ -44,11 +44,11 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
     try:
-        pieces = extract_body(copy.deepcopy(root), base)
+        text = extract_body(page, base)
     except (ValueError, TypeError) as err:  # trafilatura/lxml on a hostile page
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
-    title = meta.title or next((to_text(p.text) for p in pieces if isinstance(p, Heading)), "")
-    blocks, lead = _assemble(root, pieces, find_figures(root, base), meta, base, title)
+    title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
+    blocks, lead = _assemble(root, text, find_figures(root, base), meta, base, title)
     if not title and not blocks:
         return Article(title=origin.location, source=source_ref(kind, origin))
     return Article(
@@ -76,18 +76,18 @@ def parse(page: str, origin: Origin) -> _Element:
         raise SourceError(origin.location, f"not a readable HTML page ({err})") from None
 
 
-def _assemble(root: _Element, pieces: list[Piece], figures: list[FoundFigure],
+def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
               meta: PageMeta, base: str | None, title: str) -> tuple[list[Block], Figure | None]:
     """Body blocks with figures in place, and the lead figure."""
-    blocks: list[Block] = []
-    markers: list[tuple[int, ImageMarker]] = []
-    for piece in pieces:
-        if isinstance(piece, ImageMarker):
-            markers.append((len(blocks), piece))
-        elif not (isinstance(piece, Heading) and _norm(to_text(piece.text)) == _norm(title)):
-            blocks.append(piece)
-    placed = _place(root, blocks, figures, markers, base)
-    captions = {_norm(_figure_text(f)) for _, _, f in placed}
+    blocks = [b for b in blocks
+              if not (isinstance(b, Heading) and _norm(to_text(b.text)) == _norm(title))]
+    anchors = _TextAnchors(root, blocks, figures)
+    placed = []
+    for order, found in enumerate(figures):
+        position = anchors.position(found.element, backward_only=found.bare)
+        if position is not None:
+            placed.append((position, order, found.figure))
+    captions = {_norm(_figure_text(f.figure)) for f in figures}
     body = _merge([b for b in blocks if not _repeats_caption(b, captions)], blocks, placed)
     lead = None
     if body and isinstance(body[0], Figure):
@@ -95,33 +95,6 @@ def _assemble(root: _Element, pieces: list[Piece], figures: list[FoundFigure],
     elif meta.image and not is_placeholder(meta.image):
         lead = _og_lead(meta, figures, body, base)
     return body, lead
-
-
-def _place(root: _Element, blocks: list[Block], figures: list[FoundFigure],
-           markers: list[tuple[int, ImageMarker]], base: str | None
-           ) -> list[tuple[int, int, Figure]]:
-    """(index of the body block the figure goes before, page order, figure)."""
-    placed: list[tuple[int, int, Figure]] = []
-    used_markers: set[int] = set()
-    anchors = _TextAnchors(root, blocks, figures)
-    for order, found in enumerate(figures):
-        position = None
-        for i, (at, marker) in enumerate(markers):
-            if i not in used_markers and _same_image(resolve_url(marker.src, base), found.urls):
-                position, _ = at, used_markers.add(i)
-                break
-        if position is None:
-            position = anchors.position(found.element)
-        if position is not None:
-            placed.append((position, order, found.figure))
-    seen = {u for f in figures for u in f.urls}
-    for i, (at, marker) in enumerate(markers):
-        src = resolve_url(marker.src, base)
-        if i in used_markers or is_placeholder(src) or _same_image(src, seen):
-            continue
-        seen.add(src)
-        placed.append((at, len(figures) + i, Figure(image=Image(src=src, alt=marker.alt))))
-    return placed
 
 
 class _TextAnchors:
@@ -139,11 +112,14 @@ class _TextAnchors:
             if el not in inside and text_of(el)]
         self.positions = [o for o, _ in self.events]
 
-    def position(self, element: _Element) -> int | None:
+    def position(self, element: _Element, backward_only: bool = False) -> int | None:
+        """Index of the body block the figure goes before, or None if not in the body."""
         at = bisect_left(self.positions, self.order[element])
         for _, key in reversed(self.events[max(0, at - _ANCHOR_REACH):at]):
             if key in self.body_index:
                 return self.body_index[key] + 1
+        if backward_only:
+            return None
         for _, key in self.events[at:at + _ANCHOR_REACH]:
             if key in self.body_index:
                 return self.body_index[key]

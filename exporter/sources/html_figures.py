@@ -34,18 +34,30 @@ class FoundFigure:
     figure: Figure
     element: _Element  # its container in the page
     urls: frozenset[str] = field(default_factory=frozenset)  # every URL its image went by
+    bare: bool = False  # an <img> with no figure markup: only kept inside the body
 
 
 def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
     """Every captioned or framed photo outside page furniture, in document order."""
+    containers = _containers(root)
+    taken = {el for c in containers for el in c.iter("img")}
+    bare = [img for img in root.iter("img") if img not in taken and _photo_sized(img)]
+    order = {el: i for i, el in enumerate(root.iter())}
     found = []
-    for container in _containers(root):
+    for container in sorted(containers + bare, key=order.__getitem__):
         if is_furniture(container):
             continue
         figure = read_figure(container, base_url)
-        if figure is not None:
+        if figure is not None and (container not in bare or figure.figure.image):
+            figure.bare = container in bare
             found.append(figure)
     return found
+
+
+def _photo_sized(img: _Element) -> bool:
+    """An uncaptioned image big enough to be a photo rather than an icon or avatar."""
+    width = (img.get("width") or "").removesuffix("px")
+    return width.isdigit() and int(width) >= 300
 
 
 def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None:

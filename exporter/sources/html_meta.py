@@ -23,6 +23,9 @@ _NOT_PEOPLE = frozenset({"Organization", "NewsMediaOrganization", "Corporation",
                          "WebSite", "WebPage", "Brand"})
 _ISO = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# Bylines that name a desk or an agency, not a person ("Staff Reports", "News Desk").
+_NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|desk|wire|newsroom|editors?|team|agenc(?:y|ies)|"
+                           r"press|correspondents?)\b", re.I)
 _BY = re.compile(r"^\s*(?:by|written by|words by)\s+", re.I)
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ")
 
@@ -158,7 +161,8 @@ def _people(value: Any) -> list[str]:
             item = item.get("name")
         name = _text(item)
         if name and not name.startswith(("http://", "https://")):
-            names.extend(_split_names(_BY.sub("", name)))
+            names.extend(n for n in _split_names(_BY.sub("", name))
+                         if not _NOT_A_PERSON.search(n))
     return list(dict.fromkeys(names))
 
 
