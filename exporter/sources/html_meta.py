@@ -68,12 +68,28 @@ def read_meta(root: _Element) -> PageMeta:
                                meta.get("article:published_time"), _time_tag(root))),
         updated=_date(_first(_text(ld.get("dateModified")), meta.get("article:modified_time"))),
         canonical=_first(_canonical(root), meta.get("og:url"), _text(ld.get("url"))),
-        language=_first(root.get("lang"), _text(ld.get("inLanguage")),
-                        (meta.get("og:locale") or "").replace("_", "-") or None),
+        language=language_tag(_first(root.get("lang"), _text(ld.get("inLanguage")),
+                                     meta.get("og:locale"))),
         image=_first(meta.get("og:image"), meta.get("twitter:image"), _image_url(ld.get("image"))),
         image_alt=meta.get("og:image:alt"),
         tags=_tags(ld.get("keywords")) or meta.get("article:tag[]", []),  # type: ignore[arg-type]
     )
+
+
+def language_tag(value: str | None) -> str | None:
+    """A BCP 47 tag as usually written: "en_gb" -> "en-GB", "zh-hant" -> "zh-Hant"."""
+    parts = re.split(r"[-_]", (value or "").strip())
+    if not parts[0].isalpha() or not 2 <= len(parts[0]) <= 3:
+        return None
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif part:
+            out.append(part.lower())
+    return "-".join(out)
 
 
 def strip_site_name(title: str, site: str | None) -> str:

@@ -1,0 +1,32 @@
+"""A web address as a source: fetched safely, then read as a page or, if it is one, a feed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..errors import SourceError
+from ..fetch import fetch
+from ..model import Article, SourceRef
+from . import Origin, _looks_feed
+from .common import decode
+
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
+               "application/json")
+_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+
+
+def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
+    """The article at `location` (or every entry, when the address is a feed)."""
+    fetched = fetch(location, allow_private=allow_private)
+    origin = Origin(location, base_dir=None, url=fetched.url, allow_private=allow_private)
+    media_type = fetched.content_type.split(";")[0].strip().lower()
+    if media_type in _FEED_TYPES or _looks_feed(fetched.content):
+        from . import feed
+
+        return feed.read(fetched.content, origin)
+    if media_type not in _PAGE_TYPES and not media_type.endswith("xml"):
+        raise SourceError(location, f"not a web page (the server sent {media_type})")
+    from .html import read_page  # loads trafilatura only when a page is read
+
+    article = read_page(decode(fetched.content, origin), origin, kind="url")
+    return [dataclasses.replace(article, source=SourceRef(kind="url", location=location))]
