@@ -113,7 +113,8 @@ def _article(entry: FeedEntry, doc: FeedDoc, origin: Origin) -> Article:
         updated=article.updated or (_iso(entry.updated) if entry.updated != entry.published
                                     else None),
         url=entry.link or article.url,
-        language=language_tag(doc.language) or article.language,
+        language=(language_tag(doc.language) if article.language == "en" else None)
+        or article.language,  # "en" is also the default: the feed may know better
         tags=article.tags or entry.tags,
         lead=_lead(article.lead, entry.images),
         source=SourceRef(kind="feed", location=origin.location),
