@@ -93,7 +93,8 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
     if body and isinstance(body[0], Figure):
         lead = body.pop(0)
     elif meta.image and not is_placeholder(meta.image):
-        lead = _og_lead(meta, figures, body, base)
+        in_body = {id(f) for _, _, f in placed}
+        lead = _og_lead(resolve_url(meta.image, base), meta.image_alt, figures, in_body)
     return body, lead
 
 
@@ -138,16 +139,13 @@ def _merge(kept: list[Block], blocks: list[Block],
     return out
 
 
-def _og_lead(meta: PageMeta, figures: list[FoundFigure], body: list[Block],
-             base: str | None) -> Figure | None:
+def _og_lead(src: str, alt: str | None, figures: list[FoundFigure],
+             in_body: set[int]) -> Figure | None:
     """The page's share image as lead, with its caption when the page shows it."""
-    src = resolve_url(meta.image or "", base)
-    if any(isinstance(b, Figure) and b.image and _same_image(src, {b.image.src}) for b in body):
-        return None  # already in the body
-    for found in figures:
-        if _same_image(src, found.urls):
-            return found.figure
-    return Figure(image=Image(src=src, alt=meta.image_alt or ""))
+    match = next((f.figure for f in figures if _same_image(src, f.urls)), None)
+    if match is not None and id(match) in in_body:
+        return None  # the body already shows it
+    return match or Figure(image=Image(src=src, alt=alt or ""))
 
 
 def _same_image(src: str, urls: Iterable[str]) -> bool:

@@ -120,7 +120,10 @@ def _image_holder(caption_el: _Element) -> _Element | None:
 
 
 def _imgs(el: _Element) -> Iterator[_Element]:
-    yield from el.iter("img", "picture")
+    """Images of an element, not counting the copies pages keep in <noscript>."""
+    for img in el.iter("img"):
+        if next(img.iterancestors("noscript"), None) is None:
+            yield img
 
 
 def _caption_element(container: _Element) -> _Element | None:

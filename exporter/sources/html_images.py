@@ -71,10 +71,11 @@ def _noscript_images(noscript: _Element) -> list[_Element]:
 def _candidates(img: _Element) -> list[tuple[str, int, int | None]]:
     """(url, score, width) triples: srcset candidates by size, then plain sources at 0."""
     found: list[tuple[str, int, int | None]] = []
-    parent = img.getparent()
     sets = [img.get(a) for a in _SRCSET_ATTRS]
-    if parent is not None and parent.tag == "picture":
-        sets += [s.get(a) for s in parent.iterchildren("source")
+    # lxml's HTML 4 parser does not know <source> is empty and may nest the <img> in it.
+    picture = next(img.iterancestors("picture"), None)
+    if picture is not None:
+        sets += [s.get(a) for s in picture.iter("source")
                  if (s.get("type") or "").lower() not in _UNDECODABLE for a in _SRCSET_ATTRS]
     for srcset in sets:
         found.extend(parse_srcset(srcset or ""))

@@ -27,6 +27,7 @@ _ISO = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?
 _NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|desk|wire|newsroom|editors?|team|agenc(?:y|ies)|"
                            r"press|correspondents?)\b", re.I)
 _BY = re.compile(r"^\s*(?:by|written by|words by)\s+", re.I)
+_NAME_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ")
 
 
@@ -67,7 +68,8 @@ def read_meta(root: _Element) -> PageMeta:
         published=_date(_first(_text(ld.get("datePublished")),
                                meta.get("article:published_time"), _time_tag(root))),
         updated=_date(_first(_text(ld.get("dateModified")), meta.get("article:modified_time"))),
-        canonical=_first(_canonical(root), meta.get("og:url"), _text(ld.get("url"))),
+        canonical=_first(_canonical(root), meta.get("og:url"), _text(ld.get("url")),
+                         _name_or_id(ld.get("mainEntityOfPage"))),
         language=language_tag(_first(root.get("lang"), _text(ld.get("inLanguage")),
                                      meta.get("og:locale"))),
         image=_first(meta.get("og:image"), meta.get("twitter:image"), _image_url(ld.get("image"))),
@@ -93,15 +95,20 @@ def language_tag(value: str | None) -> str | None:
 
 
 def strip_site_name(title: str, site: str | None) -> str:
-    """ "Headline | Site" -> "Headline"; only a short last part or the site's name goes."""
+    """ "Headline | Site" -> "Headline": the tail goes if it is the site's name, or is
+    short and shaped like a name ("The Rail Review", "example.com") after a separator."""
     title = " ".join(title.split())
     for sep in _TITLE_SEPARATORS:
         if sep not in title:
             continue
-        head, tail = title.rsplit(sep, 1)
-        same = site and tail.strip().lower() == site.strip().lower()
-        if same or (len(tail.split()) <= 4 and len(head.split()) >= 3 and len(head) > len(tail)):
-            return head.strip()
+        head, tail = (part.strip() for part in title.rsplit(sep, 1))
+        if site and site.strip().lower() in tail.lower():
+            return head
+        words = tail.split()
+        named = all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_LINKS
+                    for w in words) or "." in tail
+        if named and len(words) <= 4 and len(head.split()) >= 3 and len(head) > len(tail):
+            return head
     return title
 
 
@@ -163,6 +170,12 @@ def _name(value: Any) -> str | None:
         value = value[0] if value else None
     if isinstance(value, dict):
         return _text(value.get("name"))
+    return _text(value)
+
+
+def _name_or_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return _text(value.get("@id") or value.get("url"))
     return _text(value)
 
 

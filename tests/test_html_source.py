@@ -1,0 +1,107 @@
+"""The HTML source against invented pages: each fixture's model is compared with the JSON beside it.
+
+Regenerate the goldens after a deliberate change (then review the diff):
+
+    UPDATE_GOLDEN=1 pytest tests/test_html_source.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from exporter.errors import SourceError
+from exporter.model import Article
+from exporter.sources import Origin
+from exporter.sources.html import read
+from exporter.sources.html_images import is_placeholder, parse_srcset
+from exporter.sources.html_meta import language_tag, strip_site_name
+
+FIXTURES = Path(__file__).parent / "fixtures" / "html"
+PAGES = sorted(FIXTURES.glob("*.html"))
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def model_of(page: Path) -> dict:
+    # The location is the bare file name so goldens do not depend on the checkout path.
+    return read(page.read_bytes(), Origin(page.name, page.parent))[0].to_dict()
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_page_matches_golden(page: Path) -> None:
+    actual = model_of(page)
+    golden = page.with_suffix(".json")
+    if UPDATE:
+        golden.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    assert actual == json.loads(golden.read_text("utf-8"))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_model_round_trips_through_json(page: Path) -> None:
+    data = model_of(page)
+    assert Article.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
+def test_no_placeholder_images(page: Path) -> None:
+    article = Article.from_dict(model_of(page))
+    for figure in article.figures():
+        assert figure.image is None or not is_placeholder(figure.image.src)
+
+
+def test_furniture_never_appears() -> None:
+    text = json.dumps(model_of(FIXTURES / "furniture.html"))
+    for furniture in ("Advertisement", "cookies", "Share on", "newsletter", "Subscribe",
+                      "Tram extension", "Bike lanes", "TRACKING", "tracking", "3 comments",
+                      "late shifts", "banner.jpg", "All rights reserved"):
+        assert furniture not in text
+
+
+def test_captions_carry_credits_three_ways() -> None:
+    figures = Article.from_dict(model_of(FIXTURES / "credits-three-ways.html")).figures()
+    assert [f.credit for f in figures] == [
+        "Sana Idris", "Owen Pryce/Riverside Post", "Festival Trust", "REUTERS/Ana Morel"]
+    assert all(f.caption and "Photograph" not in f.caption and "credit" not in f.caption
+               for f in figures)
+
+
+def test_lead_is_the_figure_before_the_first_paragraph() -> None:
+    article = Article.from_dict(model_of(FIXTURES / "picture-srcset.html"))
+    assert article.lead is not None and article.lead.credit == "Tomas Reyes"
+    assert article.body[0].type == "paragraph"
+
+
+def test_authors_are_people_only() -> None:
+    article = Article.from_dict(model_of(FIXTURES / "jsonld-two-authors.html"))
+    assert article.authors == ["Anika Solberg", "Rafael Quint"]
+
+
+@pytest.mark.parametrize("data", [b"\x00\x01\x02\xff" * 200, b"\xff\xfe\x00\x00garbage" * 50])
+def test_binary_is_refused(data: bytes) -> None:
+    with pytest.raises(SourceError):
+        read(data, Origin("binary.html", None))
+
+
+@pytest.mark.parametrize(("title", "site", "expected"), [
+    ("Glacier survey finds faster retreat | Northern Science", None,
+     "Glacier survey finds faster retreat"),
+    ("A long headline here - The Site", "The Site", "A long headline here"),
+    ("Why X - and Y - matter", None, "Why X - and Y - matter"),
+    ("Headline only", None, "Headline only"),
+])
+def test_strip_site_name(title: str, site: str | None, expected: str) -> None:
+    assert strip_site_name(title, site) == expected
+
+
+def test_parse_srcset() -> None:
+    assert parse_srcset("a.jpg 320w, b.jpg 640w") == [("a.jpg", 320, 320), ("b.jpg", 640, 640)]
+    assert parse_srcset("a.jpg, b.jpg 2x") == [("a.jpg", 1, None), ("b.jpg", 2000, None)]
+
+
+@pytest.mark.parametrize(("tag", "expected"), [
+    ("en_gb", "en-GB"), ("zh-hant", "zh-Hant"), ("EN", "en"), ("", None), ("123", None)])
+def test_language_tag(tag: str, expected: str | None) -> None:
+    assert language_tag(tag) == expected
