@@ -14,10 +14,17 @@ from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
+from lxml import etree
 
 from ..errors import SourceError
 
 MAX_FEED_BYTES = 20 * 2**20
+_MEDIA = "{http://search.yahoo.com/mrss/}"
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+# No DTDs, no entities, no network: a feed is untrusted XML.
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                            huge_tree=False, recover=True)
 
 
 @dataclass(frozen=True)
@@ -63,46 +70,81 @@ def parse_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception") or "no RSS, Atom or JSON Feed found"
         raise SourceError(location, f"not a readable feed ({reason})")
+    media = _media_captions(data)
     return FeedDoc(parsed.feed.get("title"), parsed.feed.get("language"),
-                   [_entry(e) for e in parsed.entries])
+                   [_entry(e, media) for e in parsed.entries])
 
 
-def _entry(e: Any) -> FeedEntry:
-    contents = [c for c in e.get("content", []) if c.get("value")]
+def _entry(e: Any, media: dict[str, tuple[str | None, str | None]]) -> FeedEntry:
+    # feedparser also files media:description under "content" (as text/plain): only
+    # HTML content is the article.
+    contents = [c for c in e.get("content", [])
+                if c.get("value") and c.get("type") in _HTML_TYPES]
     content = max(contents, key=lambda c: len(c["value"]))["value"] if contents else None
     summary = e.get("summary")
     return FeedEntry(
         title=e.get("title") or "",
         link=e.get("link") or None,
         published=_when(e.get("published_parsed")),
-        updated=_when(e.get("updated_parsed")),
+        # dict.get: feedparser's own get() falls back to the published date, with a warning.
+        updated=_when(dict.get(e, "updated_parsed")),
         authors=[a["name"] for a in e.get("authors", []) if a.get("name")],
         tags=[t["term"] for t in e.get("tags", []) if t.get("term")],
         content_html=content,
         summary_html=summary,
-        images=_media(e, summary),
+        images=_media(e, media),
     )
 
 
-def _media(e: Any, summary: str | None) -> list[MediaImage]:
-    """media:content, media:thumbnail and image enclosures, best first."""
-    # feedparser stores media:description in summary_detail (overwriting the
-    # description's detail): a value there that differs from the summary is it.
-    detail = (e.get("summary_detail") or {}).get("value")
-    caption = detail if detail and detail != summary else None
-    credit = next((c.get("content") for c in e.get("media_credit", []) if c.get("content")), None)
+def _media(e: Any, captions: dict[str, tuple[str | None, str | None]]) -> list[MediaImage]:
+    """media:content, image enclosures and media:thumbnail, best first."""
     found: list[MediaImage] = []
     for item in e.get("media_content", []):
         kind = item.get("medium") or (item.get("type") or "").split("/")[0]
         if item.get("url") and kind in ("image", ""):
-            found.append(MediaImage(item["url"], caption, credit, _int(item.get("width")),
-                                    _int(item.get("height"))))
-    found += [MediaImage(link["href"], caption, credit) for link in e.get("links", [])
-              if link.get("rel") == "enclosure" and link.get("href")
-              and (link.get("type") or "").startswith("image/")]
-    found += [MediaImage(t["url"], caption, credit, _int(t.get("width")), _int(t.get("height")))
+            found.append(MediaImage(item["url"], *captions.get(item["url"], (None, None)),
+                                    _int(item.get("width")), _int(item.get("height"))))
+    found += [MediaImage(link["href"], *captions.get(link["href"], (None, None)))
+              for link in e.get("links", []) if link.get("rel") == "enclosure"
+              and link.get("href") and (link.get("type") or "").startswith("image/")]
+    found += [MediaImage(t["url"], *captions.get(t["url"], (None, None)),
+                         _int(t.get("width")), _int(t.get("height")))
               for t in e.get("media_thumbnail", []) if t.get("url")]
     return found
+
+
+def _media_captions(data: bytes) -> dict[str, tuple[str | None, str | None]]:
+    """{media URL: (media:description, media:credit)}, read from the XML directly.
+
+    feedparser mixes media:description into the entry's summary or content, so the
+    pairs are taken from the document with a parser that expands nothing.
+    """
+    try:
+        root = etree.fromstring(data, _SAFE_XML)
+    except (etree.XMLSyntaxError, ValueError):
+        return {}
+    if root is None:
+        return {}
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for item in root.iter("item", f"{_ATOM}entry"):
+        shared = (_child_text(item, "description"), _child_text(item, "credit"))
+        for media in item.iter(f"{_MEDIA}content", f"{_MEDIA}thumbnail"):
+            url = (media.get("url") or "").strip()
+            if url:
+                own = (_child_text(media, "description"), _child_text(media, "credit"))
+                out.setdefault(url, (own[0] or shared[0], own[1] or shared[1]))
+    return out
+
+
+def _child_text(el: etree._Element, name: str) -> str | None:
+    """Text of a direct (or media:group) media:NAME child."""
+    for child in (*el.iterchildren(f"{_MEDIA}{name}"),
+                  *(c for g in el.iterchildren(f"{_MEDIA}group")
+                    for c in g.iterchildren(f"{_MEDIA}{name}"))):
+        text = " ".join("".join(child.itertext()).split())
+        if text:
+            return text
+    return None
 
 
 def _json_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
