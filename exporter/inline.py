@@ -35,9 +35,15 @@ def clean_inline(markup: str) -> str:
     their text survives. Links keep only http(s)/mailto targets.
     """
     text = _CONTROL.sub("", markup or "")
-    text = _CLEANER.clean(text)
+    # html5ever writes U+00A0 as &nbsp;, which XHTML (EPUB) does not define.
+    text = _CLEANER.clean(text).replace("&nbsp;", "\u00a0")
     text = _SPACE.sub(" ", text).strip()
     return _BR.sub("<br>", text).removesuffix("<br>").removeprefix("<br>")
+
+
+def xhtml(markup: str) -> str:
+    """Inline markup as XHTML too: the only void element it may hold is <br>."""
+    return (markup or "").replace("<br>", "<br/>")
 
 
 def escape_text(text: str) -> str:

@@ -1,0 +1,50 @@
+# Set-up is two commands: `make demo` and `make test`. Both create .venv and install
+# everything they need, system packages included, on a fresh Debian machine.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+CORPUS ?= ../shared/corpus
+APT := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
+
+.PHONY: demo test install system-deps eval fuzz clean
+
+demo: install system-fonts
+	$(VENV)/bin/exporter build samples/briefing.toml -o out
+
+test: install system-deps
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+install: $(STAMP)
+
+$(STAMP):
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+# Debian packages, installed only when missing: fonts for the PDF (CJK included),
+# Java for EPUBCheck, Chromium for layout tests and previews, poppler for reading PDFs.
+system-fonts:
+	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && fc-list | grep -qi "DejaVu Serif" || \
+	  { $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq \
+	    fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra >/dev/null; }
+
+system-deps: system-fonts
+	@missing=""; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
+	fi
+
+# Body text and figure captions of the web-page source against the marked corpus.
+eval: install
+	$(PY) $(CORPUS)/eval_extract.py --name exporter --jobs 2 --n-bootstrap 0 \
+	  --cmd '$(VENV)/bin/exporter inspect {path} --url {url} --format text'
+	$(PY) tests/eval_figures.py --corpus $(CORPUS)
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,201 @@
+"""The asset step: each image is loaded once, checked, and resized on demand per backend.
+
+Sources only record where an image is. Here every image of an issue is read once (local
+files only from the folders the user gave us; URLs through the one safe fetcher), decoded
+fully with a pixel limit, and remembered by content hash. Backends then ask for a
+rendition (size, format, greyscale); renditions are cached on disk by content hash and
+parameters, so a rebuild or another backend never resizes the same image twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image as PILImage
+from PIL import ImageOps
+
+from .atomic import write_bytes
+from .errors import ExporterError
+from .model import Article, Image, Issue
+from .sources import is_url
+
+MAX_IMAGE_BYTES = 40 * 2**20
+MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9,500 px square: beyond any real news photo
+PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+READABLE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "MPO"}
+
+
+def cache_root() -> Path:
+    """Where fetched pages, originals and renditions are kept between builds."""
+    if os.environ.get("EXPORTER_CACHE_DIR"):
+        return Path(os.environ["EXPORTER_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "exporter"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One decoded, checked image; `path` holds its original bytes."""
+
+    key: str  # sha256 of the bytes
+    path: Path
+    width: int
+    height: int
+    format: str  # Pillow's name: JPEG, PNG, ...
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """An image prepared for one backend: a file of known size and type."""
+
+    path: Path
+    width: int
+    height: int
+    media_type: str  # image/jpeg or image/png
+
+
+@dataclass
+class Assets:
+    """The images of one issue, found by the article and `src` that name them.
+
+    Picklable plain data, so backends in worker processes can ask for renditions.
+    """
+
+    cache_dir: Path = field(default_factory=cache_root)
+    allow_private: bool = False
+    offline: bool = False
+    by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def load_issue(self, issue: Issue, base_dirs: dict[str, Path],
+                   extra_roots: Iterable[Path] = ()) -> None:
+        """Load every image of every article once; a bad image is a warning, not a failure.
+
+        `base_dirs` maps an article id to the folder its relative images resolve against;
+        images may be read only inside that folder or `extra_roots` (the manifest's).
+        """
+        by_key: dict[str, Asset] = {}
+        roots = [p.resolve() for p in extra_roots]
+        for article in issue.articles():
+            base = base_dirs.get(article.id)
+            for image in _images(article):
+                if (article.id, image.src) in self.by_src:
+                    continue
+                try:
+                    data, origin = self._read(image.src, base, roots)
+                    asset = by_key.get(hashlib.sha256(data).hexdigest()) or self._decode(data, origin)
+                except ExporterError as exc:
+                    self.warnings.append(f"{article.source.location}: image {image.src}: {exc.message}")
+                    continue
+                by_key[asset.key] = asset
+                self.by_src[(article.id, image.src)] = asset
+
+    def get(self, article: Article, image: Image | None) -> Asset | None:
+        return self.by_src.get((article.id, image.src)) if image else None
+
+    def add_file(self, path: Path) -> Asset:
+        """An image the user named directly (a cover), read without root checks."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ExporterError(path, f"cannot read image: {exc.strerror}")
+        return self._decode(data, str(path))
+
+    def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
+                  fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
+        """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG."""
+        scale = min(1.0, max_width / asset.width,
+                    (max_height / asset.height) if max_height else 1.0)
+        width, height = max(1, round(asset.width * scale)), max(1, round(asset.height * scale))
+        fmt = fmt.upper()
+        ext, media_type = ("png", "image/png") if fmt == "PNG" else ("jpg", "image/jpeg")
+        name = f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}.{ext}"
+        path = self.cache_dir / "renditions" / name
+        if not path.exists():
+            image = _open(asset.path.read_bytes())
+            image = _normalise(image, keep_alpha=fmt == "PNG", grayscale=grayscale)
+            if (width, height) != image.size:
+                image = image.resize((width, height), PILImage.Resampling.LANCZOS)
+            buffer = io.BytesIO()
+            if fmt == "PNG":
+                image.save(buffer, "PNG", optimize=True)
+            else:
+                image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
+            write_bytes(path, buffer.getvalue())
+        return Rendition(path, width, height, media_type)
+
+    def _read(self, src: str, base: Path | None, roots: list[Path]) -> tuple[bytes, str]:
+        if is_url(src):
+            if self.offline:
+                raise ExporterError(src, "not fetched (offline)")
+            from .fetch import fetch  # the network only when an image is remote
+
+            return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content, src
+        if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
+            raise ExporterError(src, "only http(s) URLs and relative paths are read")
+        if base is None:
+            raise ExporterError(src, "a relative image path needs a local source")
+        path = (base / src).resolve()
+        allowed = [base.resolve(), *roots]
+        if not any(path.is_relative_to(root) for root in allowed):
+            raise ExporterError(src, "outside the source's folder: not read")
+        if not path.is_file():
+            raise ExporterError(src, "no such image file")
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
+        return path.read_bytes(), str(path)
+
+    def _decode(self, data: bytes, origin: str) -> Asset:
+        if not data:
+            raise ExporterError(origin, "empty image file")
+        key = hashlib.sha256(data).hexdigest()
+        image = _open(data, origin)
+        if image.format not in READABLE_FORMATS:
+            raise ExporterError(origin, f"unsupported image type {image.format}")
+        path = self.cache_dir / "originals" / key
+        if not path.exists():
+            write_bytes(path, data)
+        width, height = ImageOps.exif_transpose(image).size
+        return Asset(key, path, width, height, image.format or "")
+
+
+def _images(article: Article) -> list[Image]:
+    return [f.image for f in article.figures() if f.image is not None and f.image.src]
+
+
+def _open(data: bytes, origin: str = "image") -> PILImage.Image:
+    """Decode fully (truncated files fail here, not later inside a backend)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", PILImage.DecompressionBombWarning)
+            image = PILImage.open(io.BytesIO(data))
+            image.load()
+    except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        raise ExporterError(origin, "too many pixels (possible decompression bomb)")
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ExporterError(origin, f"not a readable image ({exc})")
+    return image
+
+
+def _normalise(image: PILImage.Image, *, keep_alpha: bool, grayscale: bool) -> PILImage.Image:
+    """Upright, 8-bit, RGB or L: what every e-reader, mail client and PDF viewer shows."""
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        image = image.point(lambda v: v / 256).convert("L")
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if has_alpha and not keep_alpha:
+        rgba = image.convert("RGBA")
+        flat = PILImage.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    target = "L" if grayscale else "RGB"
+    if keep_alpha and has_alpha:
+        target += "A"
+    return image.convert(target) if image.mode != target else image
+

@@ -1,0 +1,219 @@
+"""The `exporter` command: a thin layer over the Python API (manifest, sources, build).
+
+Exit codes: 0 done, 1 bad input or a failed build (one line per problem on stderr, no
+traceback), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .errors import ExporterError
+from .inline import to_text
+from .model import Article, Heading, ListBlock, Paragraph, Quote
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ExporterError as exc:
+        _error(str(exc))
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: still one line, the traceback only on request
+        if os.environ.get("EXPORTER_DEBUG"):
+            traceback.print_exc()
+        _error(f"internal error: {type(exc).__name__}: {exc} (EXPORTER_DEBUG=1 shows details)")
+        return 1
+
+
+def _error(message: str) -> None:
+    print(f"exporter: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"exporter: warning: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="exporter",
+        description="Turn news articles into email newsletters, PDF briefings and EPUBs.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inspect = commands.add_parser(
+        "inspect", help="print an article (or a manifest's whole issue) as the model's JSON",
+        description="Print a source's article, or a manifest's issue, in the model's JSON form.")
+    inspect.add_argument("source", help="a source file, an http(s) URL, or a manifest (.toml)")
+    inspect.add_argument("--url", help="the page's canonical URL (resolves relative links)")
+    inspect.add_argument("--format", choices=("json", "text"), default="json",
+                         help="json (default) or text: body paragraphs only, one per line")
+    _network_flags(inspect)
+    inspect.set_defaults(run=_inspect)
+
+    build = commands.add_parser(
+        "build", help="build an issue into email, PDF and EPUB",
+        description="Build a manifest, or sources given directly, into the chosen formats.")
+    build.add_argument("inputs", nargs="*", metavar="MANIFEST_OR_SOURCE",
+                       help="one manifest (.toml), or article sources (files or URLs)")
+    build.add_argument("-f", "--formats", help="comma-separated formats (default: all)")
+    build.add_argument("-o", "--output", type=Path, default=Path("out"), help="output folder")
+    build.add_argument("--url", help="canonical URL of a single source page")
+    build.add_argument("--keep-going", action="store_true",
+                       help="report an unreadable article and leave it out instead of stopping")
+    build.add_argument("--feed", metavar="URL_OR_FILE", help="make an issue of a feed's newest entries")
+    build.add_argument("--max", type=int, default=None, metavar="N", help="at most N feed entries")
+    build.add_argument("--since", metavar="AGE", help="only feed entries newer than AGE (24h, 7d)")
+    build.add_argument("--title", help="issue title when building sources directly")
+    build.add_argument("--offline", action="store_true", help="fetch no remote images")
+    build.add_argument("--strict", action="store_true",
+                       help="email: fail instead of switching to teasers when over the size budget")
+    build.add_argument("--embed-images", action="store_true",
+                       help="email: put the photos in the message (CID parts) instead of hosting them")
+    build.add_argument("--pdf-variant", choices=("pdf/ua-1", "pdf/a-3b", "none"),
+                       help="PDF standard to follow (default pdf/ua-1: tagged for accessibility)")
+    build.add_argument("--profile", choices=("generic", "kindle", "kobo", "koreader"),
+                       help="EPUB device profile for image sizes and greyscale")
+    build.add_argument("-O", "--option", action="append", default=[], metavar="FORMAT.KEY=VALUE",
+                       help="set a backend option, e.g. -O pdf.columns=2")
+    _network_flags(build)
+    build.set_defaults(run=_build)
+    return parser
+
+
+def _network_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--allow-private", action="store_true",
+                        help="allow fetching from loopback and private network addresses")
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    if args.source.endswith(".toml"):
+        from .manifest import load_manifest
+
+        project = load_manifest(Path(args.source), allow_private=args.allow_private)
+        data: Any = project.issue.to_dict()
+        articles = project.issue.articles()
+    else:
+        from .sources import read_source
+
+        articles = read_source(args.source, url=args.url, allow_private=args.allow_private)
+        data = articles[0].to_dict() if len(articles) == 1 else [a.to_dict() for a in articles]
+    if args.format == "text":
+        print("\n".join(line for a in articles for line in body_lines(a)))
+    else:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
+def body_lines(article: Article) -> list[str]:
+    """The article's running text as plain lines: no captions, credits or furniture."""
+    lines: list[str] = []
+    for block in article.body:
+        if isinstance(block, (Paragraph, Heading, Quote)):
+            lines.append(to_text(block.text))
+        elif isinstance(block, ListBlock):
+            lines.extend(to_text(item) for item in block.items)
+    return [line for line in lines if line.strip()]
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .backends import parse_formats
+    from .build import build
+
+    formats = parse_formats(args.formats)
+    project = _project(args)
+    for skipped in project.skipped:
+        _warn(f"skipped {skipped}")
+    outputs, warnings = build(project, formats, args.output, overrides=_overrides(args),
+                              offline=args.offline, allow_private=args.allow_private)
+    for warning in warnings:
+        _warn(warning)
+    for output in outputs:
+        for warning in output.warnings:
+            _warn(f"{output.format}: {warning}")
+        for path in output.files:
+            if path.is_file():
+                print(f"{output.format:6} {path}  {_size(path.stat().st_size)}  {output.seconds:.2f} s")
+    return 0
+
+
+def _project(args: argparse.Namespace):  # -> manifest.Project
+    from .manifest import load_manifest, project_from_sources
+
+    if args.feed:
+        return _feed_project(args)
+    if not args.inputs:
+        raise ExporterError("build", "give a manifest, article sources, or --feed")
+    if len(args.inputs) == 1 and args.inputs[0].endswith(".toml"):
+        return load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
+                             allow_private=args.allow_private)
+    return project_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
+                                allow_private=args.allow_private, title=args.title)
+
+
+def _feed_project(args: argparse.Namespace):  # -> manifest.Project
+    from .manifest import Project, finish_project
+    from .model import Issue, Section
+    from .sources.feed import read_feed
+
+    project = Project(issue=Issue(title=args.title or "", date=dt.date.today().isoformat()),
+                      stem=_stem(args.feed), root=Path.cwd())
+    articles = read_feed(args.feed, max_entries=args.max, since=_age(args.since),
+                         allow_private=args.allow_private,
+                         on_error=project.skipped.append if args.keep_going else None)
+    project.issue.sections.append(Section(title=None, articles=articles))
+    project.issue.title = project.issue.title or (articles[0].publisher if articles else None) or "Feed"
+    finish_project(project, {})
+    return project
+
+
+def _stem(location: str) -> str:
+    name = re.sub(r"^https?://", "", location).rstrip("/")
+    return Path(name).stem or re.sub(r"\W+", "-", name).strip("-") or "feed"
+
+
+def _age(text: str | None) -> dt.timedelta | None:
+    if not text:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
+    if not match:
+        raise ExporterError("--since", f"not an age like 30m, 24h, 7d or 2w: {text!r}")
+    unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
+    return dt.timedelta(**{unit: int(match.group(1))})
+
+
+# Named flags are shorthands for backend options (-O FORMAT.KEY=VALUE).
+FLAG_OPTIONS = {"strict": ("email", "strict"), "embed_images": ("email", "embed_images"),
+                "pdf_variant": ("pdf", "variant"), "profile": ("epub", "profile")}
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    overrides: dict[str, dict[str, Any]] = {}
+    for flag, (fmt, key) in FLAG_OPTIONS.items():
+        if getattr(args, flag, None):
+            overrides.setdefault(fmt, {})[key] = getattr(args, flag)
+    for item in args.option:
+        match = re.fullmatch(r"(\w+)\.(\w+)=(.*)", item)
+        if not match:
+            raise ExporterError(f"-O {item}", "expected FORMAT.KEY=VALUE")
+        overrides.setdefault(match.group(1), {})[match.group(2)] = match.group(3)
+    return overrides
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KB" if n < 2**20 else f"{n / 2**20:.1f} MB"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""The issue manifest (TOML): issue fields, sections of article sources, backend options.
+
+Unknown keys are errors naming the key: a typo must not silently change an issue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ExporterError, ManifestError
+from .inline import to_text
+from .model import Article, Block, Figure, Image, Issue, Links, Section, unique_ids
+from .sources import is_url, read_source
+
+ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
+              "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
+BACKEND_TABLES = ("email", "pdf", "epub")
+LINK_KEYS = {"web_version", "unsubscribe", "archive"}
+SECTION_KEYS = {"title", "articles"}
+ARTICLE_KEYS = {"source", "lead_image", "lead_alt", "lead_caption", "lead_credit", "kicker",
+                "title", "url", "publisher", "language"}
+THEME_KEYS = {"accent", "text", "background", "heading_font", "body_font", "logo", "masthead"}
+
+
+@dataclass
+class Project:
+    """An issue ready to build: the model plus what backends need beside it."""
+
+    issue: Issue
+    stem: str  # output file stem: the manifest's or first source's
+    root: Path  # folder relative paths in the manifest resolve against
+    base_dirs: dict[str, Path] = field(default_factory=dict)  # article id -> image folder
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per backend table
+    cover: Path | None = None
+    templates: Path | None = None
+    theme: dict[str, str] = field(default_factory=dict)
+    skipped: list[ExporterError] = field(default_factory=list)  # articles left out
+
+
+ErrorHandler = Callable[[ExporterError], None]
+
+
+def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool = False) -> Project:
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ManifestError(where, "no such file")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ManifestError(where, f"not valid TOML: {exc}")
+    _check_keys(data, ISSUE_KEYS, where, "")
+    root = path.resolve().parent
+    project = Project(issue=_issue(data, where), stem=path.stem, root=root)
+    project.options = {name: _table(data, name, where) for name in BACKEND_TABLES}
+    project.theme = {k: str(v) for k, v in _table(data, "theme", where).items()}
+    _check_keys(project.theme, THEME_KEYS, where, "theme.")
+    project.cover = _path(data.get("cover"), root, where, "cover")
+    project.templates = _path(data.get("templates"), root, where, "templates")
+    sections = data.get("sections", [])
+    if not isinstance(sections, list) or not sections:
+        raise ManifestError(where, "needs at least one [[sections]] entry with articles")
+    bases: dict[int, Path] = {}
+    for i, section in enumerate(sections):
+        project.issue.sections.append(_section(section, i, project, bases, where,
+                                               keep_going=keep_going, allow_private=allow_private))
+    finish_project(project, bases)
+    return project
+
+
+def project_from_sources(locations: list[str], *, url: str | None = None, keep_going: bool = False,
+                         allow_private: bool = False, title: str | None = None) -> Project:
+    """An issue of one section made straight from sources given on the command line."""
+    first = locations[0]
+    stem = Path(first.rstrip("/")).stem if not is_url(first) else "issue"
+    project = Project(issue=Issue(title=title or "", date=dt.date.today().isoformat()),
+                      stem=stem or "issue", root=Path.cwd())
+    section = Section(title=None)
+    bases: dict[int, Path] = {}
+    for location in locations:
+        articles = _read(location, project, url=url, keep_going=keep_going,
+                         allow_private=allow_private, where=location)
+        bases.update((id(a), _base_dir(location, project)) for a in articles)
+        section.articles += articles
+    project.issue.sections.append(section)
+    articles = project.issue.articles()
+    if not project.issue.title and articles:
+        project.issue.title = articles[0].title if len(articles) == 1 else "Articles"
+    finish_project(project, bases)
+    return project
+
+
+def finish_project(project: Project, bases: dict[int, Path]) -> None:
+    """Unique article ids, and each article's image folder under its final id."""
+    articles = project.issue.articles()
+    if not articles:
+        raise ManifestError(project.stem, "no article could be read")
+    unique_ids(articles)
+    project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
+
+
+def _check_keys(table: dict, allowed: set[str], where: str, prefix: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ManifestError(where, f"unknown key '{prefix}{unknown[0]}'")
+
+
+def _table(data: dict, key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ManifestError(where, f"'{key}' must be a table ([{key}])")
+    return value
+
+
+def _text(data: dict, key: str, where: str, prefix: str = "") -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise ManifestError(where, f"'{prefix}{key}' must be text")
+    return value.strip() or None
+
+
+def _path(value: Any, root: Path, where: str, key: str) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ManifestError(where, f"'{key}' must be a path")
+    path = (root / value).resolve()
+    if not path.exists():
+        raise ManifestError(where, f"'{key}' names a missing file: {value}")
+    return path
+
+
+def _issue(data: dict, where: str) -> Issue:
+    title = _text(data, "title", where)
+    if not title:
+        raise ManifestError(where, "missing 'title'")
+    date = data.get("date")
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise ManifestError(where, f"'date' is not an ISO date (YYYY-MM-DD): {date!r}")
+    if date is None:
+        date = dt.date.today()
+    if not isinstance(date, dt.date):
+        raise ManifestError(where, "'date' must be a date (YYYY-MM-DD)")
+    links = _table(data, "links", where)
+    _check_keys(links, LINK_KEYS, where, "links.")
+    intro = _text(data, "intro", where)
+    return Issue(
+        title=title, date=date.isoformat(), subtitle=_text(data, "subtitle", where),
+        edition=_text(data, "edition", where), language=_text(data, "language", where) or "en",
+        publisher=_text(data, "publisher", where), intro=_intro(intro),
+        links=Links(**{k: _text(links, k, where, "links.") for k in LINK_KEYS}),
+    )
+
+
+def _intro(markdown_text: str | None) -> list[Block]:
+    if not markdown_text:
+        return []
+    from .sources.markdown import blocks_from_markdown
+
+    return blocks_from_markdown(markdown_text)
+
+
+def _section(data: Any, index: int, project: Project, bases: dict[int, Path], where: str, *,
+             keep_going: bool,
+             allow_private: bool) -> Section:
+    prefix = f"sections[{index}]."
+    if not isinstance(data, dict):
+        raise ManifestError(where, f"sections[{index}] must be a table")
+    _check_keys(data, SECTION_KEYS, where, prefix)
+    entries = data.get("articles", [])
+    if not isinstance(entries, list):
+        raise ManifestError(where, f"'{prefix}articles' must be a list")
+    section = Section(title=_text(data, "title", where, prefix))
+    for j, entry in enumerate(entries):
+        entry_where = f"{prefix}articles[{j}]"
+        if isinstance(entry, str):
+            entry = {"source": entry}
+        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+            raise ManifestError(where, f"'{entry_where}' must be a path or a table with 'source'")
+        _check_keys(entry, ARTICLE_KEYS, where, entry_where + ".")
+        location = entry["source"] if is_url(entry["source"]) else str(project.root / entry["source"])
+        articles = _read(location, project, keep_going=keep_going, allow_private=allow_private,
+                         where=where, shown=entry["source"])
+        if len(articles) == 1:
+            articles = [_override(articles[0], entry, _base_dir(location, project), project.root,
+                                  where, entry_where)]
+        bases.update((id(a), _base_dir(location, project)) for a in articles)
+        section.articles += articles
+    return section
+
+
+def _read(location: str, project: Project, *, keep_going: bool, allow_private: bool,
+          where: str, url: str | None = None, shown: str | None = None) -> list[Article]:
+    try:
+        if not is_url(location) and not Path(location).exists():
+            raise ManifestError(where, f"names a missing article: {shown or location}")
+        articles = read_source(location, url=url, allow_private=allow_private)
+    except ExporterError as exc:
+        if not keep_going:
+            raise
+        project.skipped.append(exc)
+        return []
+    return articles
+
+
+def _base_dir(location: str, project: Project) -> Path:
+    """The folder an article's relative images resolve against."""
+    return project.root if is_url(location) else Path(location).resolve().parent
+
+
+def _override(article: Article, entry: dict, base: Path, root: Path, where: str,
+              entry_where: str) -> Article:
+    """Apply a manifest entry's per-article settings (kicker, lead photo, ...)."""
+    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
+    for key, value in changes.items():
+        if not isinstance(value, str):
+            raise ManifestError(where, f"'{entry_where}.{key}' must be text")
+    lead_image = entry.get("lead_image")
+    if lead_image is not None or "lead_caption" in entry or "lead_credit" in entry:
+        changes["lead"] = _lead_override(article, entry, base, root, where, entry_where)
+    return replace(article, **changes) if changes else article
+
+
+def _lead_override(article: Article, entry: dict, base: Path, root: Path, where: str,
+                   entry_where: str) -> Figure:
+    lead = article.lead or Figure()
+    image = lead.image
+    if entry.get("lead_image") is not None:
+        photo = _path(entry["lead_image"], root, where, f"{entry_where}.lead_image")
+        assert photo is not None
+        alt = entry.get("lead_alt") or (image.alt if image else "")
+        image = Image(src=os.path.relpath(photo, base), alt=alt or to_text(lead.caption or ""))
+    return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
+                  credit=entry.get("lead_credit", lead.credit))

@@ -1,0 +1,64 @@
+"""Markdown and JSON sources against their expected models (one fixture per case)."""
+
+from __future__ import annotations
+
+import pytest
+
+from exporter.errors import SourceError
+from exporter.sources import kind_for, read_source
+
+from conftest import FIXTURES, normalised
+
+CASES = sorted((FIXTURES / "markdown").glob("*.md")) + sorted((FIXTURES / "json").glob("*.json"))
+CASES = [c for c in CASES if not c.name.endswith(".expected.json")]
+
+
+@pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
+def test_source_matches_expected_model(path, golden):
+    articles = [normalised(a.to_dict()) for a in read_source(path)]
+    golden(path.with_suffix(".expected.json"), articles)
+
+
+def test_markdown_raw_html_is_sanitised():
+    (article,) = read_source(FIXTURES / "markdown" / "raw-html.md")
+    dump = str(article.to_dict())
+    assert "raw HTML" in dump
+    for danger in ("<script", "alert(1)</", "onclick", 'href="javascript', "<b "):
+        assert danger not in dump
+
+
+@pytest.mark.parametrize("data, kind", [
+    (b"<!DOCTYPE html><html><body>x</body></html>", "html"),
+    (b"<?xml version='1.0'?><rss version='2.0'></rss>", "feed"),
+    (b'{"title": "x"}', "json"),
+    (b"---\ntitle: x\n---\nbody", "markdown"),
+    (b"Just pasted text", "text"),
+])
+def test_content_overrides_a_lying_suffix(data, kind):
+    assert kind_for("article.txt", data).name == kind
+
+
+@pytest.mark.parametrize("text, message", [
+    ("---\ntitle: [unclosed\n---\nbody", "broken front matter"),
+    ("---\ntitel: typo\n---\nbody", "unknown front matter key 'titel'"),
+    ("---\ntitle: x\ndate: yesterday\n---\nbody", "not an ISO date"),
+    ("no title here, only text", "no title"),
+])
+def test_bad_markdown_names_the_problem(tmp_path, text, message):
+    path = tmp_path / "bad.md"
+    path.write_text(text)
+    with pytest.raises(SourceError, match=message):
+        read_source(path)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"title": 3}', "title: expected a string"),
+    ('{"headline": "x"}', "unknown field 'headline'"),
+    ('{"title": "x", "body": [{"type": "video"}]}', "unknown block type 'video'"),
+    ('[1, 2', "not valid JSON"),
+])
+def test_json_that_is_not_the_model_is_refused(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(SourceError, match=message):
+        read_source(path)
