@@ -2,14 +2,14 @@
 
 Regenerate the goldens after a deliberate change (then review the diff):
 
-    UPDATE_GOLDEN=1 pytest tests/test_html_source.py
+    pytest tests/test_html_source.py --regen
 """
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -22,7 +22,6 @@ from exporter.sources.html_meta import language_tag, strip_site_name
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 PAGES = sorted(FIXTURES.glob("*.html"))
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
 def model_of(page: Path) -> dict:
@@ -31,12 +30,8 @@ def model_of(page: Path) -> dict:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
-def test_page_matches_golden(page: Path) -> None:
-    actual = model_of(page)
-    golden = page.with_suffix(".json")
-    if UPDATE:
-        golden.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    assert actual == json.loads(golden.read_text("utf-8"))
+def test_page_matches_golden(page: Path, golden: Callable[[Path, object], None]) -> None:
+    golden(page.with_suffix(".json"), model_of(page))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
