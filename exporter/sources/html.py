@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
-from lxml import html as lxml_html
+from lxml import etree
 from lxml.etree import ParserError, _Element
 
 from ..errors import SourceError
@@ -23,11 +23,12 @@ from ..model import Article, Block, Figure, Heading, Image, ListBlock, Paragraph
 from . import Origin
 from .common import decode, source_ref
 from .html_body import extract_body
-from .html_dom import resolve_url, text_of
+from .html_dom import resolve_url
 from .html_figures import FoundFigure, find_figures
 from .html_images import is_placeholder
 from .html_meta import PageMeta, read_meta
 
+_HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 _ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body paragraph
@@ -69,11 +70,17 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
 
 
 def parse(page: str, origin: Origin) -> _Element:
-    """The page's DOM; lxml refuses str input carrying an XML encoding declaration."""
+    """The page's DOM; lxml refuses str input carrying an XML encoding declaration.
+
+    Plain etree elements, not lxml.html's: their class lookup doubles the cost of a walk.
+    """
     try:
-        return lxml_html.document_fromstring(_XML_DECLARATION.sub("", page, count=1))
-    except (ParserError, ValueError) as err:
+        root = etree.fromstring(_XML_DECLARATION.sub("", page, count=1), _HTML_PARSER)
+    except (ParserError, ValueError, etree.XMLSyntaxError) as err:
         raise SourceError(origin.location, f"not a readable HTML page ({err})") from None
+    if root is None:
+        raise SourceError(origin.location, "not a readable HTML page (no elements)")
+    return root
 
 
 def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
@@ -102,15 +109,21 @@ class _TextAnchors:
     """Finds a figure's place by the body paragraphs printed just before or after it."""
 
     def __init__(self, root: _Element, blocks: list[Block], figures: list[FoundFigure]) -> None:
-        self.order = {el: i for i, el in enumerate(root.iter())}
+        containers = {f.element for f in figures}
         inside = {el for f in figures for el in f.element.iter()}
         self.body_index: dict[str, int] = {}
         for i, block in enumerate(blocks):
             for text in _texts(block):
                 self.body_index.setdefault(_key(text), i)
-        self.events: list[tuple[int, str]] = [
-            (self.order[el], _key(text_of(el))) for el in root.iter(*_TEXT_TAGS)
-            if el not in inside and text_of(el)]
+        self.order: dict[_Element, int] = {}
+        self.events: list[tuple[int, str]] = []  # (page order, key) of each text block
+        for i, el in enumerate(root.iter()):
+            if el in containers:
+                self.order[el] = i
+            elif el.tag in _TEXT_TAGS and el not in inside:
+                key = _key(" ".join(el.itertext()))
+                if key:
+                    self.events.append((i, key))
         self.positions = [o for o, _ in self.events]
 
     def position(self, element: _Element, backward_only: bool = False) -> int | None:

@@ -17,6 +17,7 @@ from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
+_BLOCKS = frozenset({"p", "head", "item", "list", "quote", "cell", "row", "div"})
 _CONTAINERS = frozenset({"div", "figure", "main", "ref"})
 
 
@@ -85,6 +86,11 @@ class _Mapper:
 
     def inline(self, el: etree._Element) -> str:
         """Inline markup of an element's content; nested blocks become plain text."""
+        return clean_inline(self._markup(el))
+
+    def _markup(self, el: etree._Element) -> str:
+        # Not cleaned per element: stripping each link's text would glue words together
+        # ("<ref>Bloomberg reported </ref>WeWork").
         out = [html.escape(el.text or "", quote=False)]
         for child in el:
             if child.tag == "lb":
@@ -92,11 +98,12 @@ class _Mapper:
             elif child.tag == "hi" and el.get("rend") != child.get("rend") \
                     and child.get("rend") in _INLINE:
                 tag = _INLINE[child.get("rend")]
-                out.append(f"<{tag}>{self.inline(child)}</{tag}>")
+                out.append(f"<{tag}>{self._markup(child)}</{tag}>")
             elif child.tag == "ref" and child.get("target"):
                 href = urljoin(self.base_url or "", child.get("target", ""))
-                out.append(f'<a href="{html.escape(href)}">{self.inline(child)}</a>')
+                out.append(f'<a href="{html.escape(href)}">{self._markup(child)}</a>')
             else:
-                out.append(self.inline(child))
+                out.append(f" {self._markup(child)} " if child.tag in _BLOCKS else
+                           self._markup(child))
             out.append(html.escape(child.tail or "", quote=False))
-        return clean_inline("".join(out))
+        return "".join(out)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.etree import _Element
 
 from ..model import Figure
@@ -21,6 +22,7 @@ from .html_images import pick_image
 
 _CAPTION = re.compile(r"caption|figcaption")
 _CREDIT = re.compile(r"credit|copyright|photographer|attribution")
+_MAX_FIGURE_WORDS = 150  # caption and credit; more is a stretch of the article
 _CREDIT_LABEL = re.compile(
     r"^\s*[(\[]?\s*(?:©\s*)?(?:(?:(?:image|photo(?:graph)?|picture|video|illustration)s?\s+)?"
     r"(?:copyright|credits?|source)\s*:?|(?:image|photo(?:graph)?|picture|video|illustration)s?"
@@ -42,9 +44,9 @@ def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
     containers = _containers(root)
     taken = {el for c in containers for el in c.iter("img")}
     bare = [img for img in root.iter("img") if img not in taken and _photo_sized(img)]
-    order = {el: i for i, el in enumerate(root.iter())}
+    wanted = set(containers) | set(bare)
     found = []
-    for container in sorted(containers + bare, key=order.__getitem__):
+    for container in (el for el in root.iter() if el in wanted):  # in page order
         if is_furniture(container):
             continue
         figure = read_figure(container, base_url)
@@ -84,14 +86,21 @@ def clean_credit(text: str) -> str:
     return text.strip(" ()[].,;:—–-")
 
 
+# Elements that say "caption" in class, id or itemprop: found by XPath, which is much
+# faster than walking every element in Python.
+_CAPTION_XPATH = etree.XPath(
+    "//*[contains(translate(concat(@class, ' ', @id), 'CAPTION', 'caption'), 'caption')"
+    " or @itemprop = 'caption']")
+
+
 def _containers(root: _Element) -> list[_Element]:
-    """Outermost figure-like elements, in document order."""
+    """Outermost figure-like elements."""
     candidates: list[_Element] = list(root.iter("figure"))
-    for el in root.iter():
-        if not isinstance(el.tag, str) or el.tag == "figure":
+    for el in _CAPTION_XPATH(root):
+        if el.tag == "figure" or not isinstance(el.tag, str):
             continue
         classes = tokens_of(el)
-        if "wp-caption" in classes:
+        if "wp-caption" in classes.split():
             candidates.append(el)
         elif (_CAPTION.search(classes) or el.get("itemprop") == "caption") \
                 and el.tag not in ("img", "body", "html"):
@@ -99,17 +108,23 @@ def _containers(root: _Element) -> list[_Element]:
             if holder is not None:
                 candidates.append(holder)
     chosen = set(candidates)
-    order = {el: i for i, el in enumerate(root.iter())}
-    outermost = [c for c in chosen if not any(a in chosen for a in c.iterancestors())]
-    return sorted(outermost, key=order.__getitem__)
+    return [c for c in chosen if not any(a in chosen for a in c.iterancestors())]
 
 
 def _image_holder(caption_el: _Element) -> _Element | None:
-    """The nearest ancestor (up to three levels) holding exactly one photo."""
+    """The nearest small ancestor (up to three levels) holding exactly one photo.
+
+    A caption inside a <figure> belongs to that figure; an ancestor with more text
+    than a caption and a credit is a section of the article, not a figure.
+    """
+    if next(caption_el.iterancestors("figure"), None) is not None:
+        return None
     el = caption_el
     for _ in range(3):
         el = el.getparent()
         if el is None or el.tag in ("body", "html", "article", "main"):
+            return None
+        if len(" ".join(el.itertext()).split()) > _MAX_FIGURE_WORDS:
             return None
         images = sum(1 for _ in _imgs(el))
         if images == 1:

@@ -35,8 +35,9 @@ def pick_image(container: _Element, base_url: str | None) -> tuple[Image | None,
         best_url, _, best_width = max(real, key=lambda c: c[1])
         width, height = _dimensions(img, best_width)
         urls = {resolve_url(c[0], base_url) for c in real}
-        return (Image(src=resolve_url(best_url, base_url), alt=" ".join(
-            (img.get("alt") or "").split()), width=width, height=height), urls)
+        alt = img.get("alt") or img.get("data-alt") or ""
+        return (Image(src=resolve_url(best_url, base_url), alt=" ".join(alt.split()),
+                      width=width, height=height), urls)
     return None, set()
 
 
@@ -50,10 +51,14 @@ def is_placeholder(url: str) -> bool:
 
 
 def _all_imgs(container: _Element) -> list[_Element]:
-    """Images in document order, with `<noscript>` copies after the lazy originals."""
+    """Images in document order, then `<noscript>` copies, then script-loaded stand-ins
+    (a `<div data-src>` that a page's JavaScript turns into an image)."""
     images = list(container.iter("img"))
     for noscript in container.iter("noscript"):
         images.extend(_noscript_images(noscript))
+    images.extend(el for el in container.iter()
+                  if isinstance(el.tag, str) and el.tag not in ("img", "source", "a")
+                  and (el.get("data-src") or el.get("data-srcset")))
     return images
 
 
@@ -104,7 +109,8 @@ def parse_srcset(srcset: str) -> list[tuple[str, int, int | None]]:
 
 def _dimensions(img: _Element, chosen_width: int | None) -> tuple[int | None, int | None]:
     """Width and height of the chosen candidate, scaled from the tag's own if need be."""
-    width, height = _int(img.get("width")), _int(img.get("height"))
+    width = _int(img.get("width") or img.get("data-width"))
+    height = _int(img.get("height") or img.get("data-height"))
     if chosen_width and width and height:
         return chosen_width, round(height * chosen_width / width)
     if chosen_width:
