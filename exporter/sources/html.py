@@ -97,8 +97,9 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
     captions = {_norm(_figure_text(f.figure)) for f in figures}
     body = _merge([b for b in blocks if not _repeats_caption(b, captions)], blocks, placed)
     lead = None
-    if body and isinstance(body[0], Figure):
-        lead = body.pop(0)
+    first = next((i for i, b in enumerate(body) if isinstance(b, (Figure, Paragraph))), None)
+    if first is not None and isinstance(body[first], Figure):
+        lead = body.pop(first)  # the photo shown before the text starts
     elif meta.image and not is_placeholder(meta.image):
         in_body = {id(f) for _, _, f in placed}
         lead = _og_lead(resolve_url(meta.image, base), meta.image_alt, figures, in_body)

@@ -43,6 +43,7 @@ class _Mapper:
 
     def __init__(self, base_url: str | None) -> None:
         self.base_url = base_url
+        self.text_started = False  # an <h1> before any paragraph is the page's headline
 
     def children(self, parent: etree._Element) -> list[Block]:
         pieces: list[Block] = []
@@ -53,6 +54,8 @@ class _Mapper:
     def element(self, el: etree._Element) -> list[Block]:
         tag = el.tag
         if tag == "head":
+            if el.get("rend") == "h1" and not self.text_started:
+                return []
             text = self.inline(el)
             rend = (el.get("rend") or "h2").lstrip("h")
             level = int(rend) if rend.isdigit() else 2  # clamped to 2-4 by the model
@@ -70,6 +73,7 @@ class _Mapper:
         if tag in _CONTAINERS:
             return self.children(el)
         text = self.inline(el)
+        self.text_started = self.text_started or bool(to_text(text).strip())
         return [Paragraph(text=text)] if to_text(text).strip() else []
 
     def table(self, el: etree._Element) -> list[Block]:

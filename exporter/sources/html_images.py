@@ -22,6 +22,7 @@ _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-u
 _SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
 _PLACEHOLDER = re.compile(r"placeholder|blank|spacer|transparent|lazy-?load|missing-image|"
                           r"1x1|pixel|loading", re.I)
+_MIN_SIDE = 48  # pixels: anything thinner is a rule, spacer or icon
 _UNDECODABLE = frozenset({"image/avif", "image/jxl"})  # types our image step may not read
 
 
@@ -34,6 +35,8 @@ def pick_image(container: _Element, base_url: str | None) -> tuple[Image | None,
             continue
         best_url, _, best_width = max(real, key=lambda c: c[1])
         width, height = _dimensions(img, best_width)
+        if (width and width < _MIN_SIDE) or (height and height < _MIN_SIDE):
+            continue  # a rule, spacer or icon drawn as an image
         urls = {resolve_url(c[0], base_url) for c in real}
         alt = img.get("alt") or img.get("data-alt") or ""
         return (Image(src=resolve_url(best_url, base_url), alt=" ".join(alt.split()),
