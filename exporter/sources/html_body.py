@@ -7,6 +7,7 @@ figures are read from the page by html_figures and placed among these blocks.
 from __future__ import annotations
 
 import html
+import re
 from urllib.parse import urljoin
 
 import trafilatura
@@ -17,6 +18,7 @@ from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
+_GLUED = re.compile(r"[A-Za-z0-9\u00c0-\u024f][A-Za-z\u00c0-\u024f]")  # Latin only: CJK has no spaces
 _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "cell", "row", "div"})
 _CONTAINERS = frozenset({"div", "figure", "main", "ref"})
 
@@ -106,6 +108,8 @@ class _Mapper:
             elif child.tag == "ref" and child.get("target"):
                 href = urljoin(self.base_url or "", child.get("target", ""))
                 out.append(f'<a href="{html.escape(href)}">{self._markup(child)}</a>')
+                if _GLUED.match("".join(child.itertext())[-1:] + (child.tail or "")[:1]):
+                    out.append(" ")  # trafilatura drops the space after a link's text
             else:
                 out.append(f" {self._markup(child)} " if child.tag in _BLOCKS else
                            self._markup(child))
