@@ -74,10 +74,19 @@ def test_authors_are_people_only() -> None:
     assert article.authors == ["Anika Solberg", "Rafael Quint"]
 
 
-@pytest.mark.parametrize("data", [b"\x00\x01\x02\xff" * 200, b"\xff\xfe\x00\x00garbage" * 50])
-def test_binary_is_refused(data: bytes) -> None:
-    with pytest.raises(SourceError):
-        read(data, Origin("binary.html", None))
+@pytest.mark.parametrize("data", [
+    b"\x00\x01\x02\xff" * 200, b"\xff\xfe\x00\x00garbage" * 50,
+    b"<html><body></body></html>", b"<html>" + b"<div>" * 5000 + b"x"])
+def test_unreadable_or_empty_pages_are_refused(data: bytes) -> None:
+    with pytest.raises(SourceError, match="empty.html"):
+        read(data, Origin("empty.html", None))
+
+
+def test_xml_declared_page_is_read() -> None:
+    page = (b'<?xml version="1.0" encoding="utf-8"?><html><body><p>The council met on '
+            b"Monday and agreed the budget for next year after a long debate.</p></body></html>")
+    [article] = read(page, Origin("declared.html", None))
+    assert [b.type for b in article.body] == ["paragraph"]
 
 
 @pytest.mark.parametrize(("title", "site", "expected"), [

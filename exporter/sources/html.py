@@ -41,17 +41,18 @@ def read(data: bytes, origin: Origin) -> list[Article]:
 
 def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     """An article from page markup; `kind` is recorded as its source kind."""
+    page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses it in a str
     root = parse(page, origin)
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
     try:
         text = extract_body(page, base)
-    except (ValueError, TypeError) as err:  # trafilatura/lxml on a hostile page
+    except Exception as err:  # trafilatura's internals on a hostile page: any error type
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
     blocks, lead = _assemble(root, text, find_figures(root, base), meta, base, title)
-    if not title and not blocks:
-        return Article(title=origin.location, source=source_ref(kind, origin))
+    if not blocks:
+        raise SourceError(origin.location, "no article text found on the page")
     return Article(
         title=title or PurePosixPath(origin.location).stem,
         kicker=meta.kicker,
@@ -70,12 +71,10 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
 
 
 def parse(page: str, origin: Origin) -> _Element:
-    """The page's DOM; lxml refuses str input carrying an XML encoding declaration.
-
-    Plain etree elements, not lxml.html's: their class lookup doubles the cost of a walk.
-    """
+    """The page's DOM, as plain etree elements: lxml.html's class lookup doubles the
+    cost of every walk over the tree."""
     try:
-        root = etree.fromstring(_XML_DECLARATION.sub("", page, count=1), _HTML_PARSER)
+        root = etree.fromstring(page, _HTML_PARSER)
     except (ParserError, ValueError, etree.XMLSyntaxError) as err:
         raise SourceError(origin.location, f"not a readable HTML page ({err})") from None
     if root is None:

@@ -120,7 +120,7 @@ def _json_ld_article(root: _Element) -> dict[str, Any]:
             continue
         try:
             data = json.loads(script.text or "", strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the other sources still apply
         _collect(data, nodes)
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
