@@ -62,6 +62,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/plain")
             self.end_headers()  # no Content-Length: the client must count
             self.wfile.write(b"x" * 300_000)
+        elif self.path == "/unlabelled":
+            self.send_body(PAGES["/article-1"].read_bytes(), "application/octet-stream")
         elif self.path == "/image.png":
             self.send_body(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
         else:
@@ -203,6 +205,11 @@ def test_read_url_reads_the_page(server: str) -> None:
 def test_read_url_refuses_private_by_default(server: str) -> None:
     with pytest.raises(FetchError, match="refused"):
         read_url(f"{server}/article-1")
+
+
+def test_read_url_reads_a_page_served_without_its_type(server: str) -> None:
+    [article] = read_url(f"{server}/unlabelled", allow_private=True)
+    assert article.title == "Harbour cranes return to the old port"
 
 
 def test_read_url_refuses_non_pages(server: str) -> None:

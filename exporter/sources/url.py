@@ -7,12 +7,13 @@ import dataclasses
 from ..errors import SourceError
 from ..fetch import fetch
 from ..model import Article, SourceRef
-from . import Origin, _looks_feed
+from . import Origin, _looks_feed, _looks_html
 from .common import decode
 
-_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-               "application/json")
-_PAGE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "")
+_FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+# Servers label pages loosely (plain text, octet-stream): content decides, except for
+# types that are surely not a page.
+_NOT_PAGES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip")
 
 
 def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
@@ -24,8 +25,9 @@ def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
         from . import feed
 
         return feed.read(fetched.content, origin)
-    if media_type not in _PAGE_TYPES and not media_type.endswith("xml"):
-        raise SourceError(location, f"not a web page (the server sent {media_type})")
+    if media_type.startswith(_NOT_PAGES) or not (
+            _looks_html(fetched.content) or media_type in ("text/html", "application/xhtml+xml")):
+        raise SourceError(location, f"not a web page (the server sent {media_type or 'no type'})")
     from .html import read_page  # loads trafilatura only when a page is read
 
     article = read_page(decode(fetched.content, origin), origin, kind="url")
