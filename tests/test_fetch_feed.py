@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from exporter import fetch as fetch_module
@@ -300,3 +305,54 @@ def test_entity_bomb_and_external_entities_are_not_expanded() -> None:
 def test_not_a_feed() -> None:
     with pytest.raises(SourceError):
         read(b"<html><body>nope</body></html>", Origin("x.rss", None))
+
+
+# --- TLS: connecting to the checked address keeps the name for SNI and the certificate ---
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path, list[str]]]:
+    """An HTTPS server on 127.0.0.1 with a certificate for the name `web.test` only."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=web.test",
+                    "-addext", "subjectAltName=DNS:web.test"], check=True, capture_output=True)
+    names: list[str] = []
+
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            body = f"host={self.headers['Host']}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    context.sni_callback = lambda sock, name, ctx: names.append(name)  # type: ignore[assignment]
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1], cert, names
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_keeps_the_name_for_sni_and_certificate(
+        tls_server: tuple[int, Path, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    port, cert, names = tls_server
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real_getaddrinfo(
+        "127.0.0.1" if host.endswith(".test") else host, *a, **k))
+    trusting = ssl.create_default_context(cafile=str(cert))
+    real_client = httpx.Client
+    monkeypatch.setattr(fetch_module.httpx, "Client",
+                        lambda **kw: real_client(**kw, verify=trusting))
+    page = fetch(f"https://web.test:{port}/x", allow_private=True, cache=False)
+    assert page.content == f"host=web.test:{port}".encode() and names == ["web.test"]
+    with pytest.raises(FetchError, match="other.test"):  # the certificate is still checked
+        fetch(f"https://other.test:{port}/x", allow_private=True, cache=False)
