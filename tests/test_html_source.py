@@ -16,7 +16,8 @@ import pytest
 from exporter.errors import SourceError
 from exporter.model import Article
 from exporter.sources import Origin
-from exporter.sources.html import read
+from exporter.sources.html import parse, read
+from exporter.sources.html_figures import find_figures
 from exporter.sources.html_images import is_placeholder, parse_srcset
 from exporter.sources.html_meta import language_tag, strip_site_name
 
@@ -109,3 +110,21 @@ def test_parse_srcset() -> None:
     ("en_gb", "en-GB"), ("zh-hant", "zh-Hant"), ("EN", "en"), ("", None), ("123", None)])
 def test_language_tag(tag: str, expected: str | None) -> None:
     assert language_tag(tag) == expected
+
+
+@pytest.mark.parametrize(("markup", "caption", "credit"), [
+    ('<figure><img src="a.jpg"><figcaption>A cat. Photo: <span class="credit">Jo Li</span>'
+     "</figcaption></figure>", "A cat.", "Jo Li"),
+    ('<figure><img src="a.jpg"><figcaption>A cat.</figcaption>'
+     '<small class="copyright">© Jo Li</small></figure>', "A cat.", "Jo Li"),
+    ('<figure><img src="a.jpg"><figcaption><span class="sr-only">Image caption</span> A cat.'
+     " Getty Images</figcaption></figure>", "A cat.", "Getty Images"),
+    ('<div class="wp-caption"><img src="a.jpg"><p class="wp-caption-text">A cat. '
+     "Photograph: Jo Li/Agency</p></div>", "A cat.", "Jo Li/Agency"),
+    ('<figure><img src="a.jpg"><figcaption><span class="credit">(Image: Jo Li / Getty Images)'
+     "</span></figcaption></figure>", None, "Jo Li / Getty Images"),
+])
+def test_caption_and_credit_are_split(markup: str, caption: str | None, credit: str) -> None:
+    root = parse(f"<html><body>{markup}</body></html>", Origin("snippet.html", None))
+    [found] = find_figures(root, None)
+    assert (found.figure.caption, found.figure.credit) == (caption, credit)

@@ -22,11 +22,14 @@ from .html_images import pick_image
 
 _CAPTION = re.compile(r"caption|figcaption")
 _CREDIT = re.compile(r"credit|copyright|photographer|attribution")
+_LEFTOVER_LABEL = re.compile(
+    r"(?:\s*[(\[]?\s*(?:(?:image|photo(?:graph)?|picture)s?\s*(?:credits?|copyright|source)?|"
+    r"credits?|copyright|source)\s*(?::|\bby)|\s*[|/–—-])\s*$", re.I)
 _MAX_FIGURE_WORDS = 150  # caption and credit; more is a stretch of the article
 _CREDIT_LABEL = re.compile(
     r"^\s*[(\[]?\s*(?:©\s*)?(?:(?:(?:image|photo(?:graph)?|picture|video|illustration)s?\s+)?"
     r"(?:copyright|credits?|source)\s*:?|(?:image|photo(?:graph)?|picture|video|illustration)s?"
-    r"\s*(?::|by\b))\s*", re.I)
+    r"\s*(?::|by\b))?\s*(?:©\s*)?", re.I)
 
 
 @dataclass
@@ -70,7 +73,9 @@ def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None
     skip = set(credit_els)
     caption = inline_markup(caption_el, skip) if caption_el is not None else ""
     credit = "; ".join(dict.fromkeys(c for c in (clean_credit(text_of(e)) for e in credit_els) if c))
-    if caption and not credit:
+    if credit:
+        caption = _LEFTOVER_LABEL.sub("", caption)  # "… Photo: <span class=credit>X</span>"
+    elif caption:
         caption, split = split_credit(caption)
         credit = split or ""
     if image is None and not caption:
