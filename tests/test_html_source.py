@@ -16,6 +16,7 @@ import pytest
 from exporter.errors import SourceError
 from exporter.model import Article
 from exporter.sources import Origin
+from exporter.sources.bylines import people
 from exporter.sources.html import parse, read
 from exporter.sources.html_figures import find_figures
 from exporter.sources.html_images import is_placeholder, parse_srcset
@@ -128,3 +129,16 @@ def test_caption_and_credit_are_split(markup: str, caption: str | None, credit: 
     root = parse(f"<html><body>{markup}</body></html>", Origin("snippet.html", None))
     [found] = find_figures(root, None)
     assert (found.figure.caption, found.figure.credit) == (caption, credit)
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["TOM KRISHER, AP Auto Writer"], ["Tom Krisher"]),
+    (["Jill Disis, CNN Business"], ["Jill Disis"]),
+    (["Amy Kuperinsky | NJ Advance Media for NJ.com"], ["Amy Kuperinsky"]),
+    (["Ilana Muhlstein, MS, RDN"], ["Ilana Muhlstein"]),
+    (["By Lia Eustachewich and Yaron Steinbuch"], ["Lia Eustachewich", "Yaron Steinbuch"]),
+    (["admin", "Staff Reports", "Associated Press", "https://example.org/jo"], []),
+    (["Jo Li", "Jo Li"], ["Jo Li"]),
+])
+def test_bylines_keep_people_only(names: list[str], expected: list[str]) -> None:
+    assert people(names) == expected

@@ -6,6 +6,7 @@ JSON-LD is what publishers fill in for search engines, so it is usually the most
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any
 
 from lxml.etree import _Element
 
+from .bylines import people
 from .html_dom import text_of
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle",
@@ -23,10 +25,9 @@ _NOT_PEOPLE = frozenset({"Organization", "NewsMediaOrganization", "Corporation",
                          "WebSite", "WebPage", "Brand"})
 _ISO = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
-# Bylines that name a desk or an agency, not a person ("Staff Reports", "News Desk").
-_NOT_A_PERSON = re.compile(r"\b(?:staff|reports?|desk|wire|newsroom|editors?|team|agenc(?:y|ies)|"
-                           r"press|correspondents?)\b", re.I)
-_BY = re.compile(r"^\s*(?:by|written by|words by)\s+", re.I)
+_PLUMBING = frozenset({"news", "post", "posts", "article", "articles", "all", "home",
+                       "home page", "homepage", "blog", "uncategorized", "uncategorised",
+                       "general", "main", "default", "top stories", "latest"})
 _NAME_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ")
 
@@ -59,8 +60,8 @@ def read_meta(root: _Element) -> PageMeta:
         title = h1  # JSON-LD headlines are often cut at 110 characters
     authors = _people(ld.get("author")) or _meta_authors(meta) or _rel_authors(root)
     return PageMeta(
-        title=strip_site_name(title, site),
-        kicker=_first(_section(ld.get("articleSection")), meta.get("article:section")),
+        title=strip_site_name(html.unescape(title), site),
+        kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description")),
         authors=authors,
@@ -161,7 +162,7 @@ def _text(value: Any) -> str | None:
     if isinstance(value, list):
         value = value[0] if value else None
     if isinstance(value, (str, int, float)) and str(value).strip():
-        return " ".join(str(value).split())
+        return " ".join(html.unescape(str(value)).split())  # often escaped twice
     return None
 
 
@@ -189,18 +190,23 @@ def _people(value: Any) -> list[str]:
                 continue
             item = item.get("name")
         name = _text(item)
-        if name and not name.startswith(("http://", "https://")):
-            names.extend(n for n in _split_names(_BY.sub("", name))
-                         if not _NOT_A_PERSON.search(n))
-    return list(dict.fromkeys(names))
-
-
-def _split_names(names: str) -> list[str]:
-    return [n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", names) if n.strip()]
+        if name:
+            names.append(name)
+    return people(names)
 
 
 def _section(value: Any) -> str | None:
-    return _text(value)
+    """A kicker from articleSection / article:section, unless it is a site's plumbing
+    ("News - News", "post", "game,news,slider", "Home Page")."""
+    text = _text(value)
+    if not text:
+        return None
+    first = re.split(r"\s*[,;|]\s*", text)[0]
+    parts = list(dict.fromkeys(p.strip() for p in re.split(r"\s+[-–—/]\s+", first)))
+    section = " – ".join(p for p in parts if p)
+    if section.lower() in _PLUMBING or "." in section or not section[:1].isupper():
+        return None
+    return section
 
 
 def _image_url(value: Any) -> str | None:
@@ -224,7 +230,7 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
     out: dict[str, Any] = {"article:tag[]": []}
     for meta in root.iter("meta"):
         key = (meta.get("property") or meta.get("name") or "").strip().lower()
-        content = " ".join((meta.get("content") or "").split())
+        content = " ".join(html.unescape(meta.get("content") or "").split())  # escaped twice
         if not key or not content:
             continue
         if key == "article:tag":
@@ -242,8 +248,7 @@ def _meta_authors(meta: dict[str, Any]) -> list[str]:
 
 
 def _rel_authors(root: _Element) -> list[str]:
-    names = [text_of(a) for a in root.iter("a") if "author" in (a.get("rel") or "").split()]
-    return list(dict.fromkeys(_BY.sub("", n) for n in names if n and len(n.split()) <= 5))
+    return people(text_of(a) for a in root.iter("a") if "author" in (a.get("rel") or "").split())
 
 
 def _canonical(root: _Element) -> str | None:
@@ -271,11 +276,14 @@ def _time_tag(root: _Element) -> str | None:
 
 
 def _date(value: str | None) -> str | None:
-    """ISO 8601 as the page gives it; anything else is not trusted as a date."""
+    """ISO 8601 as the page gives it; anything else (or a CMS's year-1 null date) is
+    not trusted as a date."""
     if not value:
         return None
     value = value.strip()
-    return value if _ISO.match(value) else None
+    if re.match(r"\d{4}-\d{2}-\d{2} \d", value):
+        value = value.replace(" ", "T", 1)
+    return value if _ISO.match(value) and value[:4] >= "1900" else None
 
 
 def _first(*values: str | None) -> str | None:
