@@ -356,3 +356,9 @@ def test_https_keeps_the_name_for_sni_and_certificate(
     assert page.content == f"host=web.test:{port}".encode() and names == ["web.test"]
     with pytest.raises(FetchError, match="other.test"):  # the certificate is still checked
         fetch(f"https://other.test:{port}/x", allow_private=True, cache=False)
+
+
+def test_a_feed_is_fetched_afresh_each_time(server: str) -> None:
+    read_feed(f"{server}/full.atom", allow_private=True)
+    read_feed(f"{server}/full.atom", allow_private=True)
+    assert Handler.counts["/full.atom"] == 2  # its pages may be cached, the feed never

@@ -45,7 +45,8 @@ def read_feed(location: str, *, max_entries: int | None = None,
     `on_error` and skipped, or raises when no `on_error` is given.
     """
     if is_url(location):
-        fetched = fetch(location, allow_private=allow_private, accept=FEED_ACCEPT)
+        # Never from the cache: a feed's point is what is new since the last build.
+        fetched = fetch(location, allow_private=allow_private, accept=FEED_ACCEPT, cache=False)
         data, origin = fetched.content, Origin(location, None, fetched.url, allow_private)
     else:
         data, origin = _read_file(location, allow_private)

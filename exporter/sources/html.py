@@ -31,6 +31,8 @@ from .html_meta import PageMeta, read_meta
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
+# A share image named like this is the site's stand-in, not the article's photo.
+_GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
 _ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body paragraph
 
 
@@ -99,7 +101,8 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
     first = next((i for i, b in enumerate(body) if isinstance(b, (Figure, Paragraph))), None)
     if first is not None and isinstance(body[first], Figure):
         lead = body.pop(first)  # the photo shown before the text starts
-    elif meta.image and not is_placeholder(meta.image):
+    elif meta.image and not is_placeholder(meta.image) and not _GENERIC_IMAGE.search(
+            PurePosixPath(urlsplit(meta.image).path).name):
         in_body = {id(f) for _, _, f in placed}
         lead = _og_lead(resolve_url(meta.image, base), meta.image_alt, figures, in_body)
     return body, lead
