@@ -14,9 +14,9 @@ from lxml.etree import _Element
 from ..inline import clean_inline
 
 # Page furniture, by tag or by a class/id word: nothing inside it belongs to the article.
-FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "form", "button", "script", "style",
+_FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "form", "button", "script", "style",
                             "template", "iframe", "svg"})
-FURNITURE = re.compile(
+_FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|related|recommend\w*|share|sharing|"
     r"social|newsletter|subscribe|subscription|cookies?|consent|comments?|outbrain|taboola|"
     r"sidebar|widget|teaser|trending|popular|most-read|more-from|read-more|nav|navigation|"
@@ -44,8 +44,8 @@ def is_furniture(el: _Element) -> bool:
     for node in (el, *el.iterancestors()):
         if node.tag in ("article", "main", "body"):
             return False
-        if node.tag in FURNITURE_TAGS or any(
-                FURNITURE.search(t) for t in tokens_of(node).split() if not _STATE.match(t)):
+        if node.tag in _FURNITURE_TAGS or any(
+                _FURNITURE.search(t) for t in tokens_of(node).split() if not _STATE.match(t)):
             return True
     return False
 

@@ -20,7 +20,7 @@ from .credits import split_credit
 from .html_dom import inline_markup, is_furniture, text_of, tokens_of
 from .html_images import pick_image
 
-_CAPTION = re.compile(r"caption|figcaption")
+_CAPTION = re.compile(r"caption")
 _CREDIT = re.compile(r"credit|copyright|photographer|attribution")
 _LEFTOVER_LABEL = re.compile(
     r"(?:\s*[(\[]?\s*(?:(?:image|photo(?:graph)?|picture)s?\s*(?:credits?|copyright|source)?|"
@@ -46,8 +46,8 @@ def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
     """Every captioned or framed photo outside page furniture, in document order."""
     containers = _containers(root)
     taken = {el for c in containers for el in c.iter("img")}
-    bare = [img for img in root.iter("img") if img not in taken and _photo_sized(img)]
-    wanted = set(containers) | set(bare)
+    bare = {img for img in root.iter("img") if img not in taken and _photo_sized(img)}
+    wanted = set(containers) | bare
     found = []
     for container in (el for el in root.iter() if el in wanted):  # in page order
         if is_furniture(container):
