@@ -17,6 +17,7 @@ import feedparser
 from lxml import etree
 
 from ..errors import SourceError
+from .bylines import people
 
 MAX_FEED_BYTES = 20 * 2**20
 _MEDIA = "{http://search.yahoo.com/mrss/}"
@@ -88,7 +89,7 @@ def _entry(e: Any, media: dict[str, tuple[str | None, str | None]]) -> FeedEntry
         published=_when(e.get("published_parsed")),
         # dict.get: feedparser's own get() falls back to the published date, with a warning.
         updated=_when(dict.get(e, "updated_parsed")),
-        authors=[a["name"] for a in e.get("authors", []) if a.get("name")],
+        authors=people(a["name"] for a in e.get("authors", []) if a.get("name")),
         tags=[t["term"] for t in e.get("tags", []) if t.get("term")],
         content_html=content,
         summary_html=summary,
@@ -167,7 +168,8 @@ def _json_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
             link=urljoin(base_url or "", link) if isinstance(link, str) else None,
             published=_iso(item.get("date_published")),
             updated=_iso(item.get("date_modified")),
-            authors=[_str(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")],
+            authors=people(_str(a.get("name")) for a in authors
+                           if isinstance(a, dict) and a.get("name")),
             tags=[_str(t) for t in item.get("tags") or [] if isinstance(t, str)],
             content_html=_str(item.get("content_html")) or None,
             summary_html=_str(item.get("summary") or item.get("content_text")) or None,
