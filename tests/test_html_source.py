@@ -142,3 +142,10 @@ def test_caption_and_credit_are_split(markup: str, caption: str | None, credit: 
 ])
 def test_bylines_keep_people_only(names: list[str], expected: list[str]) -> None:
     assert people(names) == expected
+
+
+def test_photo_with_only_a_credit_is_a_figure() -> None:
+    markup = ('<div class="photo"><img src="a.jpg"><span class="photo-credit">Jo Li</span></div>')
+    root = parse(f"<html><body>{markup}</body></html>", Origin("snippet.html", None))
+    [found] = find_figures(root, None)
+    assert (found.figure.caption, found.figure.credit) == (None, "Jo Li")

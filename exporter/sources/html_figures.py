@@ -91,24 +91,24 @@ def clean_credit(text: str) -> str:
     return text.strip(" ()[].,;:—–-")
 
 
-# Elements that say "caption" in class, id or itemprop: found by XPath, which is much
-# faster than walking every element in Python.
-_CAPTION_XPATH = etree.XPath(
-    "//*[contains(translate(concat(@class, ' ', @id), 'CAPTION', 'caption'), 'caption')"
-    " or @itemprop = 'caption']")
+# Elements that say caption or credit in class, id or itemprop: found by XPath, which
+# is much faster than walking every element in Python.
+_LABELLED_XPATH = etree.XPath(
+    "//*[contains(translate(concat(@class, ' ', @id), 'CAPTIONREDT', 'captionredt'), 'caption')"
+    " or contains(translate(@class, 'CREDIT', 'credit'), 'credit') or @itemprop = 'caption']")
 
 
 def _containers(root: _Element) -> list[_Element]:
     """Outermost figure-like elements."""
     candidates: list[_Element] = list(root.iter("figure"))
-    for el in _CAPTION_XPATH(root):
+    for el in _LABELLED_XPATH(root):
         if el.tag == "figure" or not isinstance(el.tag, str):
             continue
         classes = tokens_of(el)
         if "wp-caption" in classes.split():
             candidates.append(el)
-        elif (_CAPTION.search(classes) or el.get("itemprop") == "caption") \
-                and el.tag not in ("img", "body", "html"):
+        elif (_CAPTION.search(classes) or _CREDIT.search(classes)
+              or el.get("itemprop") == "caption") and el.tag not in ("img", "body", "html"):
             holder = _image_holder(el)
             if holder is not None:
                 candidates.append(holder)
@@ -119,8 +119,9 @@ def _containers(root: _Element) -> list[_Element]:
 def _image_holder(caption_el: _Element) -> _Element | None:
     """The nearest small ancestor (up to three levels) holding exactly one photo.
 
-    A caption inside a <figure> belongs to that figure; an ancestor with more text
-    than a caption and a credit is a section of the article, not a figure.
+    `caption_el` is a caption or a credit: either makes its photo a figure. One inside
+    a <figure> belongs to that figure; an ancestor with more text than a caption and a
+    credit is a section of the article, not a figure.
     """
     if next(caption_el.iterancestors("figure"), None) is not None:
         return None
