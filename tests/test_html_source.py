@@ -128,7 +128,7 @@ def test_language_tag(tag: str, expected: str | None) -> None:
 def test_caption_and_credit_are_split(markup: str, caption: str | None, credit: str) -> None:
     root = parse(f"<html><body>{markup}</body></html>", Origin("snippet.html", None))
     [found] = find_figures(root, None)
-    assert (found.figure.caption, found.figure.credit) == (caption, credit)
+    assert (found.block.caption, found.block.credit) == (caption, credit)
 
 
 @pytest.mark.parametrize(("names", "expected"), [
@@ -148,4 +148,13 @@ def test_photo_with_only_a_credit_is_a_figure() -> None:
     markup = ('<div class="photo"><img src="a.jpg"><span class="photo-credit">Jo Li</span></div>')
     root = parse(f"<html><body>{markup}</body></html>", Origin("snippet.html", None))
     [found] = find_figures(root, None)
-    assert (found.figure.caption, found.figure.credit) == (None, "Jo Li")
+    assert (found.block.caption, found.block.credit) == (None, "Jo Li")
+
+
+def test_players_become_embeds_and_trackers_vanish() -> None:
+    article = Article.from_dict(model_of(FIXTURES / "embeds.html"))
+    embeds = [b for b in article.body if b.type == "embed"]
+    assert [e.url for e in embeds] == ["https://video.example/embed/rooftop-choir",
+                                       "https://courier.example/video/encore.mp4"]
+    assert "ads.example" not in str(article.to_dict())
+    assert "tracker.example" not in str(article.to_dict())

@@ -19,7 +19,7 @@ from lxml.etree import ParserError, _Element
 
 from ..errors import SourceError
 from ..inline import to_text
-from ..model import Article, Block, Figure, Heading, Image, ListBlock, Paragraph, Quote
+from ..model import Article, Block, Embed, Figure, Heading, Image, ListBlock, Paragraph, Quote
 from . import Origin
 from .common import decode, source_ref
 from .html_body import extract_body
@@ -90,12 +90,12 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
     blocks = [b for b in blocks
               if not (isinstance(b, Heading) and _norm(to_text(b.text)) == _norm(title))]
     anchors = _TextAnchors(root, blocks, figures)
-    placed = []
+    placed: list[tuple[int, int, Figure | Embed]] = []
     for order, found in enumerate(figures):
         position = anchors.position(found.element, backward_only=found.bare)
         if position is not None:
-            placed.append((position, order, found.figure))
-    captions = {_norm(_figure_text(f.figure)) for f in figures}
+            placed.append((position, order, found.block))
+    captions = {_norm(_figure_text(f.block)) for f in figures}
     body = _merge([b for b in blocks if not _repeats_caption(b, captions)], blocks, placed)
     lead = None
     first = next((i for i, b in enumerate(body) if isinstance(b, (Figure, Paragraph))), None)
@@ -144,7 +144,7 @@ class _TextAnchors:
 
 
 def _merge(kept: list[Block], blocks: list[Block],
-           placed: list[tuple[int, int, Figure]]) -> list[Block]:
+           placed: list[tuple[int, int, Figure | Embed]]) -> list[Block]:
     """The kept blocks with each figure before its anchor block, in page order."""
     keep = {id(b) for b in kept}
     out: list[Block] = []
@@ -158,7 +158,8 @@ def _merge(kept: list[Block], blocks: list[Block],
 def _og_lead(src: str, alt: str | None, figures: list[FoundFigure],
              in_body: set[int]) -> Figure | None:
     """The page's share image as lead, with its caption when the page shows it."""
-    match = next((f.figure for f in figures if _same_image(src, f.urls)), None)
+    match = next((f.block for f in figures
+                  if isinstance(f.block, Figure) and _same_image(src, f.urls)), None)
     if match is not None and id(match) in in_body:
         return None  # the body already shows it
     return match or Figure(image=Image(src=src, alt=alt or ""))
@@ -180,8 +181,9 @@ def _standfirst(description: str | None, body: list[Block]) -> list[str]:
     return [description]
 
 
-def _figure_text(figure: Figure) -> str:
-    return " ".join(to_text(x) for x in (figure.caption or "", figure.credit or "") if x)
+def _figure_text(block: Figure | Embed) -> str:
+    credit = block.credit if isinstance(block, Figure) else None
+    return " ".join(to_text(x) for x in (block.caption or "", credit or "") if x)
 
 
 def _repeats_caption(block: Block, captions: set[str]) -> bool:

@@ -15,7 +15,7 @@ from ..inline import clean_inline
 
 # Page furniture, by tag or by a class/id word: nothing inside it belongs to the article.
 _FURNITURE_TAGS = frozenset({"aside", "nav", "footer", "form", "button", "script", "style",
-                            "template", "iframe", "svg"})
+                            "template", "svg"})
 _FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:ads?|advert\w*|sponsor\w*|promo\w*|related|recommend\w*|share|sharing|"
     r"social|newsletter|subscribe|subscription|cookies?|consent|comments?|outbrain|taboola|"

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.etree import _Element
 
-from ..model import Figure
+from ..model import Embed, Figure
 from .credits import split_credit
 from .html_dom import inline_markup, is_furniture, text_of, tokens_of
+from .html_embeds import find_player
 from .html_images import pick_image
 
 _CAPTION = re.compile(r"caption")
@@ -34,29 +35,35 @@ _CREDIT_LABEL = re.compile(
 
 @dataclass
 class FoundFigure:
-    """A figure and where it came from, for placing it among the paragraphs."""
+    """A figure (or a player kept as an embed) and where it came from, for placing it
+    among the paragraphs."""
 
-    figure: Figure
+    block: Figure | Embed
     element: _Element  # its container in the page
     urls: frozenset[str] = field(default_factory=frozenset)  # every URL its image went by
-    bare: bool = False  # an <img> with no figure markup: only kept inside the body
+    bare: bool = False  # an <img>/<iframe> with no figure markup: only kept inside the body
 
 
 def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
     """Every captioned or framed photo outside page furniture, in document order."""
     containers = _containers(root)
-    taken = {el for c in containers for el in c.iter("img")}
-    bare = {img for img in root.iter("img") if img not in taken and _photo_sized(img)}
+    taken = {el for c in containers for el in c.iter("img", "iframe", "video")}
+    bare = {el for el in root.iter("img", "iframe", "video")
+            if el not in taken and (el.tag != "img" or _photo_sized(el))}
     wanted = set(containers) | bare
     found = []
     for container in (el for el in root.iter() if el in wanted):  # in page order
         if is_furniture(container):
             continue
         figure = read_figure(container, base_url)
-        if figure is not None and (container not in bare or figure.figure.image):
+        if figure is not None and (container not in bare or _has_media(figure.block)):
             figure.bare = container in bare
             found.append(figure)
     return found
+
+
+def _has_media(block: Figure | Embed) -> bool:
+    return isinstance(block, Embed) or block.image is not None
 
 
 def _photo_sized(img: _Element) -> bool:
@@ -66,7 +73,10 @@ def _photo_sized(img: _Element) -> bool:
 
 
 def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None:
-    """Image, caption and credit of one container; None if it has neither photo nor text."""
+    """Image, caption and credit of one container; None if it has neither photo nor text.
+
+    A container with a player and no photo becomes an embed with the caption.
+    """
     image, urls = pick_image(container, base_url)
     caption_el = _caption_element(container)
     credit_els = _credit_elements(container, caption_el)
@@ -78,6 +88,11 @@ def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None
     elif caption:
         caption, split = split_credit(caption)
         credit = split or ""
+    player = find_player(container, base_url) if image is None else None
+    if player is not None:
+        text = " ".join(t for t in (caption, f"({credit})" if credit else "") if t)
+        return FoundFigure(Embed(url=player[0], title=player[1], caption=text or None),
+                           container)
     if image is None and not caption:
         return None
     return FoundFigure(Figure(image=image, caption=caption or None, credit=credit or None),
