@@ -163,7 +163,7 @@ def _environment(job: Job, options: Options) -> jinja2.Environment:
 def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
                  mode: str, target: str) -> str:
     context = _context(job, options, plan, mode, target)
-    css = render(env, "email/inline.css", **context)
+    css = render(env.overlay(autoescape=False), "email/inline.css", **context)
     mjml = render(env, "email/message.mjml", css=Markup(css), **context)
     html = compile_mjml(mjml, "email/message.mjml", css)
     check_safe(html, f"{job.stem}.html")
@@ -201,7 +201,7 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
     return {
         "issue": issue,
         "mode": mode,
-        "theme": {**DEFAULT_THEME, **{k: v for k, v in job.theme.items() if k in DEFAULT_THEME}},
+        "theme": _theme(job.theme),
         "sections": [s for s in issue.sections if s.articles],
         "preheader": _preheader(issue),
         "preheader_pad": Markup(PREHEADER_PAD),
@@ -220,6 +220,14 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "lang": _lang(issue),
         "subject": _subject(issue, options),
     }
+
+
+def _theme(theme: dict[str, str]) -> dict[str, str]:
+    """Colours and font stacks for CSS; a value that could break out of CSS is ignored."""
+    safe = {k: v for k, v in theme.items()
+            if k in DEFAULT_THEME and re.fullmatch(r"[\w\s#,.'\"%()-]{1,200}", v)
+            and "url(" not in v.lower() and "expression" not in v.lower()}
+    return {**DEFAULT_THEME, **safe}
 
 
 def _write_images(job: Job, plan: _Plan) -> None:
