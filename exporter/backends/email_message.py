@@ -22,7 +22,7 @@ from mjml import mjml2html
 from ..errors import BuildError
 from ..model import Issue
 
-_POSITION = re.compile(r"position (\d+):(\d+)")
+_POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,18 @@ def compile_mjml(mjml: str, template: str, inline_css: str) -> str:
         html = mjml2html(mjml, fonts={}, disable_comments=True)
     except (ValueError, RuntimeError) as exc:
         message = " ".join(str(exc).split())
-        match = _POSITION.search(message)
         where = template
+        match = _POSITION.search(message)
         if match:
-            line = mjml.count("\n", 0, int(match.group(1))) + 1
-            where = f"{template}:{line} (line of the rendered MJML)"
+            start = int(match.group(1))
+            line = mjml.count("\n", 0, start) + 1
+            text = mjml.splitlines()[line - 1].strip() if mjml.splitlines() else ""
+            message = _POSITION.sub("", message).strip()
+            message += f" (line {line} of the rendered MJML: {text[:60]!r})"
+            where = f"{template}:{line}"
         raise BuildError(where, f"MJML: {message}")
     inliner = css_inline.CSSInliner(inline_style_tags=False, keep_style_tags=True,
-                                    load_remote_stylesheets=False, extra_css=inline_css)
+                                    load_remote_stylesheets=False, minify_css=True, extra_css=inline_css)
     try:
         html = inliner.inline(html)
     except css_inline.InlineError as exc:
