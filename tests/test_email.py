@@ -75,7 +75,7 @@ def test_sample_html(sample):
                 assert " ".join(to_text(fig.caption).split()) in text
             if fig.credit:
                 assert fig.credit.upper() in text.upper()
-                assert doc.xpath(f'//span[@class="credit"][contains(., "{fig.credit}")]')
+                assert doc.xpath(f'//span[contains(@class, "credit")][contains(., "{fig.credit}")]')
     # every photo: alt present, numeric width, from a 1200 px file, hosted under the base URL
     images = doc.xpath("//img")
     assert len(images) == 5
