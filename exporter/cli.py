@@ -179,6 +179,9 @@ def _send(args: argparse.Namespace) -> int:
     project = load_manifest(Path(args.manifest), allow_private=args.allow_private)
     overrides = _overrides(args)
     overrides.setdefault("email", {}).setdefault("to_address", ", ".join(args.to))
+    if not {**project.options.get("email", {}), **overrides["email"]}.get("from_address"):
+        raise ExporterError(args.manifest, "sending needs a sender: set from_address in the "
+                            "manifest's [email] table (or -O email.from_address=ADDR)")
     with tempfile.TemporaryDirectory(prefix="exporter-send-") as temp:
         out_dir = args.output or Path(temp)
         outputs, warnings = build(project, ["email"], out_dir, overrides=overrides,

@@ -324,3 +324,21 @@ def test_wrap_keeps_urls_whole():
 def test_unknown_option_is_an_error():
     with pytest.raises(BuildError, match="unknown option 'budget'"):
         make_options(email_backend.Options, {"budget": 10}, "[email]")
+
+
+def test_the_whole_sample_manifest(tmp_path):
+    """samples/briefing.toml as `make demo` builds it (once every source it names exists)."""
+    from exporter.errors import ExporterError
+
+    try:
+        project = load_manifest(FIXTURES.parent.parent / "samples" / "briefing.toml")
+    except (ExporterError, ImportError) as exc:  # the pasted-text source is merged later
+        pytest.skip(f"the sample manifest does not load on this branch yet: {exc}")
+    outputs, _ = build(project, ["email"], tmp_path)
+    doc = _doc(tmp_path / "briefing.html")
+    _assert_safe(doc)
+    assert doc.get("lang") == "en"
+    text = doc.text_content()
+    for article in project.issue.articles():
+        assert article.title in text
+    assert len((tmp_path / "briefing.html").read_bytes()) < 90 * 1024

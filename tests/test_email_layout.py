@@ -54,10 +54,11 @@ def built(tmp_path_factory):
         pytest.skip("chromium is not installed (apt-get install chromium)")
     out = tmp_path_factory.mktemp("email-layout")
     project = load_manifest(FIXTURES / "email" / "briefing.toml")
-    # embedded photos: the .html file then points to the local image folder
-    build(project, ["email"], out, overrides={"email": {"embed_images": True}})
-    teaser = out / "teaser"
-    build(project, ["email"], teaser, overrides={"email": {"embed_images": True, "mode": "teaser"}})
+    # embedded, not hosted, photos: the .html and .web.html files then show the local
+    # image folder, so the previews have their photos without a network
+    local = {"embed_images": True, "asset_base_url": ""}
+    build(project, ["email"], out, overrides={"email": local})
+    build(project, ["email"], out / "teaser", overrides={"email": {**local, "mode": "teaser"}})
     return out
 
 

@@ -107,3 +107,13 @@ def test_send_login_needs_password_from_env(smtp_server):
                             env={**env, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 1
     assert "EXPORTER_SMTP_PASSWORD" in result.stderr
+
+
+def test_send_needs_a_from_address(smtp_server, tmp_path):
+    _, port = smtp_server
+    manifest = tmp_path / "m.toml"
+    samples = ROOT / "samples"
+    text = MANIFEST.read_text().replace('from_address = "Asia Briefing <briefing@example.com>"\n', "")
+    manifest.write_text(text.replace("../../../samples/", f"{samples}/"))
+    result = _exporter("send", str(manifest), "--to", "reader@example.org", "--smtp", f"127.0.0.1:{port}")
+    assert result.returncode == 1 and "from_address" in result.stderr
