@@ -117,3 +117,11 @@ def test_send_needs_a_from_address(smtp_server, tmp_path):
     manifest.write_text(text.replace("../../../samples/", f"{samples}/"))
     result = _exporter("send", str(manifest), "--to", "reader@example.org", "--smtp", f"127.0.0.1:{port}")
     assert result.returncode == 1 and "from_address" in result.stderr
+
+
+def test_starttls_refused_is_one_line(smtp_server):
+    _, port = smtp_server  # a plain server: no STARTTLS on offer
+    result = _exporter("send", str(MANIFEST), "--to", "reader@example.org",
+                       "--smtp", f"127.0.0.1:{port}", "--starttls")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "STARTTLS" in result.stderr.upper()
