@@ -249,6 +249,23 @@ def test_teaser_mode_on_request(sample, tmp_path):
     assert len(doc.xpath('//a[contains(., "Continue reading")]')) == 3
     assert len(doc.xpath("//img")) == 3  # lead photos only
     assert "Lessons from Ondoy" not in doc.text_content()
+    message = BytesParser(policy=policy.default).parsebytes((tmp_path / "briefing.eml").read_bytes())
+    assert message.get_content_type() == "multipart/alternative"  # hosted: no photo parts
+
+
+def test_teaser_without_url_continues_in_web_version(tmp_path):
+    issue = _big_issue(2)
+    issue.sections[0].articles[0].url = None
+    issue.links.web_version = "https://example.com/web"
+    options = email_backend.Options(mode="teaser", embed_images=True)
+    email_backend.build(_job(issue, tmp_path), options)
+    doc = _doc(tmp_path / "big.html")
+    first = issue.sections[0].articles[0].id
+    assert doc.xpath(f'//a[@href="https://example.com/web#{first}"][contains(., "Continue reading")]')
+    assert _doc(tmp_path / "big.web.html").xpath(f'//*[@id="{first}"]')
+    message = BytesParser(policy=policy.default).parsebytes((tmp_path / "big.eml").read_bytes())
+    related = message.get_payload()[1]
+    assert len(related.get_payload()) == 3  # the HTML and the two lead photos
 
 
 def test_unsafe_articles_stay_safe(tmp_path):

@@ -103,9 +103,46 @@ def build(job: Job, options: Options) -> Result:
 
     env = _environment(job, options)
     target = "cid" if embed else "hosted"
+    html, mode = _fit_budget(env, job, options, plan, target)
+    text = render(env.overlay(autoescape=False), "email/message.txt",
+                  **_context(job, options, plan, mode, target="hosted"))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    web = _render_page(env, job, options, plan)
+
+    html_path = job.out_dir / f"{job.stem}.html"
+    # The .html file is the message's HTML; embedded photos point to the image folder
+    # there, so the file also previews in a browser.
+    preview = _render_html(env, job, options, plan, mode, "relative") if embed else html
+    write_text(html_path, preview)
+    text_path = job.out_dir / f"{job.stem}.txt"
+    write_text(text_path, text)
+    web_path = job.out_dir / f"{job.stem}.web.html"
+    write_text(web_path, web)
+    eml_path = job.out_dir / f"{job.stem}.eml"
+    # only the photos this HTML shows: teasers leave the body's photos out
+    attachments = [Attachment(i.path.read_bytes(), i.media_type, i.cid, i.name)
+                   for i in _unique_images(plan) if f"cid:{i.cid}" in html] if embed else []
+    write_bytes(eml_path, make_eml(
+        issue=issue, subject=_subject(issue, options), sender=_sender(issue, options),
+        to=options.to_address or "undisclosed-recipients:;", text=text, html=html,
+        attachments=attachments, unsubscribe_url=_safe_url(issue.links.unsubscribe),
+        unsubscribe_mailto=options.unsubscribe_mailto, stem=job.stem))
+    files = [html_path, text_path, eml_path, web_path]
+    if plan.images:
+        files.append(job.out_dir / f"{job.stem}-images")
+    return Result(files, plan.warnings)
+
+
+def _fit_budget(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
+                target: str) -> tuple[str, str]:
+    """The message HTML and its mode: full articles if they fit the budget, else teasers.
+
+    Over budget in full mode, the issue is sent as teasers with a warning, or fails
+    under `strict`; still over it as teasers, a warning (or, under `strict`, a failure).
+    """
+    budget = options.budget_kb * 1024
     mode = options.mode
     html = _render_html(env, job, options, plan, mode, target)
-    budget = options.budget_kb * 1024
     size = len(html.encode("utf-8"))
     if size > budget and mode == "full":
         message = (f"the full issue's HTML is {size / 1024:.0f} KB, over the "
@@ -118,38 +155,12 @@ def build(job: Job, options: Options) -> Result:
         size = len(html.encode("utf-8"))
         plan.warnings.append(message + f": sent as teasers instead ({size / 1024:.0f} KB)")
     if size > budget:
-        message = f"the HTML is {size / 1024:.0f} KB even as teasers, over the {options.budget_kb} KB budget"
+        message = (f"the HTML is {size / 1024:.0f} KB even as teasers, over the "
+                   f"{options.budget_kb} KB budget")
         if options.strict:
             raise BuildError(f"{job.stem}.html", message)
         plan.warnings.append(message + ": Gmail may clip it")
-
-    text = render(env.overlay(autoescape=False), "email/message.txt",
-                  **_context(job, options, plan, mode, target="hosted"))
-    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
-    web = _render_page(env, job, options, plan)
-
-    files = []
-    html_path = job.out_dir / f"{job.stem}.html"
-    # The .html file is the message's HTML; embedded photos point to the image folder
-    # there, so the file also previews in a browser.
-    preview = _render_html(env, job, options, plan, mode, "relative") if embed else html
-    write_text(html_path, preview)
-    text_path = job.out_dir / f"{job.stem}.txt"
-    write_text(text_path, text)
-    web_path = job.out_dir / f"{job.stem}.web.html"
-    write_text(web_path, web)
-    eml_path = job.out_dir / f"{job.stem}.eml"
-    attachments = [Attachment(i.path.read_bytes(), i.media_type, i.cid, i.name)
-                   for i in _unique_images(plan)] if embed else []
-    write_bytes(eml_path, make_eml(
-        issue=issue, subject=_subject(issue, options), sender=_sender(issue, options),
-        to=options.to_address or "undisclosed-recipients:;", text=text, html=html,
-        attachments=attachments, unsubscribe_url=_safe_url(issue.links.unsubscribe),
-        unsubscribe_mailto=options.unsubscribe_mailto, stem=job.stem))
-    files = [html_path, text_path, eml_path, web_path]
-    if plan.images:
-        files.append(job.out_dir / f"{job.stem}-images")
-    return Result(files, plan.warnings)
+    return html, mode
 
 
 def _environment(job: Job, options: Options) -> jinja2.Environment:
@@ -212,7 +223,8 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         # short anchors: the email pays for every byte twice (contents link and target)
         "anchor": lambda article: f"a{anchors[article.id]}",
         "plain_link": _safe_url,
-        "teaser": lambda article: _teaser_paragraph(article),
+        "teaser": _teaser_paragraph,
+        "more_link": lambda article: link(article.url) or _web_anchor(issue, article),
         "date_line": lambda article: long_date(article.published or article.updated),
         "web_version": _safe_url(issue.links.web_version),
         "archive": _safe_url(issue.links.archive),
@@ -260,6 +272,12 @@ def _unique_images(plan: _Plan) -> list[_Image]:
 
 def _teaser_paragraph(article: Article) -> str | None:
     return next((b.text for b in article.body if isinstance(b, Paragraph)), None)
+
+
+def _web_anchor(issue: Issue, article: Article) -> str | None:
+    """Where a teaser without its own URL continues: the article in the web version."""
+    web = _safe_url(issue.links.web_version)
+    return f"{web.split('#')[0]}#{urllib.parse.quote(article.id)}" if web else None
 
 
 def _preheader(issue: Issue) -> str:
