@@ -15,7 +15,7 @@ from exporter.manifest import load_manifest
 
 from conftest import FIXTURES, ROOT
 
-pytestmark = pytest.mark.xdist_group("email")
+pytestmark = pytest.mark.xdist_group("email-chromium")
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 PREVIEW = ROOT / "out" / "preview"
@@ -38,7 +38,8 @@ window.addEventListener("load", function () {{
   var out = [];
   document.querySelectorAll("iframe").forEach(function (f) {{
     var d = f.contentDocument;
-    out.push(f.id + "=" + (d ? d.documentElement.scrollWidth + "/" + d.documentElement.clientWidth : "blocked"));
+    var e = d && d.documentElement;
+    out.push(f.id + "=" + (e ? e.scrollWidth + "/" + e.clientWidth + "/" + Math.ceil(d.body.getBoundingClientRect().height) : "blocked"));
   }});
   var p = document.createElement("p");
   p.id = "measure";
@@ -62,41 +63,56 @@ def built(tmp_path_factory):
     return out
 
 
-def test_no_horizontal_overflow(built, tmp_path):
-    pages = {"email": built / "briefing.html", "web": built / "briefing.web.html",
-             "teaser": built / "teaser" / "briefing.html"}
+@pytest.fixture(scope="module")
+def pages(built):
+    return {"email": built / "briefing.html", "web": built / "briefing.web.html",
+            "teaser": built / "teaser" / "briefing.html"}
+
+
+@pytest.fixture(scope="module")
+def measured(built, pages, tmp_path_factory):
+    """{frame id: (scrollWidth, clientWidth, body height)} for each page at each width.
+
+    Scrollbars are hidden, so a frame's clientWidth is its full width."""
     frames = "\n".join(
-        f'<iframe id="{name}-{w}" src="{path.as_uri()}" style="width:{w}px;height:9000px;border:0"></iframe>'
+        f'<iframe id="{name}-{w}" src="{path.as_uri()}" style="width:{w}px;height:600px;border:0"></iframe>'
         for name, path in pages.items() for w in WIDTHS)
     wrapper = built / "measure.html"
     wrapper.write_text(WRAPPER.format(frames=frames))
     result = subprocess.run(
-        _chromium(tmp_path / "profile", "--allow-file-access-from-files", "--window-size=1400,1000",
-                  "--virtual-time-budget=5000", "--dump-dom", wrapper.as_uri()),
+        _chromium(tmp_path_factory.mktemp("profile"), "--allow-file-access-from-files",
+                  "--window-size=1400,1000", "--virtual-time-budget=5000", "--dump-dom",
+                  wrapper.as_uri()),
         capture_output=True, text=True, timeout=60)
     match = re.search(r'<p id="measure">([^<]*)</p>', result.stdout)
     assert match, result.stderr[-2000:]
-    sizes = {name: tuple(map(int, value.split("/")))
-             for name, value in (item.split("=") for item in match.group(1).split())}
-    assert sizes["control"][0] > sizes["control"][1], "the measurement cannot see overflow"
+    return {name: tuple(map(int, value.split("/")))
+            for name, value in (item.split("=") for item in match.group(1).split())}
+
+
+def test_no_horizontal_overflow(measured, pages):
+    assert measured["control"][0] > measured["control"][1], "the measurement cannot see overflow"
     for name in (f"{p}-{w}" for p in pages for w in WIDTHS):
-        scroll, client = sizes[name]
+        scroll, client, _ = measured[name]
         assert client == int(name.rsplit("-", 1)[1])
         assert scroll <= client, f"{name}: content {scroll}px wide in a {client}px window"
 
 
-def test_screenshots(built, tmp_path):
+def test_screenshots(built, measured, tmp_path):
     PREVIEW.mkdir(parents=True, exist_ok=True)
-    shots = [(built / "briefing.html", 600, "email-600.png", ()),
-             (built / "briefing.html", 375, "email-375.png", ()),
-             (built / "briefing.html", 600, "email-dark-600.png", ("--force-dark-mode",)),
-             (built / "teaser" / "briefing.html", 375, "email-teaser-375.png", ()),
-             (built / "briefing.web.html", 375, "web-375.png", ())]
+    def height(frame: str) -> int:  # the whole page, as measured
+        return measured[frame][2]
+
+    shots = [(built / "briefing.html", 600, height("email-600"), "email-600.png", ()),
+             (built / "briefing.html", 375, height("email-375"), "email-375.png", ()),
+             (built / "briefing.html", 600, height("email-600"), "email-dark-600.png", ("--force-dark-mode",)),
+             (built / "teaser" / "briefing.html", 375, height("teaser-375"), "email-teaser-375.png", ()),
+             (built / "briefing.web.html", 375, height("web-375"), "web-375.png", ())]
     running = []
-    for n, (page, width, name, extra) in enumerate(shots):
+    for n, (page, width, height, name, extra) in enumerate(shots):
         target = PREVIEW / name
         target.unlink(missing_ok=True)
-        command = _chromium(tmp_path / f"profile-{n}", *extra, f"--window-size={width},4200",
+        command = _chromium(tmp_path / f"profile-{n}", *extra, f"--window-size={width},{height}",
                             f"--screenshot={target}", page.as_uri())
         running.append((target, subprocess.Popen(command, stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL)))
