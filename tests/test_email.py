@@ -329,6 +329,20 @@ def test_user_template_error_is_one_line(tmp_path):
         email_backend.build(job, email_backend.Options())
 
 
+def test_user_template_overrides_one_block(tmp_path):
+    templates = tmp_path / "templates" / "email"
+    templates.mkdir(parents=True)
+    (templates / "message.mjml").write_text(
+        '{% extends "!default/email/message.mjml" %}\n{% block footer %}<mj-section><mj-column>'
+        "<mj-text><p>Sent by {{ issue.publisher }} with care</p></mj-text></mj-column>"
+        "</mj-section>{% endblock %}\n")
+    job = _job(_big_issue(2), tmp_path / "out")
+    job.templates = tmp_path / "templates"
+    email_backend.build(job, email_backend.Options(asset_base_url="https://x.example"))
+    text = _doc(tmp_path / "out" / "big.html").text_content()
+    assert "Sent by Desk with care" in text and "Story number 1" in text
+
+
 def test_wrap_keeps_urls_whole():
     url = "https://example.com/" + "a" * 90
     wrapped = wrap("See " + url + " for more words that need wrapping here and there " * 3)
