@@ -352,6 +352,26 @@ def test_wrap_keeps_urls_whole():
     assert wrap("one two", indent="   ", first=" - ") == " - one two"
 
 
+@pytest.mark.parametrize("options, where", [
+    ({"asset_base_url": "javascript:alert(1)//"}, "asset_base_url"),
+    ({"from_address": "not an address"}, "from_address"),
+    ({"unsubscribe_mailto": "nobody"}, "unsubscribe_mailto"),
+    ({"budget_kb": 0}, "budget_kb"),
+])
+def test_bad_options_fail_by_name(tmp_path, options, where):
+    with pytest.raises(BuildError, match=where):
+        email_backend.build(_job(_big_issue(1), tmp_path),
+                            make_options(email_backend.Options, options, "[email]"))
+
+
+def test_subject_is_one_line(tmp_path):
+    issue = _big_issue(1)
+    issue.title = "Big\nBriefing"
+    email_backend.build(_job(issue, tmp_path), email_backend.Options(subject=None))
+    message = BytesParser(policy=policy.default).parsebytes((tmp_path / "big.eml").read_bytes())
+    assert message["Subject"] == "Big Briefing · 24 June 2024"
+
+
 def test_unknown_option_is_an_error():
     with pytest.raises(BuildError, match="unknown option 'budget'"):
         make_options(email_backend.Options, {"budget": 10}, "[email]")

@@ -89,6 +89,7 @@ class _Plan:
 
 def build(job: Job, options: Options) -> Result:
     issue = job.issue
+    _check_options(options)
     plan = _Plan()
     _write_images(job, plan)
     embed = options.embed_images
@@ -131,6 +132,21 @@ def build(job: Job, options: Options) -> Result:
     if plan.images:
         files.append(job.out_dir / f"{job.stem}-images")
     return Result(files, plan.warnings)
+
+
+def _check_options(options: Options) -> None:
+    """Addresses and URLs that would make a broken message fail here, by name."""
+    from email.utils import parseaddr
+
+    base = options.asset_base_url
+    if base and not re.match(r"https?://[^\s\"<>]+$", base):
+        raise BuildError("[email] asset_base_url", f"must be an http(s) URL, not {base!r}")
+    for name in ("from_address", "unsubscribe_mailto"):
+        value = getattr(options, name)
+        if value and "@" not in parseaddr(value.removeprefix("mailto:"))[1]:
+            raise BuildError(f"[email] {name}", f"not an email address: {value!r}")
+    if options.budget_kb <= 0:
+        raise BuildError("[email] budget_kb", "must be a positive number of kilobytes")
 
 
 def _fit_budget(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
@@ -296,10 +312,9 @@ def _lang(issue: Issue) -> str:
 
 
 def _subject(issue: Issue, options: Options) -> str:
-    if options.subject:
-        return options.subject
+    """The Subject header: the option, else title · edition · date, on one line."""
     parts = [issue.title, issue.edition, long_date(issue.date)]
-    return " · ".join(p for p in parts if p)
+    return " ".join((options.subject or " · ".join(p for p in parts if p)).split())
 
 
 def _sender(issue: Issue, options: Options) -> str:
