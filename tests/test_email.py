@@ -92,7 +92,7 @@ def test_sample_html(sample):
     for a in doc.xpath("//a[starts-with(@href, 'http')]"):
         assert a.get("target") == "_blank" and "noopener" in (a.get("rel") or ""), a.get("href")
     hrefs = [a.get("href") for a in doc.xpath("//a[@href]")]
-    headline = doc.xpath('//h2[@class="headline"]/a')[0].get("href")
+    headline = doc.xpath('//h3[@class="headline"]/a')[0].get("href")
     assert "utm_source=newsletter" in headline and "utm_campaign=asia-briefing-42" in headline
     unsubscribe = [h for h in hrefs if "unsubscribe" in h]
     assert unsubscribe and not any("utm_" in h for h in unsubscribe)
@@ -230,7 +230,7 @@ def test_over_budget_switches_to_teasers(tmp_path):
     assert len(html.encode()) < 90 * 1024
     doc = lxml.html.document_fromstring(html)
     assert len(doc.xpath('//a[contains(., "Continue reading")]')) == 30
-    assert len(doc.xpath('//h2[@class="headline"]')) == 30
+    assert len(doc.xpath('//h3[@class="headline"]')) == 30
     assert "Caption 29." in doc.text_content()
     assert len(doc.xpath("//img")) == 30
     text = (tmp_path / "big.txt").read_text(encoding="utf-8")
