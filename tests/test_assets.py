@@ -1,0 +1,103 @@
+"""The asset step: each image read once, bad images are warnings, reads stay in bounds."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+from exporter.assets import Assets
+from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
+
+
+def photo(path: Path, size=(1600, 1067), mode="RGB", fmt="JPEG", **save) -> Path:
+    colour = {"RGB": (200, 120, 40), "RGBA": (200, 120, 40, 128), "CMYK": (0, 80, 160, 0),
+              "I;16": 40000, "P": 3}[mode]
+    PILImage.new(mode, size, colour).save(path, fmt, **save)
+    return path
+
+
+def bomb_png(path: Path, side: int = 60_000) -> Path:
+    """A tiny PNG file whose header claims side x side pixels."""
+    buffer = io.BytesIO()
+    PILImage.new("L", (1, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = struct.pack(">II", side, side) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    path.write_bytes(bytes(data))
+    return path
+
+
+def issue_with(*srcs: str, folder: Path) -> tuple[Issue, dict[str, Path]]:
+    article = Article(title="A", body=[Figure(image=Image(src=s), caption=f"c {s}") for s in srcs],
+                      source=SourceRef("markdown", str(folder / "a.md")))
+    return Issue(title="I", date="2024-01-01", sections=[Section(articles=[article])]), {article.id: folder}
+
+
+def test_good_images_load_once_and_renditions_are_cached(tmp_path):
+    photo(tmp_path / "a.jpg")
+    (tmp_path / "b.jpg").write_bytes((tmp_path / "a.jpg").read_bytes())  # same photo twice
+    issue, bases = issue_with("a.jpg", "b.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    article = issue.articles()[0]
+    first, second = (assets.get(article, f.image) for f in article.body)
+    assert first is second and (first.width, first.height) == (1600, 1067)
+    small = assets.rendition(first, max_width=600)
+    assert (small.width, small.height) == (600, 400)
+    assert assets.rendition(first, max_width=600).path == small.path
+    assert assets.rendition(first, max_width=4000).width == 1600  # never enlarged
+
+
+@pytest.mark.parametrize("mode, fmt", [("RGBA", "PNG"), ("CMYK", "JPEG"), ("I;16", "PNG"), ("P", "GIF")])
+def test_unusual_modes_become_baseline_rgb_jpeg(tmp_path, mode, fmt):
+    photo(tmp_path / "x.img", size=(300, 200), mode=mode, fmt=fmt)
+    issue, bases = issue_with("x.img", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    article = issue.articles()[0]
+    rendition = assets.rendition(assets.get(article, article.body[0].image), max_width=200)
+    with PILImage.open(rendition.path) as out:
+        assert out.format == "JPEG" and out.mode == "RGB"
+        assert not out.info.get("progressive")
+
+
+def test_png_named_jpg_is_read_by_content(tmp_path):
+    photo(tmp_path / "x.jpg", size=(50, 50), fmt="PNG")
+    issue, bases = issue_with("x.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    assert not assets.warnings and assets.by_src
+
+
+@pytest.mark.parametrize("name, make, message", [
+    ("missing.jpg", lambda p: None, "no such image file"),
+    ("zero.jpg", lambda p: p.write_bytes(b""), "empty image file"),
+    ("cut.jpg", lambda p: p.write_bytes(photo(p).read_bytes()[:2000]), "not a readable image"),
+    ("bomb.png", bomb_png, "too many pixels"),
+    ("vector.svg", lambda p: p.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>"), "not a readable image"),
+])
+def test_bad_images_are_warnings_and_the_figure_stays(tmp_path, name, make, message):
+    make(tmp_path / name)
+    issue, bases = issue_with(name, folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    assert len(assets.warnings) == 1 and message in assets.warnings[0] and name in assets.warnings[0]
+    assert issue.articles()[0].body[0].caption == f"c {name}"
+
+
+@pytest.mark.parametrize("src", ["../secret.jpg", "/etc/passwd", "file:///etc/passwd",
+                                 "data:image/png;base64,AAAA"])
+def test_images_outside_the_source_folder_are_never_read(tmp_path, src):
+    folder = tmp_path / "article"
+    folder.mkdir()
+    photo(tmp_path / "secret.jpg")
+    issue, bases = issue_with(src, folder=folder)
+    assets = Assets(cache_dir=tmp_path / "cache", offline=True)
+    assets.load_issue(issue, bases)
+    assert not assets.by_src and len(assets.warnings) == 1
