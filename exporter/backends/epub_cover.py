@@ -78,20 +78,26 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     draw = ImageDraw.Draw(canvas)
     inner = width - 2 * MARGIN
 
-    # Masthead band: the issue title as large as fits, the subtitle under it.
-    band_bottom = 520
+    # Masthead band: the issue title as large as fits (one line if it can), the subtitle.
+    title_font = _title_font(issue.title, inner)
+    y = 95
+    for line in _clip(_wrap(issue.title, title_font, inner), 2):
+        y += _line_height(title_font)
+    subtitle_lines: list[str] = []
+    sub_font = font("serif", 52)
+    if issue.subtitle:
+        sub_font = _fitting_font("serif", issue.subtitle, inner, 56, 36)
+        subtitle_lines = _clip(_wrap(issue.subtitle, sub_font, inner), 2)
+    band_bottom = y + 20 + len(subtitle_lines) * _line_height(sub_font) + 75
     draw.rectangle((0, 0, width, band_bottom), fill=accent)
-    title_font = _fitting_font("serif-bold", issue.title, inner, 190, 90)
-    lines = _wrap(issue.title, title_font, inner)[:2]
-    y = 120 if len(lines) == 1 else 70
-    for line in lines:
+    y = 95
+    for line in _clip(_wrap(issue.title, title_font, inner), 2):
         draw.text((MARGIN, y), line, font=title_font, fill=(255, 255, 255))
         y += _line_height(title_font)
-    if issue.subtitle:
-        sub_font = _fitting_font("serif", issue.subtitle, inner, 54, 34)
-        for line in _wrap(issue.subtitle, sub_font, inner)[:2]:
-            draw.text((MARGIN, y + 20), line, font=sub_font, fill=(255, 240, 235))
-            y += _line_height(sub_font)
+    y += 20
+    for line in subtitle_lines:
+        draw.text((MARGIN, y), line, font=sub_font, fill=(255, 236, 230))
+        y += _line_height(sub_font)
 
     # Edition and date line, with a rule.
     y = band_bottom + 50
@@ -104,8 +110,12 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
 
     articles = issue.articles()
     lead_article, photo = _first_lead_photo(issue, assets)
+    footer_top = height - 170
     if photo is not None:
-        photo_height = 1080
+        # The photo takes what the headline and the list of other stories leave free.
+        listed = min(len(articles) - 1, 5)
+        reserve = 50 + 60 + 2 * 95 + 40 + ((90 + listed * 76) if listed > 0 else 0)
+        photo_height = max(700, min(1400, footer_top - 20 - y - reserve))
         fitted = ImageOps.fit(photo, (inner, photo_height), PILImage.Resampling.LANCZOS)
         canvas.paste(fitted, (MARGIN, y))
         y += photo_height + 50
@@ -117,13 +127,12 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
             draw.text((MARGIN, y), lead_article.kicker.upper(), font=kicker_font, fill=accent)
             y += _line_height(kicker_font) + 8
         head_font = font("serif-bold", 78 if photo is not None else 96)
-        for line in _wrap(lead_article.title, head_font, inner)[:3]:
+        for line in _clip(_wrap(lead_article.title, head_font, inner), 3):
             draw.text((MARGIN, y), line, font=head_font, fill=INK)
             y += _line_height(head_font)
         y += 40
 
     # The next headlines, as many as fit above the footer.
-    footer_top = height - 170
     others = [a for a in articles if a is not lead_article]
     if others:
         list_font = font("serif", 48)
@@ -134,7 +143,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
             draw.text((MARGIN, y), "ALSO IN THIS ISSUE", font=label_font, fill=GREY)
             y += _line_height(label_font) + 14
         for article in others:
-            lines = _wrap(article.title, list_font, inner - 50)[:2]
+            lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
             needed = len(lines) * _line_height(list_font) + 18
             if y + needed > footer_top - 20:
                 break
@@ -177,6 +186,22 @@ def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PIL
 def _line_height(face: Font) -> int:
     size = getattr(face, "size", 12)
     return int(size * 1.22)
+
+
+def _title_font(title: str, width: int) -> Font:
+    """The masthead face: on one line down to 120 px, else the largest that fits two."""
+    for size in range(200, 119, -8):
+        face = font("serif-bold", size)
+        if face.getlength(to_text(title)) <= width:
+            return face
+    return _fitting_font("serif-bold", title, width, 150, 80)
+
+
+def _clip(lines: list[str], count: int) -> list[str]:
+    """At most `count` lines, the last ending in an ellipsis when text was cut."""
+    if len(lines) <= count:
+        return lines
+    return lines[:count - 1] + [lines[count - 1].rstrip(" ,;:.") + "…"]
 
 
 def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int) -> Font:
