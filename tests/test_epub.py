@@ -49,7 +49,7 @@ EXTRAS_MD = """\
 ---
 title: Extras for the EPUB test
 kicker: Test
-standfirst: [Images in odd formats, a photo used twice and a missing photo]
+standfirst: ["Images in odd formats, a photo used twice and a missing photo"]
 authors: [Test Writer]
 date: 2024-06-23
 url: https://example.com/news/extras

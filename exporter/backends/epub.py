@@ -126,6 +126,8 @@ def build(job: Job, options: Options) -> Result:
     contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
                                f"Contents · {issue.title}", "contents.xhtml",
                                body_class="contents-page", issue=issue, entries=sections,
+                               internal=frozenset(e["href"] for s in sections
+                                                  for e in s["articles"]),
                                image=lambda figure: None)
     for page in [cover_page, contents_page, *article_pages]:
         book.add_item(page)
@@ -288,13 +290,15 @@ class _Shell:
     language: str
 
     def page(self, uid: str, file_name: str, title: str, template: str, *,
-             html_class: str = "", body_class: str = "", **context: object) -> _Page:
+             html_class: str = "", body_class: str = "", internal: frozenset[str] = frozenset(),
+             **context: object) -> _Page:
         fragment = render(self.env, f"epub/{template}", **context)
         return self.wrap(uid, file_name, title, fragment, lang=self.language,
-                         html_class=html_class, body_class=body_class)
+                         html_class=html_class, body_class=body_class, internal=internal)
 
     def wrap(self, uid: str, file_name: str, title: str, fragment: str, *, lang: str,
-             html_class: str = "", body_class: str = "", base_url: str | None = None) -> _Page:
+             html_class: str = "", body_class: str = "", base_url: str | None = None,
+             internal: frozenset[str] = frozenset()) -> _Page:
         text = render(self.env, "epub/page.xhtml", lang=_language(lang), title=title,
                       css="../" + CSS_FILE, html_class=html_class, body_class=body_class,
                       content=Markup(fragment))
@@ -303,27 +307,26 @@ class _Shell:
                                     etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
             raise BuildError(file_name, f"page is not well-formed XHTML: {exc}")
-        _fix_links(root, base_url)
+        _fix_links(root, base_url, internal)
         data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
         return _Page(uid, file_name, title, _language(lang), data)
 
 
-def _fix_links(root: etree._Element, base_url: str | None) -> None:
+def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[str]) -> None:
     """Links an e-reader can follow: relative ones resolved against the article's URL.
 
     A relative link in a book points at a file that is not there (EPUBCheck RSC-007), and
     an in-page anchor may no longer exist; without a base URL such links lose their href.
+    `internal` names the book's own pages, which the contents page links to.
     """
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
     for link in root.iter(f"{{{XHTML_NS}}}a"):
         href = (link.get("href") or "").strip()
-        if not href or urlsplit(href).scheme in ("http", "https", "mailto"):
+        if not href or urlsplit(href).scheme in ("http", "https", "mailto") or href in internal:
             continue
         if href.startswith("#") and href[1:] in ids:
             continue
-        if href.endswith(".xhtml") and "/" not in href and base is None:
-            continue  # our own contents links
         if base:
             link.set("href", urljoin(base, href))
         else:

@@ -33,7 +33,21 @@ FONT_FILES = {
     "serif": ("DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"),
     "sans-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     "sans": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    # Chinese, Japanese and Korean text, which DejaVu lacks (fonts-noto-cjk).
+    "cjk-serif-bold": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+                       "NotoSerifCJK-Bold.ttc", "NotoSansCJK-Bold.ttc"),
+    "cjk-serif": ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+                  "NotoSerifCJK-Regular.ttc", "NotoSansCJK-Regular.ttc"),
+    "cjk-sans-bold": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+                      "NotoSansCJK-Bold.ttc"),
+    "cjk-sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                 "NotoSansCJK-Regular.ttc"),
 }
+CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_NEEDS_CJK = re.compile(f"[{CJK_CHARS}]")
+_BREAK_ANYWHERE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # Han, kana: no spaces
+NO_LINE_START = set("，。、；：！？）」』】〉》”’・ー…,.;:!?)")  # kinsoku: never start a line
+_TOKEN = re.compile(f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+")
 
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
@@ -41,7 +55,11 @@ Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 @lru_cache(maxsize=64)
 def font(kind: str, size: int) -> Font:
     """A DejaVu face at `size` px, else Pillow's built-in font (never an exception)."""
-    for candidate in FONT_FILES[kind]:
+    if kind.startswith("cjk-"):  # no CJK font installed: DejaVu at least draws the Latin
+        candidates = FONT_FILES[kind] + FONT_FILES[kind.removeprefix("cjk-")]
+    else:
+        candidates = FONT_FILES[kind]
+    for candidate in candidates:
         try:
             return ImageFont.truetype(candidate, size)
         except OSError:
@@ -74,19 +92,22 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     """A cover drawn from the issue: masthead, date, edition, first lead photo, headlines."""
     width, height = COVER_SIZE
     accent = accent_colour(theme)
+    texts = [issue.title, issue.subtitle or "", issue.publisher or ""]
+    texts += [t for a in issue.articles() for t in (a.title, a.kicker or "")]
+    script = "cjk-" if any(_NEEDS_CJK.search(t) for t in texts) else ""
     canvas = PILImage.new("RGB", COVER_SIZE, PAPER)
     draw = ImageDraw.Draw(canvas)
     inner = width - 2 * MARGIN
 
     # Masthead band: the issue title as large as fits (one line if it can), the subtitle.
-    title_font = _title_font(issue.title, inner)
+    title_font = _title_font(script, issue.title, inner)
     y = 95
     for line in _clip(_wrap(issue.title, title_font, inner), 2):
         y += _line_height(title_font)
     subtitle_lines: list[str] = []
-    sub_font = font("serif", 52)
+    sub_font = font(script + "serif", 52)
     if issue.subtitle:
-        sub_font = _fitting_font("serif", issue.subtitle, inner, 56, 36)
+        sub_font = _fitting_font(script + "serif", issue.subtitle, inner, 56, 36)
         subtitle_lines = _clip(_wrap(issue.subtitle, sub_font, inner), 2)
     band_bottom = y + 20 + len(subtitle_lines) * _line_height(sub_font) + 75
     draw.rectangle((0, 0, width, band_bottom), fill=accent)
@@ -101,7 +122,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
 
     # Edition and date line, with a rule.
     y = band_bottom + 50
-    meta_font = font("sans-bold", 46)
+    meta_font = font(script + "sans-bold", 46)
     meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date)) if p)
     draw.text((MARGIN, y), meta.upper(), font=meta_font, fill=INK)
     y += _line_height(meta_font) + 24
@@ -123,10 +144,10 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
         lead_article = articles[0]
     if lead_article is not None:
         if lead_article.kicker:
-            kicker_font = font("sans-bold", 40)
+            kicker_font = font(script + "sans-bold", 40)
             draw.text((MARGIN, y), lead_article.kicker.upper(), font=kicker_font, fill=accent)
             y += _line_height(kicker_font) + 8
-        head_font = font("serif-bold", 78 if photo is not None else 96)
+        head_font = font(script + "serif-bold", 78 if photo is not None else 96)
         for line in _clip(_wrap(lead_article.title, head_font, inner), 3):
             draw.text((MARGIN, y), line, font=head_font, fill=INK)
             y += _line_height(head_font)
@@ -135,8 +156,8 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     # The next headlines, as many as fit above the footer.
     others = [a for a in articles if a is not lead_article]
     if others:
-        list_font = font("serif", 48)
-        label_font = font("sans-bold", 36)
+        list_font = font(script + "serif", 48)
+        label_font = font(script + "sans-bold", 36)
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
             draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
             y += 30
@@ -156,7 +177,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     # Footer: who sends it.
     draw.rectangle((0, footer_top, width, height), fill=accent)
     if issue.publisher:
-        pub_font = _fitting_font("sans-bold", issue.publisher.upper(), inner, 44, 28)
+        pub_font = _fitting_font(script + "sans-bold", issue.publisher.upper(), inner, 44, 28)
         draw.text((MARGIN, footer_top + 60), issue.publisher.upper(), font=pub_font,
                   fill=(255, 255, 255))
 
@@ -188,13 +209,13 @@ def _line_height(face: Font) -> int:
     return int(size * 1.22)
 
 
-def _title_font(title: str, width: int) -> Font:
+def _title_font(script: str, title: str, width: int) -> Font:
     """The masthead face: on one line down to 120 px, else the largest that fits two."""
     for size in range(200, 119, -8):
-        face = font("serif-bold", size)
+        face = font(script + "serif-bold", size)
         if face.getlength(to_text(title)) <= width:
             return face
-    return _fitting_font("serif-bold", title, width, 150, 80)
+    return _fitting_font(script + "serif-bold", title, width, 150, 80)
 
 
 def _clip(lines: list[str], count: int) -> list[str]:
@@ -206,7 +227,7 @@ def _clip(lines: list[str], count: int) -> list[str]:
 
 def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int) -> Font:
     """The largest size (down to `smallest`) at which the text's longest word fits."""
-    longest = max(to_text(text).split() or [""], key=len)
+    longest = max(_TOKEN.findall(to_text(text)) or [""], key=len)
     size = largest
     while size > smallest and font(kind, size).getlength(longest) > width:
         size -= 6
@@ -218,14 +239,18 @@ def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int)
 
 
 def _wrap(text: str, face: Font, width: int) -> list[str]:
-    """Greedy word wrap by measured width (a too-long word gets a line of its own)."""
+    """Greedy wrap by measured width: at spaces, and between any two Han or kana
+    characters (which have no spaces); a too-long word gets a line of its own."""
+    plain = to_text(text)
     lines: list[str] = []
     current = ""
-    for word in to_text(text).split():
-        trial = f"{current} {word}".strip()
-        if current and face.getlength(trial) > width:
+    for match in _TOKEN.finditer(plain):
+        token = match.group()
+        spaced = match.start() > 0 and plain[match.start() - 1].isspace()
+        trial = f"{current} {token}" if current and spaced else current + token
+        if current and face.getlength(trial) > width and token not in NO_LINE_START:
             lines.append(current)
-            current = word
+            current = token
         else:
             current = trial
     if current:
