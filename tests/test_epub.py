@@ -10,6 +10,8 @@ the splitting of an over-long article.
 from __future__ import annotations
 
 import io
+import json
+import os
 import random
 import re
 import shutil
@@ -503,3 +505,22 @@ def test_cover_and_article_render(sample: Book, tmp_path: Path) -> None:
         shot = _screenshot(sample, member, tmp_path / (Path(member).stem + ".png"))
         colours = shot.convert("L").resize((80, 120)).getextrema()
         assert colours[1] - colours[0] > 100, member  # something drawn, not a blank page
+
+
+# --- DAISY Ace: optional (npm @daisy/ace); runs when `ace-puppeteer` is on PATH or $ACE -
+
+ACE = shutil.which("ace-puppeteer") or os.environ.get("ACE", "")
+
+
+@pytest.mark.skipif(not ACE or not Path(CHROMIUM).exists(),
+                    reason="needs DAISY Ace (npm @daisy/ace; set ACE=path/to/ace-puppeteer)")
+def test_sample_passes_daisy_ace(sample: Book, tmp_path: Path) -> None:
+    env = {**os.environ, "PUPPETEER_EXECUTABLE_PATH": CHROMIUM}
+    subprocess.run([ACE, "-f", "-s", "-o", str(tmp_path / "ace"), str(sample.path)],
+                   check=True, capture_output=True, timeout=180, env=env)
+    report = json.loads((tmp_path / "ace" / "report.json").read_text())
+    violations = [(t["earl:test"]["earl:impact"], t["earl:test"]["dct:title"],
+                   a["earl:testSubject"]["url"])
+                  for a in report["assertions"] for t in a["assertions"]]
+    assert report["earl:result"]["earl:outcome"] == "pass", violations
+    assert not report["a11y-metadata"]["empty"]
