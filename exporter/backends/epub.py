@@ -117,7 +117,8 @@ def build(job: Job, options: Options) -> Result:
                 article_pages.append(page)
             entries.append({"article": article, "href": f"{stem}.xhtml"})
             links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
-        sections.append({"title": section.title, "articles": entries})
+        if entries:
+            sections.append({"title": section.title, "articles": entries})
         if section.title:
             toc.append((epub.Section(section.title, href=links[0].href), links) if links else None)
         else:

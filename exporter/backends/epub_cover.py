@@ -131,33 +131,40 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
 
     articles = issue.articles()
     lead_article, photo = _first_lead_photo(issue, assets)
+    if lead_article is None and articles:
+        lead_article = articles[0]
+    others = [a for a in articles if a is not lead_article]
+    kicker_font = font(script + "sans-bold", 40)
+    head_font = font(script + "serif-bold", 78 if photo is not None else 96)
+    list_font = font(script + "serif", 48)
+    label_font = font(script + "sans-bold", 36)
+    head_lines = _clip(_wrap(lead_article.title, head_font, inner), 3) if lead_article else []
     footer_top = height - 170
     if photo is not None:
-        # The photo takes what the headline and the list of other stories leave free.
-        listed = min(len(articles) - 1, 5)
-        reserve = 50 + 60 + 2 * 95 + 40 + ((90 + listed * 76) if listed > 0 else 0)
-        photo_height = max(700, min(1400, footer_top - 20 - y - reserve))
+        # The photo takes what the headline and up to three other stories leave free.
+        reserve = 50 + len(head_lines) * _line_height(head_font) + 40
+        if lead_article is not None and lead_article.kicker:
+            reserve += _line_height(kicker_font) + 8
+        if others:
+            reserve += 30 + _line_height(label_font) + 14
+            for article in others[:3]:
+                lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
+                reserve += len(lines) * _line_height(list_font) + 18
+        photo_height = max(640, min(1400, footer_top - 20 - y - reserve))
         fitted = ImageOps.fit(photo, (inner, photo_height), PILImage.Resampling.LANCZOS)
         canvas.paste(fitted, (MARGIN, y))
         y += photo_height + 50
-    if lead_article is None and articles:
-        lead_article = articles[0]
     if lead_article is not None:
         if lead_article.kicker:
-            kicker_font = font(script + "sans-bold", 40)
             draw.text((MARGIN, y), lead_article.kicker.upper(), font=kicker_font, fill=accent)
             y += _line_height(kicker_font) + 8
-        head_font = font(script + "serif-bold", 78 if photo is not None else 96)
-        for line in _clip(_wrap(lead_article.title, head_font, inner), 3):
+        for line in head_lines:
             draw.text((MARGIN, y), line, font=head_font, fill=INK)
             y += _line_height(head_font)
         y += 40
 
     # The next headlines, as many as fit above the footer.
-    others = [a for a in articles if a is not lead_article]
     if others:
-        list_font = font(script + "serif", 48)
-        label_font = font(script + "sans-bold", 36)
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
             draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
             y += 30
