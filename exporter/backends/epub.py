@@ -85,71 +85,81 @@ def build(job: Job, options: Options) -> Result:
     css = render(env, "epub/style.css", accent="#%02x%02x%02x" % accent_colour(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-
-    images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
     cover = (cover_from_file(job.assets, job.cover) if job.cover is not None
              else draw_cover(issue, job.assets, job.theme))
-    book.set_cover(COVER_IMAGE, cover, create_page=False)
-    shell = _Shell(env, language)
+    book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
+    shell = _Shell(env, language)
+    images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
+    chapters = _chapters(shell, issue, images, options.max_document_kb * 1000, warnings)
     cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
                             html_class="cover-html", body_class="cover-body",
                             src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
-
-    names = _file_names(issue.articles())
-    sections = []
-    article_pages: list[epub.EpubHtml] = []
-    toc: list = []
-    number = 0
-    for section in issue.sections:
-        entries, links = [], []
-        for article in section.articles:
-            number += 1
-            parts = _article_parts(env, article, images.resolve, options.max_document_kb * 1000,
-                                   warnings)
-            stem = names[article.id]
-            for i, fragment in enumerate(parts, start=1):
-                name = f"{stem}.xhtml" if i == 1 else f"{stem}-{i}.xhtml"
-                title = article.title if i == 1 else f"{article.title} ({i})"
-                page = shell.wrap(f"a{number:03d}" + (f"-{i}" if i > 1 else ""),
-                                  f"{TEXT_DIR}/{name}", title, fragment, lang=article.language,
-                                  body_class="article-page", base_url=article.url)
-                article_pages.append(page)
-            entries.append({"article": article, "href": f"{stem}.xhtml"})
-            links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
-        if entries:
-            sections.append({"title": section.title, "articles": entries})
-        if section.title:
-            toc.append((epub.Section(section.title, href=links[0].href), links) if links else None)
-        else:
-            toc.extend(links)
-
     contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
                                f"Contents · {issue.title}", "contents.xhtml",
-                               body_class="contents-page", issue=issue, entries=sections,
-                               internal=frozenset(e["href"] for s in sections
-                                                  for e in s["articles"]),
-                               image=lambda figure: None)
-    for page in [cover_page, contents_page, *article_pages]:
+                               body_class="contents-page", issue=issue, entries=chapters.entries,
+                               internal=chapters.hrefs(), image=lambda figure: None)
+    for page in [cover_page, contents_page, *chapters.pages]:
         book.add_item(page)
-    book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"),
-                *[entry for entry in toc if entry is not None]]
-    first = article_pages[0]
-    book.guide = [
+    book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"), *chapters.toc]
+    book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
         {"type": "cover", "href": cover_page.file_name, "title": "Cover"},
         {"type": "toc", "href": contents_page.file_name, "title": "Contents"},
-        {"type": "text", "href": first.file_name, "title": "Start reading"},
+        {"type": "text", "href": chapters.pages[0].file_name, "title": "Start reading"},
     ]
-    book.spine = [(cover_page, "no"), contents_page, *article_pages]
+    # The cover is non-linear (readers show it from the metadata) and reachable from the
+    # nav's landmarks, which EPUBCheck 5.3 requires (OPF-096).
+    book.spine = [(cover_page, "no"), contents_page, *chapters.pages]
     book.add_item(epub.EpubNcx())
     nav = epub.EpubNav(title="Contents")
     nav.add_link(href=CSS_FILE, rel="stylesheet", type="text/css")
     book.add_item(nav)
 
-    data = _write(book, issue, language)
     path = job.out_dir / f"{job.stem}.epub"
-    write_bytes(path, data)
+    write_bytes(path, _write(book, issue, language))
     return Result([path], warnings)
+
+
+@dataclass
+class _Chapters:
+    """The article pages in reading order, the nav's tree and the contents page's list."""
+
+    pages: list[epub.EpubHtml] = dataclasses.field(default_factory=list)
+    toc: list = dataclasses.field(default_factory=list)  # Links, or (Section, [Link])
+    entries: list[dict] = dataclasses.field(default_factory=list)  # per section
+
+    def hrefs(self) -> frozenset[str]:
+        return frozenset(e["href"] for section in self.entries for e in section["articles"])
+
+
+def _chapters(shell: _Shell, issue: Issue, images: _Images, limit: int,
+              warnings: list[str]) -> _Chapters:
+    """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
+    chapters = _Chapters()
+    names = _file_names(issue.articles())
+    number = 0
+    for section in issue.sections:
+        entries, links = [], []
+        for article in section.articles:
+            number += 1
+            stem = names[article.id]
+            parts = _article_parts(shell.env, article, images.resolve, limit, warnings)
+            for i, fragment in enumerate(parts, start=1):
+                suffix = "" if i == 1 else f"-{i}"
+                title = article.title if i == 1 else f"{article.title} ({i})"
+                chapters.pages.append(shell.wrap(
+                    f"a{number:03d}{suffix}", f"{TEXT_DIR}/{stem}{suffix}.xhtml", title, fragment,
+                    lang=article.language, body_class="article-page", base_url=article.url))
+            entries.append({"article": article, "href": f"{stem}.xhtml"})
+            links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
+        if not entries:
+            continue
+        chapters.entries.append({"title": section.title, "articles": entries})
+        if section.title:  # nav and NCX: section -> articles, never deeper
+            chapters.toc.append((epub.Section(section.title, href=links[0].href), links))
+        else:
+            chapters.toc.extend(links)
+    return chapters
 
 
 def book_identifier(issue: Issue) -> str:
@@ -352,10 +362,11 @@ def _article_parts(env: jinja2.Environment, article: Article, resolve, limit: in
             used = overhead
         groups[-1].append(block)
         used += size
-    if any(len(_continued(env, article, g, 2, resolve).encode("utf-8")) > limit for g in groups[1:]):
-        warnings.append(f"{article.id}: one block is larger than {limit // 1000} KB")
     first = render_article(env, dataclasses.replace(article, body=groups[0]), resolve)
-    return [first] + [_continued(env, article, g, i, resolve) for i, g in enumerate(groups[1:], 2)]
+    parts = [first] + [_continued(env, article, g, i, resolve) for i, g in enumerate(groups[1:], 2)]
+    if any(len(part.encode("utf-8")) > limit for part in parts):
+        warnings.append(f"{article.id}: one block is larger than {limit // 1000} KB")
+    return parts
 
 
 def _continued(env: jinja2.Environment, article: Article, body: list[Block], part: int,

@@ -14,7 +14,7 @@ from functools import lru_cache
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont, ImageOps
 
-from ..assets import Assets
+from ..assets import Asset, Assets
 from ..inline import to_text
 from ..model import Article, Issue
 from ..templating import long_date
@@ -81,7 +81,7 @@ def accent_colour(theme: dict[str, str]) -> tuple[int, int, int]:
     return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def cover_from_file(assets: Assets, asset) -> bytes:  # asset: assets.Asset
+def cover_from_file(assets: Assets, asset: Asset) -> bytes:
     """The user's cover fitted inside COVER_SIZE, as baseline RGB JPEG."""
     rendition = assets.rendition(asset, max_width=COVER_SIZE[0], max_height=COVER_SIZE[1],
                                  fmt="JPEG", quality=COVER_QUALITY)
