@@ -364,6 +364,8 @@ def test_profiles_size_and_colour(tmp_path: Path, profile: str, box: tuple[int, 
                     continue
                 assert image.width <= box[0] and image.height <= box[1]
                 assert (image.mode == "L") == grey, (name, image.mode)
+                if grey and name.endswith(".jpg"):  # calibre's e-ink budget
+                    assert len(book.read(name)) <= image.width * image.height // 16
 
 
 def test_manifest_cover_is_used_under_its_own_name(tmp_path: Path) -> None:

@@ -48,17 +48,19 @@ class Profile:
     height: int
     grayscale: bool
     quality: int
+    eink_budget: bool = False  # JPEG quality lowered until bytes <= width * height / 16
 
 
 # Kindle keeps colour: the Kindle apps, Fire and Colorsoft show it, and e-ink Kindles
 # convert on the device. Kobo and KOReader mostly run on e-ink, where greyscale files are
-# a third smaller and the device would drop the colour anyway. Sizes: Kindle Paperwhite 5
-# and Kobo Libra 2 screens (calibre's profiles).
+# a third smaller and the device would drop the colour anyway; with 16 grey levels,
+# calibre's budget of width * height / 16 bytes costs nothing visible. Sizes: Kindle
+# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles).
 PROFILES: dict[str, Profile] = {
     "generic": Profile(1600, 1600, grayscale=False, quality=82),
     "kindle": Profile(1236, 1648, grayscale=False, quality=80),
-    "kobo": Profile(1264, 1680, grayscale=True, quality=78),
-    "koreader": Profile(1264, 1680, grayscale=True, quality=78),
+    "kobo": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
+    "koreader": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
 }
 
 
@@ -260,6 +262,11 @@ class _Images:
         if rendition is None:
             rendition = self.assets.rendition(asset, fmt="JPEG", **size)
             data = rendition.path.read_bytes()
+            while (self.profile.eink_budget and size["quality"] > 40
+                   and len(data) > rendition.width * rendition.height // 16):
+                size["quality"] -= 10
+                rendition = self.assets.rendition(asset, fmt="JPEG", **size)
+                data = rendition.path.read_bytes()
         ext = "png" if rendition.media_type == "image/png" else "jpg"
         name = f"{IMAGE_DIR}/{asset.key[:24]}.{ext}"
         self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,

@@ -20,7 +20,7 @@ from ..model import Article, Issue
 from ..templating import long_date
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
-COVER_QUALITY = 88
+COVER_QUALITY = 85
 MARGIN = 110
 DEFAULT_ACCENT = "#8c1c13"
 PAPER = (250, 248, 243)
