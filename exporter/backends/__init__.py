@@ -22,8 +22,9 @@ from ..model import Issue
 BACKENDS: dict[str, str] = {
     "json": "exporter.backends.json",
     "email": "exporter.backends.email",
+    "epub": "exporter.backends.epub",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "email")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "epub")
 
 
 @dataclass
