@@ -21,8 +21,10 @@ from ..model import Issue
 
 BACKENDS: dict[str, str] = {
     "json": "exporter.backends.json",
+    "email": "exporter.backends.email",
+    "epub": "exporter.backends.epub",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json",)
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "epub")
 
 
 @dataclass
