@@ -52,7 +52,8 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     except Exception as err:  # trafilatura's internals on a hostile page: any error type
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
-    blocks, lead = _assemble(root, text, find_figures(root, base), meta, base, title)
+    figures = find_figures(root, base, origin.base_dir)
+    blocks, lead = _assemble(root, text, figures, meta, base, title)
     if not blocks:
         raise SourceError(origin.location, "no article text found on the page")
     return Article(

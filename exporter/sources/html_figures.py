@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lxml import etree
 from lxml.etree import _Element
@@ -44,7 +45,8 @@ class FoundFigure:
     bare: bool = False  # an <img>/<iframe> with no figure markup: only kept inside the body
 
 
-def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
+def find_figures(root: _Element, base_url: str | None,
+                 local_dir: Path | None = None) -> list[FoundFigure]:
     """Every captioned or framed photo outside page furniture, in document order."""
     containers = _containers(root)
     taken = {el for c in containers for el in c.iter("img", "iframe", "video")}
@@ -55,7 +57,7 @@ def find_figures(root: _Element, base_url: str | None) -> list[FoundFigure]:
     for container in (el for el in root.iter() if el in wanted):  # in page order
         if is_furniture(container):
             continue
-        figure = read_figure(container, base_url)
+        figure = read_figure(container, base_url, local_dir)
         if figure is not None and (container not in bare or _has_media(figure.block)):
             figure.bare = container in bare
             found.append(figure)
@@ -72,12 +74,13 @@ def _photo_sized(img: _Element) -> bool:
     return width.isdigit() and int(width) >= 300
 
 
-def read_figure(container: _Element, base_url: str | None) -> FoundFigure | None:
+def read_figure(container: _Element, base_url: str | None,
+                local_dir: Path | None = None) -> FoundFigure | None:
     """Image, caption and credit of one container; None if it has neither photo nor text.
 
     A container with a player and no photo becomes an embed with the caption.
     """
-    image, urls = pick_image(container, base_url)
+    image, urls = pick_image(container, base_url, local_dir)
     caption_el = _caption_element(container)
     credit_els = _credit_elements(container, caption_el)
     skip = set(credit_els)

@@ -8,8 +8,10 @@ among the images the text extractor kept).
 
 from __future__ import annotations
 
+import posixpath
 import re
-from urllib.parse import urlsplit
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
@@ -26,8 +28,13 @@ _MIN_SIDE = 48  # pixels: anything thinner is a rule, spacer or icon
 _UNDECODABLE = frozenset({"image/avif", "image/jxl"})  # types our image step may not read
 
 
-def pick_image(container: _Element, base_url: str | None) -> tuple[Image | None, set[str]]:
-    """(the best image in the container, every URL it is known by)."""
+def pick_image(container: _Element, base_url: str | None,
+               local_dir: Path | None = None) -> tuple[Image | None, set[str]]:
+    """(the best image in the container, every URL it is known by).
+
+    A relative path that names a file beside a saved page (a browser's "page_files"
+    folder) stays relative to the page: the photo is already on disk.
+    """
     for img in _all_imgs(container):
         candidates = _candidates(img)
         real = [c for c in candidates if not is_placeholder(c[0])]
@@ -37,11 +44,23 @@ def pick_image(container: _Element, base_url: str | None) -> tuple[Image | None,
         width, height = _dimensions(img, best_width)
         if (width and width < _MIN_SIDE) or (height and height < _MIN_SIDE):
             continue  # a rule, spacer or icon drawn as an image
-        urls = {resolve_url(c[0], base_url) for c in real}
+        urls = {_locate(c[0], base_url, local_dir) for c in real}
         alt = img.get("alt") or img.get("data-alt") or ""
-        return (Image(src=resolve_url(best_url, base_url), alt=" ".join(alt.split()),
+        return (Image(src=_locate(best_url, base_url, local_dir), alt=" ".join(alt.split()),
                       width=width, height=height), urls)
     return None, set()
+
+
+def _locate(src: str, base_url: str | None, local_dir: Path | None) -> str:
+    src = src.strip()
+    if local_dir is not None and not re.match(r"^(?:[a-z][a-z0-9+.-]*:|//|/)", src, re.I):
+        path = posixpath.normpath(unquote(urlsplit(src).path))
+        try:
+            if path and not path.startswith("../") and (local_dir / path).is_file():
+                return path
+        except (OSError, ValueError):
+            pass  # not a usable file name: treat it as a URL
+    return resolve_url(src, base_url)
 
 
 def is_placeholder(url: str) -> bool:
