@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from ..errors import SourceError
 from ..fetch import fetch
-from ..model import Article, SourceRef
+from ..model import Article
 from . import Origin, _looks_feed, _looks_html
 from .common import decode
 
@@ -30,5 +28,4 @@ def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
         raise SourceError(location, f"not a web page (the server sent {media_type or 'no type'})")
     from .html import read_page  # loads trafilatura only when a page is read
 
-    article = read_page(decode(fetched.content, origin), origin, kind="url")
-    return [dataclasses.replace(article, source=SourceRef(kind="url", location=location))]
+    return [read_page(decode(fetched.content, origin), origin, kind="url")]
