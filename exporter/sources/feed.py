@@ -13,7 +13,8 @@ import datetime as dt
 import html
 import re
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 from ..errors import ExporterError, SourceError
 from ..fetch import fetch
@@ -117,7 +118,7 @@ def _article(entry: FeedEntry, doc: FeedDoc, origin: Origin) -> Article:
         language=(language_tag(doc.language) if article.language == "en" else None)
         or article.language,  # "en" is also the default: the feed may know better
         tags=article.tags or entry.tags,
-        lead=_lead(article.lead, entry.images),
+        lead=_lead(article, entry.images),
         source=SourceRef(kind="feed", location=origin.location),
     )
 
@@ -129,14 +130,24 @@ def _page(entry: FeedEntry) -> str:
             f"<h1>{title}</h1>{entry.content_html}</article></body></html>")
 
 
-def _lead(current: Figure | None, images: list[MediaImage]) -> Figure | None:
-    """The feed's photo as lead, unless the article already has a captioned one."""
+def _lead(article: Article, images: list[MediaImage]) -> Figure | None:
+    """The feed's photo as lead, unless the article already has a captioned one or
+    shows the same photo in its body."""
+    current = article.lead
     if not images or (current is not None and current.caption):
         return current
     media = images[0]
+    shown = {_file_name(f.image.src) for f in article.body
+             if isinstance(f, Figure) and f.image is not None}
+    if _file_name(media.url) in shown:
+        return current
     caption, credit = (split_credit(media.caption) if media.caption else (None, None))
     return Figure(image=Image(src=media.url, width=media.width, height=media.height),
                   caption=caption or None, credit=media.credit or credit)
+
+
+def _file_name(url: str) -> str:
+    return PurePosixPath(urlsplit(url).path).name or url
 
 
 def _title_key(title: str) -> str:
