@@ -158,3 +158,12 @@ def test_players_become_embeds_and_trackers_vanish() -> None:
                                        "https://courier.example/video/encore.mp4"]
     assert "ads.example" not in str(article.to_dict())
     assert "tracker.example" not in str(article.to_dict())
+
+
+@pytest.mark.parametrize(("url", "placeholder"), [
+    ("data:image/gif;base64,R0lGOD", True), ("https://x.example/spacer.gif", True),
+    ("https://x.example/static/placeholder.png", True), ("https://x.example/1x1.png", True),
+    ("https://x.example/missing-image.svg", True), ("https://x.example/blanket.jpg", False),
+    ("https://x.example/pixel-phone-review.jpg", False), ("https://x.example/a.jpg", False)])
+def test_placeholders(url: str, placeholder: bool) -> None:
+    assert is_placeholder(url) is placeholder

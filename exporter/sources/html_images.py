@@ -2,8 +2,8 @@
 
 Pages defer images with `data-src`/`data-srcset`/`data-lazy-src`, put a 1×1 GIF or an
 SVG in `src`, keep the real `<img>` in `<noscript>`, or offer sizes through `srcset` and
-`<picture>`. We want the largest real image and every URL it went by (to recognise it
-among the images the text extractor kept).
+`<picture>`. We want the largest real image, and every URL it went by (to recognise
+the page's share image among the figures).
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ from .html_dom import resolve_url
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url",
               "data-hi-res-src", "data-full-src", "data-original-src", "src")
 _SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "srcset")
-_PLACEHOLDER = re.compile(r"placeholder|blank|spacer|transparent|lazy-?load|missing-image|"
-                          r"1x1|pixel|loading", re.I)
+# Whole words of a file name only: "blanket.jpg" and "pixel-phone.jpg" are photos.
+_PLACEHOLDER = re.compile(r"(?:^|[-_.])(?:(?:placeholder|blank|spacer|transparent|lazy-?load\w*|"
+                          r"missing-image|1x1|loading)(?:[-_.]|$)|pixel\.)", re.I)
 _MIN_SIDE = 48  # pixels: anything thinner is a rule, spacer or icon
 _UNDECODABLE = frozenset({"image/avif", "image/jxl"})  # types our image step may not read
 
