@@ -167,3 +167,12 @@ def test_players_become_embeds_and_trackers_vanish() -> None:
     ("https://x.example/pixel-phone-review.jpg", False), ("https://x.example/a.jpg", False)])
 def test_placeholders(url: str, placeholder: bool) -> None:
     assert is_placeholder(url) is placeholder
+
+
+def test_declared_charset_is_used_when_not_utf8() -> None:
+    page = ('<html><head><meta charset="windows-1252"><title>Caf\u00e9 owners \u201cdelighted\u201d'
+            "</title></head><body><article><p>The caf\u00e9 on the corner reopened on Monday "
+            "with a new terrace, and its owners said they were \u201cdelighted\u201d by the "
+            "queue that formed before nine.</p></article></body></html>").encode("cp1252")
+    [article] = read(page, Origin("cp1252.html", None))
+    assert article.title == "Caf\u00e9 owners \u201cdelighted\u201d"

@@ -29,6 +29,7 @@ from .html_images import is_placeholder
 from .html_meta import PageMeta, read_meta
 
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
@@ -38,7 +39,23 @@ _ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body pa
 
 def read(data: bytes, origin: Origin) -> list[Article]:
     """The one article of a saved page."""
-    return [read_page(decode(data, origin), origin)]
+    return [read_page(page_text(data, origin), origin)]
+
+
+def page_text(data: bytes, origin: Origin, content_type: str = "") -> str:
+    """The page as text: UTF-8 if it is, else the charset the server or the page declares
+    (guessing is the last resort: it confuses similar single-byte encodings)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        declared = _CHARSET.search(content_type) or _CHARSET.search(
+            data[:4096].decode("ascii", "replace"))
+        if declared:
+            try:
+                return decode(data.decode(declared.group(1)).encode("utf-8"), origin)
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong or unknown declaration: detection decides
+    return decode(data, origin)
 
 
 def read_page(page: str, origin: Origin, kind: str = "html") -> Article:

@@ -6,7 +6,6 @@ from ..errors import SourceError
 from ..fetch import fetch
 from ..model import Article
 from . import Origin, _looks_feed, _looks_html
-from .common import decode
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # Servers label pages loosely (plain text, octet-stream): content decides, except for
@@ -26,6 +25,7 @@ def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
     if media_type.startswith(_NOT_PAGES) or not (
             _looks_html(fetched.content) or media_type in ("text/html", "application/xhtml+xml")):
         raise SourceError(location, f"not a web page (the server sent {media_type or 'no type'})")
-    from .html import read_page  # loads trafilatura only when a page is read
+    from .html import page_text, read_page  # loads trafilatura only when a page is read
 
-    return [read_page(decode(fetched.content, origin), origin, kind="url")]
+    return [read_page(page_text(fetched.content, origin, fetched.content_type), origin,
+                      kind="url")]
