@@ -176,3 +176,20 @@ def test_declared_charset_is_used_when_not_utf8() -> None:
             "queue that formed before nine.</p></article></body></html>").encode("cp1252")
     [article] = read(page, Origin("cp1252.html", None))
     assert article.title == "Caf\u00e9 owners \u201cdelighted\u201d"
+
+
+def test_share_image_outside_the_text_is_the_lead_with_its_caption() -> None:
+    filler = "".join(f"<p>Briefing item {i}.</p>" for i in range(8))  # keeps it out of reach
+    body = "".join(f"<p>Paragraph {i} of the story, long enough to be kept as article text by "
+                   f"the extractor, with some words about the harbour and the weather.</p>"
+                   for i in range(6))
+    page = (f'<html><head><meta property="og:image" content="https://x.example/hero-1200.jpg">'
+            f"<title>Harbour story</title></head><body><div class='hero'><figure>"
+            f'<img src="https://x.example/hero-600.jpg" srcset="https://x.example/hero-1200.jpg 1200w">'
+            f"<figcaption>The harbour at dawn. Photo: Jo Li</figcaption></figure></div>"
+            f"<div class='briefing'>{filler}</div><article>{body}</article></body></html>")
+    [article] = read(page.encode(), Origin("hero.html", None))
+    assert article.lead is not None and article.lead.image is not None
+    assert (article.lead.image.src, article.lead.caption, article.lead.credit) == (
+        "https://x.example/hero-1200.jpg", "The harbour at dawn.", "Jo Li")
+    assert all(b.type == "paragraph" for b in article.body)
