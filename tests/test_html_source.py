@@ -193,3 +193,16 @@ def test_share_image_outside_the_text_is_the_lead_with_its_caption() -> None:
     assert (article.lead.image.src, article.lead.caption, article.lead.credit) == (
         "https://x.example/hero-1200.jpg", "The harbour at dawn.", "Jo Li")
     assert all(b.type == "paragraph" for b in article.body)
+
+
+def test_quote_attribution_is_split_out() -> None:
+    body = "".join(f"<p>Paragraph {i} of the story, long enough to be kept as article text by "
+                   "the extractor, with some words.</p>" for i in range(4))
+    page = (f"<html><body><article>{body}<blockquote><p>We expected change, but not this much "
+            "in one season.</p><footer>\u2014 Anika Solberg</footer></blockquote><blockquote>"
+            "<p>Another line said by someone.</p><cite>Rafael Quint</cite></blockquote>"
+            f"{body}</article></body></html>")
+    [article] = read(page.encode(), Origin("quotes.html", None))
+    quotes = [(b.text, b.attribution) for b in article.body if b.type == "quote"]
+    assert quotes == [("We expected change, but not this much in one season.", "Anika Solberg"),
+                      ("Another line said by someone.", "Rafael Quint")]

@@ -27,6 +27,7 @@ from .html_dom import resolve_url
 from .html_figures import FoundFigure, find_figures
 from .html_images import is_placeholder
 from .html_meta import PageMeta, read_meta
+from .html_quotes import attribute_quotes
 
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
@@ -70,7 +71,7 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
     figures = find_figures(root, base, origin.base_dir)
-    blocks, lead = _assemble(root, text, figures, meta, base, title)
+    blocks, lead = _assemble(root, attribute_quotes(root, text), figures, meta, base, title)
     if not blocks:
         raise SourceError(origin.location, "no article text found on the page")
     return Article(
