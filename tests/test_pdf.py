@@ -219,7 +219,13 @@ def test_refused_photos_are_reported_and_nothing_is_embedded(edge):
     path, warnings = edge
     assert any("file:///etc/passwd" in w for w in warnings)
     assert any("http://127.0.0.1:9/secret.jpg" in w for w in warnings)
-    assert image_xobjects(pypdf.PdfReader(path)) == {}
+    reader = pypdf.PdfReader(path)
+    assert image_xobjects(reader) == {}
+    # A link to a local file keeps its text but is no link in the PDF; web links stay.
+    uris = [a.get_object()["/A"].get("/URI") for page in reader.pages
+            for a in page.get("/Annots", []) if "/A" in a.get_object()]
+    assert "https://video.example.com/watch/42" in uris
+    assert not [u for u in uris if u and not u.startswith(("http:", "https:"))]
 
 
 HOSTILE = """<!DOCTYPE html><html lang="en"><head>

@@ -29,9 +29,10 @@ from . import Job, Result
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
 COLUMN_GAP_MM = 7.0
-COVER_PHOTO_HEIGHT_MM = 112.0
+COVER_PHOTO_HEIGHT_MM = 120.0
 LEAD_MAX_HEIGHT_MM = 120.0  # a tall portrait lead must leave room for the text
 FIGURE_MAX_HEIGHT_MM = 85.0
+MIN_PRINT_DPI = 120  # a small photo is printed no larger than this resolution allows
 DEFAULT_ACCENT = "#9e2a2b"
 
 # Font stacks: a good face where installed, then the fonts every machine here has
@@ -99,10 +100,19 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
         return math.ceil(mm / 25.4 * options.dpi)
 
     def prepare(asset: Asset, width_mm: float, height_mm: float) -> ImageRef:
+        """A rendition for the printed size; width/height in the markup are that size in CSS px.
+
+        The printed size fits the box, and a small photo is never stretched past
+        MIN_PRINT_DPI, so the figure (and its caption, which takes the photo's width) knows
+        its width before layout.
+        """
+        width_mm = min(width_mm, height_mm * asset.width / asset.height,
+                       asset.width / MIN_PRINT_DPI * 25.4)
+        height_mm = width_mm * asset.height / asset.width
         rendition = job.assets.rendition(asset, max_width=pixels(width_mm),
-                                         max_height=pixels(height_mm), quality=options.jpeg_quality)
+                                         quality=options.jpeg_quality)
         return ImageRef(fetcher.add(rendition.path, rendition.media_type),
-                        rendition.width, rendition.height)
+                        round(width_mm / 25.4 * 96), round(height_mm / 25.4 * 96))
 
     def resolve(article: Article, figure: Figure) -> ImageRef | None:
         asset = job.assets.get(article, figure.image)
@@ -118,8 +128,8 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
         sections.append({
             "title": section.title,
             "running": running,
-            "articles": [{"article": a, "html": Markup(render_article(env, a, resolve, headline_level=2))}
-                         for a in section.articles],
+            "articles": [{"article": a, "html": Markup(_web_links_only(
+                render_article(env, a, resolve, headline_level=2)))} for a in section.articles],
         })
     html = render(env, "pdf/document.html", issue=issue, sections=sections,
                   cover=_cover(job, layout, options, pixels, fetcher),
@@ -130,6 +140,18 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
                  lead_max_height=LEAD_MAX_HEIGHT_MM, figure_max_height=FIGURE_MAX_HEIGHT_MM,
                  cover_height=COVER_PHOTO_HEIGHT_MM, **_theme(job.theme))
     return html, css
+
+
+_HREF = re.compile(r'\shref="([^"]*)"')
+
+
+def _web_links_only(html: str) -> str:
+    """Drop link targets a PDF viewer should not open (file:, javascript:, ...): the text stays."""
+    def keep(match: re.Match[str]) -> str:
+        target = match.group(1).strip().lower()
+        return match.group(0) if target.startswith(("http:", "https:", "mailto:", "#")) else ""
+
+    return _HREF.sub(keep, html)
 
 
 def _cover(job: Job, layout: Layout, options: Options, pixels: Any, fetcher: Any) -> dict | None:
@@ -197,7 +219,8 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         # instead of resolving against the file system.
         document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
-        data = document.write_pdf(stylesheets=[stylesheet], **extra)
+        # Presentational hints: the img width/height attributes carry the printed size.
+        data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
     for url in fetcher.refused:
         warnings.append(f"refused to load {url}: a PDF reads only the issue's prepared photos")
     return data
