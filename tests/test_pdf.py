@@ -169,6 +169,14 @@ def test_tagged_by_default_with_language_and_metadata(sample):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
 
 
+def test_manifest_cover_photo_is_used(cache, tmp_path):
+    project = load_manifest(FIXTURES / "edge.toml")  # its articles have no photos
+    project.cover = FIXTURES.parent.parent.parent / "samples" / "photos" / "pyongyang-square.jpg"
+    path, _ = build_pdf(project, tmp_path)
+    [(width, height)] = image_xobjects(pypdf.PdfReader(path)).values()
+    assert width < 1600 and abs(width / height - 1600 / 1067) < 0.01
+
+
 def test_two_builds_of_one_issue_are_byte_identical(sample, cache, tmp_path):
     again, _ = build_pdf(FIXTURES / "briefing.toml", tmp_path)
     assert again.read_bytes() == sample[0].read_bytes()
