@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import io
 import math
 import os
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("weasyprint")
+if importlib.util.find_spec("weasyprint") is None:  # not imported here: see pdf_fetch
+    pytest.skip("WeasyPrint is not installed", allow_module_level=True)
 pypdf = pytest.importorskip("pypdf")
 
 from exporter.backends import Job, make_options  # noqa: E402
@@ -269,6 +271,12 @@ def test_url_fetcher_serves_only_prepared_files(tmp_path):
                 "http://127.0.0.1:9/x.css", "data:image/png", "etc/passwd"):
         assert url in refused
     assert b"root:" not in data
+
+
+def test_importing_the_backend_leaves_pillow_strict():
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
 def test_options_are_checked(cache, tmp_path):

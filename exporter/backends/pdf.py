@@ -207,9 +207,9 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
 
 def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
     """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
-    from weasyprint import CSS, HTML
+    from .pdf_fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
-    from .pdf_fetch import SCHEME
+    from weasyprint import CSS, HTML
 
     extra: dict[str, Any] = {"pdf_identifier": True}
     if options.variant != "none":
