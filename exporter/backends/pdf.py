@@ -30,7 +30,7 @@ PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
 COLUMN_GAP_MM = 7.0
 COVER_PHOTO_HEIGHT_MM = 120.0
-LEAD_MAX_HEIGHT_MM = 120.0  # a tall portrait lead must leave room for the text
+LEAD_MAX_HEIGHT_MM = 100.0  # a tall portrait lead must leave room for the text
 FIGURE_MAX_HEIGHT_MM = 85.0
 MIN_PRINT_DPI = 120  # a small photo is printed no larger than this resolution allows
 DEFAULT_ACCENT = "#9e2a2b"
@@ -56,16 +56,19 @@ class Options:
 
 @dataclass(frozen=True)
 class Layout:
-    """Printed widths (mm) that photos are prepared for, from page size and columns."""
+    """Printed widths (mm) that photos are prepared for, from the page size.
+
+    A lead photo takes the text width; a body figure half of it (less the gap), which is a
+    column's width with two columns and the width it floats at beside the text with one.
+    """
 
     text_width: float
-    column_width: float
+    figure_width: float
 
     @classmethod
     def of(cls, options: Options) -> Layout:
         width = PAGE_SIZES_MM[options.page_size][0] - MARGIN_MM["left"] - MARGIN_MM["right"]
-        column = (width - COLUMN_GAP_MM) / 2 if options.columns == 2 else width
-        return cls(text_width=width, column_width=column)
+        return cls(text_width=width, figure_width=(width - COLUMN_GAP_MM) / 2)
 
 
 def build(job: Job, options: Options) -> Result:
@@ -120,7 +123,7 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
             return None
         if figure is article.lead:
             return prepare(asset, layout.text_width, LEAD_MAX_HEIGHT_MM)
-        return prepare(asset, layout.column_width, FIGURE_MAX_HEIGHT_MM)
+        return prepare(asset, layout.figure_width, FIGURE_MAX_HEIGHT_MM)
 
     sections = []
     for section in issue.sections:
