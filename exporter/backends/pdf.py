@@ -131,13 +131,13 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
         sections.append({
             "title": section.title,
             "running": running,
-            "articles": [{"article": a, "html": Markup(_web_links_only(
-                render_article(env, a, resolve, headline_level=2)))} for a in section.articles],
+            "articles": [{"article": a, "html": Markup(render_article(env, a, resolve, headline_level=2))}
+                         for a in section.articles],
         })
-    html = render(env, "pdf/document.html", issue=issue, sections=sections,
+    html = _web_links_only(render(env, "pdf/document.html", issue=issue, sections=sections,
                   cover=_cover(job, layout, options, pixels, fetcher),
                   keywords=_keywords(issue), options=options,
-                  image=lambda figure: None)  # the editor's note has no photos
+                  image=lambda figure: None))  # the editor's note has no photos
     css = render(env, "pdf/print.css", options=options, layout=layout, margin=MARGIN_MM,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
                  lead_max_height=LEAD_MAX_HEIGHT_MM, figure_max_height=FIGURE_MAX_HEIGHT_MM,
