@@ -134,15 +134,14 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
             "articles": [{"article": a, "html": Markup(render_article(env, a, resolve, headline_level=2))}
                          for a in section.articles],
         })
-    html = _web_links_only(render(env, "pdf/document.html", issue=issue, sections=sections,
-                  cover=_cover(job, layout, options, pixels, fetcher),
-                  keywords=_keywords(issue), options=options,
-                  image=lambda figure: None))  # the editor's note has no photos
-    css = render(env, "pdf/print.css", options=options, layout=layout, margin=MARGIN_MM,
+    document = render(env, "pdf/document.html", issue=issue, sections=sections,
+                      cover=_cover(job, layout, options, pixels, fetcher),
+                      keywords=_keywords(issue), options=options,
+                      image=lambda figure: None)  # the editor's note has no photos
+    css = render(env, "pdf/print.css", options=options, margin=MARGIN_MM,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
-                 lead_max_height=LEAD_MAX_HEIGHT_MM, figure_max_height=FIGURE_MAX_HEIGHT_MM,
                  cover_height=COVER_PHOTO_HEIGHT_MM, **_theme(job.theme))
-    return html, css
+    return _web_links_only(document), css
 
 
 _HREF = re.compile(r'\shref="([^"]*)"')
@@ -205,7 +204,7 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
     return {"accent": colour("accent", DEFAULT_ACCENT), "text_colour": colour("text", "#1b1b1b"),
             "background": colour("background", "#ffffff"),
             "serif": fonts("body_font", SERIF), "heading_serif": fonts("heading_font", SERIF),
-            "sans": Markup(SANS), "cjk_serif": Markup(CJK_SERIF), "cjk_sans": Markup(CJK_SANS)}
+            "sans": Markup(SANS)}
 
 
 def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
