@@ -23,8 +23,9 @@ BACKENDS: dict[str, str] = {
     "json": "exporter.backends.json",
     "email": "exporter.backends.email",
     "epub": "exporter.backends.epub",
+    "pdf": "exporter.backends.pdf",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "epub")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "pdf", "epub")
 
 
 @dataclass
