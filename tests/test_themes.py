@@ -229,3 +229,42 @@ def test_the_logo_rendition_is_ready_for_backends(tmp_path):
     jpeg = logo_rendition(assets, {"logo": str(tmp_path / "logo.png")}, max_width=300, fmt="JPEG")
     with Image.open(jpeg.path) as flat:
         assert flat.mode == "RGB"  # no alpha for e-readers
+
+
+def builtin_uses(name: str, text: str) -> bool:
+    from exporter.templating import builtin_templates
+
+    path = builtin_templates() / name
+    return path.is_file() and text in path.read_text()
+
+
+@pytest.mark.skipif(not all(builtin_uses(n, "theme.masthead") for n in
+                            ("email/message.mjml", "pdf/document.html", "epub/contents.xhtml")),
+                    reason="the backends' templates do not use theme.masthead yet (see the themes "
+                           "branch report: the lead applies it)")
+def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
+    import zipfile
+
+    from pypdf import PdfReader
+
+    Image.new("RGB", (600, 160), "#0b5fa5").save(tmp_path / "logo.png")
+    manifest = write_issue(tmp_path, "")
+
+    def build(theme: str, out: str) -> Path:
+        manifest.write_text(manifest.read_text().split("[theme]")[0] + theme)
+        result = run_cli("build", str(manifest), "-o", str(tmp_path / out), "-q")
+        assert result.returncode == 0, result.stderr
+        return tmp_path / out
+
+    plain = build("", "plain")
+    branded = build('[theme]\naccent = "#0b5fa5"\nmasthead = "The Harbour Letter"\nlogo = "logo.png"\n',
+                    "branded")
+    assert "The Harbour Letter" in (branded / "issue.html").read_text()
+    assert "The Harbour Letter" in (branded / "issue.web.html").read_text()
+    assert "#0b5fa5" in (branded / "issue.html").read_text().lower()
+    cover = PdfReader(branded / "issue.pdf").pages[0]
+    assert "The Harbour Letter" in cover.extract_text()
+    assert len(cover.images) == len(PdfReader(plain / "issue.pdf").pages[0].images) + 1  # the logo
+    with zipfile.ZipFile(branded / "issue.epub") as book:
+        assert any("The Harbour Letter" in book.read(n).decode() for n in book.namelist()
+                   if n.endswith("contents.xhtml"))
