@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -248,7 +249,7 @@ def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     from pypdf import PdfReader
 
     Image.new("RGB", (600, 160), "#0b5fa5").save(tmp_path / "logo.png")
-    manifest = write_issue(tmp_path, "")
+    manifest = write_issue(tmp_path, '[links]\nunsubscribe = "https://example.com/unsubscribe"')
 
     def build(theme: str, out: str) -> Path:
         manifest.write_text(manifest.read_text().split("[theme]")[0] + theme)
@@ -265,6 +266,12 @@ def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     cover = PdfReader(branded / "issue.pdf").pages[0]
     assert "The Harbour Letter" in cover.extract_text()
     assert len(cover.images) == len(PdfReader(plain / "issue.pdf").pages[0].images) + 1  # the logo
+    html = (branded / "issue.html").read_text()
+    (logo,) = re.findall(r'<img[^>]+src="issue-images/logo-[^>]+>', html)
+    assert 'alt="The Harbour Letter"' in logo
+    assert "Content-ID: <logo-" in (branded / "issue.eml").read_text()  # `check` below: it resolves
     with zipfile.ZipFile(branded / "issue.epub") as book:
-        assert any("The Harbour Letter" in book.read(n).decode() for n in book.namelist()
-                   if n.endswith("contents.xhtml"))
+        (contents,) = [book.read(n).decode() for n in book.namelist() if n.endswith("contents.xhtml")]
+    assert "The Harbour Letter" in contents and 'class="masthead-logo"' in contents
+    result = run_cli("check", str(branded))
+    assert result.returncode == 0, result.stdout
