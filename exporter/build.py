@@ -15,6 +15,7 @@ from .atomic import staging
 from .backends import Job, Result, backend, make_options
 from .manifest import Project
 from .parallel import Launch, max_workers, run_all
+from .templating import check_templates
 
 
 @dataclass
@@ -68,6 +69,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
     """Build every format into out_dir; nothing is published unless all succeed.
 
     Returns the outputs and the warnings of the shared steps (unreadable images...).
+    `progress` is called with each step as it starts: "images", then each format's name.
     """
     overrides = overrides or {}
     modules = {name: backend(name) for name in formats}
@@ -75,6 +77,10 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                                   {**project.options.get(name, {}), **overrides.get(name, {})},
                                   f"[{name}]")
                for name, module in modules.items()}
+    if project.templates is not None:
+        check_templates(project.templates)  # a broken user template fails before any work
+    if progress:
+        progress("images")
     with staging(out_dir) as stage:
         # Each backend in its own process, started now so that it loads its libraries
         # while the images are read; the formats then cost the time of the slowest, and
