@@ -219,6 +219,7 @@ def _write(book: epub.EpubBook, issue: Issue, language: str) -> bytes:
     stamp = zip_time(issue.date)  # the issue date, never the clock
     epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
                                    "raise_exceptions": True, "epub3_pages": False,
+                                   "compresslevel": 0,  # repackage() compresses once
                                    "landmark_title": "Landmarks"})
     return repackage(buffer.getvalue(), stamp, {
         f"{ROOT}/content.opf": fix_opf(language),

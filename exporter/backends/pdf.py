@@ -23,6 +23,7 @@ from ..assets import Asset
 from ..atomic import write_bytes
 from ..errors import BuildError
 from ..model import Article, Figure, Issue
+from ..pdf_speedups import apply as apply_speedups
 from ..templating import environment, logo_rendition, render
 from . import Job, Result
 
@@ -34,6 +35,7 @@ LEAD_MAX_HEIGHT_MM = 100.0  # a tall portrait lead must leave room for the text
 FIGURE_MAX_HEIGHT_MM = 85.0
 MIN_PRINT_DPI = 120  # a small photo is printed no larger than this resolution allows
 LOGO_WIDTH_MM = 60
+PARALLEL_MIN_ARTICLES = 12  # below this, starting processes costs more than it saves
 DEFAULT_ACCENT = "#9e2a2b"
 
 # Font stacks: a good face where installed, then the fonts every machine here has
@@ -53,6 +55,10 @@ class Options:
     print_urls: bool = False  # print each link's address after its text
     dpi: int = 200  # photos are prepared at this resolution for the width they print at
     jpeg_quality: int = 80
+    # Processes typesetting the PDF. 1: the whole issue in one. 0: one per CPU once an issue
+    # has PARALLEL_MIN_ARTICLES articles: split by article, typeset at the same time and
+    # merged with its tags, page numbers, contents and outline (see pdf_parallel.py).
+    workers: int = 1
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,8 @@ def _check(options: Options) -> None:
         raise BuildError("[pdf].columns", f"must be 1 or 2, not {options.columns}")
     if not 72 <= options.dpi <= 600:
         raise BuildError("[pdf].dpi", f"must be between 72 and 600, not {options.dpi}")
+    if options.workers < 0:
+        raise BuildError("[pdf].workers", f"must be 0 (one per CPU) or more, not {options.workers}")
     if not 30 <= options.jpeg_quality <= 95:
         raise BuildError("[pdf].jpeg_quality", f"must be between 30 and 95, not {options.jpeg_quality}")
 
@@ -230,10 +238,56 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
-        data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
+        apply_speedups()  # pydyf's page list, rebuilt per tag: see pdf_speedups
+        workers = _workers(options, html)
+        if workers == 1:
+            data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
+        else:
+            data = _write_parallel(html, stylesheet, fetcher, options,
+                                   {**extra, "presentational_hints": True}, workers, warnings)
     for url in fetcher.refused:
         warnings.append(f"refused to load {url}: a PDF reads only the issue's prepared photos")
     return data
+
+
+def _workers(options: Options, html: str) -> int:
+    """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
+    if options.workers != 0:
+        return options.workers
+    from ..parallel import max_workers
+
+    if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
+        return 1
+    return max_workers()
+
+
+def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
+                    extra: dict[str, Any], workers: int, warnings: list[str]) -> bytes:
+    """Typeset by several processes, a run of articles each (see pdf_parallel)."""
+    from weasyprint import HTML
+
+    from ..pdf_parallel import render_parallel
+    from .pdf_fetch import SCHEME
+
+    caught: list[str] = []  # filled in each worker process, returned by collect()
+
+    def render(source: str) -> Any:
+        with _captured(caught):
+            return HTML(string=source, base_url=f"{SCHEME}:", url_fetcher=fetcher).render(
+                stylesheets=[stylesheet], **extra)
+
+    def write(document: Any, path: Any) -> None:
+        with _captured(caught):
+            document.write_pdf(path, **extra)
+
+    def collect() -> list[str]:
+        return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
+                         for url in fetcher.refused]
+
+    if options.variant == "pdf/a-3b":
+        warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
+    return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
+                           messages=warnings, tagged=options.variant == "pdf/ua-1")
 
 
 @contextmanager
