@@ -55,10 +55,11 @@ class Options:
     print_urls: bool = False  # print each link's address after its text
     dpi: int = 200  # photos are prepared at this resolution for the width they print at
     jpeg_quality: int = 80
-    # Processes typesetting the PDF. 1: the whole issue in one. 0: one per CPU once an issue
-    # has PARALLEL_MIN_ARTICLES articles: split by article, typeset at the same time and
-    # merged with its tags, page numbers, contents and outline (see pdf_parallel.py).
-    workers: int = 1
+    # Processes typesetting the PDF. 0 (default): one per CPU once an issue has
+    # PARALLEL_MIN_ARTICLES articles, split by article, typeset at the same time and merged
+    # with its tags, page numbers, contents and outline (see pdf_parallel.py); else one.
+    # 1: always the whole issue in one process.
+    workers: int = 0
 
 
 @dataclass(frozen=True)
