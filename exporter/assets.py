@@ -127,6 +127,23 @@ class Assets:
                         _encode(data, width, height, fmt, quality, grayscale))
         return Rendition(path, width, height, media_type)
 
+    def prepare_renditions(self, requests: list[tuple[Asset, dict]]) -> None:
+        """Make many renditions at once, in threads (Pillow decodes, resizes and encodes
+        outside the GIL); later `rendition` calls with the same arguments find them made."""
+        unique = list({(a.key, tuple(sorted(k.items()))): (a, k) for a, k in requests}.values())
+        if len(unique) < 2:
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .parallel import max_workers
+
+        with ThreadPoolExecutor(max_workers()) as pool:
+            for future in [pool.submit(self.rendition, a, **k) for a, k in unique]:
+                try:
+                    future.result()
+                except ExporterError:  # the backend's own call reports it
+                    pass
+
     def _read(self, src: str, base: Path | None, roots: list[Path]) -> tuple[bytes, str]:
         if is_url(src):
             if self.offline:

@@ -112,28 +112,36 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
     def pixels(mm: float) -> int:
         return math.ceil(mm / 25.4 * options.dpi)
 
-    def prepare(asset: Asset, width_mm: float, height_mm: float) -> ImageRef:
-        """A rendition for the printed size; width/height in the markup are that size in CSS px.
-
-        The printed size fits the box, and a small photo is never stretched past
+    def printed(asset: Asset, width_mm: float, height_mm: float) -> tuple[float, float]:
+        """The printed size: it fits the box, and a small photo is never stretched past
         MIN_PRINT_DPI, so the figure (and its caption, which takes the photo's width) knows
-        its width before layout.
-        """
+        its width before layout."""
         width_mm = min(width_mm, height_mm * asset.width / asset.height,
                        asset.width / MIN_PRINT_DPI * 25.4)
-        height_mm = width_mm * asset.height / asset.width
+        return width_mm, width_mm * asset.height / asset.width
+
+    def prepare(asset: Asset, width_mm: float, height_mm: float) -> ImageRef:
+        """A rendition for the printed size; width/height in the markup are that size in CSS px."""
+        width_mm, height_mm = printed(asset, width_mm, height_mm)
         rendition = job.assets.rendition(asset, max_width=pixels(width_mm),
                                          quality=options.jpeg_quality)
         return ImageRef(fetcher.add(rendition.path, rendition.media_type),
                         round(width_mm / 25.4 * 96), round(height_mm / 25.4 * 96))
 
+    def box(article: Article, figure: Figure) -> tuple[float, float]:
+        if figure is article.lead:
+            return layout.text_width, LEAD_MAX_HEIGHT_MM
+        return layout.figure_width, FIGURE_MAX_HEIGHT_MM
+
     def resolve(article: Article, figure: Figure) -> ImageRef | None:
         asset = job.assets.get(article, figure.image)
-        if asset is None:
-            return None
-        if figure is article.lead:
-            return prepare(asset, layout.text_width, LEAD_MAX_HEIGHT_MM)
-        return prepare(asset, layout.figure_width, FIGURE_MAX_HEIGHT_MM)
+        return None if asset is None else prepare(asset, *box(article, figure))
+
+    # Every photo prepared at once by threads first; the pass below finds each one made.
+    job.assets.prepare_renditions([
+        (asset, {"max_width": pixels(printed(asset, *box(a, f))[0]), "quality": options.jpeg_quality})
+        for a in issue.articles() for f in a.figures()
+        if (asset := job.assets.get(a, f.image)) is not None])
 
     sections = []
     for section in issue.sections:
