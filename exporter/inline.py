@@ -41,6 +41,26 @@ def clean_inline(markup: str) -> str:
     return _BR.sub("<br>", text).removesuffix("<br>").removeprefix("<br>")
 
 
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def safe_url(url: str | None, schemes: frozenset[str] = frozenset({"http", "https"}),
+             relative: bool = False) -> str | None:
+    """The address if its scheme is allowed (or, with `relative`, it has none), else None.
+
+    Browsers ignore whitespace and control characters inside a scheme ("java\tscript:"),
+    so the scheme is read with them removed.
+    """
+    url = (url or "").strip()
+    if not url:
+        return None
+    match = _SCHEME.match(_URL_NOISE.sub("", url))
+    if match is None:
+        return url if relative and not url.startswith("//") else None
+    return url if match.group(1).lower() in schemes else None
+
+
 def xhtml(markup: str) -> str:
     """Inline markup as XHTML too: the only void element it may hold is <br>."""
     return (markup or "").replace("<br>", "<br/>")
