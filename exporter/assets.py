@@ -134,8 +134,10 @@ class Assets:
         if is_url(src):
             if self.offline:
                 raise ExporterError(src, "not fetched (offline)")
-            from .fetch import fetch  # the network only when an image is remote
-
+            try:
+                from .fetch import fetch  # the network only when an image is remote
+            except ImportError as exc:
+                raise ExporterError(src, f"remote images cannot be fetched here ({exc})")
             return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content, src
         if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")

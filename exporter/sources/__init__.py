@@ -38,7 +38,10 @@ class SourceKind:
     sniff: Callable[[bytes], bool] | None = None  # True when content is surely this kind
 
     def read(self, data: bytes, origin: Origin) -> list[Article]:
-        reader = importlib.import_module(self.module).read
+        try:
+            reader = importlib.import_module(self.module).read
+        except ImportError as exc:  # a missing optional dependency switches one kind off
+            raise SourceError(origin.location, f"cannot read {self.name} sources here ({exc})")
         return reader(data, origin)
 
 
