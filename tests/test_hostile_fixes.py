@@ -115,3 +115,19 @@ def test_publishing_a_folder_over_a_folder_replaces_it_whole(tmp_path):
         publish(item, final)
         assert (final / "index.html").read_text() == version
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("body, block", [
+    ("> outer\n>\n> > inner\n>\n> — Someone", {"type": "quote", "text": "outer<br>inner", "attribution": "Someone"}),
+    ("> - one\n> - two\n", {"type": "quote", "text": "one<br>two", "attribution": None}),
+    ("- a\n\n  > quoted\n- b\n  - nested\n", {"type": "list", "ordered": False, "items": ["a quoted", "b", "nested"]}),
+])
+def test_markdown_keeps_text_of_blocks_nested_in_quotes_and_lists(body, block):
+    article = read_bytes(f"---\ntitle: T\n---\n{body}".encode(), origin("a.md"), name="a.md")[0]
+    assert [b.to_dict() for b in article.body] == [block]
+
+
+def test_markdown_nested_deeper_than_the_parser_goes_is_an_error_not_lost_text():
+    assert read_bytes(b"---\ntitle: T\n---\n" + b"> " * 19 + b"deep", origin("a.md"), name="a.md")
+    with pytest.raises(SourceError, match="nested too deeply"):
+        read_bytes(b"---\ntitle: T\n---\n" + b"> " * 10_000 + b"deep", origin("a.md"), name="a.md")
