@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -395,3 +396,200 @@ def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case):
         data = json.loads((out / f"{source.stem}.json").read_text()) if "json" in formats else None
         if data:
             assert data["sections"][0]["articles"][0]["language"] == spec["language"]
+
+
+# -- files outside the source folder are never opened ----------------------------------
+
+def traced_build(args: list[str], cwd: Path, log: Path, timeout: float = 180) -> subprocess.CompletedProcess:
+    """Build under `strace -f` (every open by any thread or child), else under a
+    Python audit hook (opens made from Python only), writing opened paths to `log`."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if shutil.which("strace"):
+        command = ["strace", "-f", "-qq", "-e", "trace=open,openat,openat2,creat,execve",
+                   "-o", str(log), sys.executable, "-m", "exporter", *args]
+    else:
+        hook = ("import sys\nlog = open(sys.argv[1], 'w')\n"
+                "sys.addaudithook(lambda e, a: e in ('open', 'os.exec', 'subprocess.Popen') "
+                "and print(e, a[0], file=log, flush=True))\n"
+                "from exporter.cli import main\nsys.exit(main(sys.argv[2:]))\n")
+        command = [sys.executable, "-c", hook, str(log), *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+def canary_sources(folder: Path, canary: Path) -> list[Path]:
+    """Every way the corpus knows to name a file outside the source folder."""
+    (folder / "link.jpg").symlink_to(canary)
+    relative = os.path.relpath(canary, folder)
+    refs = [str(canary), f"file://{canary}", relative, "link.jpg", f"file://localhost{canary}"]
+    md = folder / "canary.md"
+    md.write_text(FM.format(title="Canary") + "".join(
+        f"![c{i}]({ref})\n\n*caption canary {i}*\n\n<img src=\"{ref}\">\n\n"
+        f"<p style=\"background:url({ref})\">styled {i}</p>\n\n" for i, ref in enumerate(refs))
+        + f"[link](file://{canary})\n")
+    js = folder / "canary.json"
+    js.write_text(json.dumps({"title": "Canary JSON", "lead": {"type": "figure", "image": {"src": str(canary)}},
+                              "body": [{"type": "figure", "image": {"src": ref}, "caption": f"c {ref}"}
+                                       for ref in refs]}))
+    sources = [md, js]
+    html = folder / "canary.html"
+    html.write_text("<!doctype html><html><head><title>Canary page</title>"
+                    f"<link rel=stylesheet href=\"file://{canary}\"><style>@import url(file://{canary});</style>"
+                    "</head><body><article><h1>Canary page</h1>"
+                    + "".join(f"<figure><img src=\"{ref}\" srcset=\"{ref} 2x\"><figcaption>Caption {i}</figcaption></figure>"
+                              f"<p>Paragraph {i} of a page that names a file it must never read, long enough "
+                              "to be taken for article text by the extractor.</p>" for i, ref in enumerate(refs))
+                    + "</article></body></html>")
+    feed = folder / "canary.xml"
+    feed.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY c SYSTEM "file://{canary}">]>\n'
+                    '<rss version="2.0"><channel><title>C</title><link>https://ok.example/</link>'
+                    '<item><title>Entry</title><link>https://ok.example/1</link>'
+                    f'<description>&c; <img src="file://{canary}"/> and text</description></item></channel></rss>')
+    for source in (html, feed):
+        if reader_missing(source) is None:
+            sources.append(source)
+    return sources
+
+
+def test_a_canary_file_outside_the_source_folder_is_never_opened(tmp_path):
+    canary = tmp_path / "secret" / f"canary-{os.getpid()}-{id(tmp_path)}.jpg"
+    canary.parent.mkdir()
+    canary.write_bytes(_image("RGB", "JPEG"))  # a real photo: reading it would succeed
+    os.utime(canary, (1_000_000_000, 1_000_000_000))
+    folder = tmp_path / "src"
+    folder.mkdir()
+    sources = canary_sources(folder, canary)
+    manifest = folder / "issue.toml"
+    manifest.write_text('title = "Canary"\ndate = 2024-06-24\n[[sections]]\narticles = [%s]\n'
+                        % ", ".join(f'"{s.name}"' for s in sources))
+    log = tmp_path / "opened.log"
+    result = traced_build(["build", str(manifest), "-f", ",".join(formats_available()),
+                           "-o", str(tmp_path / "out")], folder, log)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert_no_traceback(result)
+    opened = log.read_text()
+    assert canary.name not in opened and str(folder / "link.jpg") not in opened
+    assert os.stat(canary).st_atime == 1_000_000_000
+    assert any("canary" in line and "outside" in line or "only http" in line
+               for line in result.stderr.splitlines()), result.stderr
+    secret = canary.read_bytes()[:64]
+    for path in output_files(tmp_path / "out"):
+        assert secret not in path.read_bytes()
+
+
+# -- no request reaches a private address unless the user allows it --------------------
+
+class Recorder:
+    """A loopback HTTP server that records every request and serves a small JPEG."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[str] = []
+        recorder = self
+        photo = _image("RGB", "JPEG")
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                recorder.requests.append(self.path)
+                if self.path.startswith("/redirect"):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.split("to=", 1)[-1])
+                    self.end_headers()
+                    return
+                body = photo if self.path.endswith(".jpg") else (
+                    b"<!doctype html><html><head><title>Private page</title></head><body><article>"
+                    b"<h1>Private page</h1><p>" + b"A paragraph of the private page. " * 20 + b"</p>"
+                    b"</article></body></html>")
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg" if self.path.endswith(".jpg") else "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Recorder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "vm", "127.1", "2130706433", "0x7f000001", "0.0.0.0",
+                  "[::ffff:127.0.0.1]"]
+
+
+def loopback_article(folder: Path, port: int) -> Path:
+    md = folder / "private.md"
+    md.write_text(FM.format(title="Private images") + "Text keep-private.\n\n" + "".join(
+        f"![p{i}](http://{host}:{port}/photo-{i}.jpg)\n\n*caption {i}*\n\n" for i, host in enumerate(LOOPBACK_NAMES)))
+    return md
+
+
+def test_private_addresses_get_no_request_without_allow_private(tmp_path):
+    with Recorder() as server:
+        source = loopback_article(tmp_path, server.port)
+        result = run_cli("build", str(source), "-f", ",".join(formats_available()), "-o", str(tmp_path / "out"),
+                         cwd=tmp_path, timeout=120)
+        pages = [run_cli("inspect", f"http://{host}:{server.port}/page.html", timeout=60)
+                 for host in ("127.0.0.1", "localhost", "vm")]
+    assert server.requests == []
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert_no_traceback(result)
+    assert sum("warning" in line for line in result.stderr.splitlines()) >= len(LOOPBACK_NAMES)
+    for page in pages:
+        assert_clean_error(page, f"{server.port}")
+
+
+def test_allow_private_opts_in_to_loopback(tmp_path):
+    if importlib.util.find_spec("exporter.fetch") is None:
+        pytest.skip("exporter.fetch is not on this branch yet")
+    with Recorder() as server:
+        source = loopback_article(tmp_path, server.port)
+        result = run_cli("build", str(source), "-f", "json", "-o", str(tmp_path / "out"),
+                         "--allow-private", cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any(path.startswith("/photo-0") for path in server.requests), server.requests
+
+
+# -- memory stays bounded ---------------------------------------------------------------
+
+MEMORY_LIMIT = 1536 * 2**20
+
+
+def bounded_build(args: list[str], cwd: Path, timeout: float = 180) -> tuple[int, str, int]:
+    """Build in a child limited to 1.5 GB of address space; returns rc, stderr, max RSS (bytes)."""
+    import resource
+    import threading
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-m", "exporter", *args], cwd=cwd, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=limit)
+    timer = threading.Timer(timeout, child.kill)
+    timer.start()
+    stderr = child.stderr.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(child.pid, 0)
+    timer.cancel()
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return child.returncode, stderr, usage.ru_maxrss * 1024
+
+
+@pytest.mark.parametrize("case", ["gen:paragraph-10mb.md", "gen:images.md"])
+def test_big_and_bomb_inputs_build_in_bounded_memory(tmp_path, case):
+    source = case_source(case, tmp_path)
+    formats = formats_available(EXPECTED[case].get("formats"))
+    rc, stderr, rss = bounded_build(["build", str(source), "-f", ",".join(formats),
+                                     "-o", str(tmp_path / "out")], tmp_path)
+    assert rc == 0 and "Traceback" not in stderr and "MemoryError" not in stderr, stderr[-3000:]
+    assert rss < 1024 * 2**20, f"max RSS {rss / 2**20:.0f} MB"
