@@ -324,7 +324,10 @@ def slugify(text: str, limit: int = 60) -> str:
     ascii_text = text.encode("ascii", "ignore").decode()
     base = ascii_text if re.search(r"[A-Za-z0-9]", ascii_text) else text
     slug = re.sub(r"[^\w]+", "-", base.lower(), flags=re.UNICODE).strip("-_")
-    return slug[:limit].rstrip("-") or "article"
+    if len(slug) > limit:  # cut at a word boundary when there is one
+        cut = slug[:limit + 1].rfind("-")
+        slug = slug[:cut] if cut > limit // 2 else slug[:limit]
+    return slug.rstrip("-") or "article"
 
 
 def unique_ids(articles: list[Article]) -> None:

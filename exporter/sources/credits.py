@@ -1,6 +1,11 @@
 """Splitting a photo credit from its caption, the way publications write them.
 
 Shared by every source: "Kim attends. Photo: AP" -> ("Kim attends.", "AP").
+
+A credit is only split off when it is shaped like one: a capitalised label ("Photo:",
+"Photograph:", "Credit:"), a bracket holding a label or an agency, a copyright sign, or
+an agency credit ("REUTERS/Name", "AFP via Getty Images") standing after the sentence.
+Ordinary sentences ending in "(left)", "(pictured)" or "… told the AP" are left alone.
 """
 
 from __future__ import annotations
@@ -9,53 +14,81 @@ import re
 
 from ..inline import to_text
 
-_LABEL = (r"(?:photo(?:graph)?s?|pictures?|image(?:\s+credit)?s?|credits?|illustration|"
-          r"video|footage|source|copyright|foto)")
-# "… Photo: AP" / "… Photograph: Jane Doe/Agency" / "… Credit: X" at the end.
-_TRAILING_LABEL = re.compile(rf"\s*[–—-]?\s*\b{_LABEL}\s*(?:by|:)\s*(?P<credit>[^:()\[\]]{{1,120}}?)\s*\.?$",
-                             re.I)
-# "… (Photo: X)" / "… [Image credit: X]" at the end.
-_BRACKETED = re.compile(rf"\s*[(\[]\s*(?:{_LABEL}\s*(?:by|:)\s*)?(?P<credit>[^()\[\]]{{1,120}}?)\s*[)\]]\s*\.?$",
-                        re.I)
-# "… REUTERS/Kim Hong-Ji" / "… AFP via Getty Images" / "… © Jane Doe".
-_AGENCY = (r"(?:REUTERS|AFP|AP|EPA(?:-EFE)?|Getty\s+Images|Xinhua|Bloomberg|Shutterstock|"
-           r"Alamy|PA(?:\s+Media|\s+Wire)?|Anadolu|NurPhoto|SOPA\s+Images|Kyodo|Yonhap|"
-           r"ANSA|dpa|Reuters)")
-_AGENCY_TAIL = re.compile(
-    rf"\s*[–—-]?\s*(?P<credit>(?:[\w.'’ -]{{1,60}}\s*/\s*)?{_AGENCY}(?:\s*(?:/|via)\s*[\w.'’ -]{{1,60}})*)\s*\.?$")
-_COPYRIGHT = re.compile(r"\s*[–—-]?\s*(?:©|\(c\)|copyright)\s*(?P<credit>[^©]{1,100}?)\s*\.?$", re.I)
+# Words that introduce a credit. Matched case-insensitively, but see _acceptable.
+_LABEL = (r"(?:photo(?:graph)?s?|pictures?|pic|images?(?:\s+(?:credit|source))?|credits?|"
+          r"illustrations?|graphics?|video|footage|source|foto|圖片?|图片?|攝影?|摄影?|写真|사진)")
+_LABEL_END = r"(?:\bby\b|[:：]|\.\.\.|…)"  # "Photo by X", "Photo: X", "Credit...X"
+# A person's or desk's name inside an agency credit: "Kim Hong-Ji", "JEON HEON-KYUN", "File".
+_NAME = r"[\w.'’-]+(?:\s+[\w.'’-]+){0,4}"
+_AGENCY = (r"(?:REUTERS|Reuters|AFP|AP|EPA(?:-EFE)?|Getty\s+Images|Xinhua|Bloomberg|"
+           r"Shutterstock|Alamy|PA(?:\s+Media|\s+Wire)?|Anadolu|NurPhoto|SOPA\s+Images|"
+           r"Kyodo|Yonhap|ANSA|dpa|Kremlin|KCNA|Sputnik|TASS|Handout)")
+# "Kim Hong-Ji/Reuters", "REUTERS/Kim Hong-Ji", "AP Photo/Lee Jin-man", "Yonhap via AP".
+# Bounded repeats: a credit has at most a few slashes, and unbounded ones make long
+# slash-ridden lines slow to reject.
+_AGENCY_CREDIT = (rf"(?:{_NAME}\s*/\s*){{0,3}}{_AGENCY}(?:\s+Photos?)?"
+                  rf"(?:\s*(?:/|\bvia\b)\s*{_NAME}){{0,3}}")
+# Where a credit may start: the caption's start, after a sentence, or after a dash.
+_AFTER_SENTENCE = r"(?:^|(?<=[.!?”\"’)])\s+|\s+[–—-]\s+|\s*\|\s*)"
+
+# "… Photo: AP", "… Photograph: Jane Doe/Agency", "…weddings.Credit...Jane Doe for X".
+_TRAILING_LABEL = re.compile(
+    rf"(?:^|\s+[–—-]?\s*|(?<=[.!?。！？]))(?P<label>{_LABEL})\s*{_LABEL_END}\s*"
+    rf"(?P<credit>[^:：()\[\]（）【】]{{1,120}}?)\s*\.?$",
+    re.I)
+_BRACKETED = re.compile(
+    rf"\s*[(\[（【]\s*(?P<label>{_LABEL}\s*{_LABEL_END}\s*)?(?P<credit>[^()\[\]（）【】]{{1,120}}?)"
+    rf"\s*[)\]）】]\s*\.?$",
+    re.I)
+_COPYRIGHT = re.compile(rf"{_AFTER_SENTENCE}(?:©|\(c\)|Copyright\b)\s*(?P<credit>[^©]{{1,100}}?)\s*\.?$")
+_AGENCY_TAIL = re.compile(rf"{_AFTER_SENTENCE}(?P<credit>{_AGENCY_CREDIT})\s*\.?$")
+# Without a sentence break before it, only a slash or "via" marks an agency credit:
+# "Soldiers march REUTERS/Kim Hong-Ji", never "… spoke to the AP".
+_AGENCY_TAIL_UNBROKEN = re.compile(
+    rf"(?:^|\s+)(?P<credit>(?:[A-Z][\w.'’-]*\s+){{0,3}}[A-Z][\w.'’-]*\s*/\s*{_AGENCY_CREDIT}"
+    rf"|{_AGENCY}(?:\s*(?:/|\bvia\b)\s*{_NAME}){{1,3}})\s*\.?$")
+
+_MAX_CREDIT_WORDS = 12
+_ENTITY_END = re.compile(r"&#?\w{1,10};$")
 
 
 def split_credit(caption: str) -> tuple[str, str | None]:
     """(caption, credit) from a caption that may end with its credit.
 
-    Works on inline markup; the credit comes back as plain text.
+    Works on inline markup; the credit comes back as plain text. A caption with no
+    credit-shaped tail comes back unchanged with credit None.
     """
     text = caption.strip()
     plain = to_text(text).strip()
-    for pattern in (_BRACKETED, _TRAILING_LABEL, _COPYRIGHT, _AGENCY_TAIL):
+    for pattern in (_BRACKETED, _TRAILING_LABEL, _COPYRIGHT, _AGENCY_TAIL, _AGENCY_TAIL_UNBROKEN):
         match = pattern.search(plain)
-        if not match:
+        if not match or not _acceptable(pattern, match):
             continue
         credit = match.group("credit").strip(" .,;")
-        if pattern is _BRACKETED and not _is_credit_like(match.group(0), credit):
-            continue
         rest = _cut_plain_suffix(text, len(plain) - match.start())
-        if credit and (rest or pattern is not _AGENCY_TAIL):
+        if credit and (rest or pattern in (_BRACKETED, _TRAILING_LABEL, _COPYRIGHT)):
             return rest, credit
     return text, None
 
 
-def _is_credit_like(whole: str, credit: str) -> bool:
-    """A bracketed tail is a credit only if labelled or shaped like an agency credit."""
-    return bool(re.search(_LABEL + r"\s*(?:by|:)", whole, re.I)) or bool(
-        re.fullmatch(rf"(?:[\w.'’ -]+/)?{_AGENCY}(?:/[\w.'’ -]+)?", credit))
+def _acceptable(pattern: re.Pattern[str], match: re.Match[str]) -> bool:
+    """Checks a regex cannot express: label capitalisation, credit length and shape."""
+    credit = match.group("credit").strip(" .,;")
+    if len(credit.split()) > _MAX_CREDIT_WORDS or re.search(r"[.!?]\s+[A-Z]", credit):
+        return False  # a sentence, not a name
+    if pattern is _BRACKETED:
+        return bool(match.group("label")) or bool(re.fullmatch(_AGENCY_CREDIT, credit))
+    if pattern is _TRAILING_LABEL:
+        # "Photo: AP" is a credit; "… the image: nice" and "… photo by night" are prose.
+        label = match.group("label")
+        return label[0].isupper() or not label.isascii()
+    return True
 
 
 def _cut_plain_suffix(markup: str, plain_chars: int) -> str:
     """Remove the last `plain_chars` visible characters from inline markup."""
     if "<" not in markup and "&" not in markup:
-        return markup[: len(markup) - plain_chars].rstrip(" ,;–—-")
+        return markup[: len(markup) - plain_chars].rstrip(" ,;–—-|")
     # Rare: markup in the caption. Walk back over visible characters only.
     out, remaining = list(markup), plain_chars
     i = len(out)
@@ -65,5 +98,8 @@ def _cut_plain_suffix(markup: str, plain_chars: int) -> str:
             while i > 0 and out[i] != "<":
                 i -= 1
             continue
+        entity = _ENTITY_END.search(markup, 0, i + 1) if out[i] == ";" else None
+        if entity:
+            i = entity.start()  # an entity is one visible character
         remaining -= 1
-    return "".join(out[:i]).rstrip(" ,;–—-")
+    return "".join(out[:i]).rstrip(" ,;–—-|")

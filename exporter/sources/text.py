@@ -1,0 +1,462 @@
+"""Pasted text: a news page copied from a browser and saved as .txt, read into an Article.
+
+A pasted page is the article's lines mixed with the page's furniture (ad labels, share
+buttons, counters, newsletter boxes, "Related" tails). Each line is first classified on
+its own, by the rule tables below; then one pass reads the headline zone (kicker, title,
+standfirst, byline, dates, reading time, lead photo) and the body (paragraphs, headings,
+lists, quotes, figures) from the classified lines. The rules are about the shapes
+publications share, never about one page's strings.
+
+Wire datelines ("SEOUL, June 20 (Reuters) -") stay at the head of the first paragraph:
+they are the story's own text and say where it was filed. Wire credit lines ("Reporting
+by …; Editing by …") end the article with the rest of the page's tail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import SourceError
+from ..inline import escape_text
+from ..model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
+from . import Origin
+from .common import decode, source_ref
+from .credits import split_credit
+from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
+
+
+def _full_line(*patterns: str) -> re.Pattern[str]:
+    """One case-insensitive regex matching a whole line against any of `patterns`."""
+    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?", re.I)
+
+
+# Lines that are page furniture wherever they stand: dropped.
+_FURNITURE = _full_line(
+    # ad labels
+    r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
+    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
+    r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
+    r"skip advert(?:isement)?|continue reading(?: the main story)?",
+    # trust badges
+    r"why you can trust [\w .&'’-]{1,40}",
+    # share, save and reading buttons
+    r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share (?:full |this )?(?:article|story|page)|gift (?:this )?article|bookmark|follow|email",
+    r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
+    r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
+    r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
+    r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
+    r"comments?|view comments|show comments|join the conversation",
+    # lone counters
+    r"\d{1,5}|\(\d{1,5}\)|\d{1,5} comments?|comments? \(\d{1,5}\)",
+    # relative dates, which cannot be made exact
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    # licensing links under photos
+    r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
+    # navigation
+    r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
+    # where the reporter was, under the byline: a place, not the story's text
+    r"reporting from [\w ,.'’-]{1,40}",
+    # single-line promos inside the body
+    r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*.{1,160}",
+    # newsletter box lines
+    r"email address|enter your email(?: address)?|subscribe|sign up|submit",
+    r"(?:skip past|after) newsletter promotion|free (?:daily|weekly|monthly) newsletter",
+    r"privacy notice:.*",
+)
+# A newsletter prompt: dropped, with the rest of its box when a box end follows closely.
+_NEWSLETTER = _full_line(
+    r"sign up (?:to|for) .{1,80}", r"subscribe to (?:our|the) .{0,60}newsletters?.{0,60}",
+    r"get (?:the|our) .{1,60} newsletter.{0,60}", r"newsletter sign-?up")
+_BOX_END = _full_line(r"subscribe|sign up|submit|after newsletter promotion|privacy notice:.*")
+_BOX_LINES = 5
+# People named in a wire credit line: "Hana Lim and Daniel Ortiz", "Jane Doe in Seoul".
+_CAPITALISED = r"(?-i:[A-Z])[\w'’.-]*"
+_NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
+# Tail lines that head the article's topic links ("Related Topics" then "South Korea").
+_TOPIC_HEADS = (r"related topics", r"explore more on (?:these|this) topics?",
+                r"(?:suggested )?topics", r"tags", r"themen")
+_TOPICS = _full_line(*_TOPIC_HEADS)
+_TOPIC_MAX_WORDS = 4
+# Lines after which nothing belongs to the article.
+_TAIL = _full_line(
+    *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
+    r"more on this (?:story|topic)", r"read more", r"most (?:read|viewed|popular)",
+    r"you (?:may|might) also like",
+    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
+    r"recommended(?: for you)?", r"top stories",
+    r"reprints (?:&|and) permissions", r"reuse this content",
+    r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
+    rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
+    rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
+_BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
+_NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
+_IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
+_IMAGE_CAPTION = re.compile(r"^image caption\s*,\s*(?P<text>.+)$", re.I)
+_MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
+_META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
+# "Kicker | Title" with any short kicker; "KICKER: Title" and "Kicker — Title" only with
+# an all-capitals or a well-known kicker, since headlines use colons and dashes too.
+_KICKER_PIPE = re.compile(r"^(?P<kicker>\S+(?:\s+\S+){0,2})\s+\|\s+(?P<title>\S.{8,})$")
+_KICKER_MARK = re.compile(r"^(?P<kicker>\S+(?:\s+\S+){0,2})\s*(?::|\s[—–]\s)\s*(?P<title>\S.{8,})$")
+_KNOWN_KICKERS = re.compile(
+    r"opinion|analysis|comment|explainer|explained|review|interview|exclusive|editorial|"
+    r"live|breaking|factbox|fact check|briefing|podcast|video|letters?|obituary|profile|"
+    r"feature|investigation|the big read|world|business|politics|sport|culture", re.I)
+# A pull quote: “Quoted words” — Name (the dash may also start the next line).
+_QUOTED = re.compile(
+    r"^[“\"](?P<text>[^“”\"]{10,})[”\"]"
+    r"\s*(?:(?:[—–]|\s-\s)\s*(?P<who>[^—–\"“”.!?]{2,80}))?$")
+_ATTRIBUTION = re.compile(r"^[—–]\s*(?P<who>\S[^“”\".!?]{1,80})$")
+_UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
+# A line that is only a credit makes a figure when it credits a photo; "Source: X" alone
+# credits the article's information, and stays text.
+_PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|credits?|"
+                                r"illustration|foto|©)\b", re.I)
+_FIGURE_KINDS = ("figure", "image_source", "image_caption")
+_TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
+_HEADING_MAX_WORDS = 12
+_KICKER_MAX_CHARS = 30
+_STANDFIRST_MAX_WORDS = 70
+_CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
+_UNCREDITED_CAPTION_MAX_WORDS = 40
+_ATTRIBUTION_MAX_WORDS = 8
+# Bylines and dates may follow the lead photo and the first paragraph; further down, a
+# line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
+_METADATA_BODY_BLOCKS = 2
+
+
+@dataclass
+class _Line:
+    """One pasted line after classification: `kind` says what it is, `value` its payload."""
+
+    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail
+    text: str
+    value: Any = None
+
+
+@dataclass
+class _Draft:
+    """The article's parts as they are found, before the Article is made."""
+
+    title: str = ""
+    kicker: str | None = None
+    standfirst: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    updated: str | None = None
+    reading_time: int = 0
+    lead: Figure | None = None
+    body: list[Block] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+def read(data: bytes, origin: Origin) -> list[Article]:
+    """The one article a pasted page holds."""
+    text = decode(data, origin)
+    lines = _classify_all(text)
+    draft = _Draft()
+    rest = _read_title(lines, draft)
+    if not draft.title:
+        raise SourceError(origin.location, "no headline found in the pasted text "
+                          "(expected a line of three words or more that is not page furniture)")
+    _read_body(_read_header(rest, draft), draft)
+    if not any(isinstance(b, (Paragraph, ListBlock, Quote)) for b in draft.body):
+        raise SourceError(origin.location, f"no article text found under the headline {draft.title!r}")
+    article = Article(
+        title=draft.title, kicker=draft.kicker, standfirst=draft.standfirst,
+        authors=draft.authors, published=draft.published, updated=draft.updated,
+        url=origin.url, reading_time=draft.reading_time, lead=draft.lead, body=draft.body,
+        tags=draft.tags,
+        language=detect_language(text), source=source_ref("text", origin))
+    return [article]
+
+
+# ---------------------------------------------------------------- classifying lines
+
+
+def _classify_all(text: str) -> list[_Line]:
+    """The page's meaningful lines, classified, furniture and newsletter boxes removed."""
+    raw = [" ".join(line.split()) for line in text.split("\n")]
+    raw = [line for line in raw if line]
+    lines: list[_Line] = []
+    i = 0
+    while i < len(raw):
+        if _NEWSLETTER.fullmatch(raw[i]):
+            i = _skip_box(raw, i)
+            continue
+        line = _classify(raw[i])
+        if line is not None:
+            lines.append(line)
+        i += 1
+    return lines
+
+
+def _skip_box(raw: list[str], start: int) -> int:
+    """Index after a newsletter box: through its button when one follows closely, else
+    just past the prompt (so a lone prompt never swallows article text)."""
+    for i in range(start + 1, min(len(raw), start + 1 + _BOX_LINES)):
+        if _BOX_END.fullmatch(raw[i]):
+            return i + 1
+    return start + 1
+
+
+def _classify(line: str) -> _Line | None:
+    """What one line is, or None for furniture."""
+    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
+        return None
+    if _TAIL.fullmatch(line):
+        return _Line("tail", line)
+    for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
+                          ("bullet", _BULLET), ("numbered", _NUMBERED)):
+        match = pattern.match(line)
+        if match:
+            return _Line(kind, match.group("text"))
+    meta = _metadata(line)
+    if meta is not None:
+        return _Line("meta", line, meta)
+    caption, credit = split_credit(escape_text(line))
+    if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
+            caption or _PHOTO_CREDIT_LINE.match(line)):
+        return _Line("figure", line, Figure(caption=caption or None, credit=credit))
+    return _Line("text", line)
+
+
+def _metadata(line: str) -> dict[str, Any] | None:
+    """The byline, dates and reading time a metadata line states, or None if it is not
+    one. "By Jane Doe | 19 June 2024 | 5 min read" holds three; every part must parse."""
+    found: dict[str, Any] = {}
+    for part in _META_SEPARATOR.split(line):
+        minutes, stamp, people = parse_reading_time(part), parse_date(part), None
+        if minutes is None and stamp is None:
+            people = parse_byline(part)
+            if people is None:
+                return None
+        if minutes is not None:
+            found["reading_time"] = minutes
+        elif stamp is not None:
+            found.setdefault(date_label(part), stamp)
+        else:
+            found["authors"] = people
+    return found
+
+
+# ---------------------------------------------------------------- headline zone
+
+
+def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
+    """Find kicker and title; return the lines after the title."""
+    for i, line in enumerate(lines):
+        if line.kind == "meta":
+            _take_metadata(line.value, draft)
+        if line.kind == "figure" and draft.lead is None:
+            draft.lead = line.value  # some pages put the photo above the headline
+        if line.kind != "text" or not _is_substantial(line.text):
+            continue
+        draft.kicker, draft.title = _split_kicker(line.text)
+        if draft.kicker is None and _has_kicker_line(lines, i):
+            draft.kicker = lines[i - 1].text
+        return lines[i + 1:]
+    return []
+
+
+def _is_substantial(text: str) -> bool:
+    """Long enough to be a headline: three words, or eight characters of a script written
+    without spaces (Chinese, Japanese, Thai)."""
+    return len(text.split()) >= 3 or len(_UNSPACED_SCRIPT.findall(text)) >= 8
+
+
+def _has_kicker_line(lines: list[_Line], title: int) -> bool:
+    """Is the line above the title its kicker? A short label is, unless it ends a run of
+    short lines: that is a pasted navigation menu ("Home", "News", "Asia")."""
+    before = lines[title - 1] if title else None
+    if before is None or before.kind != "text" or not _is_kicker(before.text):
+        return False
+    above = lines[title - 2] if title >= 2 else None
+    return not (above and above.kind == "text" and not _is_substantial(above.text))
+
+
+def _is_kicker(text: str) -> bool:
+    """A label of one to three words without sentence punctuation."""
+    return (1 <= len(text.split()) <= 3 and len(text) <= _KICKER_MAX_CHARS
+            and not text.endswith(_TERMINAL))
+
+
+def _split_kicker(line: str) -> tuple[str | None, str]:
+    """(kicker, title) from "Opinion | Title", "ANALYSIS: Title", "Explainer — Title"."""
+    match = _KICKER_PIPE.match(line)
+    if match:
+        return match.group("kicker"), match.group("title").strip()
+    match = _KICKER_MARK.match(line)
+    if match:
+        kicker = match.group("kicker")
+        if kicker.isupper() or _KNOWN_KICKERS.fullmatch(kicker):
+            return kicker, match.group("title").strip()
+    return None, line
+
+
+def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
+    """Take standfirst, metadata and the lead photo; return the lines of the body."""
+    i = _read_standfirst(lines, draft)
+    while i < len(lines):
+        line = lines[i]
+        if line.kind in _FIGURE_KINDS and draft.lead is None:
+            draft.lead, i = _figure_at(lines, i)
+            continue
+        if line.kind == "meta":
+            _take_metadata(line.value, draft)
+        elif line.kind != "tail":  # a stray "Topics" label above the story ends nothing
+            break
+        i += 1
+    return lines[i:]
+
+
+def _read_standfirst(lines: list[_Line], draft: _Draft) -> int:
+    """Take the standfirst right under the headline; return the index after it.
+
+    Bullet lines always are one. A plain summary line is one only when metadata (byline,
+    date, reading time) follows it, past any photo, so that the first paragraph of a page
+    without byline or date stays in the body.
+    """
+    i = 0
+    while i < len(lines) and lines[i].kind == "bullet":
+        draft.standfirst.append(escape_text(lines[i].text))
+        i += 1
+    if draft.standfirst or not lines or lines[0].kind != "text":
+        return i
+    if len(lines[0].text.split()) > _STANDFIRST_MAX_WORDS:
+        return 0
+    following = next((line for line in lines[1:] if line.kind not in _FIGURE_KINDS), None)
+    if following is not None and following.kind == "meta":
+        draft.standfirst.append(escape_text(lines[0].text))
+        return 1
+    return 0
+
+
+def _take_metadata(meta: dict[str, Any], draft: _Draft) -> None:
+    """Keep the first of each: pages repeat dates and bylines in their footers."""
+    if meta.get("authors") and not draft.authors:
+        draft.authors = meta["authors"]
+    draft.published = draft.published or meta.get("published")
+    draft.updated = draft.updated or meta.get("updated")
+    draft.reading_time = draft.reading_time or meta.get("reading_time", 0)
+
+
+def _figure_at(lines: list[_Line], i: int) -> tuple[Figure, int]:
+    """The figure starting at line i and the index after it. BBC-style "Image source, X"
+    and "Image caption, Y" lines pair up in either order into one figure."""
+    line = lines[i]
+    if line.kind == "figure":
+        return line.value, i + 1
+    partner_kind = "image_caption" if line.kind == "image_source" else "image_source"
+    partner = lines[i + 1] if i + 1 < len(lines) and lines[i + 1].kind == partner_kind else None
+    pair = {line.kind: line.text, **({partner.kind: partner.text} if partner else {})}
+    caption = pair.get("image_caption")
+    figure = Figure(caption=escape_text(caption) if caption else None, credit=pair.get("image_source"))
+    return figure, i + (2 if partner else 1)
+
+
+# ---------------------------------------------------------------- body
+
+
+def _read_body(lines: list[_Line], draft: _Draft) -> None:
+    """Turn the body's lines into blocks, in reading order, until a tail line."""
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.kind == "tail":
+            draft.tags = _topics_in_tail(lines[i:])
+            break
+        if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
+                                    or set(line.value) == {"reading_time"}):
+            _take_metadata(line.value, draft)
+            i += 1
+            continue
+        block, i = _block_at(lines, i, draft.body)
+        _append(draft, block)
+
+
+def _topics_in_tail(tail: list[_Line]) -> list[str]:
+    """The topic links under the tail's "Related Topics" line: short unpunctuated lines,
+    up to the first line that is anything else (the next tail section, a headline)."""
+    start = next((i for i, line in enumerate(tail)
+                  if line.kind == "tail" and _TOPICS.fullmatch(line.text)), len(tail))
+    topics: list[str] = []
+    for line in tail[start + 1:]:
+        words = line.text.split()
+        if (line.kind != "text" or len(words) > _TOPIC_MAX_WORDS
+                or line.text.endswith(_TERMINAL) or line.text in topics):
+            break
+        topics.append(line.text)
+    return topics
+
+
+def _append(draft: _Draft, block: Block) -> None:
+    """Add a block; a lone credit line credits the short caption just before it."""
+    previous = draft.body[-1] if draft.body else None
+    if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
+            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS
+            and not previous.text.endswith(":")):
+        draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
+        return
+    draft.body.append(block)
+
+
+def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int]:
+    """The block starting at line i and the index after it."""
+    line = lines[i]
+    if line.kind in _FIGURE_KINDS:
+        return _figure_at(lines, i)
+    if line.kind in ("bullet", "numbered"):
+        return _list_at(lines, i)
+    quote = _quote_at(lines, i)
+    if quote:
+        return quote
+    if _is_heading(lines, i, body):
+        return Heading(level=2, text=escape_text(line.text)), i + 1
+    return Paragraph(text=escape_text(line.text)), i + 1
+
+
+def _list_at(lines: list[_Line], i: int) -> tuple[ListBlock, int]:
+    """Consecutive bullet (or numbered) lines as one list."""
+    kind, items = lines[i].kind, []
+    while i < len(lines) and lines[i].kind == kind:
+        items.append(escape_text(lines[i].text))
+        i += 1
+    return ListBlock(ordered=kind == "numbered", items=items), i
+
+
+def _quote_at(lines: list[_Line], i: int) -> tuple[Quote, int] | None:
+    """A pull quote: a wholly quoted line with "— Name" after it or on the next line."""
+    match = _QUOTED.match(lines[i].text)
+    if not match:
+        return None
+    quoted = escape_text(match.group("text"))
+    if match.group("who"):
+        who = match.group("who").strip()
+        return (Quote(text=quoted, attribution=who), i + 1) if _is_attribution(who) else None
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    attribution = _ATTRIBUTION.match(following.text) if following and following.kind == "text" else None
+    if attribution and _is_attribution(attribution.group("who")):
+        return Quote(text=quoted, attribution=attribution.group("who").strip()), i + 2
+    return None
+
+
+def _is_attribution(who: str) -> bool:
+    """A name with perhaps a role ("Captain Oh Seung-ho, ferry master"), not a sentence."""
+    return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
+
+
+def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
+    """A short unpunctuated line between paragraphs is a subheading."""
+    text = lines[i].text
+    following = lines[i + 1] if i + 1 < len(lines) else None
+    return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
+            and len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+            and (text[0].isupper() or text[0].isdigit())
+            and following is not None and following.kind == "text"
+            and len(following.text.split()) > len(text.split()))
