@@ -20,6 +20,7 @@ import struct
 import subprocess
 import sys
 import tomllib
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -158,7 +159,11 @@ def pdf_read(path: Path) -> tuple[str, list[str]]:
 
     found = []
     reader = PdfReader(path, strict=False)
-    text = " ".join((page.extract_text() or "") for page in reader.pages)
+    if shutil.which("pdftotext"):  # poppler reads CID fonts (emoji, CJK) that pypdf garbles
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True,
+                              timeout=120).stdout.decode("utf-8", "replace")
+    else:
+        text = " ".join((page.extract_text() or "") for page in reader.pages)
     raw = path.read_bytes()
     for marker in (b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/SubmitForm", b"/EmbeddedFile"):
         if marker in raw:
@@ -226,6 +231,18 @@ def read_output(path: Path) -> tuple[str, list[str]]:
         found = [f"{path.name}: {EVIL}"] if EVIL in content and suffix == ".mjml" else []
         return content, found
     return "", []
+
+
+def squeeze(text: str) -> str:
+    """Text without spaces, line breaks, hyphenation breaks or invisible format characters:
+    what survives any layout, for comparing words kept."""
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf"
+                   and c not in "\u00ad\u2010")
+
+
+def format_of(path: Path) -> str:
+    """Which backend wrote an output, by its type (the email writes .eml, .html, .txt)."""
+    return {".json": "json", ".pdf": "pdf", ".epub": "epub"}.get(path.suffix.lower(), "email")
 
 
 def output_files(out: Path) -> list[Path]:
@@ -358,8 +375,10 @@ def test_every_corpus_file_has_an_expectation():
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case):
+def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case, request):
     spec = EXPECTED[case]
+    if spec.get("xfail"):
+        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=False))
     source_dir = tmp_path / "src"
     source_dir.mkdir()
     source = case_source(case, source_dir)
@@ -381,14 +400,16 @@ def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case):
     for fmt in formats:
         assert any(p.name.startswith(source.stem) for p in files), f"no {fmt} output"
     dangers: list[str] = []
+    texts: dict[str, str] = {}
     for path in files:
         text, found = read_output(path)
         dangers += found
-        if path.suffix in (".json", ".pdf", ".epub", ".html", ".eml"):
-            flat = " ".join(text.split())
-            missing_words = [w for w in spec.get("keep", []) if w not in flat]
-            assert not missing_words, f"{path.name} lost {missing_words}"
+        texts[format_of(path)] = texts.get(format_of(path), "") + squeeze(text)
+        assert "root:x:0:0" not in text, f"{path.name} holds /etc/passwd"
     assert not dangers, "\n".join(dangers[:40])
+    for fmt, text in texts.items():  # an email over budget keeps the rest in its web version
+        missing_words = [w for w in spec.get("keep", []) if squeeze(w) not in text]
+        assert not missing_words, f"{fmt} output lost {missing_words}"
     for name in spec.get("warnings", []):
         assert any(name in line for line in result.stderr.splitlines()
                    if line.startswith("exporter: warning:")), f"no warning about {name}"
@@ -416,6 +437,13 @@ def traced_build(args: list[str], cwd: Path, log: Path, timeout: float = 180) ->
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
 
 
+def opened_paths(log: str) -> set[str]:
+    """The paths a strace or audit-hook log shows being opened (or executed)."""
+    strace = re.findall(r'(?:open|openat|openat2|creat|execve)\((?:AT_FDCWD, )?"((?:[^"\\]|\\.)*)"', log)
+    hook = re.findall(r"^(?:open|os\.exec|subprocess\.Popen) (.*)$", log, re.M)
+    return set(strace) | set(hook)
+
+
 def canary_sources(folder: Path, canary: Path) -> list[Path]:
     """Every way the corpus knows to name a file outside the source folder."""
     (folder / "link.jpg").symlink_to(canary)
@@ -441,8 +469,12 @@ def canary_sources(folder: Path, canary: Path) -> list[Path]:
                     + "</article></body></html>")
     feed = folder / "canary.xml"
     feed.write_text(f'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY c SYSTEM "file://{canary}">]>\n'
-                    '<rss version="2.0"><channel><title>C</title><link>https://ok.example/</link>'
+                    '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+                    '<channel><title>C</title><link>https://ok.example/</link>'
                     '<item><title>Entry</title><link>https://ok.example/1</link>'
+                    f'<content:encoded><![CDATA[<p>Entry text long enough to be an article paragraph.</p>'
+                    f'<figure><img src="file://{canary}"><figcaption>Canary photo</figcaption></figure>'
+                    f'<p>More text after the photo of the entry.</p>]]></content:encoded>'
                     f'<description>&c; <img src="file://{canary}"/> and text</description></item></channel></rss>')
     for source in (html, feed):
         if reader_missing(source) is None:
@@ -466,8 +498,8 @@ def test_a_canary_file_outside_the_source_folder_is_never_opened(tmp_path):
                            "-o", str(tmp_path / "out")], folder, log)
     assert result.returncode == 0, result.stderr[-3000:]
     assert_no_traceback(result)
-    opened = log.read_text()
-    assert canary.name not in opened and str(folder / "link.jpg") not in opened
+    opened = opened_paths(log.read_text())
+    assert str(canary) not in opened and str(folder / "link.jpg") not in opened
     assert os.stat(canary).st_atime == 1_000_000_000
     assert any("canary" in line and "outside" in line or "only http" in line
                for line in result.stderr.splitlines()), result.stderr
