@@ -92,6 +92,27 @@ def _parser() -> argparse.ArgumentParser:
                        help="set a backend option, e.g. -O pdf.columns=2")
     _network_flags(build)
     build.set_defaults(run=_build)
+
+    send = commands.add_parser(
+        "send", help="build an issue's email and send it over SMTP",
+        description="Build the email of a manifest and send the .eml over SMTP. The password "
+                    "is read from the EXPORTER_SMTP_PASSWORD environment variable.")
+    send.add_argument("manifest", metavar="MANIFEST", help="the issue manifest (.toml)")
+    send.add_argument("--to", action="append", required=True, metavar="ADDR",
+                      help="recipient address (repeat for several)")
+    send.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
+                      help="SMTP server (default localhost:25)")
+    send.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    send.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
+    send.add_argument("-o", "--output", type=Path, default=None,
+                      help="keep the built email in this folder (default: a temporary one)")
+    send.add_argument("--strict", action="store_true", help="fail when over the size budget")
+    send.add_argument("--embed-images", action="store_true", help="put the photos in the message")
+    send.add_argument("--offline", action="store_true", help="fetch no remote images")
+    send.add_argument("-O", "--option", action="append", default=[], metavar="email.KEY=VALUE",
+                      help="set an email option, e.g. -O email.mode=teaser")
+    _network_flags(send)
+    send.set_defaults(run=_send)
     return parser
 
 
@@ -148,6 +169,33 @@ def _build(args: argparse.Namespace) -> int:
         for path in output.files:
             if path.is_file():
                 print(f"{output.format:6} {path}  {_size(path.stat().st_size)}  {output.seconds:.2f} s")
+    return 0
+
+
+def _send(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from .backends.email_send import send_eml
+    from .build import build
+    from .manifest import load_manifest
+
+    project = load_manifest(Path(args.manifest), allow_private=args.allow_private)
+    overrides = _overrides(args)
+    overrides.setdefault("email", {}).setdefault("to_address", ", ".join(args.to))
+    if not {**project.options.get("email", {}), **overrides["email"]}.get("from_address"):
+        raise ExporterError(args.manifest, "sending needs a sender: set from_address in the "
+                            "manifest's [email] table (or -O email.from_address=ADDR)")
+    with tempfile.TemporaryDirectory(prefix="exporter-send-") as temp:
+        out_dir = args.output or Path(temp)
+        outputs, warnings = build(project, ["email"], out_dir, overrides=overrides,
+                                  offline=args.offline, allow_private=args.allow_private)
+        for warning in warnings + [w for o in outputs for w in o.warnings]:
+            _warn(warning)
+        eml = out_dir / f"{project.stem}.eml"
+        sent = send_eml(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
+                        password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
+    print(f"sent \"{sent.subject}\" from {sent.sender} to {', '.join(sent.recipients)} "
+          f"({_size(sent.size)}) via {sent.server}")
     return 0
 
 

@@ -21,8 +21,9 @@ from ..model import Issue
 
 BACKENDS: dict[str, str] = {
     "json": "exporter.backends.json",
+    "email": "exporter.backends.email",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json",)
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "email")
 
 
 @dataclass

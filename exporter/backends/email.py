@@ -1,0 +1,392 @@
+"""The email newsletter: MJML-based HTML, a plain-text part and a ready-to-send .eml.
+
+Writes `<stem>.html` (the message's HTML), `<stem>.txt`, `<stem>.eml`, `<stem>.web.html`
+(the "View in browser" page) and `<stem>-images/` (the photos, resized once, to upload
+beside the web page). Photos are hosted at `asset_base_url` by default; `embed_images`
+puts them in the message as CID parts instead. Without either, photos are embedded
+automatically and a warning names the option: a newsletter with broken images is worse
+than a larger one. In full mode an issue over `budget_kb` (Gmail clips at 102 KB) falls
+back to teasers with a warning, or fails under `strict`.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+from markupsafe import Markup
+
+from ..atomic import write_bytes, write_text
+from ..errors import BuildError
+from ..inline import to_text
+from ..model import Article, Figure, Issue, Paragraph
+from ..templating import environment, long_date, render
+from . import Job, Result
+from .email_message import Attachment, check_safe, compile_mjml, make_eml, wrap
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
+BODY_WIDTH = 552  # px: body photos sit inside the 24 px text margins
+SOURCE_WIDTH = 1200  # px: twice the display width, for high-density screens
+PREHEADER_CHARS = 110
+PREHEADER_PAD = "&#847;&zwnj;&nbsp;" * 80
+
+DEFAULT_THEME = {"accent": "#a4262c", "text": "#1b1b1b", "background": "#f3f0ea",
+                 "heading_font": "Georgia, 'Times New Roman', serif",
+                 "body_font": "Georgia, 'Times New Roman', serif"}
+
+
+@dataclass(frozen=True)
+class Options:
+    mode: Literal["full", "teaser"] = "full"
+    budget_kb: int = 90  # HTML size above which full articles become teasers
+    strict: bool = False  # fail instead of switching to teasers when over budget
+    from_address: str | None = None  # "Asia Briefing <briefing@example.com>"
+    to_address: str | None = None  # default: "undisclosed-recipients:;"
+    subject: str | None = None  # default: title, edition and date
+    unsubscribe_mailto: str | None = None  # "unsubscribe@example.com" (List-Unsubscribe)
+    postal_address: str | None = None  # shown in the footer (CAN-SPAM)
+    asset_base_url: str | None = None  # where `<stem>-images/` is uploaded
+    embed_images: bool = False  # photos as CID parts in the message
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+
+
+@dataclass
+class Photo:
+    """One photo as a template shows it: source address and display size."""
+
+    src: str
+    width: int
+    height: int
+    alt: str
+
+
+@dataclass
+class _Image:
+    """A resized photo written to `<stem>-images/`, reachable three ways."""
+
+    name: str
+    path: Path
+    width: int
+    height: int
+    media_type: str
+    cid: str
+
+
+@dataclass
+class _Plan:
+    """Everything the templates need that is not in the model."""
+
+    images: dict[int, _Image] = field(default_factory=dict)  # id(figure) -> image
+    warnings: list[str] = field(default_factory=list)
+
+
+def build(job: Job, options: Options) -> Result:
+    issue = job.issue
+    _check_options(options)
+    plan = _Plan()
+    _write_images(job, plan)
+    embed = options.embed_images
+    if plan.images and not embed and not options.asset_base_url:
+        embed = True
+        plan.warnings.append(
+            "no email.asset_base_url: photos are embedded in the .eml as CID parts "
+            "(set asset_base_url to host them, or embed_images = true to keep embedding)")
+    if not _unsubscribe(issue, options):
+        plan.warnings.append("no unsubscribe link: set [links] unsubscribe or "
+                             "email.unsubscribe_mailto (bulk senders must offer one)")
+
+    env = _environment(job, options)
+    target = "cid" if embed else "hosted"
+    html, mode = _fit_budget(env, job, options, plan, target)
+    text = render(env.overlay(autoescape=False), "email/message.txt",
+                  **_context(job, options, plan, mode, target="hosted"))
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    web = _render_page(env, job, options, plan)
+
+    html_path = job.out_dir / f"{job.stem}.html"
+    # The .html file is the message's HTML; embedded photos point to the image folder
+    # there, so the file also previews in a browser.
+    preview = _render_html(env, job, options, plan, mode, "relative") if embed else html
+    write_text(html_path, preview)
+    text_path = job.out_dir / f"{job.stem}.txt"
+    write_text(text_path, text)
+    web_path = job.out_dir / f"{job.stem}.web.html"
+    write_text(web_path, web)
+    eml_path = job.out_dir / f"{job.stem}.eml"
+    # only the photos this HTML shows: teasers leave the body's photos out
+    attachments = [Attachment(i.path.read_bytes(), i.media_type, i.cid, i.name)
+                   for i in _unique_images(plan) if f"cid:{i.cid}" in html] if embed else []
+    write_bytes(eml_path, make_eml(
+        issue=issue, subject=_subject(issue, options), sender=_sender(issue, options),
+        to=options.to_address or "undisclosed-recipients:;", text=text, html=html,
+        attachments=attachments, unsubscribe_url=_safe_url(issue.links.unsubscribe),
+        unsubscribe_mailto=options.unsubscribe_mailto, stem=job.stem))
+    files = [html_path, text_path, eml_path, web_path]
+    if plan.images:
+        files.append(job.out_dir / f"{job.stem}-images")
+    return Result(files, plan.warnings)
+
+
+def _check_options(options: Options) -> None:
+    """Addresses and URLs that would make a broken message fail here, by name."""
+    from email.utils import parseaddr
+
+    base = options.asset_base_url
+    if base and not re.match(r"https?://[^\s\"<>]+$", base):
+        raise BuildError("[email] asset_base_url", f"must be an http(s) URL, not {base!r}")
+    for name in ("from_address", "unsubscribe_mailto"):
+        value = getattr(options, name)
+        if value and "@" not in parseaddr(value.removeprefix("mailto:"))[1]:
+            raise BuildError(f"[email] {name}", f"not an email address: {value!r}")
+    if options.budget_kb <= 0:
+        raise BuildError("[email] budget_kb", "must be a positive number of kilobytes")
+
+
+def _fit_budget(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
+                target: str) -> tuple[str, str]:
+    """The message HTML and its mode: full articles if they fit the budget, else teasers.
+
+    Over budget in full mode, the issue is sent as teasers with a warning, or fails
+    under `strict`; still over it as teasers, a warning (or, under `strict`, a failure).
+    """
+    budget = options.budget_kb * 1024
+    mode = options.mode
+    html = _render_html(env, job, options, plan, mode, target)
+    size = len(html.encode("utf-8"))
+    if size > budget and mode == "full":
+        message = (f"the full issue's HTML is {size / 1024:.0f} KB, over the "
+                   f"{options.budget_kb} KB budget (Gmail clips at 102 KB)")
+        if options.strict:
+            raise BuildError(f"{job.stem}.html", message + "; shorten it, raise email.budget_kb, "
+                             "or use email.mode = \"teaser\"")
+        mode = "teaser"
+        html = _render_html(env, job, options, plan, mode, target)
+        size = len(html.encode("utf-8"))
+        plan.warnings.append(message + f": sent as teasers instead ({size / 1024:.0f} KB)")
+    if size > budget:
+        message = (f"the HTML is {size / 1024:.0f} KB even as teasers, over the "
+                   f"{options.budget_kb} KB budget")
+        if options.strict:
+            raise BuildError(f"{job.stem}.html", message)
+        plan.warnings.append(message + ": Gmail may clip it")
+    return html, mode
+
+
+def _environment(job: Job, options: Options) -> jinja2.Environment:
+    env = environment(job.templates)
+    env.filters["inline"] = lambda markup: Markup(_email_links(markup, options))
+    env.filters["wrap"] = wrap
+    env.filters["plain"] = lambda markup: _plain(markup, options)
+    return env
+
+
+def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
+                 mode: str, target: str) -> str:
+    context = _context(job, options, plan, mode, target)
+    css = render(env.overlay(autoescape=False), "email/inline.css", **context)
+    mjml = render(env, "email/message.mjml", css=Markup(css), **context)
+    html = compile_mjml(mjml, "email/message.mjml", css)
+    check_safe(html, f"{job.stem}.html")
+    return html
+
+
+def _render_page(env: jinja2.Environment, job: Job, options: Options, plan: _Plan) -> str:
+    page = render(env, "email/web.html",
+                  **_context(job, options, plan, "full", "hosted" if options.asset_base_url else "relative"))
+    check_safe(page, f"{job.stem}.web.html")
+    return page
+
+
+def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) -> dict[str, Any]:
+    issue = job.issue
+    base = (options.asset_base_url or "").rstrip("/")
+    anchors = {a.id: n for n, a in enumerate(issue.articles(), 1)}
+
+    def photo(figure: Figure | None, width: int = BODY_WIDTH) -> Photo | None:
+        image = plan.images.get(id(figure)) if figure is not None else None
+        if image is None or figure is None or figure.image is None:
+            return None
+        if target == "cid":
+            src = f"cid:{image.cid}"
+        elif target == "hosted" and base:
+            src = f"{base}/{job.stem}-images/{image.name}"
+        else:
+            src = f"{job.stem}-images/{image.name}"
+        shown = min(width, image.width)
+        return Photo(src, shown, round(shown * image.height / image.width), figure.image.alt or "")
+
+    def link(url: str | None) -> str | None:
+        """A content link: safe schemes only, with the campaign's UTM parameters."""
+        return _utm(_safe_url(url), options)
+
+    return {
+        "issue": issue,
+        "mode": mode,
+        "theme": _theme(job.theme),
+        "sections": [s for s in issue.sections if s.articles],
+        "preheader": _preheader(issue),
+        "preheader_pad": Markup(PREHEADER_PAD),
+        "photo": photo,
+        "lead_width": LEAD_WIDTH,
+        "link": link,
+        # short anchors: the email pays for every byte twice (contents link and target)
+        "anchor": lambda article: f"a{anchors[article.id]}",
+        "plain_link": _safe_url,
+        "teaser": _teaser_paragraph,
+        "more_link": lambda article: link(article.url) or _web_anchor(issue, article),
+        "date_line": lambda article: long_date(article.published or article.updated),
+        "web_version": _safe_url(issue.links.web_version),
+        "archive": _safe_url(issue.links.archive),
+        "unsubscribe": _unsubscribe(issue, options),
+        "postal_address": options.postal_address,
+        "publisher": issue.publisher,
+        "issue_date": long_date(issue.date),
+        "lang": _lang(issue),
+        "subject": _subject(issue, options),
+    }
+
+
+def _theme(theme: dict[str, str]) -> dict[str, str]:
+    """Colours and font stacks for CSS; a value that could break out of CSS is ignored."""
+    safe = {k: v for k, v in theme.items()
+            if k in DEFAULT_THEME and re.fullmatch(r"[\w\s#,.'\"%()-]{1,200}", v)
+            and "url(" not in v.lower() and "expression" not in v.lower()}
+    return {**DEFAULT_THEME, **safe}
+
+
+def _write_images(job: Job, plan: _Plan) -> None:
+    """Resize each photo once to 1200 px and copy it into `<stem>-images/`."""
+    folder = job.out_dir / f"{job.stem}-images"
+    written: dict[Path, _Image] = {}
+    for number, article in enumerate(job.issue.articles(), 1):
+        for n, figure in enumerate(article.figures()):
+            asset = job.assets.get(article, figure.image)
+            if asset is None:
+                continue
+            rendition = job.assets.rendition(asset, max_width=SOURCE_WIDTH, fmt="JPEG")
+            image = written.get(rendition.path)
+            if image is None:
+                name = f"{number:02d}-{n}-{asset.key[:8]}.jpg"  # short: repeated in the HTML
+                path = folder / name
+                write_bytes(path, rendition.path.read_bytes())
+                image = _Image(name, path, rendition.width, rendition.height,
+                               rendition.media_type, f"{asset.key[:24]}@exporter")
+                written[rendition.path] = image
+            plan.images[id(figure)] = image
+
+
+def _unique_images(plan: _Plan) -> list[_Image]:
+    return list({image.cid: image for image in plan.images.values()}.values())
+
+
+def _teaser_paragraph(article: Article) -> str | None:
+    return next((b.text for b in article.body if isinstance(b, Paragraph)), None)
+
+
+def _web_anchor(issue: Issue, article: Article) -> str | None:
+    """Where a teaser without its own URL continues: the article in the web version."""
+    web = _safe_url(issue.links.web_version)
+    return f"{web.split('#')[0]}#{urllib.parse.quote(article.id)}" if web else None
+
+
+def _preheader(issue: Issue) -> str:
+    """The inbox preview line: the intro, else the first standfirst, cut at a word."""
+    texts = [to_text(b.text) for b in issue.intro if isinstance(b, Paragraph)]
+    texts += [to_text(s) for a in issue.articles() for s in a.standfirst]
+    text = " ".join((texts[0] if texts else issue.subtitle or issue.title).split())
+    if len(text) > PREHEADER_CHARS:
+        text = text[:PREHEADER_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return text
+
+
+def _lang(issue: Issue) -> str:
+    lang = (issue.language or "").strip()
+    return lang if lang and lang.lower() != "und" else "en"
+
+
+def _subject(issue: Issue, options: Options) -> str:
+    """The Subject header: the option, else title · edition · date, on one line."""
+    parts = [issue.title, issue.edition, long_date(issue.date)]
+    return " ".join((options.subject or " · ".join(p for p in parts if p)).split())
+
+
+def _sender(issue: Issue, options: Options) -> str:
+    if options.from_address:
+        return options.from_address
+    from email.utils import formataddr
+
+    return formataddr((issue.publisher or issue.title, "newsletter@localhost"))
+
+
+def _unsubscribe(issue: Issue, options: Options) -> str | None:
+    """The footer's unsubscribe link: the issue's URL, else the mailto address."""
+    url = _safe_url(issue.links.unsubscribe)
+    if url:
+        return url
+    if options.unsubscribe_mailto:
+        address = options.unsubscribe_mailto.removeprefix("mailto:")
+        return "mailto:" + urllib.parse.quote(address, safe="@.+-_") + "?subject=unsubscribe"
+    return None
+
+
+def _safe_url(url: str | None) -> str | None:
+    """http(s) and mailto addresses only: a `javascript:` URL never reaches the HTML."""
+    if not url:
+        return None
+    url = url.strip()
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    return url if scheme in SAFE_SCHEMES and not re.search(r"[\s<>\"]", url) else None
+
+
+def _utm(url: str | None, options: Options) -> str | None:
+    """The URL with the configured UTM parameters (http(s) only; existing ones kept)."""
+    params = {k: v for k, v in (("utm_source", options.utm_source),
+                                ("utm_medium", options.utm_medium),
+                                ("utm_campaign", options.utm_campaign)) if v}
+    if not url or not params or not url.lower().startswith(("http://", "https://")):
+        return url
+    parts = urllib.parse.urlsplit(url)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    query += [(k, v) for k, v in params.items() if k not in present]
+    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
+
+
+def _plain(markup: str, options: Options) -> str:
+    """Inline markup as plain text; a link keeps its address: "text <url>"."""
+
+    def replace(match: re.Match[str]) -> str:
+        import html as html_lib
+
+        url = _utm(_safe_url(html_lib.unescape(match.group(1))), options)
+        label = match.group(2)
+        return f"{label} <{url}>" if url and to_text(label) != url else label
+
+    return to_text(_LINK.sub(replace, markup or ""))
+
+
+_HREF = re.compile(r'<a href="([^"]*)">')
+
+
+def _email_links(markup: str, options: Options) -> str:
+    """Inline links open in a new tab, carry the UTM parameters and never a bad scheme."""
+
+    def replace(match: re.Match[str]) -> str:
+        import html as html_lib
+
+        url = _utm(_safe_url(html_lib.unescape(match.group(1))), options)
+        if url is None:
+            return "<a>"
+        return f'<a href="{html_lib.escape(url)}" target="_blank" rel="noopener">'
+
+    return _HREF.sub(replace, markup or "").replace("<br>", "<br />")
