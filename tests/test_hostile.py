@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tomllib
 import unicodedata
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -513,7 +514,7 @@ def test_a_canary_file_outside_the_source_folder_is_never_opened(tmp_path):
 class Recorder:
     """A loopback HTTP server that records every request and serves a small JPEG."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         import http.server
         import threading
 
@@ -526,7 +527,7 @@ class Recorder:
                 recorder.requests.append(self.path)
                 if self.path.startswith("/redirect"):
                     self.send_response(302)
-                    self.send_header("Location", self.path.split("to=", 1)[-1])
+                    self.send_header("Location", urllib.parse.unquote(self.path.split("to=", 1)[-1]))
                     self.end_headers()
                     return
                 body = photo if self.path.endswith(".jpg") else (
@@ -542,7 +543,7 @@ class Recorder:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -625,3 +626,52 @@ def test_big_and_bomb_inputs_build_in_bounded_memory(tmp_path, case):
                                      "-o", str(tmp_path / "out")], tmp_path)
     assert rc == 0 and "Traceback" not in stderr and "MemoryError" not in stderr, stderr[-3000:]
     assert rss < 1024 * 2**20, f"max RSS {rss / 2**20:.0f} MB"
+
+
+def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypatch):
+    """127.0.0.2 stands in for a public server (offline, nothing public answers)."""
+    fetch = pytest.importorskip("exporter.fetch")
+    from exporter.errors import ExporterError
+
+    allowed = fetch.address_allowed
+    monkeypatch.setattr(fetch, "address_allowed", lambda a: a == "127.0.0.2" or allowed(a))
+    with Recorder("127.0.0.2") as public, Recorder() as private:
+        target = urllib.parse.quote(f"http://127.0.0.1:{private.port}/secret.jpg")
+        with pytest.raises(ExporterError, match="refused"):
+            fetch.fetch(f"http://127.0.0.2:{public.port}/redirect?to={target}", cache=False)
+        assert public.requests and private.requests == []
+        fetch.fetch(f"http://127.0.0.2:{public.port}/redirect?to={target}", cache=False, allow_private=True)
+        assert private.requests == ["/secret.jpg"]
+
+
+# -- known bugs in files other branches own (xfail until they are fixed there) ----------
+
+@pytest.mark.xfail(reason="html source: libxml2 does not know <embed> is void and nests the rest of the "
+                          "page inside it; trafilatura then drops it with the embed", strict=False)
+def test_text_after_an_embed_is_kept():
+    pytest.importorskip("exporter.sources.html")
+    from exporter.sources import Origin, read_bytes
+
+    para = "<p>Paragraph {} has words enough to be counted as the body of this story by any extractor.</p>"
+    page = ("<!doctype html><html><head><title>T</title></head><body><article><h1>T</h1>"
+            + para.format("one") + para.format("two") + '<embed src="https://v.example/x.swf">'
+            + para.format("three") + para.format("four") + "</article></body></html>")
+    article = read_bytes(page.encode(), Origin("x.html", None), name="x.html")[0]
+    text = " ".join(to_text(getattr(b, "text", "")) for b in article.body)
+    assert "Paragraph three" in text and "Paragraph four" in text
+
+
+@pytest.mark.xfail(reason="feed source: feedparser.parse(bytes) first tries the bytes as a file name, "
+                          "so a feed whose body is a path reads that local file", strict=False)
+def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
+    pytest.importorskip("exporter.sources.feed")
+    secret = tmp_path / "secret" / "private-feed.xml"
+    secret.parent.mkdir()
+    secret.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
+                      '<item><title>SECRET-ENTRY</title><description>secret text</description></item>'
+                      "</channel></rss>")
+    pointer = tmp_path / "pointer.xml"
+    pointer.write_bytes(str(secret).encode())
+    result = run_cli("inspect", str(pointer), timeout=60)
+    assert "SECRET-ENTRY" not in result.stdout
+    assert_clean_error(result, "pointer.xml")
