@@ -40,8 +40,17 @@ def build(out: Path) -> subprocess.CompletedProcess:
     return subprocess.run(build_command(out), capture_output=True, text=True, env=env(), timeout=300)
 
 
+def snapshot(out: Path) -> dict[str, bytes]:
+    """The outputs by name; a folder (the email's hosted photos) as the empty bytes."""
+    return {p.name: p.read_bytes() if p.is_file() else b"" for p in out.iterdir()
+            if not p.name.startswith(".")}
+
+
 def whole(path: Path, reference: bytes) -> bool:
-    """The file is a complete output: the reference bytes, or one that parses to its end."""
+    """The file is a complete output: the reference bytes, or one that parses to its end.
+    A folder is whole when every file in it is."""
+    if path.is_dir():
+        return all(whole(p, b"") for p in path.rglob("*") if p.is_file())
     data = path.read_bytes()
     if data == reference:
         return True
@@ -58,6 +67,12 @@ def whole(path: Path, reference: bytes) -> bool:
             return book.testzip() is None and "mimetype" in book.namelist()
     if suffix in (".html", ".htm"):
         return data.rstrip().lower().endswith(b"</html>")
+    if suffix in (".jpg", ".jpeg", ".png", ".gif", ".webp"):
+        from PIL import Image
+
+        with Image.open(path) as image:
+            image.load()
+        return True
     if suffix == ".eml":
         return data.rstrip().endswith(b"--") or b"Content-Type" in data
     return len(data) > 0
@@ -73,8 +88,7 @@ def check_outputs(out: Path, reference: dict[str, bytes], context: str) -> None:
             assert path.name.startswith(".exporter-") and path.is_dir(), f"{context}: stray {path.name}"
             continue
         assert path.name in reference, f"{context}: unexpected output {path.name}"
-        if path.is_file():
-            assert whole(path, reference[path.name]), f"{context}: {path.name} is not whole"
+        assert whole(path, reference[path.name]), f"{context}: {path.name} is not whole"
 
 
 def test_killed_builds_leave_only_whole_outputs_and_the_next_build_cleans_up(tmp_path):
@@ -83,9 +97,10 @@ def test_killed_builds_leave_only_whole_outputs_and_the_next_build_cleans_up(tmp
     first = build(out)
     duration = time.perf_counter() - started
     assert first.returncode == 0, first.stderr
-    reference = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    reference = snapshot(out)
     assert reference and not debris(out)
     rng = random.Random(SEED)
+    interrupted = 0  # kills that left a staging folder: they landed mid-build
     for kill in range(KILLS):
         child = subprocess.Popen(build_command(out), env=env(), stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, start_new_session=True)
@@ -93,6 +108,8 @@ def test_killed_builds_leave_only_whole_outputs_and_the_next_build_cleans_up(tmp
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
         check_outputs(out, reference, f"seed {SEED}, kill {kill}")
+        interrupted += bool(debris(out))
+    print(f"{KILLS} kills (seed {SEED}), {interrupted} left a staging folder behind")
     again = build(out)
     assert again.returncode == 0, again.stderr
     assert debris(out) == [], f"seed {SEED}: leftovers after a successful build"
@@ -112,13 +129,15 @@ def test_killed_build_in_an_empty_folder_leaves_nothing_half_written(tmp_path):
         visible = [p.name for p in out.iterdir() if not p.name.startswith(".")] if out.exists() else []
         for name in visible:
             assert whole(out / name, b""), f"seed {SEED}: {name} is not whole"
+        if out.exists():
+            assert build(out).returncode == 0 and debris(out) == []
 
 
 @pytest.mark.parametrize("round_", range(2))
 def test_two_builds_into_one_folder_at_once_leave_whole_outputs(tmp_path, round_):
     out = tmp_path / "out"
     assert build(out).returncode == 0
-    reference = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    reference = snapshot(out)
     children = [subprocess.Popen(build_command(out), env=env(), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
     results = [(child.wait(timeout=300), child.stderr.read()) for child in children]
