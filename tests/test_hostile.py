@@ -35,6 +35,9 @@ from exporter.backends import BACKENDS, DEFAULT_FORMATS
 from exporter.inline import URL_SCHEMES, clean_inline, safe_url, to_text
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
+# `make fuzz` builds every case into every format; `make test` narrows a few slow cases
+# to the formats that matter for them (`ci_formats` in expected.toml).
+FULL = os.environ.get("HOSTILE_FULL") == "1"
 EXPECTED = tomllib.loads((HOSTILE / "expected.toml").read_text())
 FM = "---\ntitle: {title}\n---\n"
 
@@ -387,7 +390,7 @@ def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case, request):
     if missing:
         pytest.skip(f"{missing} is not on this branch yet")
     out = tmp_path / "out"
-    formats = formats_available(spec.get("formats"))
+    formats = formats_available(spec.get("formats") or (None if FULL else spec.get("ci_formats")))
     result = run_cli("build", str(source), "-f", ",".join(formats), "-o", str(out),
                      cwd=source_dir, timeout=spec.get("timeout", 90))
     expect = spec["expect"]
@@ -675,3 +678,27 @@ def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
     result = run_cli("inspect", str(pointer), timeout=60)
     assert "SECRET-ENTRY" not in result.stdout
     assert_clean_error(result, "pointer.xml")
+
+
+@pytest.mark.xfail(reason="email: a teaser is the article's whole first paragraph, so one huge paragraph "
+                          "keeps the message far over budget even as teasers", strict=False)
+def test_email_teaser_of_one_huge_paragraph_fits_the_budget(tmp_path):
+    if "email" not in BACKENDS:
+        pytest.skip("the email backend is not on this branch yet")
+    source = tmp_path / "huge.md"
+    source.write_bytes(_md("Huge", "keep-start " + "word " * 200_000))  # 1 MB, one paragraph
+    result = run_cli("build", str(source), "-f", "email", "-o", str(tmp_path / "out"), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "out" / "huge.html").stat().st_size < 200 * 1024
+
+
+@pytest.mark.skipif(not FULL, reason="10 MB into an EPUB takes a while: make fuzz (HOSTILE_FULL=1)")
+@pytest.mark.xfail(reason="epub: the page check parses with libxml2's default limits, which refuse a "
+                          "text node over 10 MB, so a valid article cannot become a book", strict=False)
+def test_epub_of_a_paragraph_over_10_mb_builds(tmp_path):
+    if "epub" not in BACKENDS:
+        pytest.skip("the EPUB backend is not on this branch yet")
+    source = tmp_path / "huge.md"
+    source.write_bytes(_md("Huge", "keep-start " + "word " * 2_100_000 + "keep-end"))
+    result = run_cli("build", str(source), "-f", "epub", "-o", str(tmp_path / "out"), timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
