@@ -22,8 +22,10 @@ from ..model import Issue
 BACKENDS: dict[str, str] = {
     "json": "exporter.backends.json",
     "email": "exporter.backends.email",
+    "epub": "exporter.backends.epub",
+    "pdf": "exporter.backends.pdf",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "email")
+DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "pdf", "epub")
 
 
 @dataclass

@@ -1,0 +1,382 @@
+"""EPUB 3 (with an EPUB 2 NCX) built with ebooklib: one XHTML file per article.
+
+The article markup is the shared fragment (`exporter/article_html.py`) inside our own
+page shell (`templates/epub/page.xhtml`); ebooklib writes the package, nav and NCX, and
+`epub_package` makes the zip reproducible. Images are resized for a device profile and
+stored once per content hash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urljoin, urlsplit
+
+import jinja2
+from ebooklib import epub
+from lxml import etree
+from markupsafe import Markup
+from PIL import Image as PILImage
+
+from ..article_html import ImageRef, render_article
+from ..assets import Asset, Assets
+from ..atomic import write_bytes
+from ..errors import BuildError
+from ..model import Article, Block, Figure, Issue
+from ..templating import environment, long_date, render
+from . import Job, Result
+from .epub_cover import accent_colour, cover_alt, cover_from_file, draw_cover
+from .epub_package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
+COVER_IMAGE = f"{IMAGE_DIR}/cover.jpg"  # its own name: never a photo's path
+PNG_LIMIT = 400_000  # a "graphic" PNG this large is a photo: send it as JPEG instead
+ROOT = "EPUB"  # ebooklib's folder inside the zip
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How images are prepared for one kind of reader."""
+
+    width: int
+    height: int
+    grayscale: bool
+    quality: int
+    eink_budget: bool = False  # JPEG quality lowered until bytes <= width * height / 16
+
+
+# Kindle keeps colour: the Kindle apps, Fire and Colorsoft show it, and e-ink Kindles
+# convert on the device. Kobo and KOReader mostly run on e-ink, where greyscale files are
+# a third smaller and the device would drop the colour anyway; with 16 grey levels,
+# calibre's budget of width * height / 16 bytes costs nothing visible. Sizes: Kindle
+# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles).
+PROFILES: dict[str, Profile] = {
+    "generic": Profile(1600, 1600, grayscale=False, quality=82),
+    "kindle": Profile(1236, 1648, grayscale=False, quality=80),
+    "kobo": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
+    "koreader": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
+}
+
+
+@dataclass(frozen=True)
+class Options:
+    profile: Literal["generic", "kindle", "kobo", "koreader"] = "generic"
+    quality: int = 0  # JPEG quality 1-95; 0 takes the profile's
+    max_document_kb: int = 250  # an article's file beyond this is split (readers' ~260 KB)
+
+
+def build(job: Job, options: Options) -> Result:
+    issue = job.issue
+    if not issue.articles():
+        raise BuildError("epub", "the issue has no articles")
+    if not 0 <= options.quality <= 95:
+        raise BuildError("[epub].quality", "must be between 1 and 95 (0: the profile's)")
+    env = environment(job.templates)
+    language = _language(issue.language)
+    warnings: list[str] = []
+
+    book = epub.EpubBook()
+    book.set_identifier(book_identifier(issue))
+    _metadata(book, issue, language)
+    css = render(env, "epub/style.css", accent="#%02x%02x%02x" % accent_colour(job.theme))
+    book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
+                                content=css.encode("utf-8")))
+    cover = (cover_from_file(job.assets, job.cover) if job.cover is not None
+             else draw_cover(issue, job.assets, job.theme))
+    book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
+
+    shell = _Shell(env, language)
+    images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
+    chapters = _chapters(shell, issue, images, options.max_document_kb * 1000, warnings)
+    cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
+                            html_class="cover-html", body_class="cover-body",
+                            src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
+    contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
+                               f"Contents · {issue.title}", "contents.xhtml",
+                               body_class="contents-page", issue=issue, entries=chapters.entries,
+                               internal=chapters.hrefs(), image=lambda figure: None)
+    for page in [cover_page, contents_page, *chapters.pages]:
+        book.add_item(page)
+    book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"), *chapters.toc]
+    book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
+        {"type": "cover", "href": cover_page.file_name, "title": "Cover"},
+        {"type": "toc", "href": contents_page.file_name, "title": "Contents"},
+        {"type": "text", "href": chapters.pages[0].file_name, "title": "Start reading"},
+    ]
+    # The cover is non-linear (readers show it from the metadata) and reachable from the
+    # nav's landmarks, which EPUBCheck 5.3 requires (OPF-096).
+    book.spine = [(cover_page, "no"), contents_page, *chapters.pages]
+    book.add_item(epub.EpubNcx())
+    nav = epub.EpubNav(title="Contents")
+    nav.add_link(href=CSS_FILE, rel="stylesheet", type="text/css")
+    book.add_item(nav)
+
+    path = job.out_dir / f"{job.stem}.epub"
+    write_bytes(path, _write(book, issue, language))
+    return Result([path], warnings)
+
+
+@dataclass
+class _Chapters:
+    """The article pages in reading order, the nav's tree and the contents page's list."""
+
+    pages: list[epub.EpubHtml] = dataclasses.field(default_factory=list)
+    toc: list = dataclasses.field(default_factory=list)  # Links, or (Section, [Link])
+    entries: list[dict] = dataclasses.field(default_factory=list)  # per section
+
+    def hrefs(self) -> frozenset[str]:
+        return frozenset(e["href"] for section in self.entries for e in section["articles"])
+
+
+def _chapters(shell: _Shell, issue: Issue, images: _Images, limit: int,
+              warnings: list[str]) -> _Chapters:
+    """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
+    chapters = _Chapters()
+    names = _file_names(issue.articles())
+    number = 0
+    for section in issue.sections:
+        entries, links = [], []
+        for article in section.articles:
+            number += 1
+            stem = names[article.id]
+            parts = _article_parts(shell.env, article, images.resolve, limit, warnings)
+            for i, fragment in enumerate(parts, start=1):
+                suffix = "" if i == 1 else f"-{i}"
+                title = article.title if i == 1 else f"{article.title} ({i})"
+                chapters.pages.append(shell.wrap(
+                    f"a{number:03d}{suffix}", f"{TEXT_DIR}/{stem}{suffix}.xhtml", title, fragment,
+                    lang=article.language, body_class="article-page", base_url=article.url))
+            entries.append({"article": article, "href": f"{stem}.xhtml"})
+            links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
+        if not entries:
+            continue
+        chapters.entries.append({"title": section.title, "articles": entries})
+        if section.title:  # nav and NCX: section -> articles, never deeper
+            chapters.toc.append((epub.Section(section.title, href=links[0].href), links))
+        else:
+            chapters.toc.extend(links)
+    return chapters
+
+
+def book_identifier(issue: Issue) -> str:
+    """A stable id: the same issue always gets the same `urn:uuid:` (also the NCX uid)."""
+    key = "\n".join([issue.title, issue.date, issue.edition or ""])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'exporter:issue:' + key)}"
+
+
+def book_title(issue: Issue) -> str:
+    """The title readers list: masthead, edition and date tell one issue from the next."""
+    return ", ".join(p for p in (issue.title, issue.edition, long_date(issue.date)) if p)
+
+
+def _language(tag: str) -> str:
+    """A plain BCP 47 tag (Send to Kindle rejects odd ones): 'en_US' -> 'en-US'."""
+    tag = (tag or "en").strip().replace("_", "-")
+    return tag if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag) else "en"
+
+
+def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
+    book.set_title(book_title(issue))
+    book.set_language(language)
+    book.add_author(issue.publisher or issue.title)
+    if issue.publisher:
+        book.add_metadata("DC", "publisher", issue.publisher)
+    book.add_metadata("DC", "date", issue.date)
+    if issue.subtitle:
+        book.add_metadata("DC", "description", issue.subtitle)
+    authors = dict.fromkeys(name for a in issue.articles() for name in a.authors)
+    for i, name in enumerate(authors, start=1):
+        book.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
+    # Accessibility (EPUB Accessibility 1.1; DAISY Ace requires the first three kinds).
+    a11y = [
+        ("schema:accessMode", "textual"),
+        ("schema:accessMode", "visual"),
+        ("schema:accessModeSufficient", "textual,visual"),
+        ("schema:accessModeSufficient", "textual"),
+        *[("schema:accessibilityFeature", f) for f in
+          ("structuralNavigation", "tableOfContents", "alternativeText", "readingOrder")],
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary",
+         "Articles in reading order with a table of contents and structural headings. "
+         "Photos have text alternatives where the source gave them, and every caption "
+         "and credit is in the text."),
+        ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
+    ]
+    for prop, value in a11y:
+        book.add_metadata(None, "meta", value, {"property": prop})
+
+
+def _write(book: epub.EpubBook, issue: Issue, language: str) -> bytes:
+    buffer = io.BytesIO()
+    stamp = zip_time(issue.date)  # the issue date, never the clock
+    epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
+                                   "raise_exceptions": True, "epub3_pages": False,
+                                   "landmark_title": "Landmarks"})
+    return repackage(buffer.getvalue(), stamp, {
+        f"{ROOT}/content.opf": fix_opf(language),
+        f"{ROOT}/nav.xhtml": fix_nav,
+        f"{ROOT}/toc.ncx": fix_ncx(language),
+    })
+
+
+def _file_names(articles: list[Article]) -> dict[str, str]:
+    """'001-typhoon-season' for each article id: ASCII, ordered, never 'cover'/'contents'."""
+    names = {}
+    for n, article in enumerate(articles, start=1):
+        slug = article.id if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", article.id) else "article"
+        names[article.id] = f"{n:03d}-{slug[:48].rstrip('-_')}"
+    return names
+
+
+class _Images:
+    """Each photo resized for the profile and stored once per content hash."""
+
+    def __init__(self, book: epub.EpubBook, assets: Assets, profile: Profile, quality: int):
+        self.book, self.assets, self.profile = book, assets, profile
+        self.quality = quality or profile.quality
+        self.stored: dict[str, ImageRef] = {}
+
+    def resolve(self, article: Article, figure: Figure) -> ImageRef | None:
+        asset = self.assets.get(article, figure.image)
+        if asset is None:
+            return None
+        if asset.key not in self.stored:
+            self.stored[asset.key] = self._store(asset)
+        return self.stored[asset.key]
+
+    def _store(self, asset: Asset) -> ImageRef:
+        size = {"max_width": self.profile.width, "max_height": self.profile.height,
+                "quality": self.quality, "grayscale": self.profile.grayscale}
+        rendition = None
+        if asset.format in ("PNG", "GIF"):  # graphics stay lossless unless photo-sized
+            rendition = self.assets.rendition(asset, fmt="PNG", **size)
+            data = _flatten_png(rendition.path.read_bytes())
+            if len(data) > PNG_LIMIT:
+                rendition = None
+        if rendition is None:
+            rendition = self.assets.rendition(asset, fmt="JPEG", **size)
+            data = rendition.path.read_bytes()
+            while (self.profile.eink_budget and size["quality"] > 40
+                   and len(data) > rendition.width * rendition.height // 16):
+                size["quality"] -= 10
+                rendition = self.assets.rendition(asset, fmt="JPEG", **size)
+                data = rendition.path.read_bytes()
+        ext = "png" if rendition.media_type == "image/png" else "jpg"
+        name = f"{IMAGE_DIR}/{asset.key[:24]}.{ext}"
+        self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,
+                                          media_type=rendition.media_type, content=data))
+        return ImageRef(f"../{name}", rendition.width, rendition.height)
+
+
+def _flatten_png(data: bytes) -> bytes:
+    """A PNG without alpha (e-readers draw transparency black): composited on white."""
+    with PILImage.open(io.BytesIO(data)) as image:
+        if "A" not in image.getbands():
+            return data
+        rgba = image.convert("RGBA")
+        flat = PILImage.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        if image.mode == "LA":
+            flat = flat.convert("L")
+    buffer = io.BytesIO()
+    flat.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+class _Page(epub.EpubHtml):
+    """A finished XHTML page: ebooklib would re-parse a page as HTML and drop its head."""
+
+    def __init__(self, uid: str, file_name: str, title: str, lang: str, content: bytes):
+        super().__init__(uid=uid, file_name=file_name, title=title, lang=lang)
+        self.content = content
+
+    def get_content(self, default: bytes | None = None) -> bytes:
+        return self.content
+
+
+@dataclass
+class _Shell:
+    """Renders pages into the shared shell and checks each is well-formed XHTML."""
+
+    env: jinja2.Environment
+    language: str
+
+    def page(self, uid: str, file_name: str, title: str, template: str, *,
+             html_class: str = "", body_class: str = "", internal: frozenset[str] = frozenset(),
+             **context: object) -> _Page:
+        fragment = render(self.env, f"epub/{template}", **context)
+        return self.wrap(uid, file_name, title, fragment, lang=self.language,
+                         html_class=html_class, body_class=body_class, internal=internal)
+
+    def wrap(self, uid: str, file_name: str, title: str, fragment: str, *, lang: str,
+             html_class: str = "", body_class: str = "", base_url: str | None = None,
+             internal: frozenset[str] = frozenset()) -> _Page:
+        text = render(self.env, "epub/page.xhtml", lang=_language(lang), title=title,
+                      css="../" + CSS_FILE, html_class=html_class, body_class=body_class,
+                      content=Markup(fragment))
+        try:
+            root = etree.fromstring(text.lstrip().encode("utf-8"),
+                                    etree.XMLParser(resolve_entities=False, no_network=True))
+        except etree.XMLSyntaxError as exc:
+            raise BuildError(file_name, f"page is not well-formed XHTML: {exc}")
+        _fix_links(root, base_url, internal)
+        data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+        return _Page(uid, file_name, title, _language(lang), data)
+
+
+def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[str]) -> None:
+    """Links an e-reader can follow: relative ones resolved against the article's URL.
+
+    A relative link in a book points at a file that is not there (EPUBCheck RSC-007), and
+    an in-page anchor may no longer exist; without a base URL such links lose their href.
+    `internal` names the book's own pages, which the contents page links to.
+    """
+    ids = {el.get("id") for el in root.iter() if el.get("id")}
+    base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
+    for link in root.iter(f"{{{XHTML_NS}}}a"):
+        href = (link.get("href") or "").strip()
+        if not href or urlsplit(href).scheme in ("http", "https", "mailto") or href in internal:
+            continue
+        if href.startswith("#") and href[1:] in ids:
+            continue
+        if base:
+            link.set("href", urljoin(base, href))
+        else:
+            del link.attrib["href"]
+
+
+def _article_parts(env: jinja2.Environment, article: Article, resolve, limit: int,
+                   warnings: list[str]) -> list[str]:
+    """The article's fragment, split between body blocks when it is larger than `limit`."""
+    whole = render_article(env, article, resolve)
+    if len(whole.encode("utf-8")) <= limit or len(article.body) < 2:
+        if len(whole.encode("utf-8")) > limit:
+            warnings.append(f"{article.id}: one block is larger than {limit // 1000} KB")
+        return [whole]
+    used = len(render_article(env, dataclasses.replace(article, body=[]), resolve).encode("utf-8"))
+    overhead = len(_continued(env, article, [], 2, resolve).encode("utf-8"))
+    groups: list[list[Block]] = [[]]
+    for block in article.body:
+        size = len(_continued(env, article, [block], 2, resolve).encode("utf-8")) - overhead
+        if groups[-1] and used + size > limit:
+            groups.append([])
+            used = overhead
+        groups[-1].append(block)
+        used += size
+    first = render_article(env, dataclasses.replace(article, body=groups[0]), resolve)
+    parts = [first] + [_continued(env, article, g, i, resolve) for i, g in enumerate(groups[1:], 2)]
+    if any(len(part.encode("utf-8")) > limit for part in parts):
+        warnings.append(f"{article.id}: one block is larger than {limit // 1000} KB")
+    return parts
+
+
+def _continued(env: jinja2.Environment, article: Article, body: list[Block], part: int,
+               resolve) -> str:
+    return render(env, "epub/continued.xhtml", article=article, body=body, part=part, h=1,
+                  image=lambda figure: resolve(article, figure))

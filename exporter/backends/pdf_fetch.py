@@ -1,0 +1,56 @@
+"""The only door WeasyPrint has to the outside: prepared renditions by private URL, nothing else.
+
+An article's HTML comes from the web. Left to WeasyPrint's default fetcher, an `<img>` or a
+CSS `url()` in it could read local files (`file:///etc/passwd`), reach the network or a
+service on this machine (`http://127.0.0.1/...`), or smuggle bytes in as `data:`. Here every
+resource is named by a private URL (`exporter-asset:N.jpg`) that maps to exactly one file
+the backend prepared; any other URL is refused and remembered, so the build can report it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import ImageFile
+
+# Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would make
+# the asset step accept cut-off photos in any build after the first PDF: put it back.
+_load_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+
+ImageFile.LOAD_TRUNCATED_IMAGES = _load_truncated
+
+SCHEME = "exporter-asset"
+
+
+class RefusedURL(ValueError):
+    """A URL that is not one of the prepared files."""
+
+
+class SafeFetcher(URLFetcher):
+    """Serves an allow-list of exact private URLs; refuses and records every other URL."""
+
+    def __init__(self) -> None:
+        super().__init__(allowed_protocols=(SCHEME,), allow_redirects=False)
+        self._files: dict[str, tuple[Path, str]] = {}
+        self.refused: list[str] = []
+
+    def add(self, path: Path, media_type: str) -> str:
+        """Allow one prepared file and return the private URL that names it."""
+        for url, (known, _) in self._files.items():
+            if known == path:
+                return url
+        suffix = path.suffix or ""
+        url = f"{SCHEME}:{len(self._files) + 1}{suffix}"
+        self._files[url] = (path, media_type)
+        return url
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        entry = self._files.get(url)
+        if entry is None:
+            shown = url if len(url) <= 120 else url[:117] + "..."
+            if shown not in self.refused:
+                self.refused.append(shown)
+            raise RefusedURL(f"refused: {shown}")
+        path, media_type = entry
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})

@@ -1,0 +1,290 @@
+"""A saved page's metadata: JSON-LD first, then OpenGraph/`article:*` meta, then markup.
+
+JSON-LD is what publishers fill in for search engines, so it is usually the most exact
+(authors as people, full ISO dates); OpenGraph and plain markup fill the gaps.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml.etree import _Element
+
+from .bylines import people
+from .html_dom import text_of
+
+ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle",
+                           "AnalysisNewsArticle", "OpinionNewsArticle", "ReviewNewsArticle",
+                           "BackgroundNewsArticle", "Report", "TechArticle", "LiveBlogPosting",
+                           "SocialMediaPosting", "ScholarlyArticle"})
+_NOT_PEOPLE = frozenset({"Organization", "NewsMediaOrganization", "Corporation",
+                         "WebSite", "WebPage", "Brand"})
+_ISO = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                  r"(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_PLUMBING = frozenset({"news", "post", "posts", "article", "articles", "all", "home",
+                       "home page", "homepage", "blog", "uncategorized", "uncategorised",
+                       "general", "main", "default", "top stories", "latest"})
+_NAME_LINKS = frozenset({"of", "the", "and", "for", "on", "in", "&"})
+_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " · ", " » ")
+
+
+@dataclass
+class PageMeta:
+    title: str = ""
+    kicker: str | None = None
+    description: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    canonical: str | None = None
+    language: str | None = None
+    image: str | None = None  # og:image or JSON-LD image, as written
+    image_alt: str | None = None
+    tags: list[str] = field(default_factory=list)
+
+
+def read_meta(root: _Element) -> PageMeta:
+    """Everything the page says about itself, best source first for each field."""
+    ld = _json_ld_article(root)
+    meta = _meta_tags(root)
+    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"))
+    h1 = _h1(root)
+    title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
+                   _title_tag(root), h1) or ""
+    if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
+        title = h1  # JSON-LD headlines are often cut at 110 characters
+    authors = _people(ld.get("author")) or _meta_authors(meta) or _rel_authors(root)
+    return PageMeta(
+        title=strip_site_name(html.unescape(title), site),
+        kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"))),
+        description=_first(_text(ld.get("description")), meta.get("og:description"),
+                           meta.get("description")),
+        authors=authors,
+        publisher=site,
+        published=_date(_first(_text(ld.get("datePublished")),
+                               meta.get("article:published_time"), _time_tag(root))),
+        updated=_date(_first(_text(ld.get("dateModified")), meta.get("article:modified_time"))),
+        canonical=_first(_canonical(root), meta.get("og:url"), _text(ld.get("url")),
+                         _name_or_id(ld.get("mainEntityOfPage"))),
+        language=language_tag(_first(root.get("lang"), _text(ld.get("inLanguage")),
+                                     meta.get("og:locale"))),
+        image=_first(meta.get("og:image"), meta.get("twitter:image"), _image_url(ld.get("image"))),
+        image_alt=meta.get("og:image:alt"),
+        tags=_tags(ld.get("keywords")) or meta.get("article:tag[]", []),  # type: ignore[arg-type]
+    )
+
+
+def language_tag(value: str | None) -> str | None:
+    """A BCP 47 tag as usually written: "en_gb" -> "en-GB", "zh-hant" -> "zh-Hant"."""
+    parts = re.split(r"[-_]", (value or "").strip())
+    if not parts[0].isalpha() or not 2 <= len(parts[0]) <= 3:
+        return None
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 2 and part.isalpha():
+            out.append(part.upper())
+        elif len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif part:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def strip_site_name(title: str, site: str | None) -> str:
+    """ "Headline | Site" -> "Headline": the tail goes if it is the site's name, or is
+    short and shaped like a name ("The Rail Review", "example.com") after a separator."""
+    title = " ".join(title.split())
+    for sep in _TITLE_SEPARATORS:
+        if sep not in title:
+            continue
+        head, tail = (part.strip() for part in title.rsplit(sep, 1))
+        if site and site.strip().lower() in tail.lower():
+            return head
+        words = tail.split()
+        named = all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _NAME_LINKS
+                    for w in words) or "." in tail
+        if named and len(words) <= 4 and len(head.split()) >= 3 and len(head) > len(tail):
+            return head
+    return title
+
+
+def _json_ld_article(root: _Element) -> dict[str, Any]:
+    """The article object of the page's JSON-LD, with `@id` references resolved."""
+    nodes: list[dict[str, Any]] = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        try:
+            data = json.loads(script.text or "", strict=False)
+        except (ValueError, RecursionError):
+            continue  # broken JSON-LD is common; the other sources still apply
+        _collect(data, nodes)
+    by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
+    articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
+    if not articles:
+        return {}
+    best = max(articles, key=lambda n: ("headline" in n, len(n)))
+    return {k: _deref(v, by_id) for k, v in best.items()}
+
+
+def _collect(data: Any, out: list[dict[str, Any]]) -> None:
+    if isinstance(data, list):
+        for item in data:
+            _collect(item, out)
+    elif isinstance(data, dict):
+        out.append(data)
+        if "@graph" in data:
+            _collect(data["@graph"], out)
+        if "mainEntity" in data:
+            _collect(data["mainEntity"], out)
+
+
+def _types(node: dict[str, Any]) -> set[str]:
+    kind = node.get("@type")
+    return {kind} if isinstance(kind, str) else {k for k in kind if isinstance(k, str)} \
+        if isinstance(kind, list) else set()
+
+
+def _deref(value: Any, by_id: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(value, dict) and set(value) == {"@id"} and value["@id"] in by_id:
+        return by_id[value["@id"]]
+    if isinstance(value, list):
+        return [_deref(v, by_id) for v in value]
+    return value
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, (str, int, float)) and str(value).strip():
+        return " ".join(html.unescape(str(value)).split())  # often escaped twice
+    return None
+
+
+def _name(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return _text(value.get("name"))
+    return _text(value)
+
+
+def _name_or_id(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return _text(value.get("@id") or value.get("url"))
+    return _text(value)
+
+
+def _people(value: Any) -> list[str]:
+    """Authors that are people, without "By" and without organisations."""
+    items = value if isinstance(value, list) else [value] if value else []
+    names = []
+    for item in items:
+        if isinstance(item, dict):
+            if _types(item) & _NOT_PEOPLE:
+                continue
+            item = item.get("name")
+        name = _text(item)
+        if name:
+            names.append(name)
+    return people(names)
+
+
+def _section(value: Any) -> str | None:
+    """A kicker from articleSection / article:section, unless it is a site's plumbing
+    ("News - News", "post", "game,news,slider", "Home Page")."""
+    text = _text(value)
+    if not text:
+        return None
+    first = re.split(r"\s*[,;|]\s*", text)[0]
+    parts = list(dict.fromkeys(p.strip() for p in re.split(r"\s+[-–—/]\s+", first)))
+    section = " – ".join(p for p in parts if p)
+    if section.lower() in _PLUMBING or "." in section or not section[:1].isupper():
+        return None
+    return section
+
+
+def _image_url(value: Any) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        return _text(value.get("url") or value.get("contentUrl"))
+    return _text(value)
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    return list(dict.fromkeys(t.strip() for t in value if isinstance(t, str) and t.strip()))
+
+
+def _meta_tags(root: _Element) -> dict[str, Any]:
+    """First content of each `<meta property|name>`; `article:tag` collected as a list."""
+    out: dict[str, Any] = {"article:tag[]": []}
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").strip().lower()
+        content = " ".join(html.unescape(meta.get("content") or "").split())  # escaped twice
+        if not key or not content:
+            continue
+        if key == "article:tag":
+            out["article:tag[]"].append(content)
+        out.setdefault(key, content)
+    return out
+
+
+def _meta_authors(meta: dict[str, Any]) -> list[str]:
+    for key in ("author", "article:author", "sailthru.author", "parsely-author"):
+        value = meta.get(key)
+        if value and not value.startswith(("http://", "https://")):
+            return _people(value)
+    return []
+
+
+def _rel_authors(root: _Element) -> list[str]:
+    return people(text_of(a) for a in root.iter("a") if "author" in (a.get("rel") or "").split())
+
+
+def _canonical(root: _Element) -> str | None:
+    for link in root.iter("link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            return link.get("href", "").strip()
+    return None
+
+
+def _title_tag(root: _Element) -> str | None:
+    title = next(root.iter("title"), None)
+    return text_of(title) or None if title is not None else None
+
+
+def _h1(root: _Element) -> str | None:
+    h1 = next(root.iter("h1"), None)
+    return text_of(h1) or None if h1 is not None else None
+
+
+def _time_tag(root: _Element) -> str | None:
+    for time in root.iter("time"):
+        if time.get("datetime"):
+            return time.get("datetime", "").strip()
+    return None
+
+
+def _date(value: str | None) -> str | None:
+    """ISO 8601 as the page gives it; anything else (or a CMS's year-1 null date) is
+    not trusted as a date."""
+    if not value:
+        return None
+    value = value.strip()
+    if re.match(r"\d{4}-\d{2}-\d{2} \d", value):
+        value = value.replace(" ", "T", 1)
+    return value if _ISO.match(value) and value[:4] >= "1900" else None
+
+
+def _first(*values: str | None) -> str | None:
+    return next((v for v in values if v), None)
