@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import ModelError
-from .inline import URL_SCHEMES, clean_inline, safe_url, word_count
+from .inline import URL_SCHEMES, clean_inline, safe_url, to_text, word_count
 
 # Field kinds, named in each field's metadata: they drive sanitising and JSON checking.
 INLINE, INLINE_OPT, INLINE_LIST, INLINE_ROWS = "inline", "inline?", "inline[]", "inline[][]"
@@ -316,6 +316,16 @@ def reading_time(article: Article, words_per_minute: int = 230) -> int:
             words += word_count(getattr(block, name, None) or "")
         words += sum(word_count(i) for i in getattr(block, "items", []))
     return max(1, round(words / words_per_minute))
+
+
+def text_size(article: Article) -> int:
+    """Characters of readable text: standfirst, body and captions (markup not counted)."""
+    parts = list(article.standfirst) + ([article.lead.caption or ""] if article.lead else [])
+    for block in article.body:
+        parts += [getattr(block, name, None) or "" for name in ("text", "caption")]
+        parts += getattr(block, "items", []) + getattr(block, "header", [])
+        parts += [cell for row in getattr(block, "rows", []) for cell in row]
+    return sum(len(to_text(part)) for part in parts)
 
 
 def slugify(text: str, limit: int = 60) -> str:

@@ -627,7 +627,8 @@ def test_big_and_bomb_inputs_build_in_bounded_memory(tmp_path, case):
     formats = formats_available(EXPECTED[case].get("formats"))
     rc, stderr, rss = bounded_build(["build", str(source), "-f", ",".join(formats),
                                      "-o", str(tmp_path / "out")], tmp_path)
-    assert rc == 0 and "Traceback" not in stderr and "MemoryError" not in stderr, stderr[-3000:]
+    assert rc in (0, 1) and "Traceback" not in stderr and "MemoryError" not in stderr, stderr[-3000:]
+    assert "internal error" not in stderr, stderr[-3000:]
     assert rss < 1024 * 2**20, f"max RSS {rss / 2**20:.0f} MB"
 
 
@@ -702,3 +703,78 @@ def test_epub_of_a_paragraph_over_10_mb_builds(tmp_path):
     source.write_bytes(_md("Huge", "keep-start " + "word " * 2_100_000 + "keep-end"))
     result = run_cli("build", str(source), "-f", "epub", "-o", str(tmp_path / "out"), timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+# -- layout: a 5,000-character word or URL stays on the page and in the email ------------
+
+def pdf_word_boxes(path: Path) -> tuple[float, list[tuple[float, str]]]:
+    """Page width and (right edge, word) of every word pdftotext finds."""
+    bbox = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True,
+                          timeout=120).stdout
+    width = float(re.search(r'<page width="([\d.]+)"', bbox).group(1))
+    words = [(float(x), w[:30]) for x, w in re.findall(r'xMax="([\d.]+)"[^>]*>([^<]*)</word>', bbox)]
+    return width, words
+
+
+@pytest.mark.xfail(reason="pdf: body text has no overflow-wrap, so a word longer than the column runs off "
+                          "the page and is cut", strict=False)
+@pytest.mark.parametrize("case", ["gen:long-word.md"])
+def test_long_words_stay_inside_the_pdf_page(tmp_path, case):
+    if "pdf" not in BACKENDS or not shutil.which("pdftotext"):
+        pytest.skip("needs the PDF backend and pdftotext (poppler-utils)")
+    source = case_source(case, tmp_path)
+    result = run_cli("build", str(source), "-f", "pdf", "-o", str(tmp_path / "out"), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    width, words = pdf_word_boxes(tmp_path / "out" / f"{source.stem}.pdf")
+    outside = [(x, w) for x, w in words if x > width - 10]
+    assert not outside, f"page {width:.0f} pt wide: {outside[:3]}"
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MEASURE = """<!doctype html><html><body>{frames}
+<script>window.addEventListener("load", function () {{
+  var out = [];
+  document.querySelectorAll("iframe").forEach(function (f) {{
+    var e = f.contentDocument && f.contentDocument.documentElement;
+    out.push(f.id + "=" + (e ? e.scrollWidth + "/" + e.clientWidth : "blocked"));
+  }});
+  var p = document.createElement("p"); p.id = "measure"; p.textContent = out.join(" ");
+  document.body.appendChild(p);
+}});</script></body></html>"""
+
+
+def sideways_overflow(pages: list[Path], widths: tuple[int, ...], workdir: Path) -> dict[str, tuple[int, int]]:
+    """{page@width: (scrollWidth, clientWidth)} as headless Chromium lays each page out."""
+    frames = "".join(f'<iframe id="{p.name}@{w}" src="{p.as_uri()}" style="width:{w}px;height:400px;border:0">'
+                     "</iframe>" for p in pages for w in widths)
+    wrapper = workdir / "measure.html"
+    wrapper.write_text(MEASURE.format(frames=frames))
+    result = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--hide-scrollbars",
+         f"--user-data-dir={workdir / 'profile'}", "--allow-file-access-from-files",
+         "--window-size=1400,1000", "--virtual-time-budget=5000", "--dump-dom", wrapper.as_uri()],
+        capture_output=True, text=True, timeout=90)
+    match = re.search(r'<p id="measure">([^<]*)</p>', result.stdout)
+    assert match, result.stderr[-2000:]
+    return {k: tuple(map(int, v.split("/"))) for k, v in (i.split("=") for i in match.group(1).split())}
+
+
+@pytest.mark.xdist_group("email-chromium")
+@pytest.mark.parametrize("case", [
+    pytest.param("gen:long-word.md", marks=pytest.mark.xfail(
+        reason="email web version: no overflow-wrap, a 5,000-character word makes the page "
+               "45,000 px wide (the message itself wraps)", strict=False)),
+    "cjk-zh.md"])
+def test_long_words_do_not_widen_the_email(tmp_path, case):
+    if "email" not in BACKENDS or CHROMIUM is None:
+        pytest.skip("needs the email backend and chromium")
+    source = case_source(case, tmp_path)
+    out = tmp_path / "out"
+    result = run_cli("build", str(source), "-f", "email", "-o", str(out), "-O", "email.embed_images=true",
+                     timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    pages = [p for p in (out / f"{source.stem}.html", out / f"{source.stem}.web.html") if p.exists()]
+    measured = sideways_overflow(pages, (600, 375), tmp_path)
+    wide = {k: v for k, v in measured.items() if v[0] > v[1]}
+    assert len(measured) == 2 * len(pages) and not wide, wide

@@ -131,3 +131,17 @@ def test_markdown_nested_deeper_than_the_parser_goes_is_an_error_not_lost_text()
     assert read_bytes(b"---\ntitle: T\n---\n" + b"> " * 19 + b"deep", origin("a.md"), name="a.md")
     with pytest.raises(SourceError, match="nested too deeply"):
         read_bytes(b"---\ntitle: T\n---\n" + b"> " * 10_000 + b"deep", origin("a.md"), name="a.md")
+
+
+def test_an_article_too_long_to_lay_out_is_refused_or_skipped(tmp_path):
+    from exporter.errors import ExporterError
+    from exporter.manifest import MAX_ARTICLE_CHARS, project_from_sources
+
+    huge = tmp_path / "huge.md"
+    huge.write_text("---\ntitle: Huge\n---\n" + "word " * (MAX_ARTICLE_CHARS // 5 + 10))
+    fine = tmp_path / "fine.md"
+    fine.write_text("---\ntitle: Fine\n---\n" + "word " * 1000)
+    with pytest.raises(ExporterError, match="characters long"):
+        project_from_sources([str(huge)])
+    project = project_from_sources([str(huge), str(fine)], keep_going=True)
+    assert [a.title for a in project.issue.articles()] == ["Fine"] and len(project.skipped) == 1
