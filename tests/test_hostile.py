@@ -802,3 +802,19 @@ def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
     assert tagged, "no element carries the article's language"
     for name, tags in tagged.items():
         assert any('dir="rtl"' in tag for tag in tags), f"{name}: {tags[0]}"
+
+
+@pytest.mark.parametrize("name", ["feed-billion-laughs.xml", "feed-xxe.xml", "feed-is-html.rss"])
+def test_hostile_feeds_through_build_feed(tmp_path, name):
+    """`build --feed` reads a feed its own way (newest entries): same guarantees."""
+    pytest.importorskip("exporter.sources.feed")
+    source = tmp_path / name
+    source.write_bytes((HOSTILE / name).read_bytes())
+    out = tmp_path / "out"
+    result = run_cli("build", "--feed", str(source), "-f", "json", "-o", str(out), timeout=60)
+    if result.returncode != 0:
+        assert_clean_error(result, name)
+        return
+    assert_no_traceback(result)
+    text = (out / f"{source.stem}.json").read_text()
+    assert "lollollol" not in text and "root:x:0:0" not in text
