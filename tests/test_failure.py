@@ -104,7 +104,7 @@ def test_killed_builds_leave_only_whole_outputs_and_the_next_build_cleans_up(tmp
     for kill in range(KILLS):
         child = subprocess.Popen(build_command(out), env=env(), stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL, start_new_session=True)
-        time.sleep(rng.uniform(0.05, duration * 1.1))
+        time.sleep(rng.uniform(0.05, duration * 0.9))
         os.killpg(child.pid, signal.SIGKILL)
         child.wait(timeout=30)
         check_outputs(out, reference, f"seed {SEED}, kill {kill}")

@@ -145,3 +145,10 @@ def test_an_article_too_long_to_lay_out_is_refused_or_skipped(tmp_path):
         project_from_sources([str(huge)])
     project = project_from_sources([str(huge), str(fine)], keep_going=True)
     assert [a.title for a in project.issue.articles()] == ["Fine"] and len(project.skipped) == 1
+
+
+@pytest.mark.parametrize("markup, clean", [("&amp;<br><br>", "&amp;"), ("<br> <br>x<br><br>y<br>", "x<br><br>y")])
+def test_clean_inline_is_idempotent_at_line_breaks(markup, clean):
+    from exporter.inline import clean_inline
+
+    assert clean_inline(markup) == clean and clean_inline(clean) == clean
