@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import ExporterError
 from .inline import to_text
-from .model import Article, Heading, ListBlock, Paragraph, Quote
+from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +148,8 @@ def body_lines(article: Article) -> list[str]:
             lines.append(to_text(block.text))
         elif isinstance(block, ListBlock):
             lines.extend(to_text(item) for item in block.items)
+        elif isinstance(block, Table):
+            lines.extend(" ".join(to_text(cell) for cell in row) for row in [block.header, *block.rows])
     return [line for line in lines if line.strip()]
 
 

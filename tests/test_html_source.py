@@ -33,7 +33,7 @@ def model_of(page: Path) -> dict:
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)
 def test_page_matches_golden(page: Path, golden: Callable[[Path, object], None]) -> None:
-    golden(page.with_suffix(".json"), model_of(page))
+    golden(page.with_suffix(".expected.json"), model_of(page))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)

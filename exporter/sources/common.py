@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import charset_normalizer
 
 from ..errors import SourceError
@@ -39,12 +41,13 @@ def _guess_encoding(data: bytes, origin: Origin) -> str:
     return best.encoding
 
 
+_ODD = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+
+
 def _looks_binary(text: str) -> bool:
+    """Control characters or undecodable bytes in more than 2 % of the start."""
     sample = text[:20_000]
-    if not sample:
-        return False
-    odd = sum(1 for c in sample if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
-    return odd / len(sample) > 0.02
+    return bool(sample) and len(_ODD.findall(sample)) / len(sample) > 0.02
 
 
 def source_ref(kind: str, origin: Origin) -> SourceRef:
