@@ -577,6 +577,8 @@ def test_private_addresses_get_no_request_without_allow_private(tmp_path):
                          cwd=tmp_path, timeout=120)
         pages = [run_cli("inspect", f"http://{host}:{server.port}/page.html", timeout=60)
                  for host in ("127.0.0.1", "localhost", "vm")]
+        pages.append(run_cli("build", "--feed", f"http://127.0.0.1:{server.port}/feed.xml", "-f", "json",
+                             "-o", str(tmp_path / "feed-out"), timeout=60))
     assert server.requests == []
     assert result.returncode == 0, result.stderr[-2000:]
     assert_no_traceback(result)
