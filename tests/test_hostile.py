@@ -335,6 +335,12 @@ GENERATED: dict[str, Callable[[Path], bytes]] = {
     "deep-json.json": lambda d: b"[" * 100_000 + b"]" * 100_000,
     "huge-number.json": lambda d: b'{"title": "x", "reading_time": 1' + b"0" * 5000 + b"}",
     "nested-html-10000.md": lambda d: _md("Deep", "<div>" * 10_000 + "keep-deep" + "</div>" * 10_000),
+    "nested-html-10000.html": lambda d: (
+        "<!doctype html><html><head><title>Deep page</title></head><body><article><h1>Deep page</h1>"
+        + "".join(f"<p>Paragraph {n} of the deep page, with words enough to count as article text.</p>"
+                  for n in ("one", "two")) + "<div>" * 10_000 + "<p>keep-deep</p>" + "</div>" * 10_000
+        + "<p>Paragraph keep-after of the deep page, with words enough to count as article text.</p>"
+        "</article></body></html>").encode(),
     "nested-quotes-10000.md": lambda d: _md("Deep", "> " * 10_000 + "keep-deep"),
     "long-word.md": lambda d: _md("Long", "keep-long " + "x" * 5000 + " and https://example.com/"
                                   + "a" * 5000 + " and <https://example.com/" + "b" * 5000 + ">"),
