@@ -190,3 +190,31 @@ def test_issue_json_round_trips(articles, title, links):
                              "sections": [{"title": None, "articles": articles}]})
     once = issue.to_dict()
     assert Issue.from_dict(json.loads(json.dumps(once))).to_dict() == once
+
+
+TOML_BITS = st.sampled_from([
+    'title = "T"\n', "date = 2024-06-24\n", 'date = "yesterday"\n', "[[sections]]\n", 'articles = ["a.md"]\n',
+    'articles = [{source = "a.md", lead_image = "../../etc/passwd"}]\n', 'articles = [{source = "/etc/passwd"}]\n',
+    'articles = ["http://127.0.0.1/x"]\n', "[links]\n", 'unsubscribe = "javascript:x"\n', "[pdf]\n", "columns = 3\n",
+    "columns = \"x\"\n", "[theme]\n", 'accent = "red; } body { display:none"\n', 'intro = """\n<script>x</script>\n"""\n',
+    "cover = 5\n", 'templates = "/"\n', "[email]\n", "x = 1\n", "= broken\n", "\x00", "\n",
+])
+
+
+@given(manifest=st.lists(TOML_BITS, max_size=14).map("".join))
+def test_any_manifest_loads_or_fails_cleanly(manifest):
+    import tempfile
+    from pathlib import Path
+
+    from exporter.manifest import load_manifest
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "a.md").write_text("---\ntitle: A\n---\nText.\n")
+        path = Path(folder) / "issue.toml"
+        path.write_text(manifest)
+        try:
+            project = load_manifest(path, keep_going=True)
+        except ExporterError as exc:
+            assert "\n" not in str(exc)
+            return
+        assert project.issue.articles()
