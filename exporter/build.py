@@ -12,6 +12,7 @@ from .assets import Assets
 from .atomic import staging
 from .backends import Job, backend, make_options
 from .manifest import Project
+from .templating import check_templates
 
 
 @dataclass
@@ -37,6 +38,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
     """Build every format into out_dir; nothing is published unless all succeed.
 
     Returns the outputs and the warnings of the shared steps (unreadable images...).
+    `progress` is called with each step as it starts: "images", then each format's name.
     """
     overrides = overrides or {}
     modules = {name: backend(name) for name in formats}
@@ -44,6 +46,10 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                                   {**project.options.get(name, {}), **overrides.get(name, {})},
                                   f"[{name}]")
                for name, module in modules.items()}
+    if project.templates is not None:
+        check_templates(project.templates)  # a broken user template fails before any work
+    if progress:
+        progress("images")
     assets = prepare_assets(project, offline=offline, allow_private=allow_private)
     cover = assets.add_file(project.cover) if project.cover else None
     outputs = []

@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="json (default) or text: body paragraphs only, one per line")
     _network_flags(inspect)
     inspect.set_defaults(run=_inspect)
+    _theme_commands(commands)
 
     build = commands.add_parser(
         "build", help="build an issue into email, PDF and EPUB",
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="EPUB device profile for image sizes and greyscale")
     build.add_argument("-O", "--option", action="append", default=[], metavar="FORMAT.KEY=VALUE",
                        help="set a backend option, e.g. -O pdf.columns=2")
+    _build_output_flags(build)
     _network_flags(build)
     build.set_defaults(run=_build)
 
@@ -156,21 +158,28 @@ def body_lines(article: Article) -> list[str]:
 def _build(args: argparse.Namespace) -> int:
     from .backends import parse_formats
     from .build import build
+    from .progress import BuildProgress, is_terminal, print_summary
 
     formats = parse_formats(args.formats)
-    project = _project(args)
+    with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
+        progress("sources")
+        project = _project(args)
+        _use_templates(project, args.templates)
+        outputs, warnings = build(project, formats, args.output, overrides=_overrides(args),
+                                  offline=args.offline, allow_private=args.allow_private,
+                                  progress=progress)
     for skipped in project.skipped:
         _warn(f"skipped {skipped}")
-    outputs, warnings = build(project, formats, args.output, overrides=_overrides(args),
-                              offline=args.offline, allow_private=args.allow_private)
     for warning in warnings:
         _warn(warning)
-    for output in outputs:
-        for warning in output.warnings:
-            _warn(f"{output.format}: {warning}")
-        for path in output.files:
-            if path.is_file():
-                print(f"{output.format:6} {path}  {_size(path.stat().st_size)}  {output.seconds:.2f} s")
+    table = is_terminal(sys.stdout) and not args.quiet
+    if not table:  # the table has a warnings column
+        for output in outputs:
+            for warning in output.warnings:
+                _warn(f"{output.format}: {warning}")
+    print_summary(outputs, table=table)
+    if args.check:
+        return _check_files([p for output in outputs for p in output.files])
     return 0
 
 
@@ -244,6 +253,129 @@ def _age(text: str | None) -> dt.timedelta | None:
         raise ExporterError("--since", f"not an age like 30m, 24h, 7d or 2w: {text!r}")
     unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
     return dt.timedelta(**{unit: int(match.group(1))})
+
+
+# Themes, checks, previews and scaffolding (`check`, `preview`, `templates`, `new`).
+
+def _theme_commands(commands: argparse._SubParsersAction) -> None:
+    check = commands.add_parser(
+        "check", help="validate built outputs (EPUBCheck, email budget and links, PDF tags)",
+        description="Validate built outputs and print one line per finding: severity "
+                    "(error/warning/ok), file, message. Exit 1 if any finding is an error.")
+    check.add_argument("outputs", nargs="+", type=Path, metavar="OUTPUT",
+                       help="built files (.epub, .html, .eml, .pdf, .json) or folders of them")
+    check.set_defaults(run=_check)
+
+    preview = commands.add_parser(
+        "preview", help="build into a temporary folder and write PNG previews and a contact sheet",
+        description="Build the issue, then write PNGs of the email (600 and 375 px), the PDF's "
+                    "cover and first article, the EPUB's cover and first article, and an "
+                    "index.html showing them side by side. Needs Chromium and pdftoppm.")
+    preview.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    preview.add_argument("-o", "--output", type=Path, default=Path("preview"),
+                         help="folder for the PNGs and index.html (default: preview)")
+    preview.add_argument("-f", "--formats", help="comma-separated formats (default: email,pdf,epub)")
+    preview.add_argument("--templates", type=Path, metavar="DIR",
+                         help="template folder searched before the built-in templates")
+    preview.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(preview)
+    preview.set_defaults(run=_preview)
+
+    templates = commands.add_parser(
+        "templates", help="list the built-in templates or copy them to start a theme",
+        description="Start a user theme from the built-in templates.")
+    actions = templates.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list built-in templates with their named blocks",
+                                 description="List the built-in templates, their named blocks "
+                                             "and what each is for.")
+    listing.add_argument("--templates", type=Path, metavar="DIR",
+                         help="also mark which templates this folder overrides")
+    listing.set_defaults(run=_templates_list)
+    copy = actions.add_parser("copy", help="copy a built-in template (or folder) into DIR",
+                              description="Copy a built-in template, or a folder of them such "
+                                          "as 'email', into DIR with the same layout.")
+    copy.add_argument("name", metavar="NAME", help="a name from 'templates list' or a folder: email, pdf, epub")
+    copy.add_argument("dir", type=Path, metavar="DIR", help="the theme folder (created if missing)")
+    copy.add_argument("--extend", action="store_true",
+                      help='write a stub that extends "!default/NAME" to override single blocks')
+    copy.add_argument("--force", action="store_true", help="overwrite files already in DIR")
+    copy.set_defaults(run=_templates_copy)
+
+    new = commands.add_parser(
+        "new", help="scaffold an issue folder: issue.toml, a sample article and a photo",
+        description="Create NAME/ with issue.toml, one Markdown article and its photo, ready "
+                    "for 'exporter build NAME/issue.toml'.")
+    new.add_argument("name", type=Path, metavar="NAME", help="folder to create (must not exist or be empty)")
+    new.set_defaults(run=_new)
+
+
+def _build_output_flags(build: argparse.ArgumentParser) -> None:
+    build.add_argument("--templates", type=Path, metavar="DIR",
+                       help="template folder searched before the built-ins (overrides the manifest's)")
+    build.add_argument("--check", action="store_true",
+                       help="run 'exporter check' on what was built; exit 1 on any error")
+    build.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress bar or summary table: one plain line per file")
+
+
+def _use_templates(project: Any, folder: Path | None) -> None:
+    """--templates DIR: a user template folder that wins over the manifest's."""
+    if folder is None:
+        return
+    if not folder.is_dir():
+        raise ExporterError(f"--templates {folder}", "not a folder")
+    project.templates = folder.resolve()
+
+
+def _check(args: argparse.Namespace) -> int:
+    return _check_files(args.outputs)
+
+
+def _check_files(paths: list[Path]) -> int:
+    from .check import check_paths, has_errors
+
+    findings = check_paths(paths)
+    for finding in findings:
+        print(finding.line())
+    return 1 if has_errors(findings) else 0
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from .backends import parse_formats
+    from .manifest import load_manifest
+    from .preview import preview
+
+    formats = parse_formats(args.formats) if args.formats else None
+    project = load_manifest(args.manifest, allow_private=args.allow_private)
+    _use_templates(project, args.templates)
+    index = preview(project, args.output, formats=formats, offline=args.offline,
+                    allow_private=args.allow_private)
+    print(index)
+    return 0
+
+
+def _templates_list(args: argparse.Namespace) -> int:
+    from .scaffold import list_templates
+
+    print("\n".join(list_templates(args.templates)))
+    return 0
+
+
+def _templates_copy(args: argparse.Namespace) -> int:
+    from .scaffold import copy_templates
+
+    for path in copy_templates(args.name, args.dir, extend=args.extend, force=args.force):
+        print(path)
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .scaffold import new_issue
+
+    for path in new_issue(args.name, date=dt.date.today().isoformat()):
+        print(path)
+    print(f"next: exporter build {args.name / 'issue.toml'} -o {args.name / 'out'}", file=sys.stderr)
+    return 0
 
 
 # Named flags are shorthands for backend options (-O FORMAT.KEY=VALUE).

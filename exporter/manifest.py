@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -58,10 +59,11 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
     root = path.resolve().parent
     project = Project(issue=_issue(data, where), stem=path.stem, root=root)
     project.options = {name: _table(data, name, where) for name in BACKEND_TABLES}
-    project.theme = {k: str(v) for k, v in _table(data, "theme", where).items()}
-    _check_keys(project.theme, THEME_KEYS, where, "theme.")
+    project.theme = _theme(_table(data, "theme", where), root, where)
     project.cover = _path(data.get("cover"), root, where, "cover")
     project.templates = _path(data.get("templates"), root, where, "templates")
+    if project.templates is not None and not project.templates.is_dir():
+        raise ManifestError(where, f"'templates' must be a folder: {data['templates']}")
     sections = data.get("sections", [])
     if not isinstance(sections, list) or not sections:
         raise ManifestError(where, "needs at least one [[sections]] entry with articles")
@@ -137,6 +139,45 @@ def _path(value: Any, root: Path, where: str, key: str) -> Path | None:
     if not path.exists():
         raise ManifestError(where, f"'{key}' names a missing file: {value}")
     return path
+
+
+COLOUR_KEYS = ("accent", "text", "background")
+_COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+_FONT = re.compile(r"[\w\s,'\"-]+")  # family names only: nothing that could end a CSS rule
+
+
+def _theme(table: dict[str, Any], root: Path, where: str) -> dict[str, str]:
+    """[theme] checked: colours as #rgb/#rrggbb, fonts as family lists, logo an existing file."""
+    _check_keys(table, THEME_KEYS, where, "theme.")
+    theme: dict[str, str] = {}
+    for key, value in table.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ManifestError(where, f"'theme.{key}' must be text")
+        value = value.strip()
+        if key in COLOUR_KEYS and not _COLOUR.fullmatch(value):
+            raise ManifestError(where, f"'theme.{key}' must be a colour like #1a5fb4 or #15b, not {value!r}")
+        if key.endswith("_font") and not _FONT.fullmatch(value):
+            raise ManifestError(where, f"'theme.{key}' must be font family names separated by commas, "
+                                       f"not {value!r}")
+        if key == "logo":
+            logo = _path(value, root, where, "theme.logo")
+            assert logo is not None
+            if not logo.is_file() or not _is_image(logo):
+                raise ManifestError(where, f"'theme.logo' must be an image file (PNG, JPEG…): {value}")
+            value = str(logo)
+        theme[key] = value
+    return theme
+
+
+def _is_image(path: Path) -> bool:
+    from PIL import Image as PILImage
+
+    try:
+        with PILImage.open(path) as image:
+            image.verify()
+    except Exception:  # Pillow raises many kinds for files that are not images
+        return False
+    return True
 
 
 def _issue(data: dict, where: str) -> Issue:

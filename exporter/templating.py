@@ -26,7 +26,43 @@ def builtin_templates() -> Path:
     return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def environment(user_dir: Path | None = None) -> jinja2.Environment:
+# What templates see as `theme` when the manifest's [theme] leaves a key out. Colours and
+# fonts are plain values (not CSS variables): email clients and e-readers ignore var().
+DEFAULT_THEME: dict[str, str | None] = {
+    "accent": "#a4262c",
+    "text": "#1b1b1b",
+    "background": "#ffffff",
+    "heading_font": "Georgia, 'Times New Roman', serif",
+    "body_font": "Georgia, 'Times New Roman', serif",
+    "logo": None,  # absolute path of the logo image; backends turn it into a rendition
+    "masthead": None,  # text above the issue title; templates fall back to the issue title
+}
+
+
+def theme_values(theme: dict[str, str] | None = None) -> dict[str, str | None]:
+    """The manifest's [theme] over the defaults: every key present, so templates need no checks."""
+    return {**DEFAULT_THEME, **{k: v for k, v in (theme or {}).items() if v}}
+
+
+def logo_rendition(assets: Any, theme: dict[str, str] | None, *, max_width: int,
+                   max_height: int | None = None, fmt: str = "PNG") -> Any:
+    """The [theme] logo prepared for a backend (an assets.Rendition), or None without a logo.
+
+    Email and PDF can keep PNG transparency; EPUB readers want no alpha: pass fmt="JPEG".
+    """
+    logo = (theme or {}).get("logo")
+    if not logo:
+        return None
+    return assets.rendition(assets.add_file(Path(logo)), max_width=max_width,
+                            max_height=max_height, fmt=fmt)
+
+
+def environment(user_dir: Path | None = None,
+                theme: dict[str, str] | None = None) -> jinja2.Environment:
+    """Templates from user_dir first, then the built-ins (also reachable as "!default/NAME").
+
+    Every template sees `theme` (theme_values of the manifest's [theme]) as a global.
+    """
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loaders: list[jinja2.BaseLoader] = []
     if user_dir is not None:
@@ -42,6 +78,7 @@ def environment(user_dir: Path | None = None) -> jinja2.Environment:
     )
     env.filters.update(text=to_text, long_date=long_date, byline=byline,
                        inline=lambda markup: Markup(xhtml(markup)), display_url=display_url)
+    env.globals["theme"] = theme_values(theme)
     return env
 
 
@@ -90,3 +127,27 @@ def byline(authors: list[str]) -> str:
     if len(authors) <= 1:
         return "".join(authors)
     return ", ".join(authors[:-1]) + " and " + authors[-1]
+
+
+NOT_TEMPLATES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf",
+                 ".woff", ".woff2"}  # notes and binary files a theme folder may also hold
+
+
+def is_template(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() not in NOT_TEMPLATES
+
+
+def check_templates(user_dir: Path) -> None:
+    """Compile every template in a user folder, so a syntax error fails before any build work.
+
+    Raises BuildError("file:line", message) for the first broken template.
+    """
+    env = environment(user_dir)
+    for path in sorted(p for p in user_dir.rglob("*") if p.is_file() and is_template(p)):
+        name = path.relative_to(user_dir).as_posix()
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BuildError(f"{exc.filename or path}:{exc.lineno}", exc.message or str(exc))
+        except UnicodeDecodeError:
+            raise BuildError(str(path), "not a UTF-8 text file")

@@ -322,7 +322,7 @@ def test_user_template_error_is_one_line(tmp_path):
     templates = tmp_path / "templates" / "email"
     templates.mkdir(parents=True)
     source = (FIXTURES.parent.parent / "templates" / "email" / "message.mjml").read_text()
-    (templates / "message.mjml").write_text(source.replace("{{ issue.title }}", "{{ issue.nope }}", 1))
+    (templates / "message.mjml").write_text(source.replace("{{ theme.masthead or issue.title }}", "{{ issue.nope }}", 1))
     job = _job(_big_issue(1), tmp_path / "out")
     job.templates = tmp_path / "templates"
     with pytest.raises(BuildError, match=r"message\.mjml:\d+"):

@@ -24,7 +24,7 @@ from ..atomic import write_bytes, write_text
 from ..errors import BuildError
 from ..inline import to_text
 from ..model import Article, Figure, Issue, Paragraph
-from ..templating import environment, long_date, render
+from ..templating import environment, logo_rendition, long_date, render
 from . import Job, Result
 from .email_message import Attachment, check_safe, compile_mjml, make_eml, wrap
 
@@ -32,6 +32,7 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
 BODY_WIDTH = 552  # px: body photos sit inside the 24 px text margins
 SOURCE_WIDTH = 1200  # px: twice the display width, for high-density screens
+LOGO_WIDTH = 200  # px: the [theme] logo above the masthead (prepared at twice that)
 PREHEADER_CHARS = 110
 PREHEADER_PAD = "&#847;&zwnj;&nbsp;" * 80
 
@@ -84,6 +85,7 @@ class _Plan:
     """Everything the templates need that is not in the model."""
 
     images: dict[int, _Image] = field(default_factory=dict)  # id(figure) -> image
+    logo: _Image | None = None  # the [theme] logo
     warnings: list[str] = field(default_factory=list)
 
 
@@ -93,7 +95,7 @@ def build(job: Job, options: Options) -> Result:
     plan = _Plan()
     _write_images(job, plan)
     embed = options.embed_images
-    if plan.images and not embed and not options.asset_base_url:
+    if (plan.images or plan.logo) and not embed and not options.asset_base_url:
         embed = True
         plan.warnings.append(
             "no email.asset_base_url: photos are embedded in the .eml as CID parts "
@@ -129,7 +131,7 @@ def build(job: Job, options: Options) -> Result:
         attachments=attachments, unsubscribe_url=_safe_url(issue.links.unsubscribe),
         unsubscribe_mailto=options.unsubscribe_mailto, stem=job.stem))
     files = [html_path, text_path, eml_path, web_path]
-    if plan.images:
+    if plan.images or plan.logo:
         files.append(job.out_dir / f"{job.stem}-images")
     return Result(files, plan.warnings)
 
@@ -209,18 +211,21 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
     base = (options.asset_base_url or "").rstrip("/")
     anchors = {a.id: n for n, a in enumerate(issue.articles(), 1)}
 
-    def photo(figure: Figure | None, width: int = BODY_WIDTH) -> Photo | None:
-        image = plan.images.get(id(figure)) if figure is not None else None
-        if image is None or figure is None or figure.image is None:
-            return None
+    def shown(image: _Image, width: int, alt: str) -> Photo:
         if target == "cid":
             src = f"cid:{image.cid}"
         elif target == "hosted" and base:
             src = f"{base}/{job.stem}-images/{image.name}"
         else:
             src = f"{job.stem}-images/{image.name}"
-        shown = min(width, image.width)
-        return Photo(src, shown, round(shown * image.height / image.width), figure.image.alt or "")
+        size = min(width, image.width)
+        return Photo(src, size, round(size * image.height / image.width), alt)
+
+    def photo(figure: Figure | None, width: int = BODY_WIDTH) -> Photo | None:
+        image = plan.images.get(id(figure)) if figure is not None else None
+        if image is None or figure is None or figure.image is None:
+            return None
+        return shown(image, width, figure.image.alt or "")
 
     def link(url: str | None) -> str | None:
         """A content link: safe schemes only, with the campaign's UTM parameters."""
@@ -229,11 +234,12 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
     return {
         "issue": issue,
         "mode": mode,
-        "theme": _theme(job.theme),
+        "theme": {**_theme(job.theme), "masthead": job.theme.get("masthead")},
         "sections": [s for s in issue.sections if s.articles],
         "preheader": _preheader(issue),
         "preheader_pad": Markup(PREHEADER_PAD),
         "photo": photo,
+        "logo": shown(plan.logo, LOGO_WIDTH, job.theme.get("masthead") or issue.title) if plan.logo else None,
         "lead_width": LEAD_WIDTH,
         "link": link,
         # short anchors: the email pays for every byte twice (contents link and target)
@@ -280,10 +286,17 @@ def _write_images(job: Job, plan: _Plan) -> None:
                                rendition.media_type, f"{asset.key[:24]}@exporter")
                 written[rendition.path] = image
             plan.images[id(figure)] = image
+    logo = logo_rendition(job.assets, job.theme, max_width=2 * LOGO_WIDTH, fmt="PNG")
+    if logo is not None:
+        name = f"logo-{logo.path.name[:8]}.png"
+        write_bytes(folder / name, logo.path.read_bytes())
+        plan.logo = _Image(name, folder / name, logo.width, logo.height, logo.media_type,
+                           f"logo-{logo.path.name[:16]}@exporter")
 
 
 def _unique_images(plan: _Plan) -> list[_Image]:
-    return list({image.cid: image for image in plan.images.values()}.values())
+    images = [*plan.images.values(), *([plan.logo] if plan.logo else [])]
+    return list({image.cid: image for image in images}.values())
 
 
 def _teaser_paragraph(article: Article) -> str | None:

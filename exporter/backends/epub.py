@@ -14,6 +14,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
@@ -77,7 +78,7 @@ def build(job: Job, options: Options) -> Result:
         raise BuildError("epub", "the issue has no articles")
     if not 0 <= options.quality <= 95:
         raise BuildError("[epub].quality", "must be between 1 and 95 (0: the profile's)")
-    env = environment(job.templates)
+    env = environment(job.templates, job.theme)
     language = _language(issue.language)
     warnings: list[str] = []
 
@@ -100,7 +101,8 @@ def build(job: Job, options: Options) -> Result:
     contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
                                f"Contents · {issue.title}", "contents.xhtml",
                                body_class="contents-page", issue=issue, entries=chapters.entries,
-                               internal=chapters.hrefs(), image=lambda figure: None)
+                               internal=chapters.hrefs(), image=lambda figure: None,
+                               logo=images.logo(job.theme))
     for page in [cover_page, contents_page, *chapters.pages]:
         book.add_item(page)
     book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"), *chapters.toc]
@@ -246,6 +248,15 @@ class _Images:
         asset = self.assets.get(article, figure.image)
         if asset is None:
             return None
+        if asset.key not in self.stored:
+            self.stored[asset.key] = self._store(asset)
+        return self.stored[asset.key]
+
+    def logo(self, theme: dict[str, str]) -> ImageRef | None:
+        """The [theme] logo, stored like a photo (no alpha: readers want none)."""
+        if not theme.get("logo"):
+            return None
+        asset = self.assets.add_file(Path(theme["logo"]))
         if asset.key not in self.stored:
             self.stored[asset.key] = self._store(asset)
         return self.stored[asset.key]

@@ -23,7 +23,7 @@ from ..assets import Asset
 from ..atomic import write_bytes
 from ..errors import BuildError
 from ..model import Article, Figure, Issue
-from ..templating import environment, render
+from ..templating import environment, logo_rendition, render
 from . import Job, Result
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
@@ -33,6 +33,7 @@ COVER_PHOTO_HEIGHT_MM = 120.0
 LEAD_MAX_HEIGHT_MM = 100.0  # a tall portrait lead must leave room for the text
 FIGURE_MAX_HEIGHT_MM = 85.0
 MIN_PRINT_DPI = 120  # a small photo is printed no larger than this resolution allows
+LOGO_WIDTH_MM = 60
 DEFAULT_ACCENT = "#9e2a2b"
 
 # Font stacks: a good face where installed, then the fonts every machine here has
@@ -95,7 +96,7 @@ def _check(options: Options) -> None:
 
 def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]:
     """The whole briefing as one HTML document plus its print stylesheet."""
-    env = environment(job.templates)
+    env = environment(job.templates, job.theme)
     layout = Layout.of(options)
     issue = job.issue
 
@@ -137,6 +138,7 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
     document = render(env, "pdf/document.html", issue=issue, sections=sections,
                       cover=_cover(job, layout, options, pixels, fetcher),
                       keywords=_keywords(issue), options=options,
+                      logo=_logo(job, pixels, fetcher),
                       image=lambda figure: None)  # the editor's note has no photos
     css = render(env, "pdf/print.css", options=options, margin=MARGIN_MM,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
@@ -154,6 +156,12 @@ def _web_links_only(html: str) -> str:
         return match.group(0) if target.startswith(("http:", "https:", "mailto:", "#")) else ""
 
     return _HREF.sub(keep, html)
+
+
+def _logo(job: Job, pixels: Any, fetcher: Any) -> dict | None:
+    """The [theme] logo for the masthead, prepared for 60 mm at the PDF's resolution."""
+    rendition = logo_rendition(job.assets, job.theme, max_width=pixels(LOGO_WIDTH_MM), fmt="PNG")
+    return {"src": fetcher.add(rendition.path, rendition.media_type)} if rendition else None
 
 
 def _cover(job: Job, layout: Layout, options: Options, pixels: Any, fetcher: Any) -> dict | None:
