@@ -814,3 +814,49 @@ def test_hostile_feeds_through_build_feed(tmp_path, name):
     assert_no_traceback(result)
     text = (out / f"{source.stem}.json").read_text()
     assert "lollollol" not in text and "root:x:0:0" not in text
+
+
+# -- a server that never finishes cannot hang a build -----------------------------------
+
+@pytest.mark.skipif(not FULL, reason="waits out the fetch deadline (about a minute): make fuzz (HOSTILE_FULL=1)")
+def test_a_server_that_drips_bytes_forever_cannot_hang_the_build(tmp_path):
+    """Each read gets a byte in time, so only an overall deadline ends the fetch."""
+    pytest.importorskip("exporter.fetch")
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.is_set():
+            listener.settimeout(0.5)
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            def serve(conn: socket.socket = conn) -> None:
+                with conn:
+                    conn.recv(4096)
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nConnection: close\r\n\r\n")
+                    while not stop.wait(1):
+                        try:
+                            conn.sendall(b"\xff")
+                        except OSError:
+                            return
+            threading.Thread(target=serve, daemon=True).start()
+
+    threading.Thread(target=drip, daemon=True).start()
+    try:
+        source = tmp_path / "drip.md"
+        port = listener.getsockname()[1]
+        source.write_text(FM.format(title="Drip") + f"Text keep-drip.\n\n![x](http://127.0.0.1:{port}/x.jpg)\n")
+        result = run_cli("build", str(source), "-f", "json", "-o", str(tmp_path / "out"), "--allow-private",
+                         timeout=150)
+    finally:
+        stop.set()
+        listener.close()
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert any("x.jpg" in line for line in result.stderr.splitlines()), result.stderr
