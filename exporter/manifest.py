@@ -102,6 +102,8 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
     articles = project.issue.articles()
     if not articles:
         raise ManifestError(project.stem, "no article could be read")
+    for article in articles:  # feeds come here without passing _read
+        check_size(article, article.source.location or article.title)
     unique_ids(articles)
     project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
 
