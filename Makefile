@@ -47,5 +47,10 @@ eval: install
 	  --cmd '$(VENV)/bin/exporter inspect {path} --url {url} --format text'
 	$(PY) tests/eval_figures.py --corpus $(CORPUS)
 
+# Longer fuzzing and the full hostile corpus (about 7 minutes on 2 cores).
+fuzz: install system-deps
+	HYPOTHESIS_PROFILE=long HOSTILE_FULL=1 FAILURE_KILLS=40 FAILURE_ROUNDS=3 \
+	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_hostile.py tests/test_failure.py
+
 clean:
 	rm -rf out .pytest_cache

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image as PILImage
-from PIL import ImageOps
+from PIL import ImageFile, ImageOps
 
 from .atomic import write_bytes
 from .errors import ExporterError
@@ -172,7 +172,12 @@ def _images(article: Article) -> list[Image]:
 
 
 def _open(data: bytes, origin: str = "image") -> PILImage.Image:
-    """Decode fully (truncated files fail here, not later inside a backend)."""
+    """Decode fully (truncated files fail here, not later inside a backend).
+
+    WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported;
+    the asset step must refuse cut-off files whatever another library set.
+    """
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)

@@ -656,10 +656,8 @@ def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypa
         assert private.requests == ["/secret.jpg"]
 
 
-# -- known bugs in files other branches own (xfail until they are fixed there) ----------
+# -- bugs found in the sources and backends, fixed, kept as regression tests -------------
 
-@pytest.mark.xfail(reason="html source: libxml2 does not know <embed> is void and nests the rest of the "
-                          "page inside it; trafilatura then drops it with the embed", strict=False)
 def test_text_after_an_embed_is_kept():
     pytest.importorskip("exporter.sources.html")
     from exporter.sources import Origin, read_bytes
@@ -673,8 +671,6 @@ def test_text_after_an_embed_is_kept():
     assert "Paragraph three" in text and "Paragraph four" in text
 
 
-@pytest.mark.xfail(reason="feed source: feedparser.parse(bytes) first tries the bytes as a file name, "
-                          "so a feed whose body is a path reads that local file", strict=False)
 def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
     pytest.importorskip("exporter.sources.feed")
     secret = tmp_path / "secret" / "private-feed.xml"
@@ -689,8 +685,6 @@ def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
     assert_clean_error(result, "pointer.xml")
 
 
-@pytest.mark.xfail(reason="email: a teaser is the article's whole first paragraph, so one huge paragraph "
-                          "keeps the message far over budget even as teasers", strict=False)
 def test_email_teaser_of_one_huge_paragraph_fits_the_budget(tmp_path):
     if "email" not in BACKENDS:
         pytest.skip("the email backend is not on this branch yet")
@@ -712,8 +706,6 @@ def pdf_word_boxes(path: Path) -> tuple[float, list[tuple[float, str]]]:
     return width, words
 
 
-@pytest.mark.xfail(reason="pdf: body text has no overflow-wrap, so a word longer than the column runs off "
-                          "the page and is cut", strict=False)
 @pytest.mark.parametrize("case", ["gen:long-word.md"])
 def test_long_words_stay_inside_the_pdf_page(tmp_path, case):
     if "pdf" not in BACKENDS or not shutil.which("pdftotext"):
@@ -758,10 +750,7 @@ def sideways_overflow(pages: list[Path], widths: tuple[int, ...], workdir: Path)
 
 @pytest.mark.xdist_group("email-chromium")
 @pytest.mark.parametrize("case", [
-    pytest.param("gen:long-word.md", marks=pytest.mark.xfail(
-        reason="email web version: no overflow-wrap, a 5,000-character word makes the page "
-               "45,000 px wide (the message itself wraps)", strict=False)),
-    "cjk-zh.md"])
+"gen:long-word.md", "cjk-zh.md"])
 def test_long_words_do_not_widen_the_email(tmp_path, case):
     if "email" not in BACKENDS or CHROMIUM is None:
         pytest.skip("needs the email backend and chromium")
@@ -778,8 +767,6 @@ def test_long_words_do_not_widen_the_email(tmp_path, case):
 
 # -- right-to-left articles say so ------------------------------------------------------
 
-@pytest.mark.xfail(reason="templates: articles carry lang but no dir, so Arabic and Hebrew paragraphs "
-                          "are aligned and punctuated left-to-right", strict=False)
 @pytest.mark.parametrize("case, language", [("rtl-arabic.md", "ar"), ("rtl-hebrew.md", "he")])
 def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
     formats = [f for f in ("email", "epub") if f in BACKENDS]
