@@ -24,7 +24,8 @@ $(STAMP):
 	rm -f $(VENV)/.installed-* && touch $@
 
 # Debian packages, installed only when missing: fonts for the PDF (CJK included),
-# Java for EPUBCheck, Chromium for layout tests and previews, poppler for reading PDFs.
+# Java for EPUBCheck, Chromium for layout tests and previews, poppler for reading PDFs,
+# openssl for the HTTPS fetch test, strace to prove the canary file is never opened.
 system-fonts:
 	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && fc-list | grep -qi "DejaVu Serif" || \
 	  { $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq \
@@ -36,6 +37,7 @@ system-deps: system-fonts
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	command -v strace >/dev/null || missing="$$missing strace"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
@@ -46,6 +48,11 @@ eval: install
 	$(PY) $(CORPUS)/eval_extract.py --name exporter --jobs 2 --n-bootstrap 0 \
 	  --cmd '$(VENV)/bin/exporter inspect {path} --url {url} --format text'
 	$(PY) tests/eval_figures.py --corpus $(CORPUS)
+
+# Longer fuzzing and the full hostile corpus (about 7 minutes on 2 cores).
+fuzz: install system-deps
+	HYPOTHESIS_PROFILE=long HOSTILE_FULL=1 FAILURE_KILLS=40 FAILURE_ROUNDS=3 \
+	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_hostile.py tests/test_failure.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -148,8 +148,10 @@ class Assets:
         if is_url(src):
             if self.offline:
                 raise ExporterError(src, "not fetched (offline)")
-            from .fetch import fetch  # the network only when an image is remote
-
+            try:
+                from .fetch import fetch  # the network only when an image is remote
+            except ImportError as exc:
+                raise ExporterError(src, f"remote images cannot be fetched here ({exc})")
             return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content, src
         if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
@@ -268,8 +270,8 @@ def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = No
     With `draft`, a JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale that still
     covers that (upright) size: the same picture for a downscale, much faster.
     """
-    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for everyone at import; a cut file
-    # must still fail here, whatever was imported before.
+    # WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported;
+    # the asset step must refuse cut-off files whatever another library set.
     tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
     try:
         with warnings.catch_warnings():

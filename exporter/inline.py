@@ -26,6 +26,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 _BR = re.compile(r"\s*<br\s*/?>\s*", re.I)
 _TAG = re.compile(r"<[^>]*>")
+_EDGE_BR = re.compile(r"^(?:<br>)+|(?:<br>)+$")
 
 
 def clean_inline(markup: str) -> str:
@@ -38,7 +39,27 @@ def clean_inline(markup: str) -> str:
     # html5ever writes U+00A0 as &nbsp;, which XHTML (EPUB) does not define.
     text = _CLEANER.clean(text).replace("&nbsp;", "\u00a0")
     text = _SPACE.sub(" ", text).strip()
-    return _BR.sub("<br>", text).removesuffix("<br>").removeprefix("<br>")
+    return _EDGE_BR.sub("", _BR.sub("<br>", text))
+
+
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*):")
+
+
+def safe_url(url: str | None, schemes: frozenset[str] = frozenset({"http", "https"}),
+             relative: bool = False) -> str | None:
+    """The address if its scheme is allowed (or, with `relative`, it has none), else None.
+
+    Browsers ignore whitespace and control characters inside a scheme ("java\tscript:"),
+    so the scheme is read with them removed.
+    """
+    url = (url or "").strip()
+    if not url:
+        return None
+    match = _SCHEME.match(_URL_NOISE.sub("", url))
+    if match is None:
+        return url if relative and not url.startswith("//") else None
+    return url if match.group(1).lower() in schemes else None
 
 
 def xhtml(markup: str) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .cache import manifest_sources, warm_sources
-from .errors import ExporterError, ManifestError
+from .errors import ExporterError, ManifestError, SourceError
 from .inline import to_text
-from .model import Article, Block, Figure, Image, Issue, Links, Section, unique_ids
+from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
@@ -105,6 +105,8 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
     articles = project.issue.articles()
     if not articles:
         raise ManifestError(project.stem, "no article could be read")
+    for article in articles:  # feeds come here without passing _read
+        check_size(article, article.source.location or article.title)
     unique_ids(articles)
     project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
 
@@ -253,12 +255,28 @@ def _read(location: str, project: Project, *, keep_going: bool, allow_private: b
         if not is_url(location) and not Path(location).exists():
             raise ManifestError(where, f"names a missing article: {shown or location}")
         articles = read_source(location, url=url, allow_private=allow_private)
+        for article in articles:
+            check_size(article, shown or location)
     except ExporterError as exc:
         if not keep_going:
             raise
         project.skipped.append(exc)
         return []
     return articles
+
+
+# About 170,000 words, a 600-page book: far beyond any news article, and the most the
+# PDF (some 30 s per million characters) and EPUB (libxml2 refuses a 10 MB text node)
+# are asked to lay out for one article, so a pasted log or dump fails fast instead.
+MAX_ARTICLE_CHARS = 1_000_000
+
+
+def check_size(article: Article, where: str) -> None:
+    """Refuse an article whose text is too long for any output to lay out in time."""
+    size = text_size(article)
+    if size > MAX_ARTICLE_CHARS:
+        raise SourceError(where, f"article text is {size:,} characters long, over the "
+                                 f"{MAX_ARTICLE_CHARS:,} a build accepts: split it or shorten it")
 
 
 def _base_dir(location: str, project: Project) -> Path:

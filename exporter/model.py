@@ -14,13 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import ModelError
-from .inline import clean_inline, word_count
+from .inline import URL_SCHEMES, clean_inline, safe_url, to_text, word_count
 
 # Field kinds, named in each field's metadata: they drive sanitising and JSON checking.
 INLINE, INLINE_OPT, INLINE_LIST, INLINE_ROWS = "inline", "inline?", "inline[]", "inline[][]"
 STR, STR_OPT, STR_LIST, INT_OPT, INT, BOOL = "str", "str?", "str[]", "int?", "int", "bool"
 IMAGE_OPT, FIGURE_OPT, BLOCKS, SOURCE, SECTIONS, LINKS = (
     "image?", "figure?", "block[]", "source", "section[]", "links")
+# Addresses that outputs turn into links: an unsafe scheme
+# (javascript:, data:, file:, ...) is dropped when the object is made, like unsafe markup.
+# Image sources are not: only the asset step reads them, and it refuses such addresses.
+WEB_URL, WEB_URL_OPT, LINK_URL_OPT = "url", "url?", "link?"
+_WEB = frozenset({"http", "https"})
 
 
 def _f(kind: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -43,6 +48,11 @@ class _Node:
                 setattr(self, f.name, [clean_inline(v) for v in value])
             elif kind == INLINE_ROWS:
                 setattr(self, f.name, [[clean_inline(v) for v in row] for row in value])
+            elif kind in (WEB_URL, WEB_URL_OPT):
+                safe = safe_url(value, _WEB)
+                setattr(self, f.name, safe if safe or kind == WEB_URL_OPT else "")
+            elif kind == LINK_URL_OPT:
+                setattr(self, f.name, safe_url(value, URL_SCHEMES))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -89,7 +99,7 @@ def _load(kind: str, value: Any, where: str) -> Any:
     if optional and value is None:
         return None
     base = kind.rstrip("?")
-    if base in (INLINE, STR):
+    if base in (INLINE, STR, WEB_URL, LINK_URL_OPT.rstrip("?")):
         _expect(isinstance(value, str), where, "a string")
         return value
     if base == INT:
@@ -128,7 +138,9 @@ def _load(kind: str, value: Any, where: str) -> Any:
 class Image(_Node):
     """A photo's location as the source gave it, resolved to the real image."""
 
-    src: str = _f(STR)  # absolute URL, or a path relative to the source file
+    # absolute URL, or a path relative to the source file; kept as given so the asset
+    # step can name a refused address (file:, data:, outside the folder) in a warning
+    src: str = _f(STR)
     alt: str = _f(STR, "")
     width: int | None = _f(INT_OPT, None)
     height: int | None = _f(INT_OPT, None)
@@ -186,7 +198,7 @@ class Embed(Block):
     """A video, post or map that print and e-readers cannot play: kept as a link."""
 
     type: ClassVar[str] = "embed"
-    url: str = _f(STR)
+    url: str = _f(WEB_URL)  # "" when the source gave an unsafe address
     title: str = _f(STR, "")
     caption: str | None = _f(INLINE_OPT, None)
 
@@ -227,7 +239,7 @@ class Article(_Node):
     publisher: str | None = _f(STR_OPT, None)
     published: str | None = _f(STR_OPT, None)
     updated: str | None = _f(STR_OPT, None)
-    url: str | None = _f(STR_OPT, None)
+    url: str | None = _f(WEB_URL_OPT, None)
     language: str = _f(STR, "en")
     reading_time: int = _f(INT, 0)  # minutes; 0 means "compute from the words"
     lead: Figure | None = _f(FIGURE_OPT, None)
@@ -270,9 +282,9 @@ class Section(_Node):
 
 @dataclass
 class Links(_Node):
-    web_version: str | None = _f(STR_OPT, None)
-    unsubscribe: str | None = _f(STR_OPT, None)
-    archive: str | None = _f(STR_OPT, None)
+    web_version: str | None = _f(LINK_URL_OPT, None)
+    unsubscribe: str | None = _f(LINK_URL_OPT, None)
+    archive: str | None = _f(LINK_URL_OPT, None)
 
 
 @dataclass(kw_only=True)
@@ -304,6 +316,16 @@ def reading_time(article: Article, words_per_minute: int = 230) -> int:
             words += word_count(getattr(block, name, None) or "")
         words += sum(word_count(i) for i in getattr(block, "items", []))
     return max(1, round(words / words_per_minute))
+
+
+def text_size(article: Article) -> int:
+    """Characters of readable text: standfirst, body and captions (markup not counted)."""
+    parts = list(article.standfirst) + ([article.lead.caption or ""] if article.lead else [])
+    for block in article.body:
+        parts += [getattr(block, name, None) or "" for name in ("text", "caption")]
+        parts += getattr(block, "items", []) + getattr(block, "header", [])
+        parts += [cell for row in getattr(block, "rows", []) for cell in row]
+    return sum(len(to_text(part)) for part in parts)
 
 
 def slugify(text: str, limit: int = 60) -> str:

@@ -79,7 +79,8 @@ def environment(user_dir: Path | None = None,
         keep_trailing_newline=True,
     )
     env.filters.update(text=to_text, long_date=long_date, byline=byline,
-                       inline=lambda markup: Markup(xhtml(markup)), display_url=display_url)
+                       inline=lambda markup: Markup(xhtml(markup)), display_url=display_url,
+                       direction=direction)
     env.globals["theme"] = theme_values(theme)
     return env
 
@@ -136,6 +137,14 @@ def long_date(value: str | None, with_time: bool = False) -> str:
 def display_url(url: str) -> str:
     """An address as people read it: no scheme, no trailing slash."""
     return re.sub(r"^https?://(www\.)?", "", url or "").rstrip("/")
+
+
+RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ckb", "sd", "ug"}
+
+
+def direction(language: str | None) -> str:
+    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, ..."""
+    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
 
 
 def byline(authors: list[str]) -> str:

@@ -101,3 +101,15 @@ def test_images_outside_the_source_folder_are_never_read(tmp_path, src):
     assets = Assets(cache_dir=tmp_path / "cache", offline=True)
     assets.load_issue(issue, bases)
     assert not assets.by_src and len(assets.warnings) == 1
+
+
+def test_cut_images_are_refused_even_after_weasyprint_loosened_pillow(tmp_path):
+    import weasyprint  # noqa: F401  (its import turns LOAD_TRUNCATED_IMAGES on)
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    (tmp_path / "cut.jpg").write_bytes(photo(tmp_path / "whole.jpg").read_bytes()[:2000])
+    issue, bases = issue_with("cut.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    assert "not a readable image" in assets.warnings[0]

@@ -273,12 +273,6 @@ def test_url_fetcher_serves_only_prepared_files(tmp_path):
     assert b"root:" not in data
 
 
-def test_importing_the_backend_leaves_pillow_strict():
-    from PIL import ImageFile
-
-    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
-
-
 def test_options_are_checked(cache, tmp_path):
     with pytest.raises(BuildError, match="columns"):
         build_pdf(FIXTURES / "briefing.toml", tmp_path, columns=3)

@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from ..atomic import write_bytes, write_text
 from ..errors import BuildError
-from ..inline import to_text
+from ..inline import escape_text, to_text
 from ..model import Article, Figure, Issue, Paragraph
 from ..templating import environment, logo_rendition, long_date, render
 from . import Job, Result
@@ -299,8 +299,17 @@ def _unique_images(plan: _Plan) -> list[_Image]:
     return list({image.cid: image for image in images}.values())
 
 
+TEASER_WORDS = 60
+
+
 def _teaser_paragraph(article: Article) -> str | None:
-    return next((b.text for b in article.body if isinstance(b, Paragraph)), None)
+    """The first paragraph; a long one is cut to plain text at a word, so one huge
+    paragraph cannot keep an issue over the size budget even as teasers."""
+    text = next((b.text for b in article.body if isinstance(b, Paragraph)), None)
+    words = to_text(text or "").split()
+    if len(words) <= TEASER_WORDS:
+        return text
+    return escape_text(" ".join(words[:TEASER_WORDS])) + "\u2009…"
 
 
 def _web_anchor(issue: Issue, article: Article) -> str | None:

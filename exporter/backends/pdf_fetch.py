@@ -11,14 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import ImageFile
-
-# Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would make
-# the asset step accept cut-off photos in any build after the first PDF: put it back.
-_load_truncated = ImageFile.LOAD_TRUNCATED_IMAGES
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
-
-ImageFile.LOAD_TRUNCATED_IMAGES = _load_truncated
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "exporter-asset"
 

@@ -38,7 +38,10 @@ class SourceKind:
     sniff: Callable[[bytes], bool] | None = None  # True when content is surely this kind
 
     def read(self, data: bytes, origin: Origin) -> list[Article]:
-        reader = importlib.import_module(self.module).read
+        try:
+            reader = importlib.import_module(self.module).read
+        except ImportError as exc:  # a missing optional dependency switches one kind off
+            raise SourceError(origin.location, f"cannot read {self.name} sources here ({exc})")
         return reader(data, origin)
 
 
@@ -105,8 +108,10 @@ def read_source(location: str | Path, *, url: str | None = None,
     """Read one source (a file path or an http(s) URL) into its articles."""
     location = str(location)
     if is_url(location):
-        from . import url as url_source  # the network only when a URL is asked for
-
+        try:
+            from . import url as url_source  # the network only when a URL is asked for
+        except ImportError as exc:
+            raise SourceError(location, f"cannot read URLs here ({exc})")
         return url_source.read_url(location, allow_private=allow_private)
     path = Path(location)
     if not path.is_file():

@@ -6,6 +6,8 @@ stripped) but not JSON Feed in the version we use, so JSON Feed is read here dir
 
 from __future__ import annotations
 
+import io
+
 import calendar
 import datetime as dt
 import json
@@ -65,7 +67,8 @@ def parse_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
         return _json_feed(data, location, base_url)
     headers = {"content-location": base_url} if base_url else {}
     try:
-        parsed = feedparser.parse(data, response_headers=headers)  # bytes: never fetches
+        # A file object: given bytes, feedparser first tries them as a file name or URL.
+        parsed = feedparser.parse(io.BytesIO(data), response_headers=headers)
     except Exception as err:  # feedparser's internals may raise anything on hostile input
         raise SourceError(location, f"not a readable feed ({err})") from None
     if not parsed.get("version") and not parsed.entries:

@@ -32,6 +32,7 @@ from .html_quotes import attribute_quotes
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^>]*?)\s*/?>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
 _GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
@@ -62,6 +63,8 @@ def page_text(data: bytes, origin: Origin, content_type: str = "") -> str:
 def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     """An article from page markup; `kind` is recorded as its source kind."""
     page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses it in a str
+    # libxml2 does not know these are void and would nest the rest of the page inside.
+    page = _HTML5_VOIDS.sub(r"<\1\2></\1>", page)
     root = parse(page, origin)
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
@@ -100,6 +103,8 @@ def parse(page: str, origin: Origin) -> _Element:
         raise SourceError(origin.location, f"not a readable HTML page ({err})") from None
     if root is None:
         raise SourceError(origin.location, "not a readable HTML page (no elements)")
+    if any("Excessive depth" in entry.message for entry in _HTML_PARSER.error_log):
+        raise SourceError(origin.location, "HTML nested too deeply to read whole (over 256 levels)")
     return root
 
 

@@ -17,6 +17,10 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         document = json.loads(decode(data, origin))
     except json.JSONDecodeError as exc:
         raise SourceError(origin.location, f"not valid JSON (line {exc.lineno}: {exc.msg})")
+    except RecursionError:
+        raise SourceError(origin.location, "not valid JSON: nested too deeply")
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise SourceError(origin.location, f"not valid JSON: {exc}")
     items = document if isinstance(document, list) else [document]
     articles = []
     for i, item in enumerate(items):

@@ -45,7 +45,9 @@ def read(data: bytes, origin: Origin) -> list[Article]:
     unknown = sorted(set(meta) - FRONT_MATTER_KEYS)
     if unknown:
         raise SourceError(origin.location, f"unknown front matter key {unknown[0]!r}")
-    root = SyntaxTreeNode(_MD.parse(post.content))
+    tokens = _MD.parse(post.content)
+    _check_depth(tokens, origin)
+    root = SyntaxTreeNode(tokens)
     nodes = list(root.children)
     title = _str(meta.get("title"), origin, "title")
     if not title and nodes and nodes[0].type == "heading" and nodes[0].tag == "h1":
@@ -217,7 +219,7 @@ def _block(node: SyntaxTreeNode) -> list[Block]:
 
 
 def _quote(node: SyntaxTreeNode) -> Quote:
-    paragraphs = [_inline_html(c) for c in node.children if c.type == "paragraph"]
+    paragraphs = [t for c in node.children for t in _texts(c)]
     attribution = None
     if len(paragraphs) > 1 and to_text(paragraphs[-1]).lstrip().startswith(_ATTRIBUTION_DASHES):
         attribution = to_text(paragraphs.pop()).lstrip("—―–- ").strip() or None
@@ -227,11 +229,33 @@ def _quote(node: SyntaxTreeNode) -> Quote:
 def _list_items(node: SyntaxTreeNode) -> list[str]:
     items: list[str] = []
     for item in node.children:
-        parts = [_inline_html(c) for c in item.children if c.type == "paragraph"]
+        parts = [t for c in item.children if c.type not in _LISTS for t in _texts(c)]
         items.append(" ".join(parts))
         for nested in (c for c in item.children if c.type in ("bullet_list", "ordered_list")):
             items.extend(_list_items(nested))
     return items
+
+
+_LISTS = ("bullet_list", "ordered_list")
+
+
+def _texts(node: SyntaxTreeNode) -> list[str]:
+    """The inline text of a block inside a quote or list item, nested blocks flattened."""
+    if node.type in ("paragraph", "heading"):
+        return [_inline_html(node)]
+    if node.type in ("blockquote", "list_item", *_LISTS):
+        return [t for c in node.children for t in _texts(c)]
+    return [b.text for b in _block(node) if isinstance(b, Paragraph)]
+
+
+def _check_depth(tokens: list[Token], origin: Origin) -> None:
+    """markdown-it silently drops what lies deeper than maxNesting: say so instead."""
+    limit = _MD.options.maxNesting - 1
+    if any(t.nesting == 1 and t.level >= limit and t.type in _CONTAINERS for t in tokens):
+        raise SourceError(origin.location, f"quotes or lists nested too deeply (over {limit} levels of markup)")
+
+
+_CONTAINERS = {"blockquote_open", "bullet_list_open", "ordered_list_open", "list_item_open"}
 
 
 def _table(node: SyntaxTreeNode) -> Table:
