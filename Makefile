@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORPUS ?= ../shared/corpus
 APT := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: demo test install system-deps eval fuzz clean
+.PHONY: demo test install system-fonts system-deps eval fuzz bench clean
 
 demo: install system-fonts
 	$(VENV)/bin/exporter build samples/briefing.toml -o out
@@ -53,6 +53,19 @@ eval: install
 fuzz: install system-deps
 	HYPOTHESIS_PROFILE=long HOSTILE_FULL=1 FAILURE_KILLS=40 FAILURE_ROUNDS=3 \
 	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_hostile.py tests/test_failure.py
+
+# Speed against pandoc and calibre on generated issues (never part of `make test`).
+# QUICK=1: N=50 only. Prints a table and writes out/bench.json. The first run generates
+# 1000 photos into out/bench-data (a minute or two), reused afterwards.
+bench: install system-fonts
+	@missing=""; \
+	command -v pandoc >/dev/null || missing="$$missing pandoc"; \
+	command -v ebook-convert >/dev/null || missing="$$missing calibre"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
+	fi
+	$(PY) tests/bench/run.py
 
 clean:
 	rm -rf out .pytest_cache
