@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
+from PIL import Image as PILImage
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -44,3 +48,13 @@ def normalised(article: dict) -> dict:
     if location and os.path.isabs(location):
         article["source"]["location"] = os.path.relpath(location, ROOT)
     return article
+
+def bomb_png(side: int = 60_000) -> bytes:
+    """A tiny PNG whose header claims side x side pixels (a decompression bomb)."""
+    buffer = io.BytesIO()
+    PILImage.new("L", (1, 1)).save(buffer, "PNG")
+    data = bytearray(buffer.getvalue())
+    ihdr = struct.pack(">II", side, side) + bytes(data[24:29])
+    data[16:29] = ihdr
+    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    return bytes(data)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import struct
-import zlib
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,8 @@ from PIL import Image as PILImage
 
 from exporter.assets import Assets
 from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
+
+from conftest import bomb_png
 
 
 def photo(path: Path, size=(1600, 1067), mode="RGB", fmt="JPEG", **save) -> Path:
@@ -21,15 +20,8 @@ def photo(path: Path, size=(1600, 1067), mode="RGB", fmt="JPEG", **save) -> Path
     return path
 
 
-def bomb_png(path: Path, side: int = 60_000) -> Path:
-    """A tiny PNG file whose header claims side x side pixels."""
-    buffer = io.BytesIO()
-    PILImage.new("L", (1, 1)).save(buffer, "PNG")
-    data = bytearray(buffer.getvalue())
-    ihdr = struct.pack(">II", side, side) + bytes(data[24:29])
-    data[16:29] = ihdr
-    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-    path.write_bytes(bytes(data))
+def bomb_file(path: Path) -> Path:
+    path.write_bytes(bomb_png())
     return path
 
 
@@ -79,7 +71,7 @@ def test_png_named_jpg_is_read_by_content(tmp_path):
     ("missing.jpg", lambda p: None, "no such image file"),
     ("zero.jpg", lambda p: p.write_bytes(b""), "empty image file"),
     ("cut.jpg", lambda p: p.write_bytes(photo(p).read_bytes()[:2000]), "not a readable image"),
-    ("bomb.png", bomb_png, "too many pixels"),
+    ("bomb.png", bomb_file, "too many pixels"),
     ("vector.svg", lambda p: p.write_text("<svg xmlns='http://www.w3.org/2000/svg'/>"), "not a readable image"),
 ])
 def test_bad_images_are_warnings_and_the_figure_stays(tmp_path, name, make, message):

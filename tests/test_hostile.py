@@ -16,21 +16,19 @@ import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tomllib
 import unicodedata
 import urllib.parse
 import zipfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
 
-from conftest import ROOT
+from conftest import ROOT, bomb_png
 from exporter.backends import BACKENDS, DEFAULT_FORMATS
 from exporter.inline import URL_SCHEMES, clean_inline, safe_url, to_text
 
@@ -259,15 +257,6 @@ def _md(title: str, body: str, encoding: str = "utf-8") -> bytes:
     return (FM.format(title=title) + body).encode(encoding)
 
 
-def bomb_png(side: int = 60_000) -> bytes:
-    """A tiny PNG whose header claims side x side pixels (a decompression bomb)."""
-    buffer = io.BytesIO()
-    PILImage.new("L", (1, 1)).save(buffer, "PNG")
-    data = bytearray(buffer.getvalue())
-    ihdr = struct.pack(">II", side, side) + bytes(data[24:29])
-    data[16:29] = ihdr
-    data[29:33] = struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
-    return bytes(data)
 
 
 def _image(mode: str, fmt: str, size=(320, 200), **save) -> bytes:
