@@ -1,6 +1,6 @@
 """`exporter check`: validate built outputs and report one line per finding.
 
-Each output kind has its own checker module (check_epub, check_email, check_pdf); this one
+Each output kind has its own checker module (backends/<format>/check.py); this one
 finds the files, dispatches by suffix and formats findings. Exit status 1 means at least
 one finding is an error.
 """
@@ -36,9 +36,9 @@ Checker = Callable[[Path], list[Finding]]
 
 def _checkers() -> dict[str, Checker]:
     """Checkers by file ending; the longest matching ending wins (".web.html" over ".html")."""
-    from .check_email import check_eml, check_html, check_web_page
-    from .check_epub import check_epub
-    from .check_pdf import check_pdf
+    from .backends.email.check import check_eml, check_html, check_web_page
+    from .backends.epub.check import check_epub
+    from .backends.pdf.check import check_pdf
 
     return {".epub": check_epub, ".html": check_html, ".htm": check_html, ".eml": check_eml,
             ".web.html": check_web_page, ".pdf": check_pdf, ".json": check_json,

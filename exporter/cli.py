@@ -186,7 +186,7 @@ def _build(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace) -> int:
     import tempfile
 
-    from .backends.email_send import send_eml
+    from .backends.email.send import send_eml
     from .build import build
     from .manifest import load_manifest
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .check import Finding, summarise
+from ...check import Finding, summarise
 
 
 def check_pdf(path: Path) -> list[Finding]:

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .check import Finding, summarise
+from ...check import Finding, summarise
 
 CLIP_BYTES = 102 * 1024
 WARN_BYTES = 90 * 1024

@@ -13,7 +13,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from .check import Finding, summarise
+from ...check import Finding, summarise
 
 EPUBCHECK_TIMEOUT = 300  # seconds; one run takes 3-5 s, a huge book much longer
 # A short run: the JIT's first tier and the serial collector halve EPUBCheck's CPU time.
