@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import manifest_sources, warm_sources
 from .errors import ExporterError, ManifestError, SourceError
 from .inline import to_text
 from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
+from .sources.warm import warm_sources
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
               "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
@@ -308,3 +308,16 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
         image = Image(src=os.path.relpath(photo, base), alt=alt or to_text(lead.caption or ""))
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))
+
+
+def manifest_sources(sections: Any, root_dir: Path) -> list[str]:
+    """The local source paths a manifest's [[sections]] name (malformed entries skipped:
+    the manifest's own checks report them)."""
+    out = []
+    for section in sections if isinstance(sections, list) else []:
+        entries = section.get("articles", []) if isinstance(section, dict) else []
+        for entry in entries if isinstance(entries, list) else []:
+            source = entry.get("source") if isinstance(entry, dict) else entry
+            if isinstance(source, str):
+                out.append(str(root_dir / source))
+    return out

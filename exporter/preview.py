@@ -1,20 +1,21 @@
 """`exporter preview`: build into a temporary folder, then PNGs of every format on one page.
 
-The email at 600 and 375 px wide and the EPUB pages are screenshots from headless
-Chromium; the PDF pages come from pdftoppm. `index.html` shows them side by side.
+Each format's package makes its own PNGs in its `preview` module: `wants(path)` picks
+its built file, `require_tools()` names a missing tool before any work, `shots(...)`
+makes the images and `BUILD_OPTIONS` tunes its build for previewing. `index.html`
+shows them side by side.
 """
 
 from __future__ import annotations
 
 import html
 import tempfile
+import types
 from collections.abc import Iterable
 from pathlib import Path
 
-from .backends.email.preview import email_shots
-from .backends.epub.preview import epub_shots
-from .backends.pdf.preview import pdf_shots, pdftoppm
-from .screenshots import PreviewError, Shot, chromium
+from .backends import BACKENDS, part
+from .screenshots import PreviewError, Shot
 
 
 def contact_sheet(shots: list[Shot], out: Path, title: str) -> Path:
@@ -47,68 +48,47 @@ figcaption {{ margin-top: 6px; font-size: 13px; color: #555 }}
     return index
 
 
+def _previewers(formats: Iterable[str]) -> dict[str, types.ModuleType]:
+    """The `preview` module of each format that has one."""
+    modules = {name: part(name, "preview") for name in formats}
+    return {name: module for name, module in modules.items() if module is not None}
+
+
 def preview_files(files: Iterable[Path], out: Path, *, title: str = "",
                   titles: Iterable[str] = ()) -> Path:
-    """Previews of built outputs (.html email, .pdf, .epub) and their contact sheet in out."""
-    files = list(files)
-    kinds = {f.suffix.lower() for f in files}
-    if kinds & {".html", ".epub"}:
-        chromium()  # fail before any work, naming what to install
-    if ".pdf" in kinds:
-        pdftoppm()
+    """Previews of built outputs (email .html, .pdf, .epub...) and their contact sheet in out."""
+    previewers = _previewers(BACKENDS)
+    chosen = [(path, module) for path in files
+              for module in [next((m for m in previewers.values() if m.wants(path)), None)] if module]
+    for module in dict.fromkeys(module for _, module in chosen):
+        module.require_tools()  # fail before any work, naming what to install
     out.mkdir(parents=True, exist_ok=True)
     titles = list(titles)
     shots: list[Shot] = []
     with tempfile.TemporaryDirectory(prefix="exporter-preview-") as tmp:
-        work = Path(tmp)
-        for path in files:
-            suffix = path.suffix.lower()
-            if path.name.endswith(".web.html"):
-                continue  # the "View in browser" page, not the message
-            if suffix == ".html":
-                shots += email_shots(path, out, work)
-            elif suffix == ".pdf":
-                shots += pdf_shots(path, out, titles)
-            elif suffix == ".epub":
-                shots += epub_shots(path, out, work, titles)
+        for path, module in chosen:
+            shots += module.shots(path, out, Path(tmp), titles)
     if not shots:
         raise PreviewError("preview", "nothing to preview: no email (.html), PDF or EPUB was built")
     return contact_sheet(shots, out, title or "issue")
 
 
-PREVIEW_FORMATS = ("email", "pdf", "epub")
-
-
 def preview(project: object, out: Path, *, formats: list[str] | None = None,
             offline: bool = False, allow_private: bool = False) -> Path:
-    """Build the project's email, PDF and EPUB into a temporary folder and preview them."""
-    from .backends import BACKENDS
+    """Build the project's previewable formats into a temporary folder and preview them."""
     from .build import build
     from .manifest import Project
 
     assert isinstance(project, Project)
-    chromium()  # the tools first: a missing one is named before any build work
-    formats = formats or [f for f in PREVIEW_FORMATS if f in BACKENDS]
-    if "pdf" in formats or not formats:
-        pdftoppm()
-    if not formats:
-        raise PreviewError("preview", "no email, PDF or EPUB backend is installed")
-    overrides = _preview_overrides(formats)
+    previewers = _previewers(formats or BACKENDS)
+    if not previewers:
+        raise PreviewError("preview", "none of these formats has a preview")
+    for module in dict.fromkeys(previewers.values()):
+        module.require_tools()  # the tools first: a missing one is named before any build work
+    overrides = {name: dict(module.BUILD_OPTIONS) for name, module in previewers.items()}
     titles = [a.title for a in project.issue.articles()]
     with tempfile.TemporaryDirectory(prefix="exporter-build-") as tmp:
-        outputs, _ = build(project, formats, Path(tmp) / "out", overrides=overrides,
+        outputs, _ = build(project, list(previewers), Path(tmp) / "out", overrides=overrides,
                            offline=offline, allow_private=allow_private)
-        files = [p for o in outputs for p in o.files if p.suffix.lower() in (".html", ".pdf", ".epub")]
+        files = [p for o in outputs for p in o.files]
         return preview_files(files, out, title=project.issue.title, titles=titles)
-
-
-def _preview_overrides(formats: list[str]) -> dict[str, dict[str, object]]:
-    """Photos embedded in the email (if the backend can), so the preview shows them offline."""
-    import dataclasses
-
-    from .backends import backend
-
-    if "email" not in formats:
-        return {}
-    fields = {f.name for f in dataclasses.fields(backend("email").Options)}
-    return {"email": {"embed_images": True}} if "embed_images" in fields else {}

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Sequence
 from pathlib import Path
 
-from ...screenshots import Shot, screenshot, trim_bottom
+from ...screenshots import Shot, chromium, screenshot, trim_bottom
 
 EMAIL_SIZES = ((600, 3200), (375, 4000))  # tall windows; the blank end is trimmed
+BUILD_OPTIONS: dict[str, object] = {"embed_images": True}  # photos shown offline
 
 
-def email_shots(page: Path, out: Path, work: Path) -> list[Shot]:
+def wants(path: Path) -> bool:
+    """The message's HTML; the "View in browser" page beside it is not the message."""
+    name = path.name.lower()
+    return name.endswith(".html") and not name.endswith(".web.html")
+
+
+def require_tools() -> None:
+    chromium()
+
+
+def shots(page: Path, out: Path, work: Path, titles: Sequence[str] = ()) -> list[Shot]:
     """The email HTML at desktop and phone widths; cid: images come from the .eml beside it."""
     page = _with_cid_images(page, work)
     return [Shot("Email", f"{width} px wide",

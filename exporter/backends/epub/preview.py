@@ -8,13 +8,22 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from ...screenshots import PreviewError, Shot, normal_title, screenshot
+from ...screenshots import PreviewError, Shot, chromium, normal_title, screenshot
 
 EREADER_SIZE = (560, 760)  # a Kobo Clara's page at half its pixels
 HEADING = re.compile(r"<h[1-3]\b[^>]*>(.*?)</h[1-3]>", re.S | re.I)
+BUILD_OPTIONS: dict[str, object] = {}
 
 
-def epub_shots(book: Path, out: Path, work: Path, titles: Iterable[str] = ()) -> list[Shot]:
+def wants(path: Path) -> bool:
+    return path.suffix.lower() == ".epub"
+
+
+def require_tools() -> None:
+    chromium()
+
+
+def shots(book: Path, out: Path, work: Path, titles: Iterable[str] = ()) -> list[Shot]:
     """The book's cover page and first article, rendered from its own XHTML and CSS."""
     folder = work / "epub"
     spine, cover = _unpack(book, folder)
@@ -27,12 +36,12 @@ def epub_shots(book: Path, out: Path, work: Path, titles: Iterable[str] = ()) ->
     if article is None:
         article = next((p for p in spine if p != cover and not re.search(
             r"nav|toc|contents", p.stem, re.I)), spine[-1])
-    shots = []
+    taken = []
     if cover is not None:
-        shots.append(Shot("EPUB", "cover", screenshot(cover, out / "epub-cover.png", EREADER_SIZE)))
-    shots.append(Shot("EPUB", f"first article ({article.name})",
+        taken.append(Shot("EPUB", "cover", screenshot(cover, out / "epub-cover.png", EREADER_SIZE)))
+    taken.append(Shot("EPUB", f"first article ({article.name})",
                       screenshot(article, out / "epub-article.png", EREADER_SIZE)))
-    return shots
+    return taken
 
 
 def _unpack(book: Path, folder: Path) -> tuple[list[Path], Path | None]:

@@ -9,6 +9,16 @@ from pathlib import Path
 
 from ...screenshots import TIMEOUT, PreviewError, Shot, normal_title
 
+BUILD_OPTIONS: dict[str, object] = {}
+
+
+def wants(path: Path) -> bool:
+    return path.suffix.lower() == ".pdf"
+
+
+def require_tools() -> None:
+    pdftoppm()
+
 
 def pdftoppm() -> str:
     found = shutil.which("pdftoppm")
@@ -65,7 +75,8 @@ def first_article_page(pdf: Path, titles: Iterable[str] = ()) -> int:
     return min(2, len(reader.pages))
 
 
-def pdf_shots(pdf: Path, out: Path, titles: Iterable[str] = ()) -> list[Shot]:
+def shots(pdf: Path, out: Path, work: Path, titles: Iterable[str] = ()) -> list[Shot]:
+    """The cover and the first article's page (`work` unused: pdftoppm writes straight to out)."""
     article = first_article_page(pdf, titles)
     return [Shot("PDF", "cover (page 1)", pdf_page(pdf, 1, out / "pdf-cover.png")),
             Shot("PDF", f"first article (page {article})",
