@@ -125,3 +125,9 @@ def test_the_walk_finds_a_cycle_and_a_forbidden_direction(tmp_path):
     edges = graph(tmp_path / "exporter")
     assert cycle(edges) == ["exporter.a", "exporter.b", "exporter.a"]
     assert "exporter.sources.s" in reachable(edges, "exporter.backends")
+
+
+def test_the_cli_uses_only_the_public_api():
+    """`exporter/__init__.py` is what a CMS would use; the command is built on it alone
+    (plus its own progress display)."""
+    assert EDGES["exporter.cli"] <= {"exporter", "exporter.progress"}
