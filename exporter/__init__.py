@@ -26,11 +26,14 @@ from typing import Any
 
 from .backends import DEFAULT_FORMATS as FORMATS
 from .backends import parse_formats
-from .backends.email.send import Sent
+from .backends.email.send import Sent, parse_server
 from .backends.email.send import send_eml as send_email
 from .build import Output, build
 from .check import check_paths as check
 from .check import has_errors
+from .editions import make_editions, read_subscribers
+from .editions.deliver import Policy as DeliveryPolicy
+from .editions.deliver import Smtp, deliver
 from .errors import ExporterError
 from .findings import Finding
 from .inline import to_text
@@ -40,14 +43,16 @@ from .model import (Article, Block, Embed, Figure, Heading, Image, Issue, Links,
                     Quote, Section, SourceRef, Table)
 from .preview import preview
 from .scaffold import copy_templates, list_templates, new_issue
+from .serve import serve
 from .sources import read_source as read
 
 __all__ = [
-    "FORMATS", "Article", "Block", "Embed", "ExporterError", "Figure", "Finding", "Heading",
-    "Image", "Issue", "Links", "ListBlock", "Output", "Paragraph", "Project", "Quote", "Section",
-    "Sent", "SourceRef", "Table", "build", "build_bytes", "check", "copy_templates", "has_errors",
-    "issue_from_sources", "list_templates", "load_manifest", "make_issue", "new_issue",
-    "parse_formats", "preview", "read", "read_feed", "send_email", "to_text",
+    "FORMATS", "Article", "Block", "DeliveryPolicy", "Embed", "ExporterError", "Figure", "Finding",
+    "Heading", "Image", "Issue", "Links", "ListBlock", "Output", "Paragraph", "Project", "Quote",
+    "Section", "Sent", "Smtp", "SourceRef", "Table", "build", "build_bytes", "check",
+    "copy_templates", "deliver", "has_errors", "issue_from_sources", "list_templates",
+    "load_manifest", "make_editions", "make_issue", "new_issue", "parse_formats", "parse_server",
+    "preview", "read", "read_feed", "read_subscribers", "send_email", "serve", "to_text",
 ]
 
 
