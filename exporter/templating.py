@@ -58,6 +58,22 @@ def logo_rendition(assets: Any, theme: dict[str, str] | None, *, max_width: int,
                             max_height=max_height, fmt=fmt)
 
 
+def templates_fingerprint(user_dir: Path | None = None) -> str:
+    """A hash of every template a build may load (the user's and the built-ins): what a
+    cached rendering depends on besides its data."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in [user_dir, builtin_templates()]:
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            digest.update(f"{path.relative_to(folder)}\0".encode())
+            digest.update(path.read_bytes())
+        digest.update(b"\1")
+    return digest.hexdigest()
+
+
 def environment(user_dir: Path | None = None,
                 theme: dict[str, str] | None = None) -> jinja2.Environment:
     """Templates from user_dir first, then the built-ins (also reachable as "!default/NAME").

@@ -12,8 +12,8 @@ from PIL import Image
 from exporter.build import build
 from exporter.manifest import load_manifest
 
-FORMATS = ["pdf"]
-OUTPUTS = {"pdf": "issue.pdf"}
+FORMATS = ["pdf", "epub", "email"]
+OUTPUTS = {"pdf": "issue.pdf", "epub": "issue.epub", "email": "issue.eml"}
 
 MANIFEST = """title = "Cache Weekly"
 date = 2026-11-30
@@ -103,13 +103,18 @@ def parts(cache: Path) -> set[Path]:
     return set((cache / "pdf-parts").rglob("*.pdf"))
 
 
+def chapters(cache: Path) -> set[Path]:
+    return set((cache / "epub-article").rglob("*.pickle"))
+
+
 def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     warm = tmp_path / "warm-cache"
     first = built(issue, warm, tmp_path / "first", monkeypatch)
     assert len(parts(warm)) == 5  # the front and four articles
+    assert len(chapters(warm)) == 4
     for step, (kind, change) in enumerate(CHANGES):
-        before = parts(warm)
+        before, chapters_before = parts(warm), chapters(warm)
         change(issue)
         again = built(issue, warm, tmp_path / f"warm-{step}", monkeypatch)
         cold = built(issue, tmp_path / f"cold-cache-{step}", tmp_path / f"cold-{step}", monkeypatch)
@@ -117,4 +122,5 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
             assert again[name] == cold[name], f"{name} after a change of {kind}"
         if kind == "article text":  # only the edited article was typeset again
             assert len(parts(warm) - before) == 1
-            assert again["pdf"] != first["pdf"]
+            assert len(chapters(warm) - chapters_before) == 1
+            assert again["pdf"] != first["pdf"] and again["epub"] != first["epub"]

@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -24,12 +26,13 @@ from lxml import etree
 from markupsafe import Markup
 from PIL import Image as PILImage
 
+from ... import cache
 from ...article_html import ImageRef, render_article
 from ...assets import Asset, Assets
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...model import Article, Block, Figure, Issue
-from ...templating import environment, long_date, render
+from ...templating import environment, long_date, render, templates_fingerprint
 from .. import Job, Result
 from .cover import accent_colour, cover_alt, cover_from_file, draw_cover
 from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
@@ -89,13 +92,17 @@ def build(job: Job, options: Options) -> Result:
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
     cover = (cover_from_file(job.assets, job.cover) if job.cover is not None
-             else draw_cover(issue, job.assets, job.theme))
+             else _drawn_cover(issue, job.assets, job.theme))
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
     names = _file_names(issue.articles())
     shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
     images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
-    chapters = _chapters(shell, issue, names, images, options.max_document_kb * 1000, warnings)
+    fragments = _Fragments(env, images.resolve, options.max_document_kb * 1000,
+                           cache.key("epub-article", templates_fingerprint(job.templates),
+                                     repr(sorted(job.theme.items())),
+                                     str(options.max_document_kb)))
+    chapters = _chapters(shell, issue, names, fragments, warnings)
     cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
                             html_class="cover-html", body_class="cover-body",
                             src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
@@ -137,7 +144,7 @@ class _Chapters:
         return frozenset(e["href"] for section in self.entries for e in section["articles"])
 
 
-def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Images, limit: int,
+def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], fragments: _Fragments,
               warnings: list[str]) -> _Chapters:
     """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
     chapters = _Chapters()
@@ -147,7 +154,7 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         for article in section.articles:
             number += 1
             stem = names[article.id]
-            parts = _article_parts(shell.env, article, images.resolve, limit, warnings)
+            parts = fragments.of(article, warnings)
             for i, fragment in enumerate(parts, start=1):
                 suffix = "" if i == 1 else f"-{i}"
                 title = article.title if i == 1 else f"{article.title} ({i})"
@@ -164,6 +171,40 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         else:
             chapters.toc.extend(links)
     return chapters
+
+
+@dataclass
+class _Fragments:
+    """Each article's XHTML fragments, kept in the build cache: keyed by the article's
+    model, its photos as stored in this book, the templates, the theme and the size limit."""
+
+    env: jinja2.Environment
+    resolve: Callable[[Article, Figure], ImageRef | None]
+    limit: int
+    context: str  # the key of everything but the article
+
+    def of(self, article: Article, warnings: list[str]) -> list[str]:
+        images = [self.resolve(article, figure) for figure in article.figures()]  # stores them
+        entry = cache.key(self.context, json.dumps(article.to_dict(), sort_keys=True, default=str),
+                          repr(images))
+        parts, said = cache.remembered("epub-article", entry, lambda: self._render(article))
+        warnings.extend(said)
+        return parts
+
+    def _render(self, article: Article) -> tuple[list[str], list[str]]:
+        said: list[str] = []
+        return _article_parts(self.env, article, self.resolve, self.limit, said), said
+
+
+def _drawn_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
+    """draw_cover's image, kept in the build cache: it shows the masthead, the date, the
+    headlines and kickers and the first lead photo, and nothing else of the articles."""
+    leads = [(a.title, a.kicker or "", getattr(assets.get(a, a.lead.image) if a.lead else None,
+                                               "key", "")) for a in issue.articles()]
+    entry = cache.key("epub-cover", json.dumps([issue.title, issue.subtitle, issue.publisher,
+                                                issue.edition, issue.date, leads,
+                                                sorted(theme.items())], default=str))
+    return cache.remembered("epub-cover", entry, lambda: draw_cover(issue, assets, theme))
 
 
 def book_identifier(issue: Issue) -> str:
