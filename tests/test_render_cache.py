@@ -78,6 +78,13 @@ def edit_text(folder: Path) -> None:
                     encoding="utf-8")
 
 
+def lengthen(folder: Path) -> None:
+    """The first article grows by pages: every later page number and the total move."""
+    path = folder / "one.md"
+    more = "\n\n".join(f"Another paragraph, number {k}, about the same news." * 4 for k in range(40))
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + more + "\n", encoding="utf-8")
+
+
 def edit_photo(folder: Path) -> None:
     photo(folder / "photo2.jpg", (200, 30, 60))
 
@@ -90,6 +97,7 @@ def edit_template(folder: Path) -> None:
 
 CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ("article text", edit_text),
+    ("article length", lengthen),
     ("image", edit_photo),
     ("template", edit_template),
     ("theme", lambda folder: write_issue(folder, accent="#993300")),
@@ -124,3 +132,29 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
             assert len(parts(warm) - before) == 1
             assert len(chapters(warm) - chapters_before) == 1
             assert again["pdf"] != first["pdf"] and again["epub"] != first["epub"]
+
+
+def small_briefing(order: list[int]) -> str:
+    css = ("@page { size: A6; margin: 1.5cm 1cm; @bottom-right { content: 'Page ' counter(page) "
+           "' of ' counter(pages); font-size: 6pt } } article { break-before: page } "
+           "nav a::after { content: leader('.') target-counter(attr(href), page) }")
+    stories = {i: f"<article id='s{i}'><h2>Story {i}</h2>" + "<p>Words of news.</p>" * (8 + 40 * (i == 0))
+               + "</article>" for i in range(3)}
+    links = "".join(f"<li><a href='#s{i}'>Story {i}</a></li>" for i in order)
+    return (f"<!DOCTYPE html><html><head><style>{css}</style></head><body><h1>Briefing</h1>"
+            f"<nav><ul>{links}</ul></nav>" + "".join(stories[i] for i in order) + "</body></html>")
+
+
+def test_a_part_moved_to_another_page_is_typeset_again(tmp_path: Path) -> None:
+    """Same article, same page count in total, but it now starts on another page."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf.parts import Store, render_cached
+
+    def pdf(order: list[int], store: Path) -> bytes:
+        return render_cached(small_briefing(order), render=lambda s: weasyprint.HTML(string=s).render(),
+                             write=lambda document, path: document.write_pdf(path),
+                             fingerprint=lambda d: cache.key(d), store=Store(store))
+
+    pdf([0, 1, 2], tmp_path / "warm")
+    assert pdf([1, 0, 2], tmp_path / "warm") == pdf([1, 0, 2], tmp_path / "cold")

@@ -280,7 +280,7 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
     from ... import cache
     from ...parallel import busy
     from .parallel import render_parallel
-    from .parts import render_cached
+    from .parts import Store, render_cached
     from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
@@ -301,14 +301,15 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
     if options.variant == "pdf/a-3b":
         warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
     tagged = options.variant == "pdf/ua-1"
-    if cache.enabled():
+    store = Store()
+    if cache.enabled() and store.writable():
         def fingerprint(document: str) -> str:
             return cache.key("pdf-part", weasyprint.__version__, repr(sorted(extra.items())), css,
                              document, *fetcher.digests(document + css))
 
         return render_cached(html, render=render, write=write, fingerprint=fingerprint,
                              workers=1 if busy() else workers, collect=collect,
-                             messages=warnings, tagged=tagged)
+                             messages=warnings, tagged=tagged, store=store)
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=tagged)
 

@@ -24,6 +24,7 @@ a cold one whatever the worker count or the machine's load.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,14 @@ class Store:
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or cache.cache_root()) / KIND
 
+    def writable(self) -> bool:
+        """Whether parts can be kept here (a read-only cache folder must not fail a build)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return os.access(self.root, os.W_OK)
+
     def _path(self, entry: str, suffix: str) -> Path:
         return self.root / entry[:2] / f"{entry}{suffix}"
 
@@ -85,7 +94,7 @@ class Store:
         return Meta(data["pages"], data["own"], data["messages"]) if data else None
 
     def save_meta(self, content: str, meta: Meta) -> None:
-        self._write(self._path(content, ".meta.json"),
+        write_bytes(self._path(content, ".meta.json"),
                     json.dumps({"pages": meta.pages, "own": meta.own,
                                 "messages": meta.messages}).encode())
 
@@ -99,7 +108,7 @@ class Store:
     def save_part(self, entry: str, pdf: bytes, result: PartResult, messages: list[str]) -> PartResult:
         path = self._path(entry, ".pdf")
         write_bytes(path, pdf)
-        self._write(self._path(entry, ".json"), json.dumps(
+        write_bytes(self._path(entry, ".json"), json.dumps(
             {"pages": result.pages, "bookmarks": result.bookmarks, "anchors": result.anchors,
              "messages": messages}).encode())
         return PartResult(path, result.pages, result.bookmarks, result.anchors)
@@ -111,9 +120,6 @@ class Store:
         except (OSError, ValueError):
             return None
 
-    @staticmethod
-    def _write(path: Path, data: bytes) -> None:
-        write_bytes(path, data)
 
 
 @dataclass
