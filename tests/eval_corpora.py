@@ -132,6 +132,9 @@ def pages(corpus: Path, scratch: Path) -> None:
     records = {r["page"]: r for r in json.loads(out.read_text(encoding="utf-8"))["pages"]}
     summary = {h: eval_pages.aggregate([records[i] for i in sorted(ids)])
                for h, ids in halves(records).items()}
+    if FAILURES:
+        dev = halves(records)["dev"]
+        eval_pages.failures([records[i] for i in sorted(dev)], expected)
     header(f"pages-dev ({len(records)} pages)")
     print_row("body bag F1", {h: "%.3f" % s["body1"]["f1"] for h, s in summary.items()},
               TRAFILATURA["pages body bag F1"])
@@ -148,6 +151,7 @@ def pages(corpus: Path, scratch: Path) -> None:
                   TRAFILATURA["pages captions kept"] if key == "as_caption" else "")
 
 
+FAILURES = "--failures" in sys.argv  # pages-dev: list the dev half's misses (never held-out)
 CORPORA: dict[str, Callable[[Path, Path], None]] = {"aeb": aeb, "pages": pages, "pasted": pasted}
 
 
@@ -155,6 +159,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--only", default="aeb,pages,pasted", help="comma-separated corpora")
+    parser.add_argument("--failures", action="store_true",
+                        help="pages-dev: what each page of the dev half misses")
     args = parser.parse_args()
     sys.path.insert(0, str(args.corpus.resolve()))
     with tempfile.TemporaryDirectory(prefix="exporter-eval-") as scratch:

@@ -77,10 +77,13 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     blocks, lead = _assemble(root, attribute_quotes(root, text), figures, meta, base, title)
     if not blocks:
         raise SourceError(origin.location, "no article text found on the page")
+    standfirst = _standfirst(meta.dek, meta.description, blocks)
+    blocks = [b for b in blocks if not _repeats(b, standfirst)]
     return Article(
         title=title or PurePosixPath(origin.location).stem,
-        kicker=meta.kicker,
-        standfirst=_standfirst(meta.description, blocks),
+        kicker=meta.kicker if _norm(meta.kicker or "") != _norm(title) else None,
+        standfirst=standfirst,
+        reading_time=meta.reading_time or 0,
         authors=meta.authors,
         publisher=meta.publisher,
         published=meta.published,
@@ -195,14 +198,23 @@ def _same_image(src: str, urls: Iterable[str]) -> bool:
     return any(src == u or (name and PurePosixPath(urlsplit(u).path).name == name) for u in urls)
 
 
-def _standfirst(description: str | None, body: list[Block]) -> list[str]:
-    """The page's summary, unless it is only a cut-off copy of the opening paragraph."""
+def _standfirst(dek: str | None, description: str | None, body: list[Block]) -> list[str]:
+    """The dek printed under the headline, else the page's summary unless it is only a
+    cut-off copy of the opening paragraph."""
+    if dek:
+        return [dek]
     if not description or description.rstrip().endswith(("...", "…")):
         return []
     first = next((to_text(b.text) for b in body if isinstance(b, Paragraph)), "")
     if _norm(description)[:60] and _norm(first).startswith(_norm(description)[:60]):
         return []
     return [description]
+
+
+def _repeats(block: Block, standfirst: list[str]) -> bool:
+    """A body paragraph that is the dek again (the extractor took it for the opening)."""
+    return isinstance(block, Paragraph) and bool(standfirst) and \
+        _norm(to_text(block.text)) == _norm(standfirst[0])
 
 
 def _figure_text(block: Figure | Embed) -> str:
