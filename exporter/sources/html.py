@@ -19,7 +19,8 @@ from lxml.etree import ParserError, _Element
 
 from ..errors import SourceError
 from ..inline import to_text
-from ..model import Article, Block, Embed, Figure, Heading, Image, ListBlock, Paragraph, Quote
+from ..model import (Article, Block, Embed, Figure, Heading, Image, ListBlock, Paragraph, Quote,
+                     Table)
 from . import Origin
 from .common import decode, source_ref
 from .html_body import extract_body
@@ -36,6 +37,8 @@ _HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^>]*?)\s*/?>", r
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
 _GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
+_CREDIT_WORDS = frozenset({"photo", "photograph", "image", "picture", "credit", "by", "source",
+                           "copyright"})  # labels taken off when a credit is split out
 _ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body paragraph
 
 
@@ -223,7 +226,12 @@ def _figure_text(block: Figure | Embed) -> str:
 
 
 def _repeats_caption(block: Block, captions: set[str]) -> bool:
-    """A paragraph that only repeats a figure's caption (the extractor kept it as text)."""
+    """A paragraph, or a layout table's text, that only repeats a figure's caption (the
+    extractor kept it as text)."""
+    if isinstance(block, Table):
+        words = set(_norm(" ".join(to_text(c) for row in [block.header, *block.rows]
+                                   for c in row)).split()) - _CREDIT_WORDS
+        return bool(words) and any(words <= set(c.split()) for c in captions if c)
     if not isinstance(block, Paragraph):
         return False
     text = _norm(to_text(block.text))

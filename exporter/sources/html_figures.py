@@ -26,12 +26,12 @@ from .html_images import find_poster, pick_image
 _CAPTION = re.compile(r"caption")
 _CREDIT = re.compile(r"credit|copyright|photographer|attribution")
 _LEFTOVER_LABEL = re.compile(
-    r"(?:\s*[(\[]?\s*(?:(?:image|photo(?:graph)?|picture)s?\s*(?:credits?|copyright|source)?|"
+    r"(?:\s*[(\[]?\s*(?:(?:image|photo(?:graph)?|foto|picture)s?\s*(?:credits?|copyright|source)?|"
     r"credits?|copyright|source)\s*(?::|\bby)|\s*[|/–—-])\s*$", re.I)
 _MAX_FIGURE_WORDS = 150  # caption and credit; more is a stretch of the article
 _CREDIT_LABEL = re.compile(
-    r"^\s*[(\[]?\s*(?:©\s*)?(?:(?:(?:image|photo(?:graph)?|picture|video|illustration)s?\s+)?"
-    r"(?:copyright|credits?|source)\s*:?|(?:image|photo(?:graph)?|picture|video|illustration)s?"
+    r"^\s*[(\[]?\s*(?:©\s*)?(?:(?:(?:image|photo(?:graph)?|foto|picture|video|illustration)s?\s+)?"
+    r"(?:copyright|credits?|source)\s*:?|(?:image|photo(?:graph)?|foto|picture|video|illustration)s?"
     r"\s*(?::|by\b))?\s*(?:©\s*)?", re.I)
 
 
@@ -155,6 +155,7 @@ _LABELLED_XPATH = etree.XPath(
 def _containers(root: _Element) -> list[_Element]:
     """Outermost figure-like elements."""
     candidates: list[_Element] = list(root.iter("figure"))
+    candidates += [t for t in root.iter("table") if _layout_caption(t) is not None]
     for el in _LABELLED_XPATH(root):
         if el.tag == "figure" or not isinstance(el.tag, str):
             continue
@@ -211,6 +212,10 @@ def _image_holder(caption_el: _Element) -> _Element | None:
     """
     if next(caption_el.iterancestors("figure"), None) is not None:
         return None
+    before = caption_el.getprevious()
+    if before is not None and isinstance(before.tag, str) and before.tag != "img" \
+            and _CAPTION.search(tokens_of(caption_el)) and _media_count(before) == 1:
+        return None  # a caption beside its photo's wrapper: sibling_captions pairs them
     el = caption_el
     for _ in range(3):
         el = el.getparent()
@@ -233,7 +238,24 @@ def _imgs(el: _Element) -> Iterator[_Element]:
             yield img
 
 
+def _layout_caption(table: _Element) -> _Element | None:
+    """The caption cell of a layout table that frames one photo: one column, the photo's
+    row, then a row of short text (a data table has several columns or several photos)."""
+    rows = [r for r in table.iter("tr") if next(r.iterancestors("table")) is table]
+    cells = [[c for c in r if c.tag in ("td", "th")] for r in rows]
+    if not 2 <= len(rows) <= 3 or any(len(c) != 1 for c in cells) or _media_count(table) != 1:
+        return None
+    photo_row = next((i for i, c in enumerate(cells) if _media_count(c[0]) == 1), None)
+    if photo_row is None or photo_row + 1 >= len(rows):
+        return None
+    caption = cells[photo_row + 1][0]
+    words = len(text_of(caption).split())
+    return caption if 0 < words <= _MAX_CAPTION_WORDS else None
+
+
 def _caption_element(container: _Element) -> _Element | None:
+    if container.tag == "table":
+        return _layout_caption(container)
     for el in container.iter():
         if not isinstance(el.tag, str) or el is container:
             continue

@@ -66,7 +66,7 @@ def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
     ld = _json_ld_article(root)
     meta = _meta_tags(root)
-    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"))
+    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     h1 = _h1(root)
     title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
                    _title_tag(root), h1) or ""
