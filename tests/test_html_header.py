@@ -130,3 +130,16 @@ def test_dek_becomes_the_standfirst_once() -> None:
     article = read(page.encode(), Origin("page.html", None))[0]
     assert article.standfirst == [dek]
     assert all(dek not in str(b) for b in article.body)
+
+
+def test_link_to_an_authors_page_is_a_byline() -> None:
+    markup = '<div class="meta"><a href="https://x.example/author/jane-roe/">Jane Roe</a></div>'
+    assert meta_of("", markup).authors == ["Jane Roe"]
+
+
+def test_parsely_page_json() -> None:
+    tag = ("<meta name=\"parsely-page\" content='{\"title\": \"Flood\", \"author\": \"Jane Roe\","
+           " \"pub_date\": \"2012-12-19T18:00:00Z\", \"section\": \"Weather\"}'>")
+    meta = meta_of(tag)
+    assert (meta.authors, meta.published, meta.kicker) == (["Jane Roe"], "2012-12-19T18:00:00Z",
+                                                           "Weather")

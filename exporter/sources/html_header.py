@@ -31,7 +31,12 @@ _KICKER_CLASS = re.compile(r"(?:^|[-_])(?:kicker|eyebrow|overline|rubric|section
 _ARTICLE_ITEM = re.compile(r"(?:Article|BlogPosting|Report)$")
 _BREADCRUMB = re.compile(r"breadcrumb")
 _NOT_DEK_TAGS = frozenset({"figure", "figcaption", "img", "picture", "a", "time", "ul", "ol"})
-_LINE_TAGS = frozenset({"p", "div", "span", "address", "li"})
+_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
+                        "h4", "h5", "h6"})
+# Where sites list a writer's articles: /author/jane-doe, /autor/…, /people/…, /staff/….
+_AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|staff|"
+                          r"journalists?|reporters?|writers?|contributors?)/[\w.-]+/?(?:$|[?#])",
+                          re.I)
 _MAX_BYLINE_WORDS = 12
 _MAX_DEK_WORDS = 80
 _MIN_DEK_WORDS = 6
@@ -113,9 +118,11 @@ def visible_byline(region: _Element) -> list[str]:
 
 
 def _marked_byline(el: _Element) -> bool:
-    """A `rel=author` link, or an element whose class says byline/author (not the bio,
-    photo or job title of an author box)."""
-    if "author" in (el.get("rel") or "").split():
+    """A `rel=author` link, a link to an author's page (`/author/jane-doe`), or an
+    element whose class says byline/author (not the bio, photo or job title of an
+    author box)."""
+    if "author" in (el.get("rel") or "").split() or (
+            el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
         return True
     classes = [t for t in tokens_of(el).split() if _BYLINE_CLASS.search(t)]
     return bool(classes) and not any(_NOT_NAME_CLASS.search(t) for t in classes)

@@ -76,6 +76,7 @@ def read_meta(root: _Element) -> PageMeta:
     return PageMeta(
         title=strip_site_name(html.unescape(title), site),
         kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"),
+                               meta.get("parsely-section"),
                                html_header.kicker(root, region))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
@@ -292,7 +293,22 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
             if key == "article:tag":
                 out["article:tag[]"].append(content)
             out.setdefault(key, content)
+    _parsely_page(out)
     return out
+
+
+def _parsely_page(meta: dict[str, Any]) -> None:
+    """Parse.ly's `parsely-page` tag is one JSON object; its author, date and section
+    count as the `parsely-*` tags it stands for."""
+    try:
+        page = json.loads(meta.get("parsely-page") or "{}")
+    except ValueError:
+        return
+    if isinstance(page, dict):
+        for field in ("author", "pub-date", "section"):
+            value = page.get(field.replace("-", "_"))
+            if isinstance(value, str) and value.strip():
+                meta.setdefault(f"parsely-{field}", value.strip())
 
 
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
