@@ -42,9 +42,10 @@ _CREDIT_ONLY = re.compile(r"^\s*(?:©|(?:(?:photo|image)\s+)?credits?\b|copyrigh
 # Credits that name where a photo came from rather than who took it.
 _SOURCE_PHOTO = re.compile(r"\s+(?P<credit>(?:submitted|contributed|courtesy|file|staff|handout|"
                            r"provided|supplied)\s+(?:photo|image|picture)s?)\s*\.?$", re.I)
+# "aption" finds "caption" and "ImageCaption" alike, without lower-casing every class.
 _CAPTION_ROLE_XPATH = etree.XPath(
     "//figcaption[not(ancestor::figure)] | //*[@role='caption']"
-    " | //*[contains(translate(@class, 'CAPTION', 'caption'), 'caption')][not(ancestor::figure)]")
+    " | //*[contains(@class, 'aption')][not(ancestor::figure)]")
 _MAX_CAPTION_WORDS = 80
 
 

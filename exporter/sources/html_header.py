@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.etree import _Element
 
 from .bylines import people
@@ -29,14 +31,15 @@ _DEK_CLASS = re.compile(r"(?:^|[-_])(?:standfirst|dek|deck|sub-?title|sub-?head(
 _KICKER_CLASS = re.compile(r"(?:^|[-_])(?:kicker|eyebrow|overline|rubric|section-label|"
                            r"category-label)(?:$|[-_])")
 _ARTICLE_ITEM = re.compile(r"(?:Article|BlogPosting|Report)$")
-_BREADCRUMB = re.compile(r"breadcrumb")
 _NOT_DEK_TAGS = frozenset({"figure", "figcaption", "img", "picture", "a", "time", "ul", "ol"})
-_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
-                        "h4", "h5", "h6"})
 # Where sites list a writer's articles: /author/jane-doe, /autor/…, /people/…, /staff/….
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|staff|"
                           r"journalists?|reporters?|writers?|contributors?)/[\w.-]+/?(?:$|[?#])",
                           re.I)
+_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
+                        "h4", "h5", "h6"})
+_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av|de)(?:\s|$)", re.I)
+_SHORT_TEXT_CHARS = 200
 _MAX_BYLINE_WORDS = 12
 _MAX_DEK_WORDS = 80
 _MIN_DEK_WORDS = 6
@@ -57,13 +60,65 @@ def article_region(root: _Element) -> _Element:
     return next(root.iter("body"), root)
 
 
-def _own(region: _Element, wanted: Callable[[_Element], bool]) -> Iterator[_Element]:
+def _own(region: _Element, wanted: Callable[[_Element], bool],
+         among: Callable[[_Element], list[_Element]] | list[_Element]) -> Iterator[_Element]:
     """Wanted elements of the region that are not furniture (teasers, share bars,
-    asides); `wanted` is asked first as it is the cheaper question."""
-    for el in region.iter():
-        if isinstance(el.tag, str) and wanted(el) and not is_furniture(el):
+    asides), among a preselection (a list, or an XPath run on the region); `wanted` is
+    asked first as it is the cheaper question."""
+    for el in among if isinstance(among, list) else among(region):
+        if isinstance(el.tag, str) and wanted(el) and _within(el, region) and not is_furniture(el):
             yield el
 
+
+def _within(el: _Element, region: _Element) -> bool:
+    return el is region or any(a is region for a in el.iterancestors())
+
+
+# Class/id words of the header's parts, matched in one pass over the page.
+_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Cc]ontributor)|"
+                    r"(?P<kicker>[Kk]icker|[Ee]yebrow|[Oo]verline|[Rr]ubric|[Ss]ection-label|"
+                    r"[Cc]ategory-label)|(?P<breadcrumb>[Bb]readcrumb)")
+
+
+@dataclass
+class Marks:
+    """Elements whose class, id, `rel` or link says what header part they are."""
+
+    byline: list[_Element] = field(default_factory=list)
+    kicker: list[_Element] = field(default_factory=list)
+    breadcrumb: list[_Element] = field(default_factory=list)
+    by_line: list[_Element] = field(default_factory=list)  # short lines starting "By"
+
+
+def marks_of(root: _Element) -> Marks:
+    """One walk over the page sorting out its byline, kicker and breadcrumb candidates:
+    an XPath per part would walk the page once each, and is slower per element."""
+    found = Marks()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        match = None
+        for name in ("class", "id", "aria-label"):
+            value = el.get(name)
+            match = _MARKS.search(value) if value else None
+            if match:
+                break
+        if match:
+            getattr(found, match.lastgroup or "byline").append(el)
+        elif "author" in (el.get("rel") or "") or (
+                el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
+            found.byline.append(el)
+        if el.tag in _LINE_TAGS and len(el) <= 4 and _starts_by(el):
+            found.by_line.append(el)
+    return found
+
+
+_AUTHOR_PROPS = etree.XPath("descendant-or-self::*[contains(@itemprop, 'author')]")
+_ARTICLE_ITEMS = etree.XPath("//*[@itemscope][contains(@itemtype, 'Article')"
+                             " or contains(@itemtype, 'BlogPosting') or contains(@itemtype, 'Report')]")
+# Parents of text that may state minutes ("9 min read", "Lesezeit 5 Min.", "閱讀時間 3 分鐘").
+_MINUTE_LINES = etree.XPath("descendant-or-self::text()[contains(., 'min') or contains(., 'Min')"
+                            " or contains(., 'MIN') or contains(., '分')]/..")
 
 def microdata_authors(root: _Element, region: _Element) -> list[str]:
     """`itemprop="author"` people: the item's `name` property, or its text.
@@ -72,14 +127,13 @@ def microdata_authors(root: _Element, region: _Element) -> list[str]:
     box is printed, an `<aside>` included), not those of teaser items nested in it;
     without one, those of the article region outside its furniture.
     """
-    item = next((el for el in root.iter() if isinstance(el.tag, str)
-                 and el.get("itemscope") is not None
-                 and _ARTICLE_ITEM.search(el.get("itemtype") or "")), None)
+    item = next((el for el in _ARTICLE_ITEMS(root)
+                 if _ARTICLE_ITEM.search(el.get("itemtype") or "")), None)
+    is_author = lambda e: "author" in (e.get("itemprop") or "").split()  # noqa: E731
     if item is not None:
-        found = (el for el in item.iter() if isinstance(el.tag, str)
-                 and "author" in (el.get("itemprop") or "").split() and _item_of(el) is item)
+        found = (el for el in _AUTHOR_PROPS(item) if is_author(el) and _item_of(el) is item)
     else:
-        found = _own(region, lambda e: "author" in (e.get("itemprop") or "").split())
+        found = _own(region, is_author, _AUTHOR_PROPS)
     names: list[str] = []
     for el in found:
         if _is_organisation(el):
@@ -101,20 +155,37 @@ def _is_organisation(el: _Element) -> bool:
     return "Organization" in kind or "Corporation" in kind
 
 
-def visible_byline(region: _Element) -> list[str]:
+def visible_byline(region: _Element, marks: Marks) -> list[str]:
     """Authors a visible byline names: the first byline-classed element or `rel=author`
     link with a person in it, else the first short "By …" line."""
-    for el in _own(region, _marked_byline):
-        names = byline_names(text_of(el), marked=True)
+    for el in _own(region, _marked_byline, marks.byline):
+        names = byline_names(_short_text(el), marked=True)
         if names:
             return names
-    for el in _own(region, lambda e: e.tag in _LINE_TAGS and len(e) <= 4):
-        text = text_of(el)
-        if text[:3].lower() == "by " or _FOREIGN_BY.match(text):
-            names = byline_names(text, marked=False)
-            if names:
-                return names
+    for el in _own(region, lambda e: True, marks.by_line):
+        names = byline_names(_short_text(el), marked=False)
+        if names:
+            return names
     return []
+
+
+def _starts_by(el: _Element) -> bool:
+    """Whether the element's first words are "By" (or Par, Von, Por, Di, Door, Av)."""
+    head = (el.text or "").strip()
+    if not head and len(el) and isinstance(el[0].tag, str):
+        head = (el[0].text or "").strip()
+    return bool(_BY_WORD.match(head))
+
+
+def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
+    """The element's visible text if it is a short line, else "": a byline or a label
+    is never long, and reading a whole page's text for each candidate would be slow."""
+    length = 0
+    for piece in el.itertext():
+        length += len(piece.strip())
+        if length > limit:
+            return ""
+    return text_of(el)
 
 
 def _marked_byline(el: _Element) -> bool:
@@ -169,17 +240,15 @@ def headline_element(region: _Element) -> _Element | None:
     return next(region.iter("h1"), None)
 
 
-def kicker(root: _Element, region: _Element) -> str | None:
+def kicker(region: _Element, marks: Marks) -> str | None:
     """An eyebrow label over the headline, else the breadcrumb trail's last item."""
-    for el in _own(region, lambda e: any(_KICKER_CLASS.search(t) for t in tokens_of(e).split())):
-        text = text_of(el)
+    for el in _own(region, lambda e: any(_KICKER_CLASS.search(t) for t in tokens_of(e).split()),
+                   marks.kicker):
+        text = _short_text(el)
         if text and len(text.split()) <= 4:
             return text
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        if _BREADCRUMB.search(tokens_of(el)) or _BREADCRUMB.search(
-                (el.get("aria-label") or "").lower()):
+    for el in marks.breadcrumb:
+        if not any(a in marks.breadcrumb for a in el.iterancestors()):
             items = [text_of(a) for a in el.iter("a", "li")]
             items = [t for t in items if t and len(t.split()) <= 4]
             if items:
@@ -187,11 +256,15 @@ def kicker(root: _Element, region: _Element) -> str | None:
     return None
 
 
+def _stated_minutes(el: _Element) -> int | None:
+    text = _short_text(el, 40)
+    return parse_reading_time(text) if text and any(c.isdigit() for c in text) else None
+
+
 def stated_reading_time(region: _Element) -> int | None:
     """Minutes a short line such as "9 min read" or "Lesezeit 5 Min." states."""
-    for el in _own(region, lambda e: e.tag in _LINE_TAGS and len(e) <= 2):
-        text = text_of(el)
-        minutes = parse_reading_time(text) if len(text) <= 40 else None
+    for el in _own(region, lambda e: len(e) <= 2 and bool(_stated_minutes(e)), _MINUTE_LINES):
+        minutes = _stated_minutes(el)
         if minutes:
             return minutes
     return None

@@ -73,15 +73,16 @@ def read_meta(root: _Element) -> PageMeta:
     if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
         title = h1  # JSON-LD headlines are often cut at 110 characters
     region = html_header.article_region(root)
+    marks = html_header.marks_of(root)
     return PageMeta(
         title=strip_site_name(html.unescape(title), site),
         kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"),
                                meta.get("parsely-section"),
-                               html_header.kicker(root, region))),
+                               html_header.kicker(region, marks))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
         authors=(_people(ld.get("author")) or html_header.microdata_authors(root, region)
-                 or _meta_authors(meta) or html_header.visible_byline(region)),
+                 or _meta_authors(meta) or html_header.visible_byline(region, marks)),
         publisher=site,
         published=_first_date(_text(ld.get("datePublished")), _text(ld.get("dateCreated")),
                               _microdata_date(region, "datePublished"),
@@ -333,8 +334,8 @@ def _given_first(name: str) -> str:
 
 
 def _microdata_date(region: _Element, prop: str) -> str | None:
-    for el in region.iter():
-        if isinstance(el.tag, str) and prop in (el.get("itemprop") or "").split():
+    for el in region.xpath("descendant-or-self::*[contains(@itemprop, $prop)]", prop=prop):
+        if prop in (el.get("itemprop") or "").split():
             return el.get("content") or el.get("datetime") or text_of(el)
     return None
 
