@@ -3,8 +3,9 @@
 Pages that fill in no metadata still print these around the headline, marked by the
 class names designers give them (`byline`, `author`, `dek`, `standfirst`, `eyebrow`,
 `breadcrumb`), by microdata (`itemprop="author"`) or by their wording ("By Jane Doe",
-"Par Jean Dupont", "9 min read"). Only the article's own region is searched, and never
-its furniture, so a related-story teaser's author is not taken for the article's.
+"Par Jean Dupont", "9 min read"). Bylines are looked for only in the article's own
+region, never in its furniture, so a related-story teaser's author is not taken for the
+article's.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .html_dom import is_furniture, text_of, tokens_of
 from .meta import parse_byline, parse_reading_time
 
 # "By" in the languages whose bylines say it: Par, Von, Por, Di, Door, Av.
-_FOREIGN_BY = re.compile(r"^\s*(?:par|von|por|di|door|av|de)\s+(?=\S)", re.I)
+_FOREIGN_BY = re.compile(r"^\s*(?:par|von|por|di|door|av)\s+(?=\S)", re.I)
 _BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|contributor")
 # Parts of an author box that are not the name: bio, photo, job title, follow links.
 _NOT_NAME_CLASS = re.compile(r"bio|img|image|photo|pic|avatar|desc|about|info|title|role|job|"
@@ -38,7 +39,7 @@ _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|sta
                           re.I)
 _LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
                         "h4", "h5", "h6"})
-_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av|de)(?:\s|$)", re.I)
+_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av)(?:\s|$)", re.I)
 _SHORT_TEXT_CHARS = 200
 _MAX_BYLINE_WORDS = 12
 _MAX_DEK_WORDS = 80

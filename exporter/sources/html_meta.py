@@ -306,10 +306,10 @@ def _parsely_page(meta: dict[str, Any]) -> None:
     except ValueError:
         return
     if isinstance(page, dict):
-        for field in ("author", "pub-date", "section"):
-            value = page.get(field.replace("-", "_"))
+        for name in ("author", "pub-date", "section"):
+            value = page.get(name.replace("-", "_"))
             if isinstance(value, str) and value.strip():
-                meta.setdefault(f"parsely-{field}", value.strip())
+                meta.setdefault(f"parsely-{name}", value.strip())
 
 
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
