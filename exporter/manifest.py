@@ -412,7 +412,9 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
     if entry.get("lead_image") is not None:
         photo = _path(entry["lead_image"], root, where, f"{entry_where}.lead_image")
         assert photo is not None
+        # No alt by default: the caption sits beside the photo, and an alt repeating it
+        # makes screen readers read it twice and image-blocked mail show a wall of text.
         alt = entry.get("lead_alt") or (image.alt if image else "")
-        image = Image(src=os.path.relpath(photo, base), alt=alt or to_text(lead.caption or ""))
+        image = Image(src=os.path.relpath(photo, base), alt=alt or "")
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))
