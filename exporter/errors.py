@@ -67,8 +67,12 @@ class Collector:
         return _Step(self, order)
 
     def raise_all(self) -> None:
-        if self.found:
-            raise Problems([error for _, _, error in sorted(self.found, key=lambda f: f[:2])])
+        """Raise what was found: one problem as itself, several as Problems in order."""
+        errors = [error for _, _, error in sorted(self.found, key=lambda f: f[:2])]
+        if len(errors) == 1:
+            raise errors[0]
+        if errors:
+            raise Problems(errors)
 
 
 class _Step:
