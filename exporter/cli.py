@@ -88,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--title", help="issue title when building sources or a feed directly "
                                        "(a manifest sets its own)")
     build.add_argument("--offline", action="store_true",
-                       help="fetch nothing: remote images are left out and URLs must be cached")
+                       help="fetch no remote images (pages and feeds you name are still fetched)")
     build.add_argument("--strict", action="store_true",
                        help="email: fail instead of switching to teasers when over the size budget")
     build.add_argument("--embed-images", action="store_true",
@@ -119,7 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("--strict", action="store_true", help="fail when over the size budget")
     send.add_argument("--embed-images", action="store_true", help="put the photos in the message")
     send.add_argument("--offline", action="store_true",
-                      help="fetch nothing: remote images are left out and URLs must be cached")
+                      help="fetch no remote images (article URLs are still fetched)")
     send.add_argument("-O", "--option", action="append", default=[], metavar="email.KEY=VALUE",
                       help="set an email option, e.g. -O email.mode=teaser")
     _network_flags(send)
@@ -131,7 +131,7 @@ def _network_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-private", action="store_true",
                         help="allow fetching from loopback and private network addresses")
     parser.add_argument("--refresh", action="store_true",
-                        help="fetch pages, feeds and images again even when the cache holds them")
+                        help="fetch pages and images again instead of using the cache (feeds always are)")
 
 
 def _inspect(args: argparse.Namespace) -> int:

@@ -284,7 +284,8 @@ def _language(tag: str, where: str, key: str) -> str:
 
 
 def _links(table: dict[str, Any], where: str) -> Links:
-    """[links]: each an absolute http(s) address; a bare "example.com/x" is refused, not dropped."""
+    """[links]: each a full https:// address (what `check` demands of the email's links);
+    a bare "example.com/x" is refused saying so, not silently dropped."""
     problems = Collector()
     with problems.step():
         _check_keys(table, LINK_KEYS, where, "links.")
@@ -293,7 +294,7 @@ def _links(table: dict[str, Any], where: str) -> Links:
         with problems.step():
             links[key] = _text(table, key, where, "links.")
             scheme = re.match(r"([a-zA-Z][\w+.-]*):", links[key] or "")
-            if links[key] and (scheme is None or scheme.group(1).lower() not in ("http", "https")):
+            if links[key] and (scheme is None or scheme.group(1).lower() != "https"):
                 hint = f" (did you mean 'https://{links[key]}'?)" if scheme is None else ""
                 raise ManifestError(where, f"'links.{key}' must be a full https:// address, "
                                            f"not {links[key]!r}{hint}")

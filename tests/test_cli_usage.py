@@ -147,7 +147,8 @@ def test_check_of_an_empty_folder_says_there_is_nothing_to_check(capsys, tmp_pat
 
 @pytest.mark.parametrize("link, hint", [("example.com/unsub", "did you mean 'https://example.com/unsub'?"),
                                         ("javascript:alert(1)", "not 'javascript:alert(1)'"),
-                                        ("ftp://example.com/u", "must be a full https:// address")])
+                                        ("ftp://example.com/u", "must be a full https:// address"),
+                                        ("http://example.com/u", "must be a full https:// address")])
 def test_a_link_that_is_not_a_web_address_says_what_is_wrong(capsys, tmp_path, link, hint):
     manifest = write(tmp_path, "m.toml", HEAD + f'[links]\nunsubscribe = "{link}"\n' + SECTION)
     code, lines, _ = run(capsys, "inspect", manifest)
