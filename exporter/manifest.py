@@ -9,7 +9,8 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -83,12 +84,11 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
     def step(key: str) -> Any:  # problems with `key` are reported at its place in the file
         return problems.step(keys.index(key) if key in keys else len(keys))
 
-    for key in keys:
-        with step(key):
-            _check_keys({key: None}, ISSUE_KEYS, where, "")
+    for order, key in enumerate(keys):
+        if key not in ISSUE_KEYS:
+            problems.add(ManifestError(where, f"unknown key '{key}'"), order)
     root = path.resolve().parent
-    project = Project(issue=Issue(title="", date=""), stem=path.stem, root=root)
-    project.issue = _issue(data, where, step)
+    project = Project(issue=_issue(data, where, step), stem=path.stem, root=root)
     for name in BACKEND_TABLES:
         with step(name):
             project.options[name] = _table(data, name, where)
@@ -318,26 +318,29 @@ def _section(data: Any, index: int, project: Project, bases: dict[int, Path], wh
         raise ManifestError(where, f"sections[{index}] must be a table")
     entries = data.get("articles", [])
     section = Section(title=None)
-    problems = Collector()
-    with problems.step():
+    with _reporting(report):
         _check_keys(data, SECTION_KEYS, where, prefix)
-    with problems.step():
+    with _reporting(report):
         section.title = _text(data, "title", where, prefix)
-    with problems.step():
-        if not isinstance(entries, list):
-            raise ManifestError(where, f"'{prefix}articles' must be a list")
-    for error in (e for _, _, e in problems.found):
-        report(error)
-    for j, entry in enumerate(entries if isinstance(entries, list) else []):
-        try:
+    if not isinstance(entries, list):
+        report(ManifestError(where, f"'{prefix}articles' must be a list"))
+        entries = []
+    for j, entry in enumerate(entries):
+        with _reporting(report):
             articles, base = _entry(entry, f"{prefix}articles[{j}]", project, where,
                                     keep_going=keep_going, allow_private=allow_private, report=report)
-        except ExporterError as exc:
-            report(exc)
-            continue
-        bases.update((id(a), base) for a in articles)
-        section.articles += articles
+            bases.update((id(a), base) for a in articles)
+            section.articles += articles
     return section
+
+
+@contextmanager
+def _reporting(report: ErrorHandler) -> Iterator[None]:
+    """Hand a problem raised inside to `report` and carry on with the next check."""
+    try:
+        yield
+    except ExporterError as exc:
+        report(exc)
 
 
 def _entry(entry: Any, entry_where: str, project: Project, where: str, *, keep_going: bool,
