@@ -57,6 +57,7 @@ class Options:
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    merge_fields: bool = False  # greet each reader: subscriber.* tokens filled in at delivery
 
 
 @dataclass
@@ -273,7 +274,14 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "issue_date": long_date(issue.date),
         "lang": _lang(issue),
         "subject": _subject(issue, options),
+        "subscriber": MERGE_FIELDS if options.merge_fields else None,
     }
+
+
+# Placeholders an edition's email holds where each reader's own values go; `exporter
+# deliver` replaces them per message (exporter.editions.deliver.MERGE_TOKENS).
+MERGE_FIELDS = {"greeting": "%%GREETING%%", "name": "%%NAME%%", "email": "%%EMAIL%%",
+                "id": "%%SUBSCRIBER_ID%%"}
 
 
 def _theme(theme: dict[str, str]) -> dict[str, str]:
