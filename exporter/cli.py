@@ -24,6 +24,7 @@ from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _use_refresh(args)
     try:
         return args.run(args)
     except UsageError as exc:
@@ -138,7 +139,6 @@ def _network_flags(parser: argparse.ArgumentParser) -> None:
 def _inspect(args: argparse.Namespace) -> int:
     from .manifest import is_manifest
 
-    _use_refresh(args)
     if is_manifest(Path(args.source)):
         from .manifest import load_manifest
 
@@ -177,7 +177,6 @@ def _build(args: argparse.Namespace) -> int:
 
     formats = parse_formats(args.formats)
     overrides = _overrides(args, formats)
-    _use_refresh(args)
     with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
         progress("sources")
         project = _project(args)
@@ -210,7 +209,6 @@ def _send(args: argparse.Namespace) -> int:
     recipients = parse_recipients(args.to)
     parse_server(args.smtp)
     overrides = _overrides(args, ["email"])
-    _use_refresh(args)
     project = load_manifest(_manifest_argument(args.manifest, "send"), allow_private=args.allow_private)
     if not {**project.options.get("email", {}), **overrides.get("email", {})}.get("from_address"):
         raise ExporterError(args.manifest, "sending needs a sender: set from_address in the "
@@ -538,7 +536,6 @@ def _preview(args: argparse.Namespace) -> int:
     from .preview import preview
 
     formats = parse_formats(args.formats) if args.formats else None
-    _use_refresh(args)
     project = load_manifest(_manifest_argument(args.manifest, "preview"),
                             allow_private=args.allow_private)
     _use_templates(project, args.templates)
