@@ -115,7 +115,8 @@ def test_each_recipient_gets_a_copy_of_their_own_dated_now(smtp_server, tmp_path
 
 
 @pytest.mark.parametrize("address", ["not an address", "Bob Smith bob@example.com",
-                                     "a@example.org, b@example.org", "bob@", ""])
+                                     "a@example.org, b@example.org", "bob@", "",
+                                     "josé@example.org"])
 def test_a_bad_address_is_a_usage_error_and_nothing_is_sent(smtp_server, address):
     inbox, port = smtp_server
     result = _exporter("send", str(MANIFEST), "--to", "ok@example.org", "--to", address,
@@ -130,6 +131,17 @@ def test_a_bad_smtp_server_is_a_usage_error(server):
     result = _exporter("send", str(MANIFEST), "--to", "ok@example.org", "--smtp", server)
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "--smtp" in result.stderr
+
+
+def test_a_name_and_an_international_domain_are_encoded(smtp_server):
+    inbox, port = smtp_server
+    result = _exporter("send", str(MANIFEST), "--to", '"Zoë Ng" <zoe@bücher.example>',
+                       "--smtp", f"127.0.0.1:{port}")
+    assert result.returncode == 0, result.stderr
+    (_, recipients, data), = inbox.messages
+    assert recipients == ["zoe@xn--bcher-kva.example"]
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    assert message["To"] == "Zoë Ng <zoe@xn--bcher-kva.example>"
 
 
 def test_send_takes_only_email_options(smtp_server):

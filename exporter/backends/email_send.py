@@ -64,12 +64,13 @@ def parse_recipients(values: list[str]) -> list[str]:
     recipients = []
     for value in values:
         try:
+            # ASCII addresses only: smtplib and most servers cannot carry SMTPUTF8.
             checked = validate_email(value.strip(), check_deliverability=False,
-                                     allow_display_name=True)
+                                     allow_display_name=True, allow_smtputf8=False)
         except EmailNotValidError as exc:
             raise UsageError(f"--to {value}", f"not an email address: {exc} "
                                               "(give one address per --to)")
-        recipients.append(formataddr((checked.display_name or "", checked.normalized)))
+        recipients.append(formataddr((checked.display_name or "", checked.ascii_email)))
     if not recipients:
         raise UsageError("--to", "no recipient address")
     return list(dict.fromkeys(recipients))
