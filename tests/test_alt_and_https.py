@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLES
-from exporter.check_email import html_findings
-from exporter.check_pdf import check_pdf
+from exporter.backends.email.check import html_findings
+from exporter.backends.pdf.check import check_pdf
 from exporter.manifest import load_manifest
 from exporter.sources import read_source
 from outputs import photo

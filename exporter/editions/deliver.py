@@ -29,7 +29,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
-from ..backends.email_send import parse_server
+from ..backends.email.send import parse_server
 from ..errors import ExporterError
 
 LOG_NAME = "deliveries.sqlite"

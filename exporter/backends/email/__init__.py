@@ -20,14 +20,14 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from ..atomic import write_bytes, write_text
-from ..errors import BuildError
-from ..inline import escape_text, to_text
-from ..links import article_addresses, internal_target
-from ..model import Article, Figure, Issue, Paragraph
-from ..templating import environment, logo_rendition, long_date, render
-from . import Job, Result
-from .email_message import Attachment, check_safe, compile_mjml, make_eml, wrap
+from ...atomic import write_bytes, write_text
+from ...errors import BuildError
+from ...inline import escape_text, to_text
+from ...links import article_addresses, internal_target
+from ...model import Article, Figure, Issue, Paragraph
+from ...templating import environment, logo_rendition, long_date, render
+from .. import Job, Result
+from .message import Attachment, check_safe, compile_mjml, make_eml, wrap
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column

@@ -14,7 +14,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 
-from ..errors import ExporterError, UsageError
+from ...errors import ExporterError, UsageError
 
 
 @dataclass(frozen=True)
