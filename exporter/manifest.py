@@ -10,7 +10,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -217,8 +217,12 @@ _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _FONT = re.compile(r"[\w\s,'\"-]+")  # family names only: nothing that could end a CSS rule
 
 
-def _theme(table: dict[str, Any], root: Path, where: str, step: Any) -> dict[str, str]:
-    """[theme] checked: colours as #rgb/#rrggbb, fonts as family lists, logo an existing file."""
+def _theme(table: dict[str, Any], root: Path, where: str,
+           step: AbstractContextManager[Any] = nullcontext()) -> dict[str, str]:
+    """[theme] checked: colours as #rgb/#rrggbb, fonts as family lists, logo an existing file.
+
+    `step` collects each key's problem (a manifest reports them all); by default the
+    first one is raised."""
     theme: dict[str, str] = {}
     for key, value in table.items():
         with step:
