@@ -187,7 +187,8 @@ def _build(args: argparse.Namespace) -> int:
                 _warn(f"{output.format}: {warning}")
     print_summary(outputs, table=table)
     if args.check:
-        return _check_files([p for output in outputs for p in output.files])
+        # the built files only: a format's folder of photos is checked through its file
+        return _check_files([p for output in outputs for p in output.files if p.is_file()])
     return 0
 
 
