@@ -25,6 +25,7 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
+from .text_locate import Frame, is_prose, locate
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -93,6 +94,16 @@ _TAIL = _full_line(
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
+# Lines that end the article's section of the page without heading a tail of its own:
+# a share panel's label, a comment form, a consent banner.
+_STOP = _full_line(
+    r"share this(?: article| story| page)?", r"leave a (?:reply|comment)",
+    r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
+    r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# A comment's head: "username says:" over the time it was posted.
+_COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
+_POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
 _IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
@@ -128,13 +139,18 @@ _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
 # line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
 _METADATA_BODY_BLOCKS = 2
+_TAIL_LINES = 40  # how far under the article its topic links are looked for
+_KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
+_SITE_MAX_WORDS = 4
+_PROMO_MAX_LINES = 4
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
-    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail
+    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
+    # stop (ends the article, heads nothing), furniture (dropped)
     text: str
     value: Any = None
 
@@ -157,41 +173,91 @@ class _Draft:
 
 def read(data: bytes, origin: Origin) -> list[Article]:
     """The one article a pasted page holds."""
-    text = decode(data, origin)
-    lines = _classify_all(text)
+    lines = _classify_all(decode(data, origin))
     draft = _Draft()
-    rest = _read_title(lines, draft)
+    body, tail = _read_frame(lines, draft)
     if not draft.title:
         raise SourceError(origin.location, "no headline found in the pasted text "
                           "(expected a line of three words or more that is not page furniture)")
-    _read_body(_read_header(rest, draft), draft)
+    _read_body(_read_header(body, draft), draft, tail)
     if not any(isinstance(b, (Paragraph, ListBlock, Quote)) for b in draft.body):
         raise SourceError(origin.location, f"no article text found under the headline {draft.title!r}")
     article = Article(
         title=draft.title, kicker=draft.kicker, standfirst=draft.standfirst,
         authors=draft.authors, published=draft.published, updated=draft.updated,
         url=origin.url, reading_time=draft.reading_time, lead=draft.lead, body=draft.body,
-        tags=draft.tags,
-        language=detect_language(text), source=source_ref("text", origin))
+        tags=draft.tags, language=detect_language(_article_text(draft, body)),
+        source=source_ref("text", origin))
     return [article]
+
+
+def _article_text(draft: _Draft, body: list[_Line]) -> str:
+    """The headline and body lines: what the article's language is told from."""
+    return "\n".join([draft.title, *(line.text for line in body)])
+
+
+# ---------------------------------------------------------------- finding the article
+
+
+def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_Line]]:
+    """Find the article in the page: take its headline (and kicker) into the draft and
+    return the lines after the headline down to the body's end, and the page's tail
+    after it. A page with no line of prose is read from the top, as a tidy paste is."""
+    frame = locate([line.kind for line in lines], [line.text for line in lines])
+    if frame is None:
+        kept = _kept(lines)
+        return _read_title(kept, draft), []
+    tail = _kept(lines[frame.end + 1:frame.end + 1 + _TAIL_LINES])
+    if frame.title is None:
+        return _read_title(_kept(lines[frame.start:frame.end + 1]), draft), tail
+    above = _kept(lines[max(0, frame.title - _KICKER_LOOKBACK):frame.title + 1])
+    for line in lines[:frame.title]:  # a byline or photo above the headline counts
+        if line.kind == "meta":
+            _take_metadata(line.value, draft)
+    draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
+    if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
+        draft.kicker = above[-2].text
+    return _kept(lines[frame.title + 1:frame.end + 1]), tail
+
+
+def _kept(lines: list[_Line]) -> list[_Line]:
+    """The lines that are not furniture."""
+    return [line for line in lines if line.kind != "furniture"]
+
+
+def _drop_site_name(title: str) -> str:
+    """ "Headline | Site Name" -> "Headline": a short name after the last bar."""
+    head, bar, site = title.rpartition(" | ")
+    if bar and len(site.split()) <= _SITE_MAX_WORDS and len(head.split()) > len(site.split()):
+        return head
+    return title
 
 
 # ---------------------------------------------------------------- classifying lines
 
 
 def _classify_all(text: str) -> list[_Line]:
-    """The page's meaningful lines, classified, furniture and newsletter boxes removed."""
+    """The page's non-blank lines, classified; a newsletter box's lines are furniture.
+
+    Pages repeat their menus, so each distinct line is classified once."""
     raw = [" ".join(line.split()) for line in text.split("\n")]
     raw = [line for line in raw if line]
+    seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
     while i < len(raw):
         if _NEWSLETTER.fullmatch(raw[i]):
-            i = _skip_box(raw, i)
+            end = _skip_box(raw, i)
+            lines.extend(_Line("furniture", line) for line in raw[i:end])
+            i = end
             continue
-        line = _classify(raw[i])
-        if line is not None:
-            lines.append(line)
+        line = seen.get(raw[i])
+        if line is None:
+            line = seen[raw[i]] = _classify(raw[i])
+        if line.kind == "text" and _COMMENT_HEAD.match(line.text) and i + 1 < len(raw) \
+                and _POSTED_AT.search(raw[i + 1]):
+            line = _Line("stop", line.text)
+        lines.append(line)
         i += 1
     return lines
 
@@ -205,12 +271,14 @@ def _skip_box(raw: list[str], start: int) -> int:
     return start + 1
 
 
-def _classify(line: str) -> _Line | None:
-    """What one line is, or None for furniture."""
+def _classify(line: str) -> _Line:
+    """What one line is."""
     if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
-        return None
+        return _Line("furniture", line)
     if _TAIL.fullmatch(line):
         return _Line("tail", line)
+    if _STOP.fullmatch(line):
+        return _Line("stop", line)
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
@@ -363,14 +431,19 @@ def _figure_at(lines: list[_Line], i: int) -> tuple[Figure, int]:
 # ---------------------------------------------------------------- body
 
 
-def _read_body(lines: list[_Line], draft: _Draft) -> None:
-    """Turn the body's lines into blocks, in reading order, until a tail line."""
+def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
+    """Turn the body's lines into blocks, in reading order, until a tail line that no
+    prose follows; a tail line with the story going on under it is an inline promo."""
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.kind == "tail":
-            draft.tags = _topics_in_tail(lines[i:])
-            break
+        if line.kind in ("tail", "stop"):
+            promo_end = _promo_end(lines, i)
+            if promo_end is None:
+                tail = lines[i:]
+                break
+            i = promo_end
+            continue
         if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
                                     or set(line.value) == {"reading_time"}):
             _take_metadata(line.value, draft)
@@ -378,6 +451,18 @@ def _read_body(lines: list[_Line], draft: _Draft) -> None:
             continue
         block, i = _block_at(lines, i, draft.body)
         _append(draft, block)
+    draft.tags = _topics_in_tail(tail)
+
+
+def _promo_end(lines: list[_Line], start: int) -> int | None:
+    """Where the story resumes after an inline "Related" promo at `start` (its label and
+    the few short headline lines under it), or None when no prose follows: the tail."""
+    for i in range(start + 1, min(len(lines), start + 1 + _PROMO_MAX_LINES)):
+        if lines[i].kind in ("tail", "stop"):
+            return None
+        if is_prose(lines[i].text) and lines[i].kind == "text":
+            return i
+    return None
 
 
 def _topics_in_tail(tail: list[_Line]) -> list[str]:

@@ -1,0 +1,175 @@
+"""Where the article sits in a pasted whole page: its headline line and its body's span.
+
+A page copied whole puts the article among menus, banners, rails, comments and footers,
+in any order. The article is the page's densest run of prose: each line scores its
+length when it reads as a sentence and a small loss when it does not (menu items,
+labels, buttons), so short interruptions inside the story (subheadings, captions,
+quotes) stay in the run, while a stretch of furniture or one section-ending line
+("Most popular", a comment thread's head) parts it. The best-scoring run is found in
+one pass (maximum-sum subarray), so the time is linear in the number of lines. The
+headline is then the title-shaped line just above the run's header block (kicker,
+standfirst, byline, date, reading time, lead photo).
+
+Lengths are counted in words for scripts written with spaces and in characters for
+Chinese, Japanese and Thai (two characters counting as one word).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
+_CHARS_PER_WORD = 2
+# A sentence ends in one of these, perhaps inside closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»」』)\]]*)$")
+_CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
+_PROSE_MIN_WORDS = 8  # a sentence of this length is prose
+_RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
+_TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
+_SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
+_FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
+_META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in the article
+_ATTRIBUTION = re.compile(r"^[—–]\s*\S")
+_TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
+_STOP_LOSS = -25.0  # a section-ending line: "Most popular", a comment thread's head
+# Lines the header block may hold between the headline and the first paragraph.
+_HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
+_HEADER_MAX_LINES = 12
+_STANDFIRST_MAX_LINES = 2
+_TITLE_MAX_WORDS = 40
+_STANDFIRST_MIN_WORDS = 8
+_HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or kickers
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The article's place in the paste: its headline line (None when the page shows
+    none) and the first and last lines of its body, as indices into the lines."""
+
+    title: int | None
+    start: int
+    end: int
+
+
+def words(text: str) -> float:
+    """The line's length in words, two characters of an unspaced script making one."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return float(len(text.split()))
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced / _CHARS_PER_WORD
+
+
+def is_sentence(text: str) -> bool:
+    """Ends like a sentence."""
+    return bool(_SENTENCE_END.search(text))
+
+
+def is_title_case(text: str) -> bool:
+    """Most words after the first start with a capital: a headline or a menu, not prose."""
+    initials = [m.group(1) for m in map(_CASED_WORD.match, text.split()[1:]) if m]
+    cased = [c for c in initials if c.lower() != c.upper()]
+    return len(cased) >= 3 and sum(c.isupper() for c in cased) >= _TITLE_CASE_SHARE * len(cased)
+
+
+def is_prose(text: str) -> bool:
+    """A line of running text: a long enough sentence, or a long line in any shape,
+    but not a list of capitalised headline words."""
+    length = words(text)
+    if length < _PROSE_MIN_WORDS or is_title_case(text):
+        return False
+    return is_sentence(text) or length >= _RUN_ON_MIN_WORDS
+
+
+def score(kind: str, text: str) -> float:
+    """What a line adds to the run of prose it stands in: its length when it is prose,
+    a loss when it is furniture, a large loss when it ends a page section."""
+    if kind in ("stop", "tail"):
+        return _STOP_LOSS
+    if kind in ("meta", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
+        return _META_LOSS
+    if kind == "furniture":
+        return _FURNITURE_LOSS
+    if is_prose(text):
+        return words(text)
+    if is_sentence(text) and words(text) >= 3:
+        return 0.0  # a short sentence: neither proves nor breaks a run
+    return _SHORT_LOSS
+
+
+def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
+    """The article's frame, or None when no line of the paste reads as prose."""
+    scores = [score(kind, text) for kind, text in zip(kinds, texts)]
+    run = _densest_run(scores)
+    if run is None:
+        return None
+    start, end = run
+    title = _title_above(kinds, texts, start)
+    return Frame(title=title, start=start, end=_last_line(scores, end))
+
+
+def _last_line(scores: Sequence[float], end: int) -> int:
+    """The story's last line: past its last long line, over a few short sentences,
+    captions and a quote's attribution, but not over furniture or a menu."""
+    last = end
+    for i in range(end + 1, min(len(scores), end + 1 + _TRAILING_LINES)):
+        if scores[i] < _META_LOSS:
+            break
+        if scores[i] == 0.0 or i == last + 1:
+            last = i
+    return last
+
+
+def _densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
+    """First and last index of the span with the highest sum (Kadane), or None."""
+    best, best_span = 0.0, None
+    total, start = 0.0, 0
+    for i, value in enumerate(scores):
+        if total <= 0:
+            total, start = 0.0, i
+        total += value
+        if total > best:
+            best, best_span = total, (start, i)
+    return best_span
+
+
+def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline: the first title-shaped line above the body's first line, past the
+    header block (metadata, photo, furniture, at most two standfirst lines)."""
+    standfirst = header = 0
+    for i in range(start - 1, -1, -1):
+        kind, text = kinds[i], texts[i]
+        if kind == "furniture":
+            continue
+        header += 1
+        if kind in ("stop", "tail") or header > _HEADER_MAX_LINES:
+            return None
+        if kind in _HEADER_KINDS:
+            continue
+        if is_title_shaped(text):
+            return _title_over_standfirst(kinds, texts, i)
+        standfirst += 1
+        if standfirst > _STANDFIRST_MAX_LINES:
+            return None
+    return None
+
+
+def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: int) -> int:
+    """The line found, or the line above it when that is a shorter headline and the
+    line found, long and under it, is the standfirst."""
+    above = next((i for i in range(found - 1, -1, -1) if kinds[i] != "furniture"), None)
+    if above is None or kinds[above] != "text":
+        return found
+    length, title_length = words(texts[found]), words(texts[above])
+    if (length >= _STANDFIRST_MIN_WORDS and _HEADLINE_MIN_WORDS <= title_length < length
+            and is_title_shaped(texts[above])):
+        return above
+    return found
+
+
+def is_title_shaped(text: str) -> bool:
+    """Two words or more (four characters of an unspaced script), not a full stop at
+    the end: headlines end in a question or exclamation mark at most."""
+    length = words(text)
+    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":"))
