@@ -44,7 +44,7 @@ _FURNITURE = _full_line(
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
     r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
-    r"share (?:full |this )?(?:article|story|page)|gift (?:this )?article|bookmark|follow|email",
+    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
@@ -85,7 +85,8 @@ _TOPIC_MAX_WORDS = 4
 # Lines after which nothing belongs to the article.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
-    r"more on this (?:story|topic)", r"read more", r"most (?:read|viewed|popular)",
+    r"more on this (?:story|topic)", r"read more",
+    r"more (?:from|in|on|stories|articles|news)\b.{0,40}", r"most (?:read|viewed|popular)",
     r"you (?:may|might) also like",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
@@ -97,7 +98,8 @@ _TAIL = _full_line(
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
-    r"share this(?: article| story| page)?", r"leave a (?:reply|comment)",
+    r"share this(?: article| story| page)?", r"leave a (?:reply|comment)", r"post navigation",
+    r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r".{0,200}\baccept (?:all )?cookies\b.{0,100}")

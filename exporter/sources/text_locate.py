@@ -26,6 +26,7 @@ _CHARS_PER_WORD = 2
 _SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»」』)\]]*)$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
+_PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
 _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
@@ -39,6 +40,8 @@ _HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
+_TEASERS_MIN = 2
+_TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
 _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or kickers
 
@@ -92,7 +95,7 @@ def score(kind: str, text: str) -> float:
     if kind == "furniture":
         return _FURNITURE_LOSS
     if is_prose(text):
-        return words(text)
+        return words(text) - _PROSE_OFFSET
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
     return _SHORT_LOSS
@@ -105,8 +108,36 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     if run is None:
         return None
     start, end = run
+    end = _before_teasers(kinds, texts, scores, start, end)
     title = _title_above(kinds, texts, start)
     return Frame(title=title, start=start, end=_last_line(scores, end))
+
+
+def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                    start: int, end: int) -> int:
+    """The run's end, moved up to before a list of story teasers when the run reaches
+    into one: two or more entries of a headline, perhaps a name, a byline or date line
+    and a summary, after the story has begun (one dated line alone is the story's own)."""
+    heads = [head for m in range(start + 1, end) if kinds[m] == "meta"
+             and (head := _teaser_head(kinds, texts, scores, m)) is not None]
+    if len(heads) < _TEASERS_MIN:
+        return end
+    last = heads[0] - 1
+    while last > start and scores[last] <= 0:
+        last -= 1
+    return last
+
+
+def _teaser_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                 meta: int) -> int | None:
+    """The headline of the teaser whose byline or date line is at `meta`, or None when
+    that line is not under a headline and over a summary."""
+    if meta + 1 >= len(kinds) or scores[meta + 1] <= 0:
+        return None
+    for i in range(meta - 1, max(-1, meta - 1 - _TEASER_HEAD_LINES), -1):
+        if kinds[i] == "text" and scores[i] < 0 and is_title_shaped(texts[i]):
+            return i
+    return None
 
 
 def _last_line(scores: Sequence[float], end: int) -> int:
