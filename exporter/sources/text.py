@@ -55,6 +55,8 @@ _FURNITURE = _full_line(
     # relative dates, which cannot be made exact
     r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
     r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    # photo gallery controls
+    r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
@@ -90,7 +92,7 @@ _TAIL = _full_line(
     r"you (?:may|might) also like",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories",
+    r"recommended(?: for you)?", r"top stories", r"sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
@@ -136,7 +138,6 @@ _HEADING_MAX_WORDS = 12
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
-_UNCREDITED_CAPTION_MAX_WORDS = 40
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
 # line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
@@ -145,6 +146,7 @@ _TAIL_LINES = 40  # how far under the article its topic links are looked for
 _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _PROMO_MAX_LINES = 4
+_REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,8 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
-    return _kept(lines[frame.title + 1:frame.end + 1]), tail
+    body = [line for line in lines[frame.title + 1:frame.end + 1] if line.text != above[-1].text]
+    return _kept(body), tail  # a gallery repeats the headline under its photos
 
 
 def _kept(lines: list[_Line]) -> list[_Line]:
@@ -261,7 +264,19 @@ def _classify_all(text: str) -> list[_Line]:
             line = _Line("stop", line.text)
         lines.append(line)
         i += 1
-    return lines
+    return _drop_gallery_copies(lines)
+
+
+def _drop_gallery_copies(lines: list[_Line]) -> list[_Line]:
+    """A photo gallery pastes each caption and credit twice: a caption or credit line
+    repeating one just above it becomes furniture."""
+    kept = list(lines)
+    for i, line in enumerate(lines):
+        credit_follows = i + 1 < len(lines) and lines[i + 1].kind in _FIGURE_KINDS
+        if (line.kind in _FIGURE_KINDS or credit_follows) and line.kind != "furniture" \
+                and any(line.text == other.text for other in lines[max(0, i - _REPEAT_LINES):i]):
+            kept[i] = _Line("furniture", line.text)
+    return kept
 
 
 def _skip_box(raw: list[str], start: int) -> int:
@@ -486,7 +501,7 @@ def _append(draft: _Draft, block: Block) -> None:
     """Add a block; a lone credit line credits the short caption just before it."""
     previous = draft.body[-1] if draft.body else None
     if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS
+            and len(previous.text.split()) <= _CAPTION_MAX_WORDS
             and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return

@@ -110,6 +110,10 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     start, end = run
     end = _before_teasers(kinds, texts, scores, start, end)
     title = _title_above(kinds, texts, start)
+    header = _header_in_run(kinds, scores, start, end)
+    inner = _title_above(kinds, texts, header) if header is not None else None
+    if inner is not None and inner >= start:
+        title, start = inner, inner + 1
     return Frame(title=title, start=start, end=_last_line(scores, end))
 
 
@@ -167,21 +171,41 @@ def _densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
-    header block (metadata, photo, furniture, at most two standfirst lines)."""
+    header block (metadata, photo, furniture, at most two standfirst lines). A line of
+    two words is taken only when no longer one follows: two words are more often an
+    agency or a section's name than a headline."""
     standfirst = header = 0
+    short = None
     for i in range(start - 1, -1, -1):
         kind, text = kinds[i], texts[i]
         if kind == "furniture":
             continue
         header += 1
         if kind in ("stop", "tail") or header > _HEADER_MAX_LINES:
-            return None
+            break
         if kind in _HEADER_KINDS:
             continue
-        if is_title_shaped(text):
+        if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
+        if is_title_shaped(text):
+            short = i if short is None else short
+            continue
         standfirst += 1
         if standfirst > _STANDFIRST_MAX_LINES:
+            break
+    return short
+
+
+def _header_in_run(kinds: Sequence[str], scores: Sequence[float], start: int, end: int) -> int | None:
+    """A byline or date line near the run's top with at most a standfirst and a notice
+    of prose above it: the article's header block, when the run began above it (a
+    disclaimer, a cookie notice or a teaser's summary joined the story)."""
+    prose = 0
+    for m in range(start, min(end, start + _HEADER_MAX_LINES)):
+        if kinds[m] == "meta":
+            return m
+        prose += scores[m] > 0
+        if prose > _STANDFIRST_MAX_LINES:
             return None
     return None
 
@@ -194,7 +218,7 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
         return found
     length, title_length = words(texts[found]), words(texts[above])
     if (length >= _STANDFIRST_MIN_WORDS and _HEADLINE_MIN_WORDS <= title_length < length
-            and is_title_shaped(texts[above])):
+            and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
         return above
     return found
 
