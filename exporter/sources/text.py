@@ -57,6 +57,12 @@ _FURNITURE = _full_line(
     r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
     # photo gallery controls
     r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
+    # a social media handle under a byline
+    r"@\w{2,30}",
+    # labels over a story's summary points
+    r"key (?:points|takeaways)|highlights|in brief|at a glance",
+    # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
+    r".{1,300}(?:\.\.\.|…)\s*(?:more|read more|show more)",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation
@@ -92,7 +98,7 @@ _TAIL = _full_line(
     r"you (?:may|might) also like",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories", r"sources?", r"references",
+    r"recommended(?: for you)?", r"top stories", r"about the author", r"sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
@@ -106,6 +112,12 @@ _STOP = _full_line(
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # A comment's head: "username says:" over the time it was posted.
+# A publication-time line in a shape the date parser does not read: kept out of the body.
+# The "less" toggle under an expanded caption: "... the harbour at dawn. less".
+_LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
+_ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
+_STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
+                         re.I)
 _COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
 _POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
@@ -113,7 +125,10 @@ _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
 _IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
 _IMAGE_CAPTION = re.compile(r"^image caption\s*,\s*(?P<text>.+)$", re.I)
 _MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
-_META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
+_META_SEPARATOR = re.compile(r"\s*(?:^|\s)[|·•]\s+")
+_DATE_WORDS = r"(?:on|am|le|el|(?:publiziert|veröffentlicht|publié|publicado) (?:am|le|el))"
+_BYLINE_DATE = re.compile(rf"(?P<by>.+?),?\s+{_DATE_WORDS}\s+(?P<date>.*\d.*)", re.I)
+_DATE_BYLINE = re.compile(r"(?:posted|published)(?: on)?\s+(?P<date>.*\d.*?)\s+(?P<by>by\s+.+)", re.I)
 # "Kicker | Title" with any short kicker; "KICKER: Title" and "Kicker — Title" only with
 # an all-capitals or a well-known kicker, since headlines use colons and dashes too.
 _KICKER_PIPE = re.compile(r"^(?P<kicker>\S+(?:\s+\S+){0,2})\s+\|\s+(?P<title>\S.{8,})$")
@@ -145,6 +160,7 @@ _METADATA_BODY_BLOCKS = 2
 _TAIL_LINES = 40  # how far under the article its topic links are looked for
 _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
+_META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
@@ -245,7 +261,7 @@ def _classify_all(text: str) -> list[_Line]:
     """The page's non-blank lines, classified; a newsletter box's lines are furniture.
 
     Pages repeat their menus, so each distinct line is classified once."""
-    raw = [" ".join(line.split()) for line in text.split("\n")]
+    raw = [_LESS_TOGGLE.sub(r"\1", " ".join(line.split())) for line in text.split("\n")]
     raw = [line for line in raw if line]
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
@@ -304,6 +320,8 @@ def _classify(line: str) -> _Line:
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
+    if _STAMP_LINE.match(line):
+        return _Line("meta", line, {})
     caption, credit = split_credit(escape_text(line))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
@@ -313,9 +331,22 @@ def _classify(line: str) -> _Line:
 
 def _metadata(line: str) -> dict[str, Any] | None:
     """The byline, dates and reading time a metadata line states, or None if it is not
-    one. "By Jane Doe | 19 June 2024 | 5 min read" holds three; every part must parse."""
+    one. "By Jane Doe | 19 June 2024 | 5 min read" holds three; every part must parse.
+    A byline and a date may also be joined in words: "By Jane Doe on 19 June 2024",
+    "Von Jane Doe publiziert am 19. Juni 2024", "Posted on 19 June 2024 by Jane Doe"."""
+    if len(line) > _META_MAX_CHARS:
+        return None
+    for joined in (_DATE_BYLINE.fullmatch(line), _BYLINE_DATE.fullmatch(line)):
+        found = _metadata_parts([joined.group("by"), joined.group("date")]) if joined else None
+        if found is not None:
+            return found
+    return _metadata_parts([part for part in _META_SEPARATOR.split(line) if part])
+
+
+def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
+    """What the parts of a metadata line state, or None unless every part parses."""
     found: dict[str, Any] = {}
-    for part in _META_SEPARATOR.split(line):
+    for part in parts:
         minutes, stamp, people = parse_reading_time(part), parse_date(part), None
         if minutes is None and stamp is None:
             people = parse_byline(part)
@@ -327,7 +358,7 @@ def _metadata(line: str) -> dict[str, Any] | None:
             found.setdefault(date_label(part), stamp)
         else:
             found["authors"] = people
-    return found
+    return found or None
 
 
 # ---------------------------------------------------------------- headline zone
@@ -454,6 +485,9 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _is_author_box(line, draft):
+            tail = lines[i:]
+            break
         if line.kind in ("tail", "stop"):
             promo_end = _promo_end(lines, i)
             if promo_end is None:
@@ -469,6 +503,12 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
         block, i = _block_at(lines, i, draft.body)
         _append(draft, block)
     draft.tags = _topics_in_tail(tail)
+
+
+def _is_author_box(line: _Line, draft: _Draft) -> bool:
+    """ "About Jane Doe" naming the article's author heads the author's biography box."""
+    match = _ABOUT.fullmatch(line.text)
+    return bool(match) and match.group("name") in draft.authors
 
 
 def _promo_end(lines: list[_Line], start: int) -> int | None:
