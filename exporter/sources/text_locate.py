@@ -22,8 +22,11 @@ from dataclasses import dataclass
 
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
 _CHARS_PER_WORD = 2
-# A sentence ends in one of these, perhaps inside closing quotes or brackets.
-_SENTENCE_END = re.compile(r"[.!?…。！？](?:[\"'”’»」』)\]]*)$")
+# A sentence ends in one of these (a colon introducing a quote or a list), perhaps
+# inside closing quotes or brackets or before an emoji.
+_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
+# A table's row pasted as a line: a label and three or more numbers.
+_TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
 _PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
@@ -96,6 +99,8 @@ def score(kind: str, text: str) -> float:
         return _FURNITURE_LOSS
     if is_prose(text):
         return words(text) - _PROSE_OFFSET
+    if kind in ("bullet", "numbered") or _TABLE_ROW.match(text):
+        return 0.0  # a list's item or a table's row stands in stories, not in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
     return _SHORT_LOSS
@@ -181,9 +186,9 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if kind == "furniture":
             continue
         header += 1
-        if kind in ("stop", "tail") or header > _HEADER_MAX_LINES:
+        if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS:
+        if kind in _HEADER_KINDS or kind in ("stop", "tail"):  # "Read more" over a promo
             continue
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
