@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SourceError
-from ..inline import escape_text
+from ..inline import escape_text, to_text
 from ..model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import Frame, is_prose, locate
+from .text_locate import is_prose, is_sentence, locate
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -44,14 +44,14 @@ _FURNITURE = _full_line(
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
     r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
-    r"comments?|view comments|show comments|join the conversation",
     # lone counters
-    r"\d{1,5}|\(\d{1,5}\)|\d{1,5} comments?|comments? \(\d{1,5}\)",
+    r"\d{1,5}|\(\d{1,5}\)",
     # relative dates, which cannot be made exact
     r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
     r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
@@ -106,7 +106,9 @@ _TAIL = _full_line(
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
-    r"share this(?: article| story| page)?", r"leave a (?:reply|comment)", r"post navigation",
+    r"leave a (?:reply|comment)", r"post navigation",
+    r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
+    r"join the (?:conversation|discussion)|discussion|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
@@ -425,7 +427,8 @@ def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
             continue
         if line.kind == "meta":
             _take_metadata(line.value, draft)
-        elif line.kind != "tail":  # a stray "Topics" label above the story ends nothing
+        elif line.kind not in ("tail", "stop"):  # a stray "Topics" label or comment
+            # counter above the story ends nothing
             break
         i += 1
     return lines[i:]
@@ -489,7 +492,7 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             tail = lines[i:]
             break
         if line.kind in ("tail", "stop"):
-            promo_end = _promo_end(lines, i)
+            promo_end = _promo_end(lines, i) if line.kind == "tail" else None
             if promo_end is None:
                 tail = lines[i:]
                 break
@@ -502,7 +505,16 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             continue
         block, i = _block_at(lines, i, draft.body)
         _append(draft, block)
+    _drop_trailing_labels(draft.body)
     draft.tags = _topics_in_tail(tail)
+
+
+def _drop_trailing_labels(body: list[Block]) -> None:
+    """Drop the lines without a sentence's end after the story's last sentence: share
+    buttons and links between the article and what follows it, not the story's text."""
+    while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) \
+            and not is_sentence(to_text(body[-1].text)):
+        body.pop()
 
 
 def _is_author_box(line: _Line, draft: _Draft) -> bool:
