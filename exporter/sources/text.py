@@ -52,6 +52,8 @@ _FURNITURE = _full_line(
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
     r"\d{1,5}|\(\d{1,5}\)",
+    # comment buttons and counters: near the headline as often as over the comments
+    r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
     # relative dates, which cannot be made exact
     r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
     r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
@@ -107,8 +109,7 @@ _TAIL = _full_line(
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
     r"leave a (?:reply|comment)", r"post navigation",
-    r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
-    r"join the (?:conversation|discussion)|discussion|reply|antworten|répondre|responder",
+    r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
@@ -164,6 +165,7 @@ _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
+_LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
 
@@ -512,9 +514,13 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
 def _drop_trailing_labels(body: list[Block]) -> None:
     """Drop the lines without a sentence's end after the story's last sentence: share
     buttons and links between the article and what follows it, not the story's text."""
-    while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) \
-            and not is_sentence(to_text(body[-1].text)):
+    labels = 0
+    while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) and labels < _LABELS_MAX:
+        text = to_text(body[-1].text)
+        if is_sentence(text) or len(text.split()) > _HEADING_MAX_WORDS:
+            break
         body.pop()
+        labels += 1
 
 
 def _is_author_box(line: _Line, draft: _Draft) -> bool:
