@@ -39,7 +39,8 @@ _FURNITURE = _full_line(
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
-    r"skip advert(?:isement)?|continue reading(?: the main story)?",
+    r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
+    r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
@@ -55,8 +56,12 @@ _FURNITURE = _full_line(
     # comment buttons and counters: near the headline as often as over the comments
     r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
     # relative dates, which cannot be made exact
-    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
-    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
+    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
+    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
+    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
+    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前",
     # photo gallery controls
     r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
     # a social media handle under a byline
@@ -125,8 +130,14 @@ _COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
 _POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
-_IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
-_IMAGE_CAPTION = re.compile(r"^image caption\s*,\s*(?P<text>.+)$", re.I)
+_IMAGE_SOURCE = re.compile(r"^image (?:source|copyright)\s*[,:]?\s+(?P<text>\S.*)$", re.I)
+_IMAGE_CAPTION = re.compile(r"^image caption\s*[,:]?\s+(?P<text>\S.*)$", re.I)
+# A caption in the news agencies' own shape, which names no credit: "In this June 20,
+# 2024, file photo, ..." / "This photo provided by ..." / "Pictured: ...".
+_AGENCY_CAPTION = re.compile(
+    r"^(?:(?:in )?this\b.{0,60}?\b(?:(?:file )?photo(?:graph)?|image|picture|handout)\b"
+    r".{0,40}?\b(?:provided|released|taken|made available|shows?|dated|made|,)|pictured:)\s*.+$",
+    re.I)
 _MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
 _META_SEPARATOR = re.compile(r"\s*(?:^|\s)[|·•]\s+")
 _DATE_WORDS = r"(?:on|am|le|el|(?:publiziert|veröffentlicht|publié|publicado) (?:am|le|el))"
@@ -153,6 +164,7 @@ _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|cre
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
+_QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
@@ -165,6 +177,7 @@ _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
+_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
@@ -265,8 +278,7 @@ def _classify_all(text: str) -> list[_Line]:
     """The page's non-blank lines, classified; a newsletter box's lines are furniture.
 
     Pages repeat their menus, so each distinct line is classified once."""
-    raw = [_LESS_TOGGLE.sub(r"\1", " ".join(line.split())) for line in text.split("\n")]
-    raw = [line for line in raw if line]
+    raw = _unwrap([_LESS_TOGGLE.sub(r"\1", " ".join(line.split())) for line in text.split("\n")])
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
@@ -285,6 +297,23 @@ def _classify_all(text: str) -> list[_Line]:
         lines.append(line)
         i += 1
     return _drop_gallery_copies(lines)
+
+
+def _unwrap(raw: list[str]) -> list[str]:
+    """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
+    mid-sentence, followed directly by one starting in lower case, goes on in it."""
+    lines: list[str] = []
+    joinable = False
+    for line in raw:
+        if not line:
+            joinable = False
+            continue
+        if joinable and line[0].islower():
+            lines[-1] += " " + line
+        else:
+            lines.append(line)
+        joinable = len(lines[-1]) >= _WRAP_MIN_CHARS and not is_sentence(lines[-1])
+    return lines
 
 
 def _drop_gallery_copies(lines: list[_Line]) -> list[_Line]:
@@ -326,6 +355,8 @@ def _classify(line: str) -> _Line:
         return _Line("meta", line, meta)
     if _STAMP_LINE.match(line):
         return _Line("meta", line, {})
+    if _AGENCY_CAPTION.match(line):
+        return _Line("figure", line, Figure(caption=escape_text(line)))
     caption, credit = split_credit(escape_text(line))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
@@ -611,12 +642,21 @@ def _is_attribution(who: str) -> bool:
     return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
 
 
+def _is_question_heading(text: str, following: _Line | None) -> bool:
+    """ "What happens next?" over a paragraph answering it: a subheading, while a
+    question in the story's flow sits among quotes or is answered on its own line."""
+    return (text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
+            and not text.startswith(("“", '"', "'", "‘")) and following is not None
+            and is_prose(following.text))
+
+
 def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
     """A short unpunctuated line between paragraphs is a subheading."""
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
-            and len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+            and len(text.split()) <= _HEADING_MAX_WORDS
+            and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))
             and (text[0].isupper() or text[0].isdigit())
             and following is not None and following.kind == "text"
             and len(following.text.split()) > len(text.split()))
