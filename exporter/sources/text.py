@@ -15,6 +15,7 @@ by …; Editing by …") end the article with the rest of the page's tail.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,6 +178,8 @@ _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
+_RULES_MAX_CHARS = 2000
+_REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
@@ -277,50 +280,64 @@ def _drop_site_name(title: str) -> str:
 def _classify_all(text: str) -> list[_Line]:
     """The page's non-blank lines, classified; a newsletter box's lines are furniture.
 
-    Pages repeat their menus, so each distinct line is classified once."""
-    raw = _unwrap([_LESS_TOGGLE.sub(r"\1", " ".join(line.split())) for line in text.split("\n")])
+    Pages repeat their menus, so each distinct line is read once: a paste of megabytes
+    of menus costs a dictionary look-up per line."""
+    raw = _unwrap(_normalised_lines(text))
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
     while i < len(raw):
-        if _NEWSLETTER.fullmatch(raw[i]):
-            end = _skip_box(raw, i)
-            lines.extend(_Line("furniture", line) for line in raw[i:end])
-            i = end
-            continue
         line = seen.get(raw[i])
         if line is None:
             line = seen[raw[i]] = _classify(raw[i])
-        if line.kind == "text" and _COMMENT_HEAD.match(line.text) and i + 1 < len(raw) \
-                and _POSTED_AT.search(raw[i + 1]):
-            line = _Line("stop", line.text)
+        if line.kind == "newsletter":
+            end = _skip_box(raw, i)
+            lines.extend(_Line("furniture", text) for text in raw[i:end])
+            i = end
+            continue
+        if line.kind == "said":  # "name says:" over a time is a comment's head
+            posted = i + 1 < len(raw) and _POSTED_AT.search(raw[i + 1])
+            line = _Line("stop" if posted else "text", line.text)
         lines.append(line)
         i += 1
     return _drop_gallery_copies(lines)
 
 
+def _normalised_lines(text: str) -> list[str]:
+    """Each line with its spaces collapsed and an expanded caption's "less" toggle cut;
+    a line the page repeats many times (a menu, a button) is dropped at once, so that a
+    paste of megabytes of menus costs little more than reading it."""
+    raw = text.split("\n")
+    counts = Counter(raw)
+    normal = {line: "" if count > _REPEATS_MAX else _LESS_TOGGLE.sub(r"\1", " ".join(line.split()))
+              for line, count in counts.items()}
+    return [normal[line] for line in raw]
+
+
 def _unwrap(raw: list[str]) -> list[str]:
     """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
     mid-sentence, followed directly by one starting in lower case, goes on in it."""
-    lines: list[str] = []
+    wraps = {line: len(line) >= _WRAP_MIN_CHARS and not is_sentence(line) for line in set(raw)}
+    paragraphs: list[list[str]] = []
     joinable = False
     for line in raw:
         if not line:
             joinable = False
             continue
         if joinable and line[0].islower():
-            lines[-1] += " " + line
+            paragraphs[-1].append(line)
         else:
-            lines.append(line)
-        joinable = len(lines[-1]) >= _WRAP_MIN_CHARS and not is_sentence(lines[-1])
-    return lines
+            paragraphs.append([line])
+        joinable = wraps[line]
+    return [parts[0] if len(parts) == 1 else " ".join(parts) for parts in paragraphs]
 
 
 def _drop_gallery_copies(lines: list[_Line]) -> list[_Line]:
     """A photo gallery pastes each caption and credit twice: a caption or credit line
     repeating one just above it becomes furniture."""
     kept = list(lines)
-    for i, line in enumerate(lines):
+    for i in range(1, len(lines)):
+        line = lines[i]
         credit_follows = i + 1 < len(lines) and lines[i + 1].kind in _FIGURE_KINDS
         if (line.kind in _FIGURE_KINDS or credit_follows) and line.kind != "furniture" \
                 and any(line.text == other.text for other in lines[max(0, i - _REPEAT_LINES):i]):
@@ -338,7 +355,13 @@ def _skip_box(raw: list[str], start: int) -> int:
 
 
 def _classify(line: str) -> _Line:
-    """What one line is."""
+    """What one line is, on its own; "newsletter" (a box's prompt) and "said" (perhaps a
+    comment's head) are settled by the lines after them. A line longer than any label,
+    caption or byline is text, unread by the rules (which then cost nothing on it)."""
+    if len(line) > _RULES_MAX_CHARS:
+        return _Line("text", line)
+    if _NEWSLETTER.fullmatch(line):
+        return _Line("newsletter", line)
     if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
         return _Line("furniture", line)
     if _TAIL.fullmatch(line):
@@ -361,7 +384,7 @@ def _classify(line: str) -> _Line:
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
-    return _Line("text", line)
+    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
 
 
 def _metadata(line: str) -> dict[str, Any] | None:

@@ -31,6 +31,7 @@ _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
 _PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
 _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
+_TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
@@ -74,7 +75,7 @@ def is_sentence(text: str) -> bool:
 
 def is_title_case(text: str) -> bool:
     """Most words after the first start with a capital: a headline or a menu, not prose."""
-    initials = [m.group(1) for m in map(_CASED_WORD.match, text.split()[1:]) if m]
+    initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
     cased = [c for c in initials if c.lower() != c.upper()]
     return len(cased) >= 3 and sum(c.isupper() for c in cased) >= _TITLE_CASE_SHARE * len(cased)
 
@@ -108,7 +109,9 @@ def score(kind: str, text: str) -> float:
 
 def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     """The article's frame, or None when no line of the paste reads as prose."""
-    scores = [score(kind, text) for kind, text in zip(kinds, texts)]
+    known: dict[tuple[str, str], float] = {}  # menus repeat: score each line once
+    scores = [known[key] if key in known else known.setdefault(key, score(*key))
+              for key in zip(kinds, texts)]
     run = _densest_run(scores)
     if run is None:
         return None
