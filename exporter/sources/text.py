@@ -26,7 +26,7 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import is_prose, is_sentence, locate
+from .text_locate import densest_run, is_prose, is_sentence, locate, rough_score
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -123,6 +123,7 @@ _STOP = _full_line(
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
+_TOGGLE_ENDS = ("less", "Less", "LESS")
 _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
@@ -179,6 +180,8 @@ _SITE_MAX_WORDS = 4
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
+_READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
+_READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
@@ -282,7 +285,7 @@ def _classify_all(text: str) -> list[_Line]:
 
     Pages repeat their menus, so each distinct line is read once: a paste of megabytes
     of menus costs a dictionary look-up per line."""
-    raw = _unwrap(_normalised_lines(text))
+    raw = _around_prose(_unwrap(_normalised_lines(text)))
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
@@ -303,14 +306,28 @@ def _classify_all(text: str) -> list[_Line]:
     return _drop_gallery_copies(lines)
 
 
+def _around_prose(raw: list[str]) -> list[str]:
+    """A very long paste cut to the lines around its densest run of prose, found from
+    the lines' shapes alone, so that the line rules read a bounded number of lines."""
+    if len(raw) <= _READ_LINES_MAX:
+        return raw
+    run = densest_run([rough_score(line) for line in raw])
+    if run is None:
+        return raw[:_READ_LINES_MAX]
+    first = max(0, run[0] - _READ_MARGIN)
+    return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
+
+
 def _normalised_lines(text: str) -> list[str]:
     """Each line with its spaces collapsed and an expanded caption's "less" toggle cut;
     a line the page repeats many times (a menu, a button) is dropped at once, so that a
     paste of megabytes of menus costs little more than reading it."""
     raw = text.split("\n")
-    counts = Counter(raw)
-    normal = {line: "" if count > _REPEATS_MAX else _LESS_TOGGLE.sub(r"\1", " ".join(line.split()))
-              for line, count in counts.items()}
+    normal = {line: "" if count > _REPEATS_MAX else " ".join(line.split())
+              for line, count in Counter(raw).items()}
+    for line, clean in normal.items():
+        if clean.endswith(_TOGGLE_ENDS):
+            normal[line] = _LESS_TOGGLE.sub(r"\1", clean)
     return [normal[line] for line in raw]
 
 
@@ -318,18 +335,22 @@ def _unwrap(raw: list[str]) -> list[str]:
     """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
     mid-sentence, followed directly by one starting in lower case, goes on in it."""
     wraps = {line: len(line) >= _WRAP_MIN_CHARS and not is_sentence(line) for line in set(raw)}
-    paragraphs: list[list[str]] = []
+    lines: list[str] = []
+    parts: list[str] = []  # the paragraph being joined
     joinable = False
     for line in raw:
         if not line:
             joinable = False
-            continue
-        if joinable and line[0].islower():
-            paragraphs[-1].append(line)
+        elif joinable and line[0].islower():
+            parts.append(line)
         else:
-            paragraphs.append([line])
-        joinable = wraps[line]
-    return [parts[0] if len(parts) == 1 else " ".join(parts) for parts in paragraphs]
+            if parts:
+                lines.append(" ".join(parts))
+            parts = [line]
+        joinable = bool(line) and wraps[line]
+    if parts:
+        lines.append(" ".join(parts))
+    return lines
 
 
 def _drop_gallery_copies(lines: list[_Line]) -> list[_Line]:

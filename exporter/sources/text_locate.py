@@ -37,6 +37,8 @@ _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
 _META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in the article
 _ATTRIBUTION = re.compile(r"^[—–]\s*\S")
+_ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
+_ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0  # a section-ending line: "Most popular", a comment thread's head
 # Lines the header block may hold between the headline and the first paragraph.
@@ -107,12 +109,22 @@ def score(kind: str, text: str) -> float:
     return _SHORT_LOSS
 
 
+def rough_score(text: str) -> float:
+    """A line's score from its length and last character alone: cheap enough for every
+    line of a paste of megabytes, to find where the article is before reading it."""
+    length = text.count(" ") + 1
+    if length < _ROUGH_SPACED_MIN_WORDS:
+        length = max(length, len(text) // _CHARS_PER_WORD)
+    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and text[-1] in _ROUGH_ENDS \
+        else _SHORT_LOSS
+
+
 def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     """The article's frame, or None when no line of the paste reads as prose."""
     known: dict[tuple[str, str], float] = {}  # menus repeat: score each line once
     scores = [known[key] if key in known else known.setdefault(key, score(*key))
               for key in zip(kinds, texts)]
-    run = _densest_run(scores)
+    run = densest_run(scores)
     if run is None:
         return None
     start, end = run
@@ -164,7 +176,7 @@ def _last_line(scores: Sequence[float], end: int) -> int:
     return last
 
 
-def _densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
+def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
     """First and last index of the span with the highest sum (Kadane), or None."""
     best, best_span = 0.0, None
     total, start = 0.0, 0
