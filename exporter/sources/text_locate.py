@@ -28,6 +28,7 @@ _SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
 # A table's row pasted as a line: a label and three or more numbers.
 _TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
+_CUT_SHORT = ("...", "…")  # a teaser's summary cut short, not a sentence of the story
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
 _PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
 _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
@@ -39,6 +40,7 @@ _META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in
 _ATTRIBUTION = re.compile(r"^[—–]\s*\S")
 _ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
 _ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
+_PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0  # a section-ending line: "Most popular", a comment thread's head
 # Lines the header block may hold between the headline and the first paragraph.
@@ -86,7 +88,7 @@ def is_prose(text: str) -> bool:
     """A line of running text: a long enough sentence, or a long line in any shape,
     but not a list of capitalised headline words."""
     length = words(text)
-    if length < _PROSE_MIN_WORDS or is_title_case(text):
+    if length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT):
         return False
     return is_sentence(text) or length >= _RUN_ON_MIN_WORDS
 
@@ -124,6 +126,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     known: dict[tuple[str, str], float] = {}  # menus repeat: score each line once
     scores = [known[key] if key in known else known.setdefault(key, score(*key))
               for key in zip(kinds, texts)]
+    _soften_promos(kinds, scores)
     run = densest_run(scores)
     if run is None:
         return None
@@ -174,6 +177,22 @@ def _last_line(scores: Sequence[float], end: int) -> int:
         if scores[i] == 0.0 or i == last + 1:
             last = i
     return last
+
+
+def _soften_promos(kinds: Sequence[str], scores: list[float]) -> None:
+    """A "Related" label with the story going on a few lines under it (two paragraphs in a
+    row, where a rail of teasers alternates headline and summary) is an inline promo: it
+    costs what any label costs, not what a section's end does."""
+    for i, kind in enumerate(kinds):
+        if kind != "tail":
+            continue
+        for j in range(i + 1, min(len(kinds) - 1, i + 1 + _PROMO_MAX_LINES)):
+            if kinds[j] in ("tail", "stop"):
+                break
+            if scores[j] > 0:
+                if scores[j + 1] > 0:
+                    scores[i] = _SHORT_LOSS
+                break
 
 
 def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
