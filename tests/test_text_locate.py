@@ -221,3 +221,12 @@ def test_the_line_rules_read_a_bounded_window_of_a_huge_paste(monkeypatch) -> No
     article = _article(menus + "Harbour plan approved\nBy Jane Doe\n" + STORY + menus)
     assert _body_text(article) == STORY.splitlines()
     assert len(calls) <= 2 * text_source._READ_MARGIN + 10
+
+
+def test_question_headline_over_its_byline_is_the_title_not_the_breadcrumbs() -> None:
+    page = (f"{MENU}You are here: HomeNewsLocal\nClose share panel\n"
+            "Is the harbour plan good for the town?\nBy Jane Doe\n"
+            f"{STORY}Follow the Daily Quay on Twitter and Facebook\n")
+    article = _article(page)
+    assert (article.title, article.authors) == ("Is the harbour plan good for the town?", ["Jane Doe"])
+    assert _body_text(article) == STORY.splitlines()

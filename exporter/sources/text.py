@@ -73,7 +73,10 @@ _FURNITURE = _full_line(
     r".{1,300}(?:\.\.\.|…)\s*(?:more|read more|show more)",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
-    # navigation
+    # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
+    r"you are here\s*:.{0,200}", r"close(?: [\w ]{1,20} panel)?",
+    r"(?:these are )?external links (?:and )?will open in a new (?:window|tab)\.?",
+    r"follow .{1,40} on (?:instagram|facebook|twitter|youtube|tiktok|x)\b.{0,80}",
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
     # where the reporter was, under the byline: a place, not the story's text
     r"reporting from [\w ,.'’-]{1,40}",

@@ -42,12 +42,13 @@ _ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
 _ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
 _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
-_STOP_LOSS = -25.0  # a section-ending line: "Most popular", a comment thread's head
+_STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
 # Lines the header block may hold between the headline and the first paragraph.
 _HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
+_HEADLINE_ENDS = ("?", "!", "？", "！")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -132,6 +133,8 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
         return None
     start, end = run
     end = _before_teasers(kinds, texts, scores, start, end)
+    if _opens_with_headline(kinds, texts, scores, start, end):
+        return Frame(title=start, start=start + 1, end=_last_line(scores, end))
     title = _title_above(kinds, texts, start)
     header = _header_in_run(kinds, scores, start, end)
     inner = _title_above(kinds, texts, header) if header is not None else None
@@ -233,6 +236,17 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if standfirst > _STANDFIRST_MAX_LINES:
             break
     return short
+
+
+def _opens_with_headline(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                         start: int, end: int) -> bool:
+    """Does the run open with its headline? A question or exclamation long enough to
+    count as prose, over header lines (byline, date, photo, labels), not over prose."""
+    if kinds[start] != "text" or not texts[start].endswith(_HEADLINE_ENDS) \
+            or not is_title_shaped(texts[start]):
+        return False
+    following = next((i for i in range(start + 1, end + 1) if kinds[i] != "furniture"), None)
+    return following is not None and scores[following] <= 0
 
 
 def _header_in_run(kinds: Sequence[str], scores: Sequence[float], start: int, end: int) -> int | None:
