@@ -17,11 +17,12 @@ from typing import Any
 from .cache import manifest_sources, warm_sources
 from .errors import ExporterError, ManifestError, SourceError
 from .inline import to_text
+from .labels import check_overrides
 from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
-              "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
+              "links", "sections", "cover", "templates", "theme", "labels", "email", "pdf", "epub"}
 BACKEND_TABLES = ("email", "pdf", "epub")
 LINK_KEYS = {"web_version", "unsubscribe", "archive"}
 SECTION_KEYS = {"title", "articles"}
@@ -42,6 +43,7 @@ class Project:
     cover: Path | None = None
     templates: Path | None = None
     theme: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # [labels]: built-in labels replaced
     skipped: list[ExporterError] = field(default_factory=list)  # articles left out
 
 
@@ -61,6 +63,7 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
     project = Project(issue=_issue(data, where), stem=path.stem, root=root)
     project.options = {name: _table(data, name, where) for name in BACKEND_TABLES}
     project.theme = _theme(_table(data, "theme", where), root, where)
+    project.labels = check_overrides(_table(data, "labels", where), where)
     project.cover = _path(data.get("cover"), root, where, "cover")
     project.templates = _path(data.get("templates"), root, where, "templates")
     if project.templates is not None and not project.templates.is_dir():

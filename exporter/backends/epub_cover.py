@@ -17,6 +17,7 @@ from PIL import ImageDraw, ImageFont, ImageOps
 from ..assets import Asset, Assets
 from ..inline import to_text
 from ..model import Article, Issue
+from ..labels import IssueLabels, Labels
 from ..templating import long_date
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
@@ -88,7 +89,8 @@ def cover_from_file(assets: Assets, asset: Asset) -> bytes:
     return rendition.path.read_bytes()
 
 
-def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
+def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
+               labels: Labels | None = None) -> bytes:
     """A cover drawn from the issue: masthead, date, edition, first lead photo, headlines."""
     width, height = COVER_SIZE
     accent = accent_colour(theme)
@@ -123,7 +125,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     # Edition and date line, with a rule.
     y = band_bottom + 50
     meta_font = font(script + "sans-bold", 46)
-    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date)) if p)
+    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date, issue.language)) if p)
     draw.text((MARGIN, y), meta.upper(), font=meta_font, fill=INK)
     y += _line_height(meta_font) + 24
     draw.rectangle((MARGIN, y, width - MARGIN, y + 5), fill=INK)
@@ -168,7 +170,9 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
             draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
             y += 30
-            draw.text((MARGIN, y), "ALSO IN THIS ISSUE", font=label_font, fill=GREY)
+            also = (labels or IssueLabels(issue.language).issue).pgettext(
+                "also_in_this_issue", "Also in this issue")
+            draw.text((MARGIN, y), also.upper(), font=label_font, fill=GREY)
             y += _line_height(label_font) + 14
         for article in others:
             lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
@@ -193,10 +197,11 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def cover_alt(issue: Issue) -> str:
+def cover_alt(issue: Issue, labels: Labels | None = None) -> str:
     """What a screen reader says for the cover."""
-    parts = [issue.title, issue.edition, long_date(issue.date)]
-    return "Cover: " + ", ".join(p for p in parts if p)
+    parts = [issue.title, issue.edition, long_date(issue.date, issue.language)]
+    labels = labels or IssueLabels(issue.language).issue
+    return labels.pgettext("cover_image", "Cover: %(title)s", title=", ".join(p for p in parts if p))
 
 
 def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PILImage.Image | None]:

@@ -22,6 +22,7 @@ from ..article_html import ImageRef, render_article
 from ..assets import Asset
 from ..atomic import write_bytes
 from ..errors import BuildError
+from ..labels import IssueLabels
 from ..model import Article, Figure, Issue
 from ..pdf_speedups import apply as apply_speedups
 from ..templating import environment, logo_rendition, render
@@ -86,7 +87,8 @@ def build(job: Job, options: Options) -> Result:
     fetcher = SafeFetcher()
     warnings: list[str] = []
     html, css = render_document(job, options, fetcher)
-    data = write_pdf(html, css, fetcher, options, warnings)
+    rtl = IssueLabels(job.issue.language).issue.direction == "rtl"
+    data = write_pdf(html, css, fetcher, options, warnings, rtl=rtl)
     path = job.out_dir / f"{job.stem}.pdf"
     write_bytes(path, data)
     return Result([path], warnings)
@@ -105,9 +107,11 @@ def _check(options: Options) -> None:
 
 def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]:
     """The whole briefing as one HTML document plus its print stylesheet."""
-    env = environment(job.templates, job.theme)
-    layout = Layout.of(options)
     issue = job.issue
+    labels = IssueLabels(issue.language, job.labels)
+    env = environment(job.templates, job.theme, labels=labels)
+    layout = Layout.of(options)
+    rtl = labels.issue.direction == "rtl"
 
     def pixels(mm: float) -> int:
         return math.ceil(mm / 25.4 * options.dpi)
@@ -157,9 +161,11 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
                       keywords=_keywords(issue), options=options,
                       logo=_logo(job, pixels, fetcher),
                       image=lambda figure: None)  # the editor's note has no photos
-    css = render(env, "pdf/print.css", options=options, margin=MARGIN_MM,
+    # Right to left, the inner (binding) margin is the right one: the margins swap.
+    margin = {**MARGIN_MM, "left": MARGIN_MM["right"], "right": MARGIN_MM["left"]} if rtl else MARGIN_MM
+    css = render(env, "pdf/print.css", options=options, margin=margin,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
-                 cover_height=COVER_PHOTO_HEIGHT_MM, **_theme(job.theme))
+                 cover_height=COVER_PHOTO_HEIGHT_MM, rtl=rtl, **_theme(job.theme))
     return _web_links_only(document), css
 
 
@@ -232,13 +238,20 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
             "sans": Markup(SANS)}
 
 
-def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
-    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
+def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str],
+              rtl: bool = False) -> bytes:
+    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings.
+
+    `rtl`: the issue reads right to left, which viewers learn from the catalogue's
+    /ViewerPreferences /Direction /R2L (WeasyPrint does not write it).
+    """
     from .pdf_fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
     from weasyprint import CSS, HTML
 
     extra: dict[str, Any] = {"pdf_identifier": True}
+    if rtl:
+        extra["finisher"] = _right_to_left
     if options.variant != "none":
         extra.update(pdf_variant=options.variant, pdf_tags=True)
     with _captured(warnings):
@@ -257,6 +270,15 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     for url in fetcher.refused:
         warnings.append(f"refused to load {url}: a PDF reads only the issue's prepared photos")
     return data
+
+
+def _right_to_left(document: Any, pdf: Any) -> None:
+    """Pages turn right to left: /Direction /R2L in the catalogue's viewer preferences."""
+    import pydyf
+
+    preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    preferences["Direction"] = "/R2L"
+    pdf.catalog["ViewerPreferences"] = preferences
 
 
 def _workers(options: Options, html: str) -> int:
@@ -279,11 +301,12 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
     from .pdf_fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
+    layout = {k: v for k, v in extra.items() if k != "finisher"}  # applied when written
 
     def render(source: str) -> Any:
         with _captured(caught):
             return HTML(string=source, base_url=f"{SCHEME}:", url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], **extra)
+                stylesheets=[stylesheet], **layout)
 
     def write(document: Any, path: Any) -> None:
         with _captured(caught):
