@@ -46,17 +46,11 @@ def shipped() -> list[str]:
 
 @lru_cache(maxsize=64)
 def _locale(tag: str) -> Locale | None:
-    """Babel's locale for a BCP 47 tag, its script filled in ("zh-TW" -> zh_Hant_TW)."""
+    """Babel's locale for a BCP 47 tag ("zh-TW" -> zh_Hant_TW), None when it knows none."""
     try:
-        locale = Locale.parse((tag or "en").strip().replace("_", "-"), sep="-")
+        return Locale.parse((tag or "en").strip().replace("_", "-"), sep="-")
     except (ValueError, TypeError, UnknownLocaleError):
         return None
-    if locale.script is None:
-        likely = get_global("likely_subtags").get(locale.language, "")
-        parts = likely.split("_")
-        if len(parts) == 3:
-            locale = Locale(locale.language, locale.territory, script=parts[1])
-    return locale
 
 
 def catalogue_name(tag: str) -> str | None:
@@ -64,7 +58,11 @@ def catalogue_name(tag: str) -> str | None:
     locale = _locale(tag)
     if locale is None:
         return None
-    for name in (f"{locale.language}_{locale.script}", locale.language):
+    script = locale.script  # "zh" alone is written in its likely script, Simplified
+    if script is None:
+        parts = get_global("likely_subtags").get(locale.language, "").split("_")
+        script = parts[1] if len(parts) == 3 else None
+    for name in (f"{locale.language}_{script}", locale.language):
         if (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
             return name
     return None
