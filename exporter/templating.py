@@ -152,12 +152,9 @@ def display_url(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url or "").rstrip("/")
 
 
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ckb", "sd", "ug"}
-
-
 def direction(language: str | None) -> str:
-    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, ..."""
-    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
+    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, Persian..."""
+    return labels(language).direction
 
 
 NOT_TEMPLATES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf",
