@@ -281,6 +281,22 @@ def _theme_commands(commands: argparse._SubParsersAction) -> None:
     _network_flags(preview)
     preview.set_defaults(run=_preview)
 
+    serve = commands.add_parser(
+        "serve", help="a live preview on 127.0.0.1 that rebuilds and reloads on every change",
+        description="Build the issue and serve one page showing the email (desktop and phone), "
+                    "the web version, the PDF's pages and the EPUB's chapters on 127.0.0.1 only. "
+                    "Every change to the manifest, an article, a photo, a template or the theme "
+                    "rebuilds and reloads the page; a failed build is shown above the last good "
+                    "one. Ctrl-C stops it.")
+    serve.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--templates", type=Path, metavar="DIR",
+                       help="template folder searched before the built-in templates")
+    serve.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(serve)
+    serve.set_defaults(run=_serve)
+
     templates = commands.add_parser(
         "templates", help="list the built-in templates or copy them to start a theme",
         description="Start a user theme from the built-in templates.")
@@ -351,6 +367,14 @@ def _preview(args: argparse.Namespace) -> int:
     index = preview(project, args.output, formats=formats, offline=args.offline,
                     allow_private=args.allow_private)
     print(index)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(args.manifest, port=args.port, templates=args.templates, offline=args.offline,
+          allow_private=args.allow_private, on_ready=lambda line: print(line, flush=True))
     return 0
 
 

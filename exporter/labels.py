@@ -124,11 +124,6 @@ class Labels:
     def direction(self) -> str:
         return "rtl" if self.locale.character_order == "right-to-left" else "ltr"
 
-    @property
-    def spaced(self) -> bool:
-        """False for languages written without spaces between words (CJK, Thai)."""
-        return self.locale.language not in NO_SPACE_LANGUAGES
-
     def text(self, key: str, message: str) -> str:
         """The label named `key` (English `message`), its placeholders unfilled."""
         return self.overrides.get(key) or self.translations.pgettext(key, message)
@@ -166,9 +161,6 @@ class Labels:
         except ValueError:
             return value
         return format_date(parsed.date(), format="long", locale=self.locale)
-
-
-NO_SPACE_LANGUAGES = {"zh", "ja", "th", "lo", "km", "my", "bo"}
 
 
 @lru_cache(maxsize=64)

@@ -87,7 +87,7 @@ def environment(user_dir: Path | None = None, theme: dict[str, str] | None = Non
                        display_url=display_url, direction=direction,
                        long_date=lambda value, lang=None: book.of(lang).date(value),
                        byline=lambda names, lang=None: book.of(lang).names(names),
-                       css_counters=css_counters)
+                       css_content=css_content, css_string=lambda text: Markup(_css_string(text)))
     env.globals["theme"] = theme_values(theme)
     return env
 
@@ -132,13 +132,14 @@ def long_date(value: str | None, language: str | None = None) -> str:
     return labels(language).date(value)
 
 
-def css_counters(label: str) -> Markup:
-    """A label with %(page)s-style placeholders as a CSS `content` value.
+def css_content(label: str, **expressions: str) -> Markup:
+    """A label with %(page)s-style placeholders as a CSS `content` value: each placeholder
+    becomes its CSS expression, else the counter of its name.
 
     "Page %(page)s of %(pages)s" -> "Page " counter(page) " of " counter(pages)
     """
     parts = re.split(r"%\((\w+)\)s", Markup(label).unescape())
-    values = [f'counter({part})' if i % 2 else _css_string(part)
+    values = [expressions.get(part, f"counter({part})") if i % 2 else _css_string(part)
               for i, part in enumerate(parts) if part]
     return Markup(" ".join(values) or '""')
 

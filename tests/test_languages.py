@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from exporter.cli import main
 from exporter.labels import LOCALE_DIR, PLACEHOLDER, TEMPLATE, labels, shipped
 from exporter.model import Article, Paragraph
-from exporter.templating import css_counters
+from exporter.templating import css_content
 
 from conftest import ROOT, SAMPLES
 
@@ -62,7 +62,8 @@ def _article(tag: str, number: int) -> dict:
         "title": f"Ωμέγα {number}", "language": tag, "authors": ["Άλφα Βήτα", "Γάμμα Δέλτα"],
         "published": "2026-11-27", "url": f"https://example.com/{tag}/{number}",
         "standfirst": ["Περίληψη"], "lead": figure,
-        "body": [{"type": "paragraph", "text": "Κείμενο πρώτο."},
+        "body": [{"type": "paragraph", "text": "Κείμενο <a href=\"https://example.com/"
+                  f"{tag}/{number % 2 + 1}\">πρώτο</a>."},
                  {"type": "figure", "image": {"src": "photo.jpg", "alt": "Εικόνα"},
                   "caption": None, "credit": None},
                  {"type": "embed", "url": "https://video.example.com/v/1", "title": "",
@@ -312,9 +313,10 @@ def test_reading_time_counts_characters_where_words_have_no_spaces() -> None:
     assert (chinese.reading_time, english.reading_time, thai.reading_time) == (5, 5, 5)
 
 
-def test_page_counter_label_becomes_css_counters() -> None:
-    assert css_counters("Page %(page)s of %(pages)s") == '"Page " counter(page) " of " counter(pages)'
-    assert css_counters("第 %(page)s 頁，共 %(pages)s 頁") == \
+def test_page_labels_become_css_content() -> None:
+    assert css_content("Page %(page)s of %(pages)s") == '"Page " counter(page) " of " counter(pages)'
+    assert css_content("第 %(page)s 頁，共 %(pages)s 頁") == \
         '"第 " counter(page) " 頁，共 " counter(pages) " 頁"'
-    assert css_counters('%(page)s "/" %(pages)s') == 'counter(page) " \\"/\\" " counter(pages)'
-
+    assert css_content('%(page)s "/" %(pages)s') == 'counter(page) " \\"/\\" " counter(pages)'
+    assert css_content("→ p. %(page)s", page="target-counter(attr(href url), page)") == \
+        '"→ p. " target-counter(attr(href url), page)'

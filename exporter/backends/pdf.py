@@ -165,7 +165,8 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
     margin = {**MARGIN_MM, "left": MARGIN_MM["right"], "right": MARGIN_MM["left"]} if rtl else MARGIN_MM
     css = render(env, "pdf/print.css", options=options, margin=margin,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
-                 cover_height=COVER_PHOTO_HEIGHT_MM, rtl=rtl, **_theme(job.theme))
+                 cover_height=COVER_PHOTO_HEIGHT_MM, rtl=rtl, **_theme(job.theme),
+                 article_languages=sorted({a.language for a in issue.articles()} - {issue.language}))
     return _web_links_only(document), css
 
 
