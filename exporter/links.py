@@ -95,6 +95,19 @@ def rewrite_internal(markup: str, address: dict[str, str]) -> str:
     return _HREF.sub(replace, markup or "")
 
 
+def detach_missing(issue: Issue, known: list[Article]) -> None:
+    """Send `#id` links to articles that `issue` no longer holds back to their web address.
+
+    An edition of the issue may leave out an article that another one links to.
+    """
+    present = {a.id for a in issue.articles()}
+    address = {a.id: article_addresses(a)[0] for a in known
+               if a.id not in present and article_addresses(a)}
+    if address:
+        for article in issue.articles():
+            _rewrite_node(article, lambda markup: rewrite_internal(markup, address))
+
+
 def _rewrite_node(node: object, rewrite) -> None:
     """Apply `rewrite` to every inline text field of a model object, recursing into blocks."""
     for f in dataclasses.fields(node):  # type: ignore[arg-type]

@@ -20,15 +20,15 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from ..atomic import write_bytes, write_text
-from ..errors import BuildError
-from ..inline import escape_text, to_text
-from ..labels import IssueLabels
-from ..links import article_addresses, internal_target
-from ..model import Article, Figure, Issue, Paragraph
-from ..templating import direction, environment, logo_rendition, long_date, render
-from . import Job, Result
-from .email_message import Attachment, check_safe, compile_mjml, make_eml, wrap
+from ...atomic import write_bytes, write_text
+from ...errors import BuildError
+from ...inline import escape_text, to_text
+from ...labels import IssueLabels
+from ...links import article_addresses, internal_target
+from ...model import Article, Figure, Issue, Paragraph
+from ...templating import direction, environment, logo_rendition, long_date, render
+from .. import Job, Result
+from .message import Attachment, check_safe, compile_mjml, make_eml, wrap
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
@@ -58,6 +58,7 @@ class Options:
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    merge_fields: bool = False  # greet each reader: subscriber.* tokens filled in at delivery
 
 
 @dataclass
@@ -197,7 +198,8 @@ def _environment(job: Job, options: Options) -> jinja2.Environment:
 def _web_environment(env: jinja2.Environment, options: Options) -> jinja2.Environment:
     """The email's templates for the web version, where sibling articles are `#id` anchors."""
     web = env.overlay()
-    web.filters["inline"] = lambda markup: Markup(_email_links(markup, options, None))
+    web.filters = {**env.filters,  # an overlay shares its parent's dict: never write into it
+                   "inline": lambda markup: Markup(_email_links(markup, options, None))}
     return web
 
 
@@ -276,7 +278,14 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "lang": _lang(issue),
         "rtl": direction(_lang(issue)) == "rtl",
         "subject": _subject(issue, options),
+        "subscriber": MERGE_FIELDS if options.merge_fields else None,
     }
+
+
+# Placeholders an edition's email holds where each reader's own values go; `exporter
+# deliver` replaces them per message (exporter.editions.deliver.MERGE_TOKENS).
+MERGE_FIELDS = {"greeting": "%%GREETING%%", "name": "%%NAME%%", "email": "%%EMAIL%%",
+                "id": "%%SUBSCRIBER_ID%%"}
 
 
 def _theme(theme: dict[str, str]) -> dict[str, str]:
