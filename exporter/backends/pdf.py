@@ -248,7 +248,7 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see pdf_speedups
-        workers = _workers(options, html)
+        workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
@@ -259,13 +259,18 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     return data
 
 
-def _workers(options: Options, html: str) -> int:
+def _workers(options: Options, html: str, warnings: list[str]) -> int:
     """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
+    if options.variant == "pdf/a-3b":
+        if options.workers > 1:
+            warnings.append(f"pdf.workers = {options.workers} not used: a PDF/A file is "
+                            "typeset by one process")
+        return 1
     if options.workers != 0:
         return options.workers
     from ..parallel import max_workers
 
-    if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
+    if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
     return max_workers()
 
@@ -293,8 +298,6 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
         return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
                          for url in fetcher.refused]
 
-    if options.variant == "pdf/a-3b":
-        warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=options.variant == "pdf/ua-1")
 
