@@ -26,6 +26,7 @@ from ..model import Article, Figure, Issue
 from ..pdf_speedups import apply as apply_speedups
 from ..templating import environment, logo_rendition, render
 from . import Job, Result
+from .pdf_breaks import apply as keep_figures_whole
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -248,6 +249,7 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see pdf_speedups
+        keep_figures_whole()  # a photo never split from its caption: see pdf_breaks
         workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
