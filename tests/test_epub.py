@@ -410,6 +410,8 @@ def test_theme_fonts_and_colours_reach_the_stylesheet(tmp_path: Path) -> None:
     assert "background-color: #fffdf5" in css
     assert re.search(r'h1, h2[^{]*\{[^}]*font-family: "Source Serif 4", "Georgia", Georgia', css)
     assert "&#34;" not in css
+    # A link whose target was dropped (relative, no base) is text, not drawn as a link.
+    assert re.search(r"\na \{ color: inherit", css) and "a[href] { color:" in css
 
 
 def _photos(path: Path) -> dict[str, bytes]:
