@@ -43,18 +43,18 @@ system-deps: system-fonts
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
 	fi
 
-# Body text and figure captions of the web-page source against the marked corpus.
+# The web-page and pasted-text sources on the three corpora (aeb-dev, pages-dev,
+# pasted-dev), each split into a dev half and a held-out half, trafilatura beside them.
 eval: install
-	$(PY) $(CORPUS)/eval_extract.py --name exporter --jobs 2 --n-bootstrap 0 \
-	  --cmd '$(VENV)/bin/exporter inspect {path} --url {url} --format text'
-	$(PY) tests/eval_figures.py --corpus $(CORPUS)
+	$(PY) tests/eval_corpora.py --corpus $(CORPUS)
 
 # Longer fuzzing and the full hostile corpus (about 7 minutes on 2 cores).
 fuzz: install system-deps
 	HYPOTHESIS_PROFILE=long HOSTILE_FULL=1 FAILURE_KILLS=40 FAILURE_ROUNDS=3 \
 	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_hostile.py tests/test_failure.py
 
-# Speed against pandoc and calibre on generated issues (never part of `make test`).
+# Speed against pandoc and calibre on generated issues, then personal editions and their
+# delivery to a local SMTP sink (never part of `make test`).
 # QUICK=1: N=50 only. Prints a table and writes out/bench.json. The first run generates
 # 1000 photos into out/bench-data (a minute or two), reused afterwards.
 bench: install system-fonts
@@ -66,6 +66,7 @@ bench: install system-fonts
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
 	fi
 	$(PY) tests/bench/run.py
+	$(PY) tests/bench/editions.py
 
 clean:
 	rm -rf out .pytest_cache

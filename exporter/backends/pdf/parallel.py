@@ -21,7 +21,7 @@ into one document:
   parts' trees under one Document element and renumbers the parent tree, so the
   merged PDF has the same tag tree as the one rendered whole (tests compare them).
 
-- Size. The parts subset each font to the glyphs all of them use (pdf_fonts), so the
+- Size. The parts subset each font to the glyphs all of them use (fonts.py), so the
   merged file embeds each face once, with one font dictionary; qpdf then drops what the
   merge left unreferenced and packs the small objects into object streams.
 
@@ -45,9 +45,9 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from .errors import BuildError
-from .parallel import max_workers, run_all
-from .pdf_fonts import merge_fonts, shared_subsets
+from ...errors import BuildError
+from ...parallel import max_workers, run_all
+from .fonts import merge_fonts, shared_subsets
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600

@@ -13,20 +13,21 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from markupsafe import Markup
 
-from ..article_html import ImageRef, render_article
-from ..assets import Asset
-from ..atomic import write_bytes
-from ..errors import BuildError
-from ..model import Article, Figure, Issue
-from ..pdf_speedups import apply as apply_speedups
-from ..templating import environment, logo_rendition, render
-from . import Job, Result
-from .pdf_breaks import apply as keep_figures_whole
+from ...article_html import ImageRef, render_article
+from ...assets import Asset
+from ...atomic import write_bytes
+from ...errors import BuildError
+from ...inline import to_text
+from ...model import Article, Figure, Issue
+from ...templating import environment, logo_rendition, render
+from .. import Job, Result
+from .speedups import apply as apply_speedups
+from .breaks import apply as keep_figures_whole
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -58,7 +59,7 @@ class Options:
     jpeg_quality: int = 80
     # Processes typesetting the PDF. 0 (default): one per CPU once an issue has
     # PARALLEL_MIN_ARTICLES articles, split by article, typeset at the same time and merged
-    # with its tags, page numbers, contents and outline (see pdf_parallel.py); else one.
+    # with its tags, page numbers, contents and outline (see parallel.py); else one.
     # 1: always the whole issue in one process.
     workers: int = 0
 
@@ -82,7 +83,7 @@ class Layout:
 
 def build(job: Job, options: Options) -> Result:
     _check(options)
-    from .pdf_fetch import SafeFetcher  # WeasyPrint only when a PDF is built
+    from .fetch import SafeFetcher  # WeasyPrint only when a PDF is built
 
     fetcher = SafeFetcher()
     warnings: list[str] = []
@@ -136,7 +137,13 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
 
     def resolve(article: Article, figure: Figure) -> ImageRef | None:
         asset = job.assets.get(article, figure.image)
-        return None if asset is None else prepare(asset, *box(article, figure))
+        if asset is None:
+            return None
+        ref = prepare(asset, *box(article, figure))
+        # PDF/UA wants a text alternative on every Figure, and WeasyPrint cannot mark a
+        # photo as decorative: a photo left without alt is described by its caption.
+        alt = (figure.image.alt if figure.image else "") or to_text(figure.caption or "")
+        return replace(ref, alt=alt or article.title)
 
     # Every photo prepared at once by threads first; the pass below finds each one made.
     job.assets.prepare_renditions([
@@ -235,7 +242,7 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
 
 def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
     """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
-    from .pdf_fetch import SCHEME  # first: it imports WeasyPrint without side effects
+    from .fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
     from weasyprint import CSS, HTML
 
@@ -248,8 +255,8 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
-        apply_speedups()  # pydyf's page list, rebuilt per tag: see pdf_speedups
-        keep_figures_whole()  # a photo never split from its caption: see pdf_breaks
+        apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
+        keep_figures_whole()  # a photo never split from its caption: see breaks.py
         workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
@@ -270,7 +277,7 @@ def _workers(options: Options, html: str, warnings: list[str]) -> int:
         return 1
     if options.workers != 0:
         return options.workers
-    from ..parallel import max_workers
+    from ...parallel import max_workers
 
     if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
@@ -279,11 +286,11 @@ def _workers(options: Options, html: str, warnings: list[str]) -> int:
 
 def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
                     extra: dict[str, Any], workers: int, warnings: list[str]) -> bytes:
-    """Typeset by several processes, a run of articles each (see pdf_parallel)."""
+    """Typeset by several processes, a run of articles each (see parallel.py)."""
     from weasyprint import HTML
 
-    from ..pdf_parallel import render_parallel
-    from .pdf_fetch import SCHEME
+    from .parallel import render_parallel
+    from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
 

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .check import Finding, summarise
+from ...findings import Checker, Finding, summarise
 
 CLIP_BYTES = 102 * 1024
 WARN_BYTES = 90 * 1024
@@ -136,6 +136,8 @@ def _link_problem(href: str, anchors: set[str]) -> str | None:
         return f"uses the '{parts.scheme}:' scheme"
     if parts.scheme.lower() in ("http", "https") and not parts.hostname:
         return "has no host"
+    if parts.scheme.lower() == "http":
+        return "is plain http: (use https:)"
     return None
 
 
@@ -155,6 +157,8 @@ def _image_problem(src: str, cids: set[str] | None, local: Path | None) -> str |
         return f"uses the '{scheme}:' scheme"
     if scheme in ("http", "https") and not parts.hostname:
         return "has no host"
+    if scheme == "http":
+        return "is plain http: (use https:; clients block or warn about insecure images)"
     if scheme == "cid":
         if cids is None:
             return None  # a bare .html cannot resolve CIDs; the .eml check does
@@ -208,3 +212,18 @@ def check_eml(path: Path) -> list[Finding]:
         elif cids:
             passed.append(f"CID references resolve ({len(cids)})")
     return summarise(path, findings, passed)
+
+
+def check_text(path: Path) -> list[Finding]:
+    """The email's plain-text part as a file: UTF-8 and not empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [Finding("error", str(path), "not UTF-8 text")]
+    if not text.strip():
+        return [Finding("error", str(path), "is empty")]
+    return summarise(path, [], [f"{len(text.splitlines())} lines of UTF-8 text"])
+
+
+CHECKS: dict[str, Checker] = {".html": check_html, ".htm": check_html, ".web.html": check_web_page,
+                              ".eml": check_eml, ".txt": check_text}
