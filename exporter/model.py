@@ -28,6 +28,17 @@ WEB_URL, WEB_URL_OPT, LINK_URL_OPT = "url", "url?", "link?"
 _WEB = frozenset({"http", "https"})
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def language_or_default(tag: str, default: str = "en") -> str:
+    """The tag when it is shaped like BCP 47 ("en", "zh-Hant", "pt_BR" as "pt-BR"), else
+    the default: every output writes it into a `lang` attribute, where anything else is
+    invalid (DAISY Ace: valid-lang) and screen readers pick the wrong voice."""
+    tag = (tag or "").strip().replace("_", "-")
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else default
+
+
 def _f(kind: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
     if isinstance(default, (list, dict)):
         value = default
@@ -275,6 +286,7 @@ class Article(_Node):
             self.id = slugify(self.title)
         if self.source is None:
             self.source = SourceRef("json", "")
+        self.language = language_or_default(self.language)
         if self.reading_time <= 0:
             self.reading_time = reading_time(self)
         rank_headings(self.body)
@@ -326,6 +338,7 @@ class Issue(_Node):
         super().__post_init__()
         if self.links is None:
             self.links = Links()
+        self.language = language_or_default(self.language)
         rank_headings(self.intro)
 
     def articles(self) -> list[Article]:
