@@ -115,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="set an email option, e.g. -O email.mode=teaser")
     _network_flags(send)
     send.set_defaults(run=_send)
+    _edition_commands(commands)
     return parser
 
 
@@ -210,6 +211,120 @@ def _send(args: argparse.Namespace) -> int:
     return 0
 
 
+# Personal editions (`editions`, `deliver`).
+
+def _edition_commands(commands: argparse._SubParsersAction) -> None:
+    editions = commands.add_parser(
+        "editions", help="build each subscriber's edition (their sections, tags and language)",
+        description="Build one edition per distinct selection of sections, excluded tags and "
+                    "language among the subscribers, and write DIR/editions.jsonl saying who "
+                    "gets which files. Subscribers: CSV with a header or JSON Lines, keys id, "
+                    "email, name, language, formats (email;pdf;epub;kindle), sections, "
+                    "exclude_tags, kindle.")
+    editions.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    editions.add_argument("--subscribers", type=Path, required=True, metavar="FILE",
+                          help="subscribers (.csv, or .jsonl)")
+    editions.add_argument("-o", "--output", type=Path, default=Path("editions"),
+                          help="output folder (default: editions)")
+    editions.add_argument("--engine", choices=("local", "dask"), default="local",
+                          help="local processes (default) or a Dask distributed cluster")
+    editions.add_argument("--scheduler", metavar="ADDRESS",
+                          help="the Dask scheduler, tcp://host:8786 (with --engine dask)")
+    editions.add_argument("--keep-going", action="store_true",
+                          help="report a bad subscriber row and leave it out instead of stopping")
+    editions.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(editions)
+    editions.set_defaults(run=_editions)
+
+    deliver = commands.add_parser(
+        "deliver", help="send every subscriber their edition, each message exactly once",
+        description="Send what DIR/editions.jsonl lists: the email edition, the EPUB to a Kindle "
+                    "address, or the PDF/EPUB attached. DIR/deliveries.sqlite records every "
+                    "message, so running it again sends only what was not sent. The password "
+                    "is read from EXPORTER_SMTP_PASSWORD.")
+    deliver.add_argument("folder", type=Path, metavar="DIR", help="the output folder of `editions`")
+    deliver.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
+                         help="SMTP server (default localhost:25)")
+    deliver.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    deliver.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
+    deliver.add_argument("--rate", type=float, default=0.0, metavar="N",
+                         help="at most N messages a second (default: no limit)")
+    deliver.add_argument("--retries", type=int, default=4, metavar="N",
+                         help="tries after a temporary failure (default 4, backoff doubling from 1 s)")
+    deliver.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
+                         help="wait before the first retry (default 1)")
+    deliver.add_argument("--quiet", action="store_true", help="no progress bar")
+    deliver.set_defaults(run=_deliver)
+
+
+def _editions(args: argparse.Namespace) -> int:
+    from .editions import make_editions, read_subscribers
+    from .manifest import load_manifest
+    from .progress import is_terminal
+
+    skipped: list[ExporterError] = []
+    on_error = skipped.append if args.keep_going else None
+    subscribers = read_subscribers(args.subscribers, on_error=on_error)
+    project = load_manifest(args.manifest, allow_private=args.allow_private)
+    network = {"offline": args.offline, "allow_private": args.allow_private}
+    with _Bar("Editions", enabled=is_terminal(sys.stderr)) as bar:
+        summary = make_editions(project, subscribers, args.output, engine=args.engine,
+                                scheduler=args.scheduler, keep_going=args.keep_going,
+                                network=network, on_edition=bar.update)
+    for problem in skipped + summary.skipped:
+        _warn(f"skipped {problem}")
+    for warning in summary.warnings:
+        _warn(warning)
+    print(f"editions: {summary.editions} for {summary.subscribers} subscribers in "
+          f"{summary.seconds:.1f} s -> {args.output / 'editions.jsonl'}")
+    return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from .backends.email_send import parse_server
+    from .editions.deliver import Policy, Smtp, deliver
+    from .progress import is_terminal
+
+    parse_server(args.smtp)  # a bad address fails before anything is read
+    smtp = Smtp(args.smtp, starttls=args.starttls, user=args.user,
+                password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
+    rules = Policy(rate=args.rate, retries=max(0, args.retries), backoff=args.backoff)
+    with _Bar("Delivering", enabled=is_terminal(sys.stderr) and not args.quiet) as bar:
+        summary = deliver(args.folder, smtp, rules, on_progress=bar.update)
+    for failure in summary.failed:
+        _error(failure)
+    rate = summary.sent / summary.seconds if summary.seconds else 0.0
+    print(f"deliver: {summary.sent} sent ({summary.resent} unconfirmed before, sent again), "
+          f"{summary.already} sent before, {len(summary.failed)} failed, "
+          f"in {summary.seconds:.1f} s ({rate:.0f} messages/s)")
+    return 1 if summary.failed else 0
+
+
+class _Bar:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, label: str, *, enabled: bool) -> None:
+        self.label, self.enabled, self.progress, self.task = label, enabled, None, None
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=None)
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
 def _project(args: argparse.Namespace):  # -> manifest.Project
     from .manifest import load_manifest, project_from_sources
 
@@ -281,6 +396,22 @@ def _theme_commands(commands: argparse._SubParsersAction) -> None:
     _network_flags(preview)
     preview.set_defaults(run=_preview)
 
+    serve = commands.add_parser(
+        "serve", help="a live preview on 127.0.0.1 that rebuilds and reloads on every change",
+        description="Build the issue and serve one page showing the email (desktop and phone), "
+                    "the web version, the PDF's pages and the EPUB's chapters on 127.0.0.1 only. "
+                    "Every change to the manifest, an article, a photo, a template or the theme "
+                    "rebuilds and reloads the page; a failed build is shown above the last good "
+                    "one. Ctrl-C stops it.")
+    serve.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--templates", type=Path, metavar="DIR",
+                       help="template folder searched before the built-in templates")
+    serve.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(serve)
+    serve.set_defaults(run=_serve)
+
     templates = commands.add_parser(
         "templates", help="list the built-in templates or copy them to start a theme",
         description="Start a user theme from the built-in templates.")
@@ -351,6 +482,14 @@ def _preview(args: argparse.Namespace) -> int:
     index = preview(project, args.output, formats=formats, offline=args.offline,
                     allow_private=args.allow_private)
     print(index)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    serve(args.manifest, port=args.port, templates=args.templates, offline=args.offline,
+          allow_private=args.allow_private, on_ready=lambda line: print(line, flush=True))
     return 0
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from .cache import manifest_sources, warm_sources
 from .errors import ExporterError, ManifestError, SourceError
 from .inline import to_text
+from .links import resolve_internal_links
 from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
 
@@ -108,6 +109,7 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
     for article in articles:  # feeds come here without passing _read
         check_size(article, article.source.location or article.title)
     unique_ids(articles)
+    resolve_internal_links(project.issue)  # after the ids are final: links point at them
     project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
 
 
