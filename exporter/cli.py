@@ -1,4 +1,4 @@
-"""The `exporter` command: a thin layer over the Python API (manifest, sources, build).
+"""The `exporter` command: a thin layer over the public Python API (`exporter/__init__.py`).
 
 Exit codes: 0 done, 1 bad input or a failed build (one line per problem on stderr, no
 traceback), 2 usage.
@@ -16,9 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .errors import ExporterError
-from .inline import to_text
-from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
+import exporter
+from exporter import Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table, to_text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -126,15 +125,11 @@ def _network_flags(parser: argparse.ArgumentParser) -> None:
 
 def _inspect(args: argparse.Namespace) -> int:
     if args.source.endswith(".toml"):
-        from .manifest import load_manifest
-
-        project = load_manifest(Path(args.source), allow_private=args.allow_private)
+        project = exporter.load_manifest(Path(args.source), allow_private=args.allow_private)
         data: Any = project.issue.to_dict()
         articles = project.issue.articles()
     else:
-        from .sources import read_source
-
-        articles = read_source(args.source, url=args.url, allow_private=args.allow_private)
+        articles = exporter.read(args.source, url=args.url, allow_private=args.allow_private)
         data = articles[0].to_dict() if len(articles) == 1 else [a.to_dict() for a in articles]
     if args.format == "text":
         print("\n".join(line for a in articles for line in body_lines(a)))
@@ -157,16 +152,14 @@ def body_lines(article: Article) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .backends import parse_formats
-    from .build import build
     from .progress import BuildProgress, is_terminal, print_summary
 
-    formats = parse_formats(args.formats)
+    formats = exporter.parse_formats(args.formats)
     with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
         progress("sources")
         project = _project(args)
         _use_templates(project, args.templates)
-        outputs, warnings = build(project, formats, args.output, overrides=_overrides(args),
+        outputs, warnings = exporter.build(project, formats, args.output, overrides=_overrides(args),
                                   offline=args.offline, allow_private=args.allow_private,
                                   progress=progress)
     for skipped in project.skipped:
@@ -187,11 +180,7 @@ def _build(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace) -> int:
     import tempfile
 
-    from .backends.email_send import send_eml
-    from .build import build
-    from .manifest import load_manifest
-
-    project = load_manifest(Path(args.manifest), allow_private=args.allow_private)
+    project = exporter.load_manifest(Path(args.manifest), allow_private=args.allow_private)
     overrides = _overrides(args)
     overrides.setdefault("email", {}).setdefault("to_address", ", ".join(args.to))
     if not {**project.options.get("email", {}), **overrides["email"]}.get("from_address"):
@@ -199,12 +188,12 @@ def _send(args: argparse.Namespace) -> int:
                             "manifest's [email] table (or -O email.from_address=ADDR)")
     with tempfile.TemporaryDirectory(prefix="exporter-send-") as temp:
         out_dir = args.output or Path(temp)
-        outputs, warnings = build(project, ["email"], out_dir, overrides=overrides,
+        outputs, warnings = exporter.build(project, ["email"], out_dir, overrides=overrides,
                                   offline=args.offline, allow_private=args.allow_private)
         for warning in warnings + [w for o in outputs for w in o.warnings]:
             _warn(warning)
         eml = out_dir / f"{project.stem}.eml"
-        sent = send_eml(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
+        sent = exporter.send_email(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
                         password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
     print(f"sent \"{sent.subject}\" from {sent.sender} to {', '.join(sent.recipients)} "
           f"({_size(sent.size)}) via {sent.server}")
@@ -258,17 +247,15 @@ def _edition_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def _editions(args: argparse.Namespace) -> int:
-    from .editions import make_editions, read_subscribers
-    from .manifest import load_manifest
     from .progress import is_terminal
 
     skipped: list[ExporterError] = []
     on_error = skipped.append if args.keep_going else None
-    subscribers = read_subscribers(args.subscribers, on_error=on_error)
-    project = load_manifest(args.manifest, allow_private=args.allow_private)
+    subscribers = exporter.read_subscribers(args.subscribers, on_error=on_error)
+    project = exporter.load_manifest(args.manifest, allow_private=args.allow_private)
     network = {"offline": args.offline, "allow_private": args.allow_private}
     with _Bar("Editions", enabled=is_terminal(sys.stderr)) as bar:
-        summary = make_editions(project, subscribers, args.output, engine=args.engine,
+        summary = exporter.make_editions(project, subscribers, args.output, engine=args.engine,
                                 scheduler=args.scheduler, keep_going=args.keep_going,
                                 network=network, on_edition=bar.update)
     for problem in skipped + summary.skipped:
@@ -281,16 +268,14 @@ def _editions(args: argparse.Namespace) -> int:
 
 
 def _deliver(args: argparse.Namespace) -> int:
-    from .backends.email_send import parse_server
-    from .editions.deliver import Policy, Smtp, deliver
     from .progress import is_terminal
 
-    parse_server(args.smtp)  # a bad address fails before anything is read
-    smtp = Smtp(args.smtp, starttls=args.starttls, user=args.user,
+    exporter.parse_server(args.smtp)  # a bad address fails before anything is read
+    smtp = exporter.Smtp(args.smtp, starttls=args.starttls, user=args.user,
                 password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
-    rules = Policy(rate=args.rate, retries=max(0, args.retries), backoff=args.backoff)
+    rules = exporter.DeliveryPolicy(rate=args.rate, retries=max(0, args.retries), backoff=args.backoff)
     with _Bar("Delivering", enabled=is_terminal(sys.stderr) and not args.quiet) as bar:
-        summary = deliver(args.folder, smtp, rules, on_progress=bar.update)
+        summary = exporter.deliver(args.folder, smtp, rules, on_progress=bar.update)
     for failure in summary.failed:
         _error(failure)
     rate = summary.sent / summary.seconds if summary.seconds else 0.0
@@ -325,33 +310,26 @@ class _Bar:
             self.progress.stop()
 
 
-def _project(args: argparse.Namespace):  # -> manifest.Project
-    from .manifest import load_manifest, project_from_sources
-
+def _project(args: argparse.Namespace) -> exporter.Project:
     if args.feed:
         return _feed_project(args)
     if not args.inputs:
         raise ExporterError("build", "give a manifest, article sources, or --feed")
     if len(args.inputs) == 1 and args.inputs[0].endswith(".toml"):
-        return load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
+        return exporter.load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
                              allow_private=args.allow_private)
-    return project_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
-                                allow_private=args.allow_private, title=args.title)
+    return exporter.issue_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
+                                       allow_private=args.allow_private, title=args.title)
 
 
-def _feed_project(args: argparse.Namespace):  # -> manifest.Project
-    from .manifest import Project, finish_project
-    from .model import Issue, Section
-    from .sources.feed import read_feed
-
-    project = Project(issue=Issue(title=args.title or "", date=dt.date.today().isoformat()),
-                      stem=_stem(args.feed), root=Path.cwd())
-    articles = read_feed(args.feed, max_entries=args.max, since=_age(args.since),
-                         allow_private=args.allow_private,
-                         on_error=project.skipped.append if args.keep_going else None)
-    project.issue.sections.append(Section(title=None, articles=articles))
-    project.issue.title = project.issue.title or (articles[0].publisher if articles else None) or "Feed"
-    finish_project(project, {})
+def _feed_project(args: argparse.Namespace) -> exporter.Project:
+    skipped: list[ExporterError] = []
+    articles = exporter.read_feed(args.feed, max_entries=args.max, since=_age(args.since),
+                                  allow_private=args.allow_private,
+                                  on_error=skipped.append if args.keep_going else None)
+    title = args.title or (articles[0].publisher if articles else None) or "Feed"
+    project = exporter.make_issue(title, articles, stem=_stem(args.feed))
+    project.skipped = skipped
     return project
 
 
@@ -449,7 +427,7 @@ def _build_output_flags(build: argparse.ArgumentParser) -> None:
                        help="no progress bar or summary table: one plain line per file")
 
 
-def _use_templates(project: Any, folder: Path | None) -> None:
+def _use_templates(project: exporter.Project, folder: Path | None) -> None:
     """--templates DIR: a user template folder that wins over the manifest's."""
     if folder is None:
         return
@@ -463,55 +441,41 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_files(paths: list[Path]) -> int:
-    from .check import check_paths, has_errors
-
-    findings = check_paths(paths)
+    findings = exporter.check(paths)
     for finding in findings:
         print(finding.line())
-    return 1 if has_errors(findings) else 0
+    return 1 if exporter.has_errors(findings) else 0
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from .backends import parse_formats
-    from .manifest import load_manifest
-    from .preview import preview
-
-    formats = parse_formats(args.formats) if args.formats else None
-    project = load_manifest(args.manifest, allow_private=args.allow_private)
+    formats = exporter.parse_formats(args.formats) if args.formats else None
+    project = exporter.load_manifest(args.manifest, allow_private=args.allow_private)
     _use_templates(project, args.templates)
-    index = preview(project, args.output, formats=formats, offline=args.offline,
+    index = exporter.preview(project, args.output, formats=formats, offline=args.offline,
                     allow_private=args.allow_private)
     print(index)
     return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .serve import serve
-
-    serve(args.manifest, port=args.port, templates=args.templates, offline=args.offline,
+    exporter.serve(args.manifest, port=args.port, templates=args.templates, offline=args.offline,
           allow_private=args.allow_private, on_ready=lambda line: print(line, flush=True))
     return 0
 
 
 def _templates_list(args: argparse.Namespace) -> int:
-    from .scaffold import list_templates
-
-    print("\n".join(list_templates(args.templates)))
+    print("\n".join(exporter.list_templates(args.templates)))
     return 0
 
 
 def _templates_copy(args: argparse.Namespace) -> int:
-    from .scaffold import copy_templates
-
-    for path in copy_templates(args.name, args.dir, extend=args.extend, force=args.force):
+    for path in exporter.copy_templates(args.name, args.dir, extend=args.extend, force=args.force):
         print(path)
     return 0
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .scaffold import new_issue
-
-    for path in new_issue(args.name, date=dt.date.today().isoformat()):
+    for path in exporter.new_issue(args.name, date=dt.date.today().isoformat()):
         print(path)
     print(f"next: exporter build {args.name / 'issue.toml'} -o {args.name / 'out'}", file=sys.stderr)
     return 0

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from exporter.build import build
-from exporter.check_ace import ace_command, ace_report, violations
+from exporter.backends.epub.ace import ace_command, ace_report, violations
 from exporter.manifest import project_from_sources
 from test_hostile import EXPECTED, case_source
 

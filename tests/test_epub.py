@@ -26,7 +26,7 @@ from PIL import ImageDraw
 
 from exporter.backends import make_options
 from exporter.backends import epub as epub_backend
-from exporter.backends.epub_cover import COVER_SIZE
+from exporter.backends.epub.cover import COVER_SIZE
 from exporter.build import build
 from exporter.errors import BuildError
 from exporter.inline import to_text
@@ -515,7 +515,7 @@ def test_cover_and_article_render(sample: Book, tmp_path: Path) -> None:
 def test_sample_passes_daisy_ace(sample: Book) -> None:
     """No violation of any impact, metadata included (tests/test_accessibility.py checks
     the hostile corpus's and every fixture and corpus page's books the same way)."""
-    from exporter.check_ace import ace_command, ace_report, violations
+    from exporter.backends.epub.ace import ace_command, ace_report, violations
 
     assert ace_command(), "DAISY Ace is not installed: run `make ace` (make test does)"
     report = ace_report(sample.path)

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-if importlib.util.find_spec("weasyprint") is None:  # not imported here: see pdf_fetch
+if importlib.util.find_spec("weasyprint") is None:  # not imported here: see backends/pdf/fetch.py
     pytest.skip("WeasyPrint is not installed", allow_module_level=True)
 pypdf = pytest.importorskip("pypdf")
 
 from exporter.backends import Job, make_options  # noqa: E402
 from exporter.backends import pdf as pdf_backend  # noqa: E402
-from exporter.backends.pdf_fetch import SafeFetcher  # noqa: E402
+from exporter.backends.pdf.fetch import SafeFetcher  # noqa: E402
 from exporter.build import build  # noqa: E402
 from exporter.errors import BuildError  # noqa: E402
 from exporter.inline import to_text  # noqa: E402

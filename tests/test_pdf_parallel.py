@@ -10,7 +10,7 @@ import pytest
 weasyprint = pytest.importorskip("weasyprint")
 pypdf = pytest.importorskip("pypdf")
 
-from exporter.pdf_parallel import render_parallel, split_document  # noqa: E402
+from exporter.backends.pdf.parallel import render_parallel, split_document  # noqa: E402
 
 CSS = """@page { size: A6; margin: 1.5cm 1cm;
   @top-center { content: string(headline); font-size: 6pt }

@@ -29,8 +29,8 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
-from ..backends.email_message import one_line
-from ..backends.email_send import parse_server
+from ..backends.email.message import one_line
+from ..backends.email.send import parse_server
 from ..errors import ExporterError
 
 LOG_NAME = "deliveries.sqlite"

@@ -2,7 +2,7 @@
 
 The article markup is the shared fragment (`exporter/article_html.py`) inside our own
 page shell (`templates/epub/page.xhtml`); ebooklib writes the package, nav and NCX, and
-`epub_package` makes the zip reproducible. Images are resized for a device profile and
+`package` makes the zip reproducible. Images are resized for a device profile and
 stored once per content hash.
 """
 
@@ -24,15 +24,15 @@ from lxml import etree
 from markupsafe import Markup
 from PIL import Image as PILImage
 
-from ..article_html import ImageRef, render_article
-from ..assets import Asset, Assets
-from ..atomic import write_bytes
-from ..errors import BuildError
-from ..model import Article, Block, Figure, Issue
-from ..templating import environment, long_date, render
-from . import Job, Result
-from .epub_cover import accent_colour, cover_alt, cover_from_file, draw_cover
-from .epub_package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
+from ...article_html import ImageRef, render_article
+from ...assets import Asset, Assets
+from ...atomic import write_bytes
+from ...errors import BuildError
+from ...model import Article, Block, Figure, Issue
+from ...templating import environment, long_date, render
+from .. import Job, Result
+from .cover import accent_colour, cover_alt, cover_from_file, draw_cover
+from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"

@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import Finding
+from ...findings import Finding
 
 ACE_TIMEOUT = 600  # seconds; a book takes 5-20 s, a busy machine and a huge book longer
 # Ace's impacts; the serious ones keep a reader from the content, the rest make it harder.

@@ -20,14 +20,14 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from ..atomic import write_bytes, write_text
-from ..errors import BuildError
-from ..inline import escape_text, to_text
-from ..links import article_addresses, internal_target
-from ..model import Article, Figure, Issue, Paragraph
-from ..templating import environment, logo_rendition, long_date, render
-from . import Job, Result
-from .email_message import Attachment, check_safe, compile_mjml, make_eml, one_line, wrap
+from ...atomic import write_bytes, write_text
+from ...errors import BuildError
+from ...inline import escape_text, to_text
+from ...links import article_addresses, internal_target
+from ...model import Article, Figure, Issue, Paragraph
+from ...templating import environment, logo_rendition, long_date, render
+from .. import Job, Result
+from .message import Attachment, check_safe, compile_mjml, make_eml, one_line, wrap
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
@@ -200,7 +200,8 @@ def _environment(job: Job, options: Options) -> jinja2.Environment:
 def _web_environment(env: jinja2.Environment, options: Options) -> jinja2.Environment:
     """The email's templates for the web version, where sibling articles are `#id` anchors."""
     web = env.overlay()
-    web.filters["inline"] = lambda markup: Markup(_email_links(markup, options, None))
+    web.filters = {**env.filters,  # an overlay shares its parent's dict: never write into it
+                   "inline": lambda markup: Markup(_email_links(markup, options, None))}
     return web
 
 

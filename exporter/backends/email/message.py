@@ -20,8 +20,8 @@ import css_inline
 import lxml.html
 from mjml import mjml2html
 
-from ..errors import BuildError
-from ..model import Issue
+from ...errors import BuildError
+from ...model import Issue
 
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 HEADER_CHARS = 200  # text of one header; Gmail shows ~70 characters of a subject

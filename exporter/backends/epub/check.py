@@ -2,7 +2,7 @@
 
 EPUBCheck decides validity; the extra checks cover what e-readers need beyond it
 (PITFALLS.md): `xml:lang` on the OPF package, no scripts; DAISY Ace, when installed,
-checks accessibility (`check_ace`).
+checks accessibility (`ace.py`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from .check import Finding, summarise
-from .check_ace import ace_command, check_ace
+from ...findings import Checker, Finding, summarise
+from .ace import ace_command, check_ace
 
 EPUBCHECK_TIMEOUT = 300  # seconds; one run takes 3-5 s, a huge book much longer
 # A short run: the JIT's first tier and the serial collector halve EPUBCheck's CPU time.
@@ -112,3 +112,6 @@ def _reader_needs(path: Path) -> tuple[list[Finding], list[str]]:
                                                  "ignore or reject scripts"))
     chapters = sum(1 for n in names if n.endswith(".xhtml"))
     return findings, [f"{chapters} XHTML files"]
+
+
+CHECKS: dict[str, Checker] = {".epub": check_epub}
