@@ -22,9 +22,14 @@ def staging(out_dir: Path) -> Iterator[Path]:
     succeeded is each file renamed into place (one atomic rename per file), so a
     crash or failure leaves the previous complete outputs and no partial ones.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale(out_dir)
-    stage = Path(tempfile.mkdtemp(prefix=f".exporter-{os.getpid()}-", dir=out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(out_dir, "is a file, not a folder: give -o a folder for the outputs")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale(out_dir)
+        stage = Path(tempfile.mkdtemp(prefix=f".exporter-{os.getpid()}-", dir=out_dir))
+    except OSError as exc:
+        raise BuildError(out_dir, f"cannot write the outputs there: {exc.strerror or exc}")
     try:
         yield stage
         for item in sorted(stage.iterdir()):

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from markupsafe import Markup
@@ -22,10 +22,12 @@ from ...article_html import ImageRef, render_article
 from ...assets import Asset
 from ...atomic import write_bytes
 from ...errors import BuildError
+from ...inline import to_text
 from ...model import Article, Figure, Issue
 from ...templating import environment, logo_rendition, render
 from .. import Job, Result
 from .speedups import apply as apply_speedups
+from .breaks import apply as keep_figures_whole
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -135,7 +137,13 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
 
     def resolve(article: Article, figure: Figure) -> ImageRef | None:
         asset = job.assets.get(article, figure.image)
-        return None if asset is None else prepare(asset, *box(article, figure))
+        if asset is None:
+            return None
+        ref = prepare(asset, *box(article, figure))
+        # PDF/UA wants a text alternative on every Figure, and WeasyPrint cannot mark a
+        # photo as decorative: a photo left without alt is described by its caption.
+        alt = (figure.image.alt if figure.image else "") or to_text(figure.caption or "")
+        return replace(ref, alt=alt or article.title)
 
     # Every photo prepared at once by threads first; the pass below finds each one made.
     job.assets.prepare_renditions([
@@ -248,7 +256,8 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
-        workers = _workers(options, html)
+        keep_figures_whole()  # a photo never split from its caption: see breaks.py
+        workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
@@ -259,13 +268,18 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     return data
 
 
-def _workers(options: Options, html: str) -> int:
+def _workers(options: Options, html: str, warnings: list[str]) -> int:
     """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
+    if options.variant == "pdf/a-3b":
+        if options.workers > 1:
+            warnings.append(f"pdf.workers = {options.workers} not used: a PDF/A file is "
+                            "typeset by one process")
+        return 1
     if options.workers != 0:
         return options.workers
     from ...parallel import max_workers
 
-    if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
+    if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
     return max_workers()
 
@@ -293,8 +307,6 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
         return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
                          for url in fetcher.refused]
 
-    if options.variant == "pdf/a-3b":
-        warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=options.variant == "pdf/ua-1")
 
