@@ -5,9 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 CORPUS ?= ../shared/corpus
+ACE_VERSION := 1.4.6
+ACE_DIR := $(VENV)/ace
+ACE_STAMP := $(ACE_DIR)/.installed-$(ACE_VERSION)
 APT := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: demo test install system-fonts system-deps eval fuzz bench labels clean
+.PHONY: demo test install system-fonts system-deps ace eval fuzz bench labels clean
 
 # The English sample, then the zh-Hant and Arabic (right-to-left) ones.
 demo: install system-fonts
@@ -15,7 +18,7 @@ demo: install system-fonts
 	$(VENV)/bin/exporter build samples/taiwan-briefing.toml -o out
 	$(VENV)/bin/exporter build samples/gulf-briefing.toml -o out
 
-test: install system-deps
+test: install system-deps ace
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 install: $(STAMP)
@@ -47,6 +50,19 @@ system-deps: system-fonts
 	  echo "installing:$$missing"; \
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
 	fi
+
+# DAISY Ace (EPUB accessibility) into $(ACE_DIR), beside the venv that finds it, offline:
+# puppeteer's own browser download is skipped, Ace drives the system Chromium. Node and
+# npm come from Debian when missing. Done once; the stamp makes later runs instant.
+ace: $(ACE_STAMP)
+
+$(ACE_STAMP): | $(STAMP)
+	@command -v npm >/dev/null || { echo "installing: nodejs npm"; \
+	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq nodejs npm >/dev/null; }
+	rm -rf $(ACE_DIR) && mkdir -p $(ACE_DIR)
+	PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix $(ACE_DIR) --no-save --no-audit --no-fund \
+	  --loglevel=error @daisy/ace-cli@$(ACE_VERSION) >/dev/null
+	test -x $(ACE_DIR)/node_modules/.bin/ace-cli && touch $@
 
 # The web-page and pasted-text sources on the three corpora (aeb-dev, pages-dev,
 # pasted-dev), each split into a dev half and a held-out half, trafilatura beside them.

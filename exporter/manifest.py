@@ -18,7 +18,8 @@ from typing import Any
 from .errors import Collector, ExporterError, ManifestError, SourceError
 from .labels import check_overrides
 from .links import resolve_internal_links
-from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
+from .model import (Article, Block, Figure, Image, Issue, Links, Section, rank_headings, text_size,
+                    unique_ids)
 from .sources import is_url, read_source
 from .sources.warm import warm_sources
 
@@ -335,7 +336,9 @@ def _intro(markdown_text: str | None) -> list[Block]:
         return []
     from .sources.markdown import blocks_from_markdown
 
-    return blocks_from_markdown(markdown_text)
+    blocks = blocks_from_markdown(markdown_text)
+    rank_headings(blocks)  # set after the Issue was made, so ranked here
+    return blocks
 
 
 def _section(data: Any, index: int, project: Project, bases: dict[int, Path], where: str, *,

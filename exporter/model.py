@@ -28,6 +28,17 @@ WEB_URL, WEB_URL_OPT, LINK_URL_OPT = "url", "url?", "link?"
 _WEB = frozenset({"http", "https"})
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def language_or_default(tag: str, default: str = "en") -> str:
+    """The tag when it is shaped like BCP 47 ("en", "zh-Hant", "pt_BR" as "pt-BR"), else
+    the default: every output writes it into a `lang` attribute, where anything else is
+    invalid (DAISY Ace: valid-lang) and screen readers pick the wrong voice."""
+    tag = (tag or "").strip().replace("_", "-")
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else default
+
+
 def _f(kind: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
     if isinstance(default, (list, dict)):
         value = default
@@ -160,13 +171,17 @@ class Paragraph(Block):
 
 @dataclass
 class Heading(Block):
+    """A subheading. A source gives the level its page used (`<h5>` is 5); the article
+    or issue holding it turns that into its rank (`rank_headings`): 2 to 4, the title
+    being 1, so outputs never skip a level whatever levels the page used."""
+
     type: ClassVar[str] = "heading"
-    level: int = _f(INT)  # 2 to 4: the article title is level 1
+    level: int = _f(INT)
     text: str = _f(INLINE)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.level = min(4, max(2, self.level))
+        self.level = min(6, max(1, self.level))
 
 
 @dataclass
@@ -211,6 +226,24 @@ class Table(Block):
     rows: list[list[str]] = _f(INLINE_ROWS, [])
 
 
+MAX_HEADING_LEVEL = 4
+
+
+def rank_headings(blocks: list[Block]) -> None:
+    """Subheading levels made relative: each heading's depth in the article's outline,
+    counted from 2 under the title, so a level is never more than one below the last.
+
+    A page whose subheadings are <h3> and <h5> gives 2 and 3; one that opens on its
+    smallest heading still starts at 2. Depths past 4 stay 4, the model's deepest.
+    """
+    open_levels: list[int] = []  # the page's levels of the headings still open above
+    for heading in (b for b in blocks if isinstance(b, Heading)):
+        while open_levels and open_levels[-1] >= heading.level:
+            open_levels.pop()
+        open_levels.append(heading.level)
+        heading.level = min(len(open_levels) + 1, MAX_HEADING_LEVEL)
+
+
 BLOCK_TYPES: dict[str, type[Block]] = {
     cls.type: cls for cls in (Paragraph, Heading, Quote, ListBlock, Figure, Embed, Table)}
 
@@ -253,8 +286,10 @@ class Article(_Node):
             self.id = slugify(self.title)
         if self.source is None:
             self.source = SourceRef("json", "")
+        self.language = language_or_default(self.language)
         if self.reading_time <= 0:
             self.reading_time = reading_time(self)
+        rank_headings(self.body)
 
     def figures(self) -> list[Figure]:
         """The lead figure, then every figure of the body, in reading order."""
@@ -303,6 +338,8 @@ class Issue(_Node):
         super().__post_init__()
         if self.links is None:
             self.links = Links()
+        self.language = language_or_default(self.language)
+        rank_headings(self.intro)
 
     def articles(self) -> list[Article]:
         return [a for s in self.sections for a in s.articles]

@@ -9,6 +9,7 @@ and path-dependent cases are made here at run time.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import importlib.util
 import io
@@ -198,9 +199,26 @@ def epub_read(path: Path) -> tuple[str, list[str]]:
     return " ".join(texts), found
 
 
+# The only headers a message of ours has; anything else was smuggled in by some text.
+OWN_HEADERS = {"subject", "from", "to", "date", "message-id", "list-unsubscribe",
+               "list-unsubscribe-post", "mime-version", "content-type", "content-transfer-encoding"}
+
+
+def header_dangers(raw: bytes, where: str) -> list[str]:
+    """Headers other than ours, or a header whose text runs over more than one line."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    found = [f"{where}: header {name!r} smuggled in" for name in message.keys()
+             if name.lower() not in OWN_HEADERS]
+    for name, value in message.items():
+        text = str(email.header.make_header(email.header.decode_header(value)))
+        if re.search(r"[\x00-\x1f\x7f\u2028\u2029]", re.sub(r"\r?\n[ \t]", " ", text)):
+            found.append(f"{where}: {name} holds a line break or control character: {text[:80]!r}")
+    return found
+
+
 def eml_read(path: Path) -> tuple[str, list[str]]:
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    found, texts = [], []
+    found, texts = header_dangers(path.read_bytes(), path.name), []
     for part in message.walk():
         if part.get_content_type() == "text/html":
             markup = part.get_content()
@@ -308,6 +326,18 @@ def gen_addresses(folder: Path) -> bytes:
     return _md("Addresses", "Addresses keep-addresses. *caption-canary*\n\n" + body)
 
 
+def gen_manifest_title(folder: Path) -> bytes:
+    """A manifest whose title, publisher and edition (Subject, From) try to start headers of their own."""
+    (folder / "story.md").write_bytes(_md("Story", "The story of the issue keep-manifest-title."))
+    return ('title = "Evil\\r\\nBcc: victim@example.net"\n'
+            'subtitle = "Subtitle\\rX-Injected: yes"\n'
+            'publisher = "Desk\\nCc: victim@example.net"\n'
+            'edition = "No. 1\\r\\nX-Injected: yes"\n'
+            'date = 2024-06-24\n'
+            '[links]\nunsubscribe = "https://example.com/unsubscribe"\n'
+            '[[sections]]\ntitle = "Section\\r\\nX-Injected: yes"\narticles = ["story.md"]\n').encode()
+
+
 GENERATED: dict[str, Callable[[Path], bytes]] = {
     "latin1.md": lambda d: _md("Café crème", "Un café à Zürich, déjà vu. Ça coûte très cher à Genève.", "latin-1"),
     "shift-jis.md": lambda d: _md("天気", "東京の天気は晴れです。今日は良い日です。日本語の記事です。" * 5, "shift_jis"),
@@ -340,6 +370,7 @@ GENERATED: dict[str, Callable[[Path], bytes]] = {
          for i in range(1000)]).encode(),
     "images.md": gen_images,
     "addresses.md": gen_addresses,
+    "manifest-title-crlf.toml": gen_manifest_title,
 }
 
 
@@ -790,6 +821,19 @@ def test_hostile_feeds_through_build_feed(tmp_path, name):
     assert_no_traceback(result)
     text = (out / f"{source.stem}.json").read_text()
     assert "lollollol" not in text and "root:x:0:0" not in text
+
+
+def test_a_feed_title_with_a_line_break_through_build_feed_gives_one_line_headers(tmp_path):
+    """The channel title becomes the issue's title, so the Subject and From name."""
+    source = tmp_path / "evil.rss"
+    source.write_bytes((HOSTILE / "feed-title-crlf.rss").read_bytes())
+    result = run_cli("build", "--feed", str(source), "-f", "email", "-o", str(tmp_path / "out"), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert_no_traceback(result)
+    raw = (tmp_path / "out" / "evil.eml").read_bytes()
+    assert header_dangers(raw, "evil.eml") == []
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"].startswith("Evil Bcc: victim@example.net")
 
 
 # -- a server that never finishes cannot hang a build -----------------------------------

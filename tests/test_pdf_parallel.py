@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,16 @@ def test_pdf_a_is_typeset_by_one_process_whatever_workers_says(tmp_path):
     xmp = root["/Metadata"].get_object().get_data().decode()
     assert 'pdfaid:part="3"' in xmp and "/OutputIntents" in root
     assert any("pdf.workers = 4 not used" in w for w in warnings)
+
+
+def test_workers_above_what_may_run_at_once_fall_back_to_one_process(tmp_path, monkeypatch):
+    """EXPORTER_JOBS=1 runs parts one after another: parts waiting on each other would hang."""
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    manifest = write_issue(tmp_path, 3)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(
+        build_issue_pdf(manifest, tmp_path / "out", workers=3)), daemon=True)
+    worker.start()
+    worker.join(timeout=240)
+    assert result, "the build hung: parts waited on each other"
+    assert len(pypdf.PdfReader(result[0][0]).pages) >= 3

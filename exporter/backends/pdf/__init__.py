@@ -298,10 +298,12 @@ def _workers(options: Options, html: str, warnings: list[str]) -> int:
             warnings.append(f"pdf.workers = {options.workers} not used: a PDF/A file is "
                             "typeset by one process")
         return 1
-    if options.workers != 0:
-        return options.workers
     from ...parallel import max_workers
 
+    if options.workers != 0:
+        # never more than may run at once: with EXPORTER_JOBS=1 the parts would run one
+        # after another and each wait for the others' page counts
+        return min(options.workers, max_workers())
     if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
     return max_workers()
