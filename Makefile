@@ -10,10 +10,13 @@ ACE_DIR := $(VENV)/ace
 ACE_STAMP := $(ACE_DIR)/.installed-$(ACE_VERSION)
 APT := $(shell [ "$$(id -u)" = 0 ] && echo apt-get || echo sudo apt-get)
 
-.PHONY: demo test install system-fonts system-deps ace eval fuzz bench clean
+.PHONY: demo test install system-fonts system-deps ace eval fuzz bench labels clean
 
+# The English sample, then the zh-Hant and Arabic (right-to-left) ones.
 demo: install system-fonts
 	$(VENV)/bin/exporter build samples/briefing.toml -o out
+	$(VENV)/bin/exporter build samples/taiwan-briefing.toml -o out
+	$(VENV)/bin/exporter build samples/gulf-briefing.toml -o out
 
 test: install system-deps ace
 	$(PY) -m pytest -q -n 2 --dist loadgroup
@@ -26,13 +29,15 @@ $(STAMP):
 	$(PY) -m pip install -q -e '.[test]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-# Debian packages, installed only when missing: fonts for the PDF (CJK included),
+# Debian packages, installed only when missing: fonts for the PDF (CJK and Thai included;
+# DejaVu covers Arabic and Hebrew),
 # Java for EPUBCheck, Chromium for layout tests and previews, poppler for reading PDFs,
 # openssl for the HTTPS fetch test, strace to prove the canary file is never opened.
 system-fonts:
-	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && fc-list | grep -qi "DejaVu Serif" || \
+	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" && fc-list | grep -qi "DejaVu Serif" && \
+	  fc-list | grep -qi "Loma" || \
 	  { $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq \
-	    fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra >/dev/null; }
+	    fonts-noto-cjk fonts-dejavu-core fonts-dejavu-extra fonts-tlwg-loma-ttf >/dev/null; }
 
 system-deps: system-fonts
 	@missing=""; \
@@ -83,6 +88,14 @@ bench: install system-fonts
 	fi
 	$(PY) tests/bench/run.py
 	$(PY) tests/bench/editions.py
+
+# After changing a label in the code or templates: extract them again (babel.cfg) and
+# update every language's catalogue; then translate the new or changed entries.
+labels: install
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
+	  -o exporter/locale/exporter.pot .
+	$(VENV)/bin/pybabel update -i exporter/locale/exporter.pot -d exporter/locale -D exporter \
+	  --ignore-pot-creation-date --no-fuzzy-matching
 
 clean:
 	rm -rf out .pytest_cache

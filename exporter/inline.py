@@ -77,6 +77,3 @@ def to_text(markup: str) -> str:
     text = _BR.sub("\n", markup or "")
     return html.unescape(_TAG.sub("", text))
 
-
-def word_count(markup: str) -> int:
-    return len(to_text(markup).split())

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Collector, ExporterError, ManifestError, SourceError
+from .labels import check_overrides
 from .links import resolve_internal_links
 from .model import (Article, Block, Figure, Image, Issue, Links, Section, rank_headings, text_size,
                     unique_ids)
@@ -23,7 +24,7 @@ from .sources import is_url, read_source
 from .sources.warm import warm_sources
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
-              "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
+              "links", "sections", "cover", "templates", "theme", "labels", "email", "pdf", "epub"}
 BACKEND_TABLES = ("email", "pdf", "epub")
 LINK_KEYS = {"web_version", "unsubscribe", "archive"}
 SECTION_KEYS = {"title", "articles"}
@@ -44,6 +45,7 @@ class Project:
     cover: Path | None = None
     templates: Path | None = None
     theme: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # [labels]: built-in labels replaced
     skipped: list[ExporterError] = field(default_factory=list)  # articles left out
 
 
@@ -94,6 +96,8 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
             project.options[name] = _table(data, name, where)
     with step("theme"):
         project.theme = _theme(_table(data, "theme", where), root, where, step("theme"))
+    with step("labels"):
+        project.labels = check_overrides(_table(data, "labels", where), where)
     with step("cover"):
         project.cover = _path(data.get("cover"), root, where, "cover")
     with step("templates"):

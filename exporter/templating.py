@@ -6,7 +6,6 @@ single block. Template errors become one-line BuildErrors naming the file and li
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from markupsafe import Markup
 
 from .errors import BuildError
 from .inline import to_text, xhtml
+from .labels import IssueLabels, labels, template_functions
 
 
 def builtin_templates() -> Path:
@@ -58,11 +58,13 @@ def logo_rendition(assets: Any, theme: dict[str, str] | None, *, max_width: int,
                             max_height=max_height, fmt=fmt)
 
 
-def environment(user_dir: Path | None = None,
-                theme: dict[str, str] | None = None) -> jinja2.Environment:
+def environment(user_dir: Path | None = None, theme: dict[str, str] | None = None,
+                labels: IssueLabels | None = None) -> jinja2.Environment:
     """Templates from user_dir first, then the built-ins (also reachable as "!default/NAME").
 
-    Every template sees `theme` (theme_values of the manifest's [theme]) as a global.
+    Every template sees `theme` (theme_values of the manifest's [theme]) as a global, and
+    the labels of the issue's language through Jinja2's i18n extension: `pgettext(key,
+    text)`, with `lang=article.language` for a label inside an article.
     """
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loaders: list[jinja2.BaseLoader] = []
@@ -77,10 +79,15 @@ def environment(user_dir: Path | None = None,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(text=to_text, long_date=long_date, byline=byline,
-                       inline=lambda markup: Markup(xhtml(markup)), display_url=display_url,
-                       direction=direction)
+    book = labels or IssueLabels()
+    env.install_gettext_callables(newstyle=False, **template_functions(book))  # type: ignore[attr-defined]
+    env.filters.update(text=to_text, inline=lambda markup: Markup(xhtml(markup)),
+                       display_url=display_url, direction=direction,
+                       long_date=lambda value, lang=None: book.of(lang).date(value),
+                       byline=lambda names, lang=None: book.of(lang).names(names),
+                       css_content=css_content, css_string=lambda text: Markup(_css_string(text)))
     env.globals["theme"] = theme_values(theme)
     return env
 
@@ -120,18 +127,25 @@ def _template_frame(name: str) -> str:
     return name
 
 
-def long_date(value: str | None, with_time: bool = False) -> str:
-    """'2024-06-24' -> '24 June 2024' (the day-first form news sites use internationally)."""
-    if not value:
-        return ""
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    text = f"{parsed.day} {parsed:%B %Y}"
-    if with_time and "T" in value:
-        text += f", {parsed:%H:%M}"
-    return text
+def long_date(value: str | None, language: str | None = None) -> str:
+    """An ISO date as the language writes it: '24 June 2024' in English, '2024年6月24日'."""
+    return labels(language).date(value)
+
+
+def css_content(label: str, **expressions: str) -> Markup:
+    """A label with %(page)s-style placeholders as a CSS `content` value: each placeholder
+    becomes its CSS expression, else the counter of its name.
+
+    "Page %(page)s of %(pages)s" -> "Page " counter(page) " of " counter(pages)
+    """
+    parts = re.split(r"%\((\w+)\)s", Markup(label).unescape())
+    values = [expressions.get(part, f"counter({part})") if i % 2 else _css_string(part)
+              for i, part in enumerate(parts) if part]
+    return Markup(" ".join(values) or '""')
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def display_url(url: str) -> str:
@@ -139,19 +153,9 @@ def display_url(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url or "").rstrip("/")
 
 
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ckb", "sd", "ug"}
-
-
 def direction(language: str | None) -> str:
-    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, ..."""
-    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def byline(authors: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    if len(authors) <= 1:
-        return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
+    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, Persian..."""
+    return labels(language).direction
 
 
 NOT_TEMPLATES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf",

@@ -12,6 +12,7 @@ import pytest
 from exporter import manifest
 from exporter.backends import BACKENDS
 from exporter.cli import _parser
+from exporter.labels import label_keys
 
 from conftest import ROOT
 
@@ -67,6 +68,7 @@ REFERENCE_TABLES = {
     "`[[sections]]`": manifest.SECTION_KEYS,
     'Article entries (`{ source = "…", … }`)': manifest.ARTICLE_KEYS,
     "`[theme]`": manifest.THEME_KEYS,
+    "`[labels]`": set(label_keys()),
 }
 
 

@@ -43,6 +43,7 @@ class Job:
     templates: Path | None = None  # the user's template folder, searched first
     theme: dict[str, str] = field(default_factory=dict)
     cover: Asset | None = None  # the manifest's cover photo
+    labels: dict[str, str] = field(default_factory=dict)  # the manifest's [labels] overrides
 
 
 @dataclass

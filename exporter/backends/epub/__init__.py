@@ -29,6 +29,7 @@ from ...article_html import ImageRef, render_article
 from ...assets import Asset, Assets
 from ...atomic import write_bytes
 from ...errors import BuildError
+from ...labels import IssueLabels, Labels
 from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render
 from .. import Job, Result
@@ -90,17 +91,21 @@ def build(job: Job, options: Options) -> Result:
     if options.max_document_kb < -1:
         raise BuildError("[epub].max_document_kb", "must be a size in KB (0: never split)")
     profile = PROFILES[options.profile]
-    env = environment(job.templates, job.theme)
+    book_labels = IssueLabels(issue.language, job.labels)
+    labels = book_labels.issue
+    env = environment(job.templates, job.theme, labels=book_labels)
     language = _language(issue.language)
     warnings: list[str] = []
 
     book = epub.EpubBook()
     book.set_identifier(book_identifier(issue))
     _metadata(book, issue, language)
+    if labels.direction == "rtl":  # the spine's page-progression-direction and the package's dir
+        book.set_direction("rtl")
     css = render(env, "epub/style.css", **_theme_css(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover), profile.cover,
+    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover, labels=labels), profile.cover,
                        profile.grayscale, options.quality or profile.quality)
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
@@ -109,32 +114,34 @@ def build(job: Job, options: Options) -> Result:
     images = _Images(book, job.assets, profile, options.quality)
     split_kb = profile.document_kb if options.max_document_kb == -1 else options.max_document_kb
     chapters = _chapters(shell, issue, names, images, split_kb * 1000 or sys.maxsize, warnings)
-    cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
-                            html_class="cover-html", body_class="cover-body",
-                            src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
+    contents = labels.pgettext("contents", "Contents")
+    cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", labels.pgettext("cover", "Cover"),
+                            "cover.xhtml", html_class="cover-html", body_class="cover-body",
+                            src=f"../{COVER_IMAGE}", alt=cover_alt(issue, labels))
     contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
-                               f"Contents · {issue.title}", "contents.xhtml",
+                               f"{contents} · {issue.title}", "contents.xhtml",
                                body_class="contents-page", issue=issue, entries=chapters.entries,
                                internal=chapters.hrefs(), image=lambda figure: None,
                                logo=images.logo(job.theme))
     for page in [cover_page, contents_page, *chapters.pages]:
         book.add_item(page)
-    book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"), *chapters.toc]
+    book.toc = [epub.Link(contents_page.file_name, contents, "nav-contents"), *chapters.toc]
     book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
-        {"type": "cover", "href": cover_page.file_name, "title": "Cover"},
-        {"type": "toc", "href": contents_page.file_name, "title": "Contents"},
-        {"type": "text", "href": chapters.pages[0].file_name, "title": "Start reading"},
+        {"type": "cover", "href": cover_page.file_name, "title": cover_page.title},
+        {"type": "toc", "href": contents_page.file_name, "title": contents},
+        {"type": "text", "href": chapters.pages[0].file_name,
+         "title": labels.pgettext("start_reading", "Start reading")},
     ]
     # The cover is non-linear (readers show it from the metadata) and reachable from the
     # nav's landmarks, which EPUBCheck 5.3 requires (OPF-096).
     book.spine = [(cover_page, "no"), contents_page, *chapters.pages]
     book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(title="Contents")
+    nav = epub.EpubNav(title=contents, direction="rtl" if labels.direction == "rtl" else None)
     nav.add_link(href=CSS_FILE, rel="stylesheet", type="text/css")
     book.add_item(nav)
 
     path = job.out_dir / f"{job.stem}.epub"
-    write_bytes(path, _write(book, issue, language))
+    write_bytes(path, _write(book, issue, language, labels))
     return Result([path], warnings)
 
 
@@ -209,7 +216,8 @@ def book_identifier(issue: Issue) -> str:
 
 def book_title(issue: Issue) -> str:
     """The title readers list: masthead, edition and date tell one issue from the next."""
-    return ", ".join(p for p in (issue.title, issue.edition, long_date(issue.date)) if p)
+    date = long_date(issue.date, issue.language)
+    return ", ".join(p for p in (issue.title, issue.edition, date) if p)
 
 
 def _language(tag: str) -> str:
@@ -249,13 +257,14 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _write(book: epub.EpubBook, issue: Issue, language: str) -> bytes:
+def _write(book: epub.EpubBook, issue: Issue, language: str, labels: Labels) -> bytes:
     buffer = io.BytesIO()
     stamp = zip_time(issue.date)  # the issue date, never the clock
     epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
                                    "raise_exceptions": True, "epub3_pages": False,
                                    "compresslevel": 0,  # repackage() compresses once
-                                   "landmark_title": "Landmarks"})
+                                   "package_direction": True,
+                                   "landmark_title": labels.pgettext("landmarks", "Landmarks")})
     return repackage(buffer.getvalue(), stamp, {
         f"{ROOT}/content.opf": fix_opf(language),
         f"{ROOT}/nav.xhtml": fix_nav,

@@ -17,6 +17,7 @@ from PIL import ImageDraw, ImageFont, ImageOps
 
 from ...assets import Asset, Assets
 from ...inline import to_text
+from ...labels import IssueLabels, Labels
 from ...model import Article, Issue
 from ...templating import logo_rendition, long_date
 
@@ -43,9 +44,15 @@ FONT_FILES = {
                       "NotoSansCJK-Bold.ttc"),
     "cjk-sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                  "NotoSansCJK-Regular.ttc"),
+    # Arabic and Hebrew, which DejaVu Serif lacks: DejaVu Sans draws them (shaped by raqm).
+    "rtl-serif-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    "rtl-serif": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "rtl-sans-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    "rtl-sans": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 }
 CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _NEEDS_CJK = re.compile(f"[{CJK_CHARS}]")
+_NEEDS_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic
 _BREAK_ANYWHERE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # Han, kana: no spaces
 NO_LINE_START = set("，。、；：！？）」』】〉》”’・ー…,.;:!?)")  # kinsoku: never start a line
 _TOKEN = re.compile(f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+")
@@ -83,7 +90,7 @@ def accent_colour(theme: dict[str, str]) -> tuple[int, int, int]:
 
 
 def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
-               photo: Asset | None = None) -> PILImage.Image:
+               photo: Asset | None = None, labels: Labels | None = None) -> PILImage.Image:
     """A cover drawn from the issue: logo, masthead, date, edition, a photo, headlines.
 
     The photo is `photo` (the manifest's cover), listed under "In this issue" with every
@@ -94,9 +101,11 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
     masthead = (theme or {}).get("masthead") or issue.title
     texts = [masthead, issue.subtitle or "", issue.publisher or ""]
     texts += [t for a in issue.articles() for t in (a.title, a.kicker or "")]
-    script = "cjk-" if any(_NEEDS_CJK.search(t) for t in texts) else ""
+    script = ("cjk-" if any(_NEEDS_CJK.search(t) for t in texts)
+              else "rtl-" if any(_NEEDS_RTL.search(t) for t in texts) else "")
     canvas = PILImage.new("RGB", COVER_SIZE, PAPER)
-    draw = ImageDraw.Draw(canvas)
+    rtl = (labels or IssueLabels(issue.language).issue).direction == "rtl"
+    draw = _StartEdge(ImageDraw.Draw(canvas), width, rtl)
     inner = width - 2 * MARGIN
 
     # The logo on paper above the band (a logo drawn for white pages stays legible).
@@ -119,18 +128,18 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
     draw.rectangle((0, top, width, band_bottom), fill=accent)
     y = top + 95
     for line in title_lines:
-        draw.text((MARGIN, y), line, font=title_font, fill=(255, 255, 255))
+        draw.text(MARGIN, y, line, font=title_font, fill=(255, 255, 255))
         y += _line_height(title_font)
     y += 20
     for line in subtitle_lines:
-        draw.text((MARGIN, y), line, font=sub_font, fill=(255, 236, 230))
+        draw.text(MARGIN, y, line, font=sub_font, fill=(255, 236, 230))
         y += _line_height(sub_font)
 
     # Edition and date line, with a rule.
     y = band_bottom + 50
     meta_font = font(script + "sans-bold", 46)
-    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date)) if p)
-    draw.text((MARGIN, y), meta.upper(), font=meta_font, fill=INK)
+    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date, issue.language)) if p)
+    draw.text(MARGIN, y, meta.upper(), font=meta_font, fill=INK)
     y += _line_height(meta_font) + 24
     draw.rectangle((MARGIN, y, width - MARGIN, y + 5), fill=INK)
     y += 60
@@ -165,29 +174,31 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
         y += photo_height + 50
     if lead_article is not None:
         if lead_article.kicker:
-            draw.text((MARGIN, y), lead_article.kicker.upper(), font=kicker_font, fill=accent)
+            draw.text(MARGIN, y, lead_article.kicker.upper(), font=kicker_font, fill=accent)
             y += _line_height(kicker_font) + 8
         for line in head_lines:
-            draw.text((MARGIN, y), line, font=head_font, fill=INK)
+            draw.text(MARGIN, y, line, font=head_font, fill=INK)
             y += _line_height(head_font)
         y += 40
 
     # The next headlines, as many as fit above the footer.
     if others:
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
-            draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
+            draw.rectangle(draw.span(MARGIN, MARGIN + 160, y, y + 4), fill=accent)
             y += 30
-            label = "ALSO IN THIS ISSUE" if lead_article is not None else "IN THIS ISSUE"
-            draw.text((MARGIN, y), label, font=label_font, fill=GREY)
+            wording = labels or IssueLabels(issue.language).issue
+            label = (wording.pgettext("also_in_this_issue", "Also in this issue") if lead_article is not None
+                     else wording.pgettext("in_this_issue", "In this issue"))
+            draw.text(MARGIN, y, label.upper(), font=label_font, fill=GREY)
             y += _line_height(label_font) + 14
         for article in others:
             lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
             needed = len(lines) * _line_height(list_font) + 18
             if y + needed > footer_top - 20:
                 break
-            draw.text((MARGIN, y), "•", font=list_font, fill=accent)
+            draw.text(MARGIN, y, "•", font=list_font, fill=accent)
             for line in lines:
-                draw.text((MARGIN + 50, y), line, font=list_font, fill=INK)
+                draw.text(MARGIN + 50, y, line, font=list_font, fill=INK)
                 y += _line_height(list_font)
             y += 18
 
@@ -195,7 +206,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
     draw.rectangle((0, footer_top, width, height), fill=accent)
     if issue.publisher:
         pub_font = _fitting_font(script + "sans-bold", issue.publisher.upper(), inner, 44, 28)
-        draw.text((MARGIN, footer_top + 60), issue.publisher.upper(), font=pub_font,
+        draw.text(MARGIN, footer_top + 60, issue.publisher.upper(), font=pub_font,
                   fill=(255, 255, 255))
 
     return canvas
@@ -209,6 +220,26 @@ def cover_jpeg(cover: PILImage.Image, box: tuple[int, int], grayscale: bool, qua
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
     return buffer.getvalue()
+
+
+class _StartEdge:
+    """Draws text from the line's start: the left edge, or the right one for an issue
+    read right to left (coordinates are given as if left to right, and mirrored)."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw, width: int, rtl: bool):
+        self.draw, self.width, self.rtl = draw, width, rtl
+
+    def text(self, x: int, y: int, text: str, **kwargs: object) -> None:
+        if self.rtl:
+            self.draw.text((self.width - x, y), text, anchor="ra", **kwargs)
+        else:
+            self.draw.text((x, y), text, **kwargs)
+
+    def span(self, left: int, right: int, top: int, bottom: int) -> tuple[int, int, int, int]:
+        return (self.width - right, top, self.width - left, bottom) if self.rtl else (left, top, right, bottom)
+
+    def rectangle(self, box: tuple[int, int, int, int], **kwargs: object) -> None:
+        self.draw.rectangle(box, **kwargs)
 
 
 def _logo(assets: Assets, theme: dict[str, str], width: int) -> PILImage.Image | None:
@@ -229,10 +260,11 @@ def _picture(assets: Assets, asset: Asset) -> PILImage.Image:
         return image.convert("RGB")
 
 
-def cover_alt(issue: Issue) -> str:
+def cover_alt(issue: Issue, labels: Labels | None = None) -> str:
     """What a screen reader says for the cover."""
-    parts = [issue.title, issue.edition, long_date(issue.date)]
-    return "Cover: " + ", ".join(p for p in parts if p)
+    parts = [issue.title, issue.edition, long_date(issue.date, issue.language)]
+    labels = labels or IssueLabels(issue.language).issue
+    return labels.pgettext("cover_image", "Cover: %(title)s", title=", ".join(p for p in parts if p))
 
 
 def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PILImage.Image | None]:

@@ -23,6 +23,7 @@ from ...assets import Asset
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...inline import to_text
+from ...labels import IssueLabels
 from ...model import Article, Figure, Issue
 from ...templating import environment, logo_rendition, render
 from .. import Job, Result
@@ -88,7 +89,8 @@ def build(job: Job, options: Options) -> Result:
     fetcher = SafeFetcher()
     warnings: list[str] = []
     html, css = render_document(job, options, fetcher)
-    data = write_pdf(html, css, fetcher, options, warnings)
+    rtl = IssueLabels(job.issue.language).issue.direction == "rtl"
+    data = write_pdf(html, css, fetcher, options, warnings, rtl=rtl)
     path = job.out_dir / f"{job.stem}.pdf"
     write_bytes(path, data)
     return Result([path], warnings)
@@ -107,9 +109,11 @@ def _check(options: Options) -> None:
 
 def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]:
     """The whole briefing as one HTML document plus its print stylesheet."""
-    env = environment(job.templates, job.theme)
-    layout = Layout.of(options)
     issue = job.issue
+    labels = IssueLabels(issue.language, job.labels)
+    env = environment(job.templates, job.theme, labels=labels)
+    layout = Layout.of(options)
+    rtl = labels.issue.direction == "rtl"
 
     def pixels(mm: float) -> int:
         return math.ceil(mm / 25.4 * options.dpi)
@@ -165,9 +169,12 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
                       keywords=_keywords(issue), options=options,
                       logo=_logo(job, pixels, fetcher),
                       image=lambda figure: None)  # the editor's note has no photos
-    css = render(env, "pdf/print.css", options=options, margin=MARGIN_MM,
+    # Right to left, the inner (binding) margin is the right one: the margins swap.
+    margin = {**MARGIN_MM, "left": MARGIN_MM["right"], "right": MARGIN_MM["left"]} if rtl else MARGIN_MM
+    css = render(env, "pdf/print.css", options=options, margin=margin,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
-                 cover_height=COVER_PHOTO_HEIGHT_MM, **_theme(job.theme))
+                 cover_height=COVER_PHOTO_HEIGHT_MM, rtl=rtl, **_theme(job.theme),
+                 article_languages=sorted({a.language for a in issue.articles()} - {issue.language}))
     return _web_links_only(document), css
 
 
@@ -240,13 +247,20 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
             "sans": Markup(SANS)}
 
 
-def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
-    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
+def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str],
+              rtl: bool = False) -> bytes:
+    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings.
+
+    `rtl`: the issue reads right to left, which viewers learn from the catalogue's
+    /ViewerPreferences /Direction /R2L (WeasyPrint does not write it).
+    """
     from .fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
     from weasyprint import CSS, HTML
 
     extra: dict[str, Any] = {"pdf_identifier": True}
+    if rtl:
+        extra["finisher"] = _right_to_left
     if options.variant != "none":
         extra.update(pdf_variant=options.variant, pdf_tags=True)
     with _captured(warnings):
@@ -266,6 +280,15 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     for url in fetcher.refused:
         warnings.append(f"refused to load {url}: a PDF reads only the issue's prepared photos")
     return data
+
+
+def _right_to_left(document: Any, pdf: Any) -> None:
+    """Pages turn right to left: /Direction /R2L in the catalogue's viewer preferences."""
+    import pydyf
+
+    preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    preferences["Direction"] = "/R2L"
+    pdf.catalog["ViewerPreferences"] = preferences
 
 
 def _workers(options: Options, html: str, warnings: list[str]) -> int:
@@ -295,11 +318,12 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
     from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
+    layout = {k: v for k, v in extra.items() if k != "finisher"}  # applied when written
 
     def render(source: str) -> Any:
         with _captured(caught):
             return HTML(string=source, base_url=f"{SCHEME}:", url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], **extra)
+                stylesheets=[stylesheet], **layout)
 
     def write(document: Any, path: Any) -> None:
         with _captured(caught):
