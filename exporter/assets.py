@@ -112,25 +112,31 @@ class Assets:
     def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
                   fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
         """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG."""
+        planned = self._plan(asset, max_width=max_width, max_height=max_height, fmt=fmt,
+                             quality=quality, grayscale=grayscale)
+        if not planned.path.exists():
+            data = asset.path.read_bytes()
+            as_is = fmt.upper() == "JPEG" and (planned.width, planned.height) == (asset.width, asset.height)
+            ready = _jpeg_as_is(data, grayscale) if as_is else None
+            write_bytes(planned.path, ready if ready is not None else
+                        _encode(data, planned.width, planned.height, fmt.upper(), quality, grayscale))
+        return planned
+
+    def _plan(self, asset: Asset, *, max_width: int, max_height: int | None = None,
+              fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
+        """Where a rendition goes and its size (different requests may give the same file)."""
         scale = min(1.0, max_width / asset.width,
                     (max_height / asset.height) if max_height else 1.0)
         width, height = max(1, round(asset.width * scale)), max(1, round(asset.height * scale))
-        fmt = fmt.upper()
-        ext, media_type = ("png", "image/png") if fmt == "PNG" else ("jpg", "image/jpeg")
+        ext, media_type = ("png", "image/png") if fmt.upper() == "PNG" else ("jpg", "image/jpeg")
         name = f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}.{ext}"
-        path = self.cache_dir / "renditions" / name
-        if not path.exists():
-            data = asset.path.read_bytes()
-            as_is = fmt == "JPEG" and (width, height) == (asset.width, asset.height)
-            ready = _jpeg_as_is(data, grayscale) if as_is else None
-            write_bytes(path, ready if ready is not None else
-                        _encode(data, width, height, fmt, quality, grayscale))
-        return Rendition(path, width, height, media_type)
+        return Rendition(self.cache_dir / "renditions" / name, width, height, media_type)
 
     def prepare_renditions(self, requests: list[tuple[Asset, dict]]) -> None:
         """Make many renditions at once, in threads (Pillow decodes, resizes and encodes
-        outside the GIL); later `rendition` calls with the same arguments find them made."""
-        unique = list({(a.key, tuple(sorted(k.items()))): (a, k) for a, k in requests}.values())
+        outside the GIL); later `rendition` calls with the same arguments find them made.
+        Requests are merged by the file they make, so no two threads make the same one."""
+        unique = list({self._plan(a, **k).path: (a, k) for a, k in requests}.values())
         if len(unique) < 2:
             return
         from concurrent.futures import ThreadPoolExecutor

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -98,9 +99,12 @@ def write_text(path: Path, text: str) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A name of its own per call (not just per process): threads of one build may write
+    # the same file at once, and one must never rename or delete the other's.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
     try:
-        tmp.write_bytes(data)
+        with tmp.open("xb") as file:
+            file.write(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
