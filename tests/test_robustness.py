@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from PIL import Image as PILImage
 
 from exporter.assets import Assets
-from exporter.atomic import write_bytes
+from exporter.atomic import staging, write_bytes
 from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
 
 
@@ -43,3 +45,20 @@ def test_threads_writing_one_file_at_once_each_publish_it_whole(tmp_path):
             list(pool.map(lambda data: write_bytes(target, data), payloads))
         assert target.read_bytes() in payloads
     assert [p.name for p in tmp_path.iterdir()] == ["same.bin"]
+
+
+def test_the_output_sweep_leaves_folders_the_build_did_not_mark_as_its_own(tmp_path):
+    dead = _dead_pid()
+    for name in (f".site.old-{dead}", f".site.old-{dead}-0", f".exporter-{dead}-mine"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "keep.txt").write_text("the user's")
+    with staging(tmp_path) as stage:
+        (stage / "a.json").write_text("{}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        f".exporter-{dead}-mine", f".site.old-{dead}", f".site.old-{dead}-0", "a.json"]
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
