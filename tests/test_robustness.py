@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,8 @@ from PIL import Image as PILImage
 from exporter.assets import Assets
 from exporter.atomic import staging, write_bytes
 from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
+
+from conftest import ROOT
 
 
 def _photo(path: Path, size: tuple[int, int] = (60, 40)) -> Path:
@@ -62,3 +65,21 @@ def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def _inspect(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "exporter", "inspect", *args],
+                          capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def test_spaces_after_embed_do_not_make_the_page_rule_quadratic(tmp_path):
+    """300,000 spaces after `<embed` took the old rule many minutes; a linear one, moments
+    (the generous limit only catches the hang)."""
+    page = tmp_path / "p.html"
+    body = "<p>" + "A sentence of the story that goes on. " * 20 + "</p>"
+    page.write_text(f"<html><body><article><h1>T</h1>{body}<embed{' ' * 300_000}"
+                    f"{'<embed ' * 5_000}{body}</article></body></html>")
+    result = _inspect(str(page), "--format", "text", timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "A sentence of the story" in result.stdout
