@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
+import http.server
 import os
 import subprocess
 import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import brotli
+import pytest
 
 from PIL import Image as PILImage
 
 from exporter.assets import Assets
 from exporter.atomic import staging, write_bytes
+from exporter.errors import FetchError
+from exporter.fetch import fetch
 from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
 
 from conftest import ROOT
@@ -83,3 +95,98 @@ def test_spaces_after_embed_do_not_make_the_page_rule_quadratic(tmp_path):
     result = _inspect(str(page), "--format", "text", timeout=60)
     assert result.returncode == 0, result.stderr
     assert "A sentence of the story" in result.stdout
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """Compression bombs, headers a byte at a time, and slow redirect chains."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        if self.path.startswith("/bomb."):
+            encoding = urllib.parse.unquote(self.path.removeprefix("/bomb."))
+            self._send(200, {"Content-Encoding": encoding, "Content-Type": "text/plain"},
+                       _BOMBS[encoding]())
+        elif self.path == "/trickle":
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Pad: " + b"x" * 100 + b"\r\n"
+            try:
+                for byte in head:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+                self.wfile.write(b"Content-Length: 0\r\n\r\n")  # no body to check a clock in
+            except OSError:
+                pass  # the client gave up, as it should
+        elif self.path.startswith("/hop/"):
+            left = int(self.path.removeprefix("/hop/"))
+            time.sleep(0.3)  # each hop well within the read timeout; all of them not
+            if left:
+                self._send(302, {"Location": f"/hop/{left - 1}"}, b"")
+            else:
+                self._send(200, {"Content-Type": "text/plain", "X-Arrived": "yes"}, b"")
+
+    def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        try:
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass
+
+
+def _bomb(compress: Callable[[bytes], bytes], size: int = 150 * 2**20) -> bytes:
+    """`size` zero bytes, compressed (a few hundred KB at most)."""
+    return compress(bytes(size))
+
+
+_BOMBS: dict[str, Callable[[], bytes]] = {
+    "gzip": functools.cache(lambda: _bomb(lambda data: gzip.compress(data, 1))),
+    # A bomb in a bomb: one small chunk of the outer layer is the whole inner one.
+    "gzip, gzip": functools.cache(lambda: _bomb(lambda data: gzip.compress(gzip.compress(data, 1), 9))),
+    "br": functools.cache(lambda: _bomb(lambda data: brotli.compress(data, quality=1))),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hostile)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("encoding", list(_BOMBS))
+def test_a_compression_bomb_is_refused_before_it_is_inflated(hostile_server, encoding):
+    """150 MB of zeros sent compressed: refused at 1 MB, and the fetching process never
+    holds more than a fraction of the bomb (its peak memory is measured)."""
+    _BOMBS[encoding]()  # made before the child starts
+    code = (f"import resource\nfrom exporter.fetch import fetch\nfrom exporter.errors import FetchError\n"
+            f"try:\n    fetch({hostile_server + '/bomb.' + urllib.parse.quote(encoding)!r}, allow_private=True, "
+            f"max_bytes=2**20, cache=False)\n    print('fetched')\nexcept FetchError as err:\n"
+            f"    print('refused', err)\n"
+            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, timeout=120)
+    verdict, peak_mb = result.stdout.strip().splitlines()
+    assert verdict.startswith("refused"), result.stderr
+    assert int(peak_mb) < 100  # the bomb is 150 MB inflated
+
+
+def test_headers_sent_a_byte_at_a_time_do_not_outlast_the_deadline(hostile_server):
+    """The headers take 12 s to arrive, each byte well within the read timeout."""
+    with pytest.raises(FetchError, match="timed out|too long"):
+        fetch(f"{hostile_server}/trickle", allow_private=True, timeout=0.5, cache=False)
+
+
+def test_the_deadline_covers_every_redirect_hop(hostile_server):
+    """Five hops of 0.3 s each: every one within the 0.5 s timeout, together past the
+    fetch's deadline (three times the timeout)."""
+    assert fetch(f"{hostile_server}/hop/1", allow_private=True, timeout=0.5, cache=False).content == b""
+    with pytest.raises(FetchError, match="timed out|too long"):
+        fetch(f"{hostile_server}/hop/5", allow_private=True, timeout=0.5, cache=False)
