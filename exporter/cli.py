@@ -252,7 +252,10 @@ def _age(text: str | None) -> dt.timedelta | None:
     if not match:
         raise ExporterError("--since", f"not an age like 30m, 24h, 7d or 2w: {text!r}")
     unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-    return dt.timedelta(**{unit: int(match.group(1))})
+    try:
+        return dt.timedelta(**{unit: int(match.group(1))})
+    except (OverflowError, ValueError):
+        raise ExporterError("--since", f"further back than the calendar goes: {text!r}") from None
 
 
 # Themes, checks, previews and scaffolding (`check`, `preview`, `templates`, `new`).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 import nh3
 
@@ -19,6 +20,7 @@ _CLEANER = nh3.Cleaner(
     attributes={"a": {"href"}, "*": set()},
     url_schemes=set(URL_SCHEMES),
     link_rel=None,
+    attribute_filter=lambda tag, name, value: safe_url(value, URL_SCHEMES) if name == "href" else value,
     strip_comments=True,
     clean_content_tags={"script", "style", "template", "textarea", "title"},
 )
@@ -51,10 +53,16 @@ def safe_url(url: str | None, schemes: frozenset[str] = frozenset({"http", "http
     """The address if its scheme is allowed (or, with `relative`, it has none), else None.
 
     Browsers ignore whitespace and control characters inside a scheme ("java\tscript:"),
-    so the scheme is read with them removed.
+    so the scheme is read with them removed. An address that does not parse
+    ("https://[news.example/x", a port that is not a number) is refused too, and so is
+    one without a scheme that names a host ("//elsewhere.example/x").
     """
     url = (url or "").strip()
     if not url:
+        return None
+    try:
+        urlsplit(url).port  # reading the port checks it and the host
+    except ValueError:
         return None
     match = _SCHEME.match(_URL_NOISE.sub("", url))
     if match is None:

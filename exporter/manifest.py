@@ -54,6 +54,10 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ManifestError(where, "no such file")
+    except IsADirectoryError:
+        raise ManifestError(where, "a folder, not a manifest file")
+    except OSError as exc:
+        raise ManifestError(where, f"cannot read ({exc.strerror})")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(where, f"not valid TOML: {exc}")
     _check_keys(data, ISSUE_KEYS, where, "")
@@ -287,12 +291,12 @@ def _base_dir(location: str, project: Project) -> Path:
 def _override(article: Article, entry: dict, base: Path, root: Path, where: str,
               entry_where: str) -> Article:
     """Apply a manifest entry's per-article settings (kicker, lead photo, ...)."""
-    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
-    for key, value in changes.items():
-        if not isinstance(value, str):
+    for key in ("kicker", "title", "url", "publisher", "language", "lead_alt", "lead_caption",
+                "lead_credit"):
+        if key in entry and not isinstance(entry[key], str):
             raise ManifestError(where, f"'{entry_where}.{key}' must be text")
-    lead_image = entry.get("lead_image")
-    if lead_image is not None or "lead_caption" in entry or "lead_credit" in entry:
+    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
+    if {"lead_image", "lead_alt", "lead_caption", "lead_credit"} & entry.keys():
         changes["lead"] = _lead_override(article, entry, base, root, where, entry_where)
     return replace(article, **changes) if changes else article
 
@@ -306,5 +310,10 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
         assert photo is not None
         alt = entry.get("lead_alt") or (image.alt if image else "")
         image = Image(src=os.path.relpath(photo, base), alt=alt or to_text(lead.caption or ""))
+    elif "lead_alt" in entry:
+        if image is None:
+            raise ManifestError(where, f"'{entry_where}.lead_alt' describes a lead photo, but the "
+                                       "article has none (set lead_image)")
+        image = replace(image, alt=entry["lead_alt"])
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))

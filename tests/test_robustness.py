@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -22,8 +23,10 @@ from PIL import Image as PILImage
 
 from exporter.assets import Assets
 from exporter.atomic import staging, write_bytes
-from exporter.errors import FetchError
+from exporter.errors import FetchError, ManifestError
 from exporter.fetch import fetch
+from exporter.inline import clean_inline
+from exporter.manifest import load_manifest
 from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
 
 from conftest import ROOT
@@ -79,10 +82,10 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def _inspect(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def _exporter(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "exporter", "inspect", *args],
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "exporter", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=timeout)
 
 
 def test_spaces_after_embed_do_not_make_the_page_rule_quadratic(tmp_path):
@@ -92,7 +95,7 @@ def test_spaces_after_embed_do_not_make_the_page_rule_quadratic(tmp_path):
     body = "<p>" + "A sentence of the story that goes on. " * 20 + "</p>"
     page.write_text(f"<html><body><article><h1>T</h1>{body}<embed{' ' * 300_000}"
                     f"{'<embed ' * 5_000}{body}</article></body></html>")
-    result = _inspect(str(page), "--format", "text", timeout=60)
+    result = _exporter("inspect", str(page), "--format", "text", timeout=60)
     assert result.returncode == 0, result.stderr
     assert "A sentence of the story" in result.stdout
 
@@ -190,3 +193,96 @@ def test_the_deadline_covers_every_redirect_hop(hostile_server):
     assert fetch(f"{hostile_server}/hop/1", allow_private=True, timeout=0.5, cache=False).content == b""
     with pytest.raises(FetchError, match="timed out|too long"):
         fetch(f"{hostile_server}/hop/5", allow_private=True, timeout=0.5, cache=False)
+
+
+_STORY = "<p>" + "Words of the story, told at some length here. " * 12 + "</p>"
+
+
+def _page(head: str = "", body: str = "") -> str:
+    return f"<html><head><title>T</title>{head}</head><body><article><h1>T</h1>{_STORY}{body}{_STORY}</article></body></html>"
+
+
+def _json_feed(**item: object) -> str:
+    return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "F",
+                       "items": [{"id": "1", "title": "A", "content_html": _STORY, **item}]})
+
+
+_MANIFEST = 'title = "T"\ndate = 2024-06-24\n'
+UNTRUSTED = {  # name: (files to write, arguments)
+    "canonical link that is not a URL": (
+        {"p.html": _page('<link rel="canonical" href="https://[news.example/x">')},
+        ["build", "p.html", "-f", "email,epub"]),
+    "raw-HTML link that is not a URL": (
+        {"a.md": '---\ntitle: T\n---\nSome text <a href="//[oops/y">link</a> here.\n'},
+        ["build", "a.md", "-f", "email,epub"]),
+    "image width not a number": (
+        {"p.html": _page(body='<figure><img src="a.jpg" width="²" height="3"><figcaption>c</figcaption></figure>')},
+        ["inspect", "p.html"]),
+    "srcset width not a number": (
+        {"p.html": _page(body='<figure><img srcset="x ...w, y 2w"><figcaption>c</figcaption></figure>')},
+        ["inspect", "p.html"]),
+    "undefined charset in non-UTF-8 bytes": (
+        {"p.html": _page('<meta charset="undefined">').replace("story", "stor\xe9").encode("latin-1")},
+        ["inspect", "p.html"]),
+    "JSON Feed tags a number": ({"f.json": _json_feed(tags=5)}, ["build", "--feed", "f.json", "-f", "json"]),
+    "JSON Feed authors a number": ({"f.json": _json_feed(authors=5)}, ["inspect", "f.json"]),
+    "RSS media width not a number": (
+        {"f.rss": '<?xml version="1.0"?><rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/">'
+                  '<channel><title>F</title><item><title>A</title><link>https://x.example/a</link>'
+                  f'<description>{"Text of it. " * 20}</description><media:content '
+                  'url="https://x.example/a.jpg" medium="image" width="²" height="2"/></item></channel></rss>'},
+        ["inspect", "f.rss"]),
+    "manifest lead_caption a number": (
+        {"a.md": "---\ntitle: A\n---\nBody.\n",
+         "m.toml": _MANIFEST + '[[sections]]\narticles = [{source = "a.md", lead_caption = 5}]\n'},
+        ["build", "m.toml", "-f", "json"]),
+    "PDF dpi infinite": (
+        {"a.md": "---\ntitle: A\n---\nBody.\n", "m.toml": _MANIFEST + '[pdf]\ndpi = inf\n[[sections]]\narticles = ["a.md"]\n'},
+        ["build", "m.toml", "-f", "pdf"]),
+    "feed age beyond the calendar": (
+        {"f.json": _json_feed()}, ["build", "--feed", "f.json", "--since", "9999999999w", "-f", "json"]),
+    "inspect of a folder named like a manifest": ({"d.toml/a.md": "x"}, ["inspect", "d.toml"]),
+}
+
+
+@pytest.mark.parametrize("case", list(UNTRUSTED))
+def test_untrusted_input_gives_one_line_or_a_safe_result_never_an_internal_error(tmp_path, case):
+    files, args = UNTRUSTED[case]
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    outputs = ["-o", str(tmp_path / "out")] if args[0] == "build" else []
+    result = _exporter(*args, *outputs, cwd=tmp_path)
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
+    if result.returncode:
+        assert result.returncode == 1 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_lead_alt_alone_describes_the_articles_own_lead_photo(tmp_path):
+    _photo(tmp_path / "p.jpg")
+    (tmp_path / "a.md").write_text("---\ntitle: A\nlead:\n  image: p.jpg\n  alt: old words\n"
+                                   "  caption: The harbour\n---\nBody.\n")
+    (tmp_path / "m.toml").write_text(_MANIFEST + '[[sections]]\narticles = [{source = "a.md", '
+                                     'lead_alt = "Boats moored in the harbour at dawn"}]\n')
+    lead = load_manifest(tmp_path / "m.toml").issue.articles()[0].lead
+    assert lead.image.src == "p.jpg" and lead.image.alt == "Boats moored in the harbour at dawn"
+    assert lead.caption == "The harbour"
+
+
+def test_lead_alt_for_an_article_without_a_lead_photo_is_an_error_naming_it(tmp_path):
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\nBody.\n")
+    (tmp_path / "m.toml").write_text(_MANIFEST + '[[sections]]\narticles = [{source = "a.md", lead_alt = "x"}]\n')
+    with pytest.raises(ManifestError, match="lead_alt"):
+        load_manifest(tmp_path / "m.toml")
+
+
+@pytest.mark.parametrize("href", ["//evil.example/x", "/relative/page", "//[oops/y", "https://[news.example/x",
+                                  "javascript:alert(1)", "http://a.example:99999/"])
+def test_inline_links_keep_only_http_and_mailto_addresses_that_parse(href):
+    assert clean_inline(f'<a href="{href}">text</a>') == "<a>text</a>"
+
+
+def test_inline_links_that_are_web_or_mail_addresses_stay():
+    markup = '<a href="https://ok.example/a?b=1&amp;c=2">x</a> <a href="mailto:a@b.example">y</a>'
+    assert clean_inline(markup) == markup

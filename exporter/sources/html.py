@@ -56,7 +56,7 @@ def page_text(data: bytes, origin: Origin, content_type: str = "") -> str:
         if declared:
             try:
                 return decode(data.decode(declared.group(1)).encode("utf-8"), origin)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # "undefined" is a codec that always fails
                 pass  # a wrong or unknown declaration: detection decides
     return decode(data, origin)
 
