@@ -27,7 +27,7 @@ from exporter.errors import FetchError, ManifestError
 from exporter.fetch import fetch
 from exporter.inline import clean_inline
 from exporter.manifest import load_manifest
-from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
+from exporter.model import Article, Figure, Image, Issue, Paragraph, Section, SourceRef
 
 from conftest import ROOT
 
@@ -277,12 +277,36 @@ def test_lead_alt_for_an_article_without_a_lead_photo_is_an_error_naming_it(tmp_
         load_manifest(tmp_path / "m.toml")
 
 
-@pytest.mark.parametrize("href", ["//evil.example/x", "/relative/page", "//[oops/y", "https://[news.example/x",
+@pytest.mark.parametrize("href", ["//evil.example/x", "//[oops/y", "https://[news.example/x",
                                   "javascript:alert(1)", "http://a.example:99999/"])
-def test_inline_links_keep_only_http_and_mailto_addresses_that_parse(href):
+def test_inline_links_keep_only_web_mail_and_relative_addresses_that_parse(href):
     assert clean_inline(f'<a href="{href}">text</a>') == "<a>text</a>"
 
 
-def test_inline_links_that_are_web_or_mail_addresses_stay():
-    markup = '<a href="https://ok.example/a?b=1&amp;c=2">x</a> <a href="mailto:a@b.example">y</a>'
+def test_inline_links_that_are_web_mail_or_relative_addresses_stay():
+    markup = ('<a href="https://ok.example/a?b=1&amp;c=2">x</a> <a href="mailto:a@b.example">y</a> '
+              '<a href="/news/other">z</a> <a href="#notes">w</a>')
     assert clean_inline(markup) == markup
+
+
+_FORBIDDEN_IN_XML = "\x01\x08\x0b\x1f\ud800\ufffe\uffff"
+
+
+def test_plain_text_fields_lose_control_characters_like_inline_ones():
+    dirty = f"Harbour{_FORBIDDEN_IN_XML} reopens"
+    article = Article(title=dirty, kicker=dirty, authors=[dirty], tags=[dirty],
+                      body=[Paragraph(text=dirty), Figure(image=Image(src="p.jpg", alt=dirty), credit=dirty)],
+                      source=SourceRef("text", "a.txt"))
+    assert {article.title, article.kicker, *article.authors, *article.tags, article.body[0].text,
+            article.body[1].image.alt, article.body[1].credit} == {"Harbour reopens"}
+
+
+def test_a_control_character_in_pasted_text_still_builds_the_epub_and_the_email(tmp_path):
+    (tmp_path / "a.txt").write_text(
+        "Harbour\x01 reopens after the storm\n\n"
+        + "The harbour reopened on Monday\uffff after a week of repairs to the sea wall. " * 4 + "\n\n"
+        + "Fishing boats returned to their moorings by the afternoon, the harbour master said. " * 3 + "\n",
+        encoding="utf-8", errors="surrogatepass")
+    result = _exporter("build", "a.txt", "-f", "email,epub", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert {".eml", ".epub"} <= {p.suffix for p in (tmp_path / "out").iterdir()}
