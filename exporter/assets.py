@@ -75,7 +75,7 @@ class Assets:
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def load_issue(self, issue: Issue, base_dirs: dict[str, Path],
+    def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
         """Load every image of every article once; a bad image is a warning, not a failure.
 

@@ -227,16 +227,19 @@ def _project(args: argparse.Namespace):  # -> manifest.Project
 def _feed_project(args: argparse.Namespace):  # -> manifest.Project
     from .manifest import Project, finish_project
     from .model import Issue, Section
+    from .sources import is_url
     from .sources.feed import read_feed
 
+    # A local feed's relative images are read from its own folder, never the working one.
+    folder = None if is_url(args.feed) else Path(args.feed).resolve().parent
     project = Project(issue=Issue(title=args.title or "", date=dt.date.today().isoformat()),
-                      stem=_stem(args.feed), root=Path.cwd())
+                      stem=_stem(args.feed), root=folder or Path.cwd())
     articles = read_feed(args.feed, max_entries=args.max, since=_age(args.since),
                          allow_private=args.allow_private,
                          on_error=project.skipped.append if args.keep_going else None)
     project.issue.sections.append(Section(title=None, articles=articles))
     project.issue.title = project.issue.title or (articles[0].publisher if articles else None) or "Feed"
-    finish_project(project, {})
+    finish_project(project, {id(a): folder for a in articles} if folder else {})
     return project
 
 

@@ -37,7 +37,8 @@ class Project:
     issue: Issue
     stem: str  # output file stem: the manifest's or first source's
     root: Path  # folder relative paths in the manifest resolve against
-    base_dirs: dict[str, Path] = field(default_factory=dict)  # article id -> image folder
+    # article id -> the folder its relative images resolve against (None: no local images)
+    base_dirs: dict[str, Path | None] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per backend table
     cover: Path | None = None
     templates: Path | None = None
@@ -105,14 +106,15 @@ def project_from_sources(locations: list[str], *, url: str | None = None, keep_g
 
 
 def finish_project(project: Project, bases: dict[int, Path]) -> None:
-    """Unique article ids, and each article's image folder under its final id."""
+    """Unique article ids, and each article's image folder under its final id (none for an
+    article not in `bases`: local images are read only from folders the user gave)."""
     articles = project.issue.articles()
     if not articles:
         raise ManifestError(project.stem, "no article could be read")
     for article in articles:  # feeds come here without passing _read
         check_size(article, article.source.location or article.title)
     unique_ids(articles)
-    project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
+    project.base_dirs = {a.id: bases.get(id(a)) for a in articles}
 
 
 def _check_keys(table: dict, allowed: set[str], where: str, prefix: str) -> None:

@@ -310,3 +310,29 @@ def test_a_control_character_in_pasted_text_still_builds_the_epub_and_the_email(
     result = _exporter("build", "a.txt", "-f", "email,epub", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert {".eml", ".epub"} <= {p.suffix for p in (tmp_path / "out").iterdir()}
+
+
+def _local_feed(image_src: str) -> str:
+    return ('<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            '<channel><title>F</title><item><title>Harbour reopens</title>'
+            f'<content:encoded><![CDATA[{_STORY}<figure><img src="{image_src}" alt="a"><figcaption>Cap'
+            f'</figcaption></figure>{_STORY}]]></content:encoded></item></channel></rss>')
+
+
+@pytest.mark.parametrize("image_src", ["secret.jpg", "../secret.jpg"])
+def test_a_local_feed_built_with_feed_never_reads_images_from_the_working_folder(tmp_path, image_src):
+    here, feeds = tmp_path / "here", tmp_path / "feeds"
+    here.mkdir(), feeds.mkdir()
+    _photo(here / "secret.jpg", (80, 60))
+    (feeds / "local.xml").write_text(_local_feed(image_src))
+    result = _exporter("build", "--feed", str(feeds / "local.xml"), "-f", "json", "-o", "out", cwd=here)
+    assert result.returncode == 0, result.stderr
+    assert "secret.jpg" in result.stderr  # named in a warning: not read
+    assert not (here / "out" / "local-images").exists() and not list((here / "out").glob("**/*.jpg"))
+
+
+def test_a_local_feeds_own_images_beside_it_are_read(tmp_path):
+    _photo(tmp_path / "photo.jpg", (80, 60))
+    (tmp_path / "local.xml").write_text(_local_feed("photo.jpg"))
+    result = _exporter("build", "--feed", "local.xml", "-f", "email", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0 and "photo.jpg" not in result.stderr, result.stderr
