@@ -13,10 +13,11 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
-from .errors import ExporterError
+from .errors import ExporterError, SourceWarning
 from .inline import to_text
 from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
 
@@ -24,6 +25,7 @@ from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     try:
         return args.run(args)
     except ExporterError as exc:
@@ -43,6 +45,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     print(f"exporter: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """A source's warning as one line like every other; others as Python shows them."""
+    if issubclass(category, SourceWarning):
+        _warn(str(message))
+    else:
+        _PYTHON_SHOWWARNING(message, category, *args, **kwargs)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
 
 
 def _warn(message: str) -> None:

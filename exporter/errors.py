@@ -30,3 +30,7 @@ class BuildError(ExporterError):
 
 class FetchError(ExporterError):
     """A network fetch that was refused or failed."""
+
+
+class SourceWarning(UserWarning):
+    """Something a source left out that a person should know about (shown as one line)."""

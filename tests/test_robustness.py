@@ -28,6 +28,7 @@ from exporter.fetch import fetch
 from exporter.inline import clean_inline
 from exporter.manifest import load_manifest
 from exporter.model import Article, Figure, Image, Issue, Paragraph, Section, SourceRef
+from exporter.sources import read_source
 
 from conftest import ROOT
 
@@ -336,3 +337,49 @@ def test_a_local_feeds_own_images_beside_it_are_read(tmp_path):
     (tmp_path / "local.xml").write_text(_local_feed("photo.jpg"))
     result = _exporter("build", "--feed", "local.xml", "-f", "email", "-o", "out", cwd=tmp_path)
     assert result.returncode == 0 and "photo.jpg" not in result.stderr, result.stderr
+
+
+_PASTED_HEAD = "Shipyard cuts a third of its jobs\n\nBy Jane Doe\n\n"
+_PROSE = ("The yard said the orders it had counted on for next year went to a rival in the south. ",
+          "Workers were told at a meeting on Tuesday morning, and the union called it a betrayal. ",
+          "The town council asked the government to step in before the first notices go out. ")
+
+
+@pytest.mark.parametrize("risky", [
+    "The licence, which the family sold in 1990, held all rights reserved.",
+    "More: the cuts follow a year of losses at the yard and two failed bids for navy work.",
+])
+def test_pasted_sentences_shaped_like_furniture_keep_their_paragraphs(tmp_path, risky):
+    source = tmp_path / "a.txt"
+    source.write_text(_PASTED_HEAD + f"{_PROSE[0]}\n\n{risky}\n\n{_PROSE[1]}\n\n{_PROSE[2]}\n")
+    paragraphs = [b.text for b in read_source(source)[0].body]
+    assert paragraphs == [_PROSE[0].strip(), risky, _PROSE[1].strip(), _PROSE[2].strip()]
+
+
+@pytest.mark.parametrize("furniture", ["© 2024 Harbour News. All rights reserved.",
+                                       "Copyright 2024 Harbour News. All rights reserved.",
+                                       "All rights reserved.",
+                                       "More: Why the yard lost the navy contract"])
+def test_pasted_footers_and_promos_are_still_dropped(tmp_path, furniture):
+    source = tmp_path / "a.txt"
+    source.write_text(_PASTED_HEAD + f"{_PROSE[0]}\n\n{furniture}\n\n{_PROSE[1]}\n")
+    texts = [b.text for b in read_source(source)[0].body]
+    assert furniture not in texts and _PROSE[0].strip() in texts
+
+
+def test_dropping_paragraphs_after_a_footer_line_is_a_warning_naming_the_source(tmp_path):
+    (tmp_path / "a.txt").write_text(_PASTED_HEAD + f"{_PROSE[0]}\n\nAll rights reserved.\n\n"
+                                    f"{_PROSE[1]}\n\n{_PROSE[2]}\n")
+    result = _exporter("inspect", "a.txt", "--format", "text", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert _PROSE[1].strip() not in result.stdout  # after the footer: not the article's
+    warning, = result.stderr.strip().splitlines()
+    assert warning.startswith("exporter: warning: ") and "a.txt" in warning and "2 paragraphs" in warning
+
+
+def test_a_footer_with_only_links_under_it_is_dropped_without_a_warning(tmp_path):
+    (tmp_path / "a.txt").write_text(_PASTED_HEAD + f"{_PROSE[0]}\n\n{_PROSE[1]}\n\nRelated\n\n"
+                                    "Ferry fares to rise in spring\n\nNew bridge opens to traffic\n")
+    result = _exporter("inspect", "a.txt", "--format", "text", cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert "Ferry fares" not in result.stdout
