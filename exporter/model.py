@@ -308,6 +308,7 @@ class Issue(_Node):
         super().__post_init__()
         if self.links is None:
             self.links = Links()
+        unique_ids(self.articles())  # backends name files and anchors by id
 
     def articles(self) -> list[Article]:
         return [a for s in self.sections for a in s.articles]

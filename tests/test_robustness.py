@@ -383,3 +383,10 @@ def test_a_footer_with_only_links_under_it_is_dropped_without_a_warning(tmp_path
     result = _exporter("inspect", "a.txt", "--format", "text", cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     assert "Ferry fares" not in result.stdout
+
+
+def test_articles_of_one_issue_never_share_an_id_whatever_the_json_says():
+    article = {"id": "a", "title": "A", "source": {"kind": "json", "location": "a.json"}}
+    issue = Issue.from_dict({"title": "I", "date": "2024-06-24",
+                             "sections": [{"articles": [article, article]}, {"articles": [article]}]})
+    assert [a.id for a in issue.articles()] == ["a", "a-2", "a-3"]
