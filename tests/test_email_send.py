@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+import aiosmtpd.controller
 
 pytestmark = pytest.mark.xdist_group("email")
 

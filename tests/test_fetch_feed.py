@@ -313,8 +313,7 @@ def test_not_a_feed() -> None:
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path, list[str]]]:
     """An HTTPS server on 127.0.0.1 with a certificate for the name `web.test` only."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
+    assert shutil.which("openssl"), "openssl makes the test certificate (make test installs it)"
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", str(key), "-out", str(cert), "-subj", "/CN=web.test",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import math
 import os
@@ -13,20 +12,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pypdf
 import pytest
 
-if importlib.util.find_spec("weasyprint") is None:  # not imported here: see pdf_fetch
-    pytest.skip("WeasyPrint is not installed", allow_module_level=True)
-pypdf = pytest.importorskip("pypdf")
-
-from exporter.backends import Job, make_options  # noqa: E402
-from exporter.backends import pdf as pdf_backend  # noqa: E402
-from exporter.backends.pdf_fetch import SafeFetcher  # noqa: E402
-from exporter.build import build  # noqa: E402
-from exporter.errors import BuildError  # noqa: E402
-from exporter.inline import to_text  # noqa: E402
-from exporter.manifest import Project, load_manifest  # noqa: E402
-from exporter.model import Article, Figure, Image, Issue, Paragraph, Section  # noqa: E402
+from exporter.backends import Job, make_options
+from exporter.backends import pdf as pdf_backend
+from exporter.backends.pdf_fetch import SafeFetcher
+from exporter.build import build
+from exporter.errors import BuildError
+from exporter.inline import to_text
+from exporter.manifest import Project, load_manifest
+from exporter.model import Article, Figure, Image, Issue, Paragraph, Section
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
