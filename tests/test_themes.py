@@ -219,17 +219,6 @@ def test_the_logo_rendition_is_ready_for_backends(tmp_path):
         assert flat.mode == "RGB"  # no alpha for e-readers
 
 
-def builtin_uses(name: str, text: str) -> bool:
-    from exporter.templating import builtin_templates
-
-    path = builtin_templates() / name
-    return path.is_file() and text in path.read_text()
-
-
-@pytest.mark.skipif(not all(builtin_uses(n, "theme.masthead") for n in
-                            ("email/message.mjml", "pdf/document.html", "epub/contents.xhtml")),
-                    reason="the backends' templates do not use theme.masthead yet (see the themes "
-                           "branch report: the lead applies it)")
 def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     import zipfile
 
