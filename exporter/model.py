@@ -3,9 +3,9 @@
 Field names are a contract. Inline fields are sanitised when an object is made, so no
 unsafe markup can exist in the model whatever built it, and plain-text fields lose the
 characters no output can hold. `to_dict`/`from_dict` give the JSON form; JSON -> model
-normalises (heading levels into 2-4, a reading time of 0
-computed, unsafe addresses and markup dropped, duplicate article ids numbered); from
-there model -> JSON -> model is lossless (tests/test_backend_properties.py).
+normalises (heading levels into 2-4, a reading time of 0 computed, unsafe addresses and
+markup dropped, duplicate article ids numbered); from there model -> JSON -> model is
+lossless (tests/test_backend_properties.py).
 """
 
 from __future__ import annotations
