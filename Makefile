@@ -55,7 +55,8 @@ fuzz: install system-deps
 	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_backend_properties.py \
 	  tests/test_hostile.py tests/test_failure.py
 
-# Speed against pandoc and calibre on generated issues (never part of `make test`).
+# Speed against pandoc and calibre on generated issues, then personal editions and their
+# delivery to a local SMTP sink (never part of `make test`).
 # QUICK=1: N=50 only. Prints a table and writes out/bench.json. The first run generates
 # 1000 photos into out/bench-data (a minute or two), reused afterwards.
 bench: install system-fonts
@@ -67,6 +68,7 @@ bench: install system-fonts
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
 	fi
 	$(PY) tests/bench/run.py
+	$(PY) tests/bench/editions.py
 
 clean:
 	rm -rf out .pytest_cache

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,24 +20,16 @@ from PIL import Image as PILImage
 from PIL import ImageFile, ImageOps
 
 from .atomic import write_bytes
+from .cache import cache_root, remembered
 from .cache import key as cache_key
-from .cache import remembered
 from .errors import ExporterError
+from .locations import is_url
 from .model import Article, Image, Issue
-from .sources import is_url
 
 MAX_IMAGE_BYTES = 40 * 2**20
 MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9,500 px square: beyond any real news photo
 PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 READABLE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "MPO"}
-
-
-def cache_root() -> Path:
-    """Where fetched pages, originals and renditions are kept between builds."""
-    if os.environ.get("EXPORTER_CACHE_DIR"):
-        return Path(os.environ["EXPORTER_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "exporter"
 
 
 @dataclass(frozen=True)

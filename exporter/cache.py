@@ -31,10 +31,12 @@ def enabled() -> bool:
     return os.environ.get("EXPORTER_NO_CACHE", "") not in ("1", "true", "yes")
 
 
-def root() -> Path:
-    from .assets import cache_root
-
-    return cache_root()
+def cache_root() -> Path:
+    """Where fetched pages, originals, renditions and parsed sources are kept between builds."""
+    if os.environ.get("EXPORTER_CACHE_DIR"):
+        return Path(os.environ["EXPORTER_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "exporter"
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,7 +72,7 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
     entry exists for this key."""
     if not enabled():
         return compute()
-    path = (folder or root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
+    path = (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
     try:
         with path.open("rb") as file:
             return pickle.load(file)
@@ -104,51 +106,3 @@ def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
         warnings.warn(note, SourceWarning, stacklevel=2)
     return value
 
-
-WARM_MIN_SOURCES = 8  # below this, starting processes costs more than it saves
-
-
-def warm_sources(locations: list[str], *, url: str | None = None, allow_private: bool = False) -> None:
-    """Parse many local sources in worker processes, into the cache.
-
-    The caller then reads them one by one as usual and finds each one parsed; errors
-    are left for that pass to report, with its own handling.
-    """
-    from .parallel import max_workers, run_all
-    from .sources import is_url, read_source
-
-    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and Path(loc).is_file()]
-    workers = max_workers()
-    if not enabled() or workers < 2 or len(files) < WARM_MIN_SOURCES:
-        return
-
-    import importlib
-
-    from .sources import kind_for
-
-    for location in files:  # readers imported once here, not once per worker
-        with open(location, "rb") as file:
-            importlib.import_module(kind_for(location, file.read(4096)).module)
-
-    def read_all(chunk: list[str]) -> None:
-        for location in chunk:
-            try:
-                read_source(location, url=url, allow_private=allow_private)
-            except Exception:  # reported by the caller's own pass
-                pass
-
-    chunks = [files[i::workers] for i in range(workers)]
-    run_all([(f"sources-{i}", lambda chunk=chunk: read_all(chunk)) for i, chunk in enumerate(chunks)])
-
-
-def manifest_sources(sections: Any, root_dir: Path) -> list[str]:
-    """The local source paths a manifest's [[sections]] name (malformed entries skipped:
-    the manifest's own checks report them)."""
-    out = []
-    for section in sections if isinstance(sections, list) else []:
-        entries = section.get("articles", []) if isinstance(section, dict) else []
-        for entry in entries if isinstance(entries, list) else []:
-            source = entry.get("source") if isinstance(entry, dict) else entry
-            if isinstance(source, str):
-                out.append(str(root_dir / source))
-    return out

@@ -1,48 +1,29 @@
 """`exporter check`: validate built outputs and report one line per finding.
 
-Each output kind has its own checker module (check_epub, check_email, check_pdf); this one
-finds the files, dispatches by suffix and formats findings. Exit status 1 means at least
-one finding is an error.
+Each format's package has its own checkers (`backends/<format>/check.py`, naming the file
+endings it checks in `CHECKS`); this module finds the files, dispatches by ending and
+collects findings. Exit status 1 means at least one finding is an error.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import functools
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal
 
-Severity = Literal["error", "warning", "ok"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a check found about one file; `ok` findings say what passed."""
-
-    severity: Severity
-    file: str
-    message: str
-
-    def line(self, limit: int = 300) -> str:
-        message = " ".join(self.message.split())
-        if len(message) > limit:  # EPUBCheck lists every allowed element; the start says enough
-            message = message[:limit - 1] + "…"
-        return f"{self.severity:7} {self.file}: {message}"
+from .backends import BACKENDS, part
+from .findings import Checker, Finding
 
 
-Checker = Callable[[Path], list[Finding]]
-
-
+@functools.cache
 def _checkers() -> dict[str, Checker]:
     """Checkers by file ending; the longest matching ending wins (".web.html" over ".html")."""
-    from .check_email import check_eml, check_html, check_web_page
-    from .check_epub import check_epub
-    from .check_pdf import check_pdf
-
-    return {".epub": check_epub, ".html": check_html, ".htm": check_html, ".eml": check_eml,
-            ".web.html": check_web_page, ".pdf": check_pdf, ".json": check_json,
-            ".txt": check_text}
+    checkers: dict[str, Checker] = {}
+    for name in BACKENDS:
+        module = part(name, "check")
+        if module is not None:
+            checkers.update(module.CHECKS)
+    return checkers
 
 
 def _checker(path: Path) -> Checker | None:
@@ -87,33 +68,3 @@ def check_paths(paths: Iterable[Path]) -> list[Finding]:
 
 def has_errors(findings: Iterable[Finding]) -> bool:
     return any(f.severity == "error" for f in findings)
-
-
-def summarise(path: Path, findings: list[Finding], passed: list[str]) -> list[Finding]:
-    """The file's findings, or one `ok` line listing what passed when nothing was wrong."""
-    if any(f.severity == "error" for f in findings):
-        return findings
-    return findings + [Finding("ok", str(path), "; ".join(passed) if passed else "valid")]
-
-
-def check_json(path: Path) -> list[Finding]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return [Finding("error", str(path), f"not valid JSON: {exc}")]
-    passed = ["valid JSON"]
-    if isinstance(data, dict) and "sections" in data:
-        articles = sum(len(s.get("articles", [])) for s in data["sections"])
-        passed.append(f"{articles} article{'s' if articles != 1 else ''}")
-    return summarise(path, [], passed)
-
-
-def check_text(path: Path) -> list[Finding]:
-    """The email's plain-text part as a file: UTF-8 and not empty."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return [Finding("error", str(path), "not UTF-8 text")]
-    if not text.strip():
-        return [Finding("error", str(path), "is empty")]
-    return summarise(path, [], [f"{len(text.splitlines())} lines of UTF-8 text"])

@@ -1,4 +1,4 @@
-"""The `exporter` command: a thin layer over the Python API (manifest, sources, build).
+"""The `exporter` command: a thin layer over the public Python API (`exporter/__init__.py`).
 
 Exit codes: 0 done, 1 bad input or a failed build (one line per problem on stderr, no
 traceback), 2 usage.
@@ -17,9 +17,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .errors import ExporterError, SourceWarning
-from .inline import to_text
-from .model import Article, Heading, ListBlock, Paragraph, Quote, Table
+import exporter
+from exporter import Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table, to_text
+from exporter.errors import SourceWarning
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -128,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="set an email option, e.g. -O email.mode=teaser")
     _network_flags(send)
     send.set_defaults(run=_send)
+    _edition_commands(commands)
     return parser
 
 
@@ -138,15 +139,11 @@ def _network_flags(parser: argparse.ArgumentParser) -> None:
 
 def _inspect(args: argparse.Namespace) -> int:
     if args.source.endswith(".toml"):
-        from .manifest import load_manifest
-
-        project = load_manifest(Path(args.source), allow_private=args.allow_private)
+        project = exporter.load_manifest(Path(args.source), allow_private=args.allow_private)
         data: Any = project.issue.to_dict()
         articles = project.issue.articles()
     else:
-        from .sources import read_source
-
-        articles = read_source(args.source, url=args.url, allow_private=args.allow_private)
+        articles = exporter.read(args.source, url=args.url, allow_private=args.allow_private)
         data = articles[0].to_dict() if len(articles) == 1 else [a.to_dict() for a in articles]
     if args.format == "text":
         print("\n".join(line for a in articles for line in body_lines(a)))
@@ -169,16 +166,14 @@ def body_lines(article: Article) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .backends import parse_formats
-    from .build import build
     from .progress import BuildProgress, is_terminal, print_summary
 
-    formats = parse_formats(args.formats)
+    formats = exporter.parse_formats(args.formats)
     with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
         progress("sources")
         project = _project(args)
         _use_templates(project, args.templates)
-        outputs, warnings = build(project, formats, args.output, overrides=_overrides(args),
+        outputs, warnings = exporter.build(project, formats, args.output, overrides=_overrides(args),
                                   offline=args.offline, allow_private=args.allow_private,
                                   progress=progress)
     for skipped in project.skipped:
@@ -199,11 +194,7 @@ def _build(args: argparse.Namespace) -> int:
 def _send(args: argparse.Namespace) -> int:
     import tempfile
 
-    from .backends.email_send import send_eml
-    from .build import build
-    from .manifest import load_manifest
-
-    project = load_manifest(Path(args.manifest), allow_private=args.allow_private)
+    project = exporter.load_manifest(Path(args.manifest), allow_private=args.allow_private)
     overrides = _overrides(args)
     overrides.setdefault("email", {}).setdefault("to_address", ", ".join(args.to))
     if not {**project.options.get("email", {}), **overrides["email"]}.get("from_address"):
@@ -211,48 +202,148 @@ def _send(args: argparse.Namespace) -> int:
                             "manifest's [email] table (or -O email.from_address=ADDR)")
     with tempfile.TemporaryDirectory(prefix="exporter-send-") as temp:
         out_dir = args.output or Path(temp)
-        outputs, warnings = build(project, ["email"], out_dir, overrides=overrides,
+        outputs, warnings = exporter.build(project, ["email"], out_dir, overrides=overrides,
                                   offline=args.offline, allow_private=args.allow_private)
         for warning in warnings + [w for o in outputs for w in o.warnings]:
             _warn(warning)
         eml = out_dir / f"{project.stem}.eml"
-        sent = send_eml(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
+        sent = exporter.send_email(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
                         password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
     print(f"sent \"{sent.subject}\" from {sent.sender} to {', '.join(sent.recipients)} "
           f"({_size(sent.size)}) via {sent.server}")
     return 0
 
 
-def _project(args: argparse.Namespace):  # -> manifest.Project
-    from .manifest import load_manifest, project_from_sources
+# Personal editions (`editions`, `deliver`).
 
+def _edition_commands(commands: argparse._SubParsersAction) -> None:
+    editions = commands.add_parser(
+        "editions", help="build each subscriber's edition (their sections, tags and language)",
+        description="Build one edition per distinct selection of sections, excluded tags and "
+                    "language among the subscribers, and write DIR/editions.jsonl saying who "
+                    "gets which files. Subscribers: CSV with a header or JSON Lines, keys id, "
+                    "email, name, language, formats (email;pdf;epub;kindle), sections, "
+                    "exclude_tags, kindle.")
+    editions.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    editions.add_argument("--subscribers", type=Path, required=True, metavar="FILE",
+                          help="subscribers (.csv, or .jsonl)")
+    editions.add_argument("-o", "--output", type=Path, default=Path("editions"),
+                          help="output folder (default: editions)")
+    editions.add_argument("--engine", choices=("local", "dask"), default="local",
+                          help="local processes (default) or a Dask distributed cluster")
+    editions.add_argument("--scheduler", metavar="ADDRESS",
+                          help="the Dask scheduler, tcp://host:8786 (with --engine dask)")
+    editions.add_argument("--keep-going", action="store_true",
+                          help="report a bad subscriber row and leave it out instead of stopping")
+    editions.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(editions)
+    editions.set_defaults(run=_editions)
+
+    deliver = commands.add_parser(
+        "deliver", help="send every subscriber their edition, each message exactly once",
+        description="Send what DIR/editions.jsonl lists: the email edition, the EPUB to a Kindle "
+                    "address, or the PDF/EPUB attached. DIR/deliveries.sqlite records every "
+                    "message, so running it again sends only what was not sent. The password "
+                    "is read from EXPORTER_SMTP_PASSWORD.")
+    deliver.add_argument("folder", type=Path, metavar="DIR", help="the output folder of `editions`")
+    deliver.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
+                         help="SMTP server (default localhost:25)")
+    deliver.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    deliver.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
+    deliver.add_argument("--rate", type=float, default=0.0, metavar="N",
+                         help="at most N messages a second (default: no limit)")
+    deliver.add_argument("--retries", type=int, default=4, metavar="N",
+                         help="tries after a temporary failure (default 4, backoff doubling from 1 s)")
+    deliver.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS",
+                         help="wait before the first retry (default 1)")
+    deliver.add_argument("--quiet", action="store_true", help="no progress bar")
+    deliver.set_defaults(run=_deliver)
+
+
+def _editions(args: argparse.Namespace) -> int:
+    from .progress import is_terminal
+
+    skipped: list[ExporterError] = []
+    on_error = skipped.append if args.keep_going else None
+    subscribers = exporter.read_subscribers(args.subscribers, on_error=on_error)
+    project = exporter.load_manifest(args.manifest, allow_private=args.allow_private)
+    network = {"offline": args.offline, "allow_private": args.allow_private}
+    with _Bar("Editions", enabled=is_terminal(sys.stderr)) as bar:
+        summary = exporter.make_editions(project, subscribers, args.output, engine=args.engine,
+                                scheduler=args.scheduler, keep_going=args.keep_going,
+                                network=network, on_edition=bar.update)
+    for problem in skipped + summary.skipped:
+        _warn(f"skipped {problem}")
+    for warning in summary.warnings:
+        _warn(warning)
+    print(f"editions: {summary.editions} for {summary.subscribers} subscribers in "
+          f"{summary.seconds:.1f} s -> {args.output / 'editions.jsonl'}")
+    return 0
+
+
+def _deliver(args: argparse.Namespace) -> int:
+    from .progress import is_terminal
+
+    exporter.parse_server(args.smtp)  # a bad address fails before anything is read
+    smtp = exporter.Smtp(args.smtp, starttls=args.starttls, user=args.user,
+                password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
+    rules = exporter.DeliveryPolicy(rate=args.rate, retries=max(0, args.retries), backoff=args.backoff)
+    with _Bar("Delivering", enabled=is_terminal(sys.stderr) and not args.quiet) as bar:
+        summary = exporter.deliver(args.folder, smtp, rules, on_progress=bar.update)
+    for failure in summary.failed:
+        _error(failure)
+    rate = summary.sent / summary.seconds if summary.seconds else 0.0
+    print(f"deliver: {summary.sent} sent ({summary.resent} unconfirmed before, sent again), "
+          f"{summary.already} sent before, {len(summary.failed)} failed, "
+          f"in {summary.seconds:.1f} s ({rate:.0f} messages/s)")
+    return 1 if summary.failed else 0
+
+
+class _Bar:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, label: str, *, enabled: bool) -> None:
+        self.label, self.enabled, self.progress, self.task = label, enabled, None, None
+
+    def __enter__(self) -> _Bar:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.progress = Progress(console=Console(stderr=True), transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.label, total=None)
+        return self
+
+    def update(self, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def _project(args: argparse.Namespace) -> exporter.Project:
     if args.feed:
         return _feed_project(args)
     if not args.inputs:
         raise ExporterError("build", "give a manifest, article sources, or --feed")
     if len(args.inputs) == 1 and args.inputs[0].endswith(".toml"):
-        return load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
+        return exporter.load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
                              allow_private=args.allow_private)
-    return project_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
-                                allow_private=args.allow_private, title=args.title)
+    return exporter.issue_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
+                                       allow_private=args.allow_private, title=args.title)
 
 
-def _feed_project(args: argparse.Namespace):  # -> manifest.Project
-    from .manifest import Project, finish_project
-    from .model import Issue, Section
-    from .sources import is_url
-    from .sources.feed import read_feed
-
-    # A local feed's relative images are read from its own folder, never the working one.
-    folder = None if is_url(args.feed) else Path(args.feed).resolve().parent
-    project = Project(issue=Issue(title=args.title or "", date=dt.date.today().isoformat()),
-                      stem=_stem(args.feed), root=folder or Path.cwd())
-    articles = read_feed(args.feed, max_entries=args.max, since=_age(args.since),
-                         allow_private=args.allow_private,
-                         on_error=project.skipped.append if args.keep_going else None)
-    project.issue.sections.append(Section(title=None, articles=articles))
-    project.issue.title = project.issue.title or (articles[0].publisher if articles else None) or "Feed"
-    finish_project(project, {id(a): folder for a in articles} if folder else {})
+def _feed_project(args: argparse.Namespace) -> exporter.Project:
+    skipped: list[ExporterError] = []
+    articles = exporter.read_feed(args.feed, max_entries=args.max, since=_age(args.since),
+                                  allow_private=args.allow_private,
+                                  on_error=skipped.append if args.keep_going else None)
+    title = args.title or (articles[0].publisher if articles else None) or "Feed"
+    project = exporter.make_issue(title, articles, stem=_stem(args.feed))
+    project.skipped = skipped
     return project
 
 
@@ -300,6 +391,22 @@ def _theme_commands(commands: argparse._SubParsersAction) -> None:
     _network_flags(preview)
     preview.set_defaults(run=_preview)
 
+    serve = commands.add_parser(
+        "serve", help="a live preview on 127.0.0.1 that rebuilds and reloads on every change",
+        description="Build the issue and serve one page showing the email (desktop and phone), "
+                    "the web version, the PDF's pages and the EPUB's chapters on 127.0.0.1 only. "
+                    "Every change to the manifest, an article, a photo, a template or the theme "
+                    "rebuilds and reloads the page; a failed build is shown above the last good "
+                    "one. Ctrl-C stops it.")
+    serve.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port on 127.0.0.1 (default 8000; 0 picks a free one)")
+    serve.add_argument("--templates", type=Path, metavar="DIR",
+                       help="template folder searched before the built-in templates")
+    serve.add_argument("--offline", action="store_true", help="fetch no remote images")
+    _network_flags(serve)
+    serve.set_defaults(run=_serve)
+
     templates = commands.add_parser(
         "templates", help="list the built-in templates or copy them to start a theme",
         description="Start a user theme from the built-in templates.")
@@ -337,7 +444,7 @@ def _build_output_flags(build: argparse.ArgumentParser) -> None:
                        help="no progress bar or summary table: one plain line per file")
 
 
-def _use_templates(project: Any, folder: Path | None) -> None:
+def _use_templates(project: exporter.Project, folder: Path | None) -> None:
     """--templates DIR: a user template folder that wins over the manifest's."""
     if folder is None:
         return
@@ -351,47 +458,41 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_files(paths: list[Path]) -> int:
-    from .check import check_paths, has_errors
-
-    findings = check_paths(paths)
+    findings = exporter.check(paths)
     for finding in findings:
         print(finding.line())
-    return 1 if has_errors(findings) else 0
+    return 1 if exporter.has_errors(findings) else 0
 
 
 def _preview(args: argparse.Namespace) -> int:
-    from .backends import parse_formats
-    from .manifest import load_manifest
-    from .preview import preview
-
-    formats = parse_formats(args.formats) if args.formats else None
-    project = load_manifest(args.manifest, allow_private=args.allow_private)
+    formats = exporter.parse_formats(args.formats) if args.formats else None
+    project = exporter.load_manifest(args.manifest, allow_private=args.allow_private)
     _use_templates(project, args.templates)
-    index = preview(project, args.output, formats=formats, offline=args.offline,
+    index = exporter.preview(project, args.output, formats=formats, offline=args.offline,
                     allow_private=args.allow_private)
     print(index)
     return 0
 
 
-def _templates_list(args: argparse.Namespace) -> int:
-    from .scaffold import list_templates
+def _serve(args: argparse.Namespace) -> int:
+    exporter.serve(args.manifest, port=args.port, templates=args.templates, offline=args.offline,
+          allow_private=args.allow_private, on_ready=lambda line: print(line, flush=True))
+    return 0
 
-    print("\n".join(list_templates(args.templates)))
+
+def _templates_list(args: argparse.Namespace) -> int:
+    print("\n".join(exporter.list_templates(args.templates)))
     return 0
 
 
 def _templates_copy(args: argparse.Namespace) -> int:
-    from .scaffold import copy_templates
-
-    for path in copy_templates(args.name, args.dir, extend=args.extend, force=args.force):
+    for path in exporter.copy_templates(args.name, args.dir, extend=args.extend, force=args.force):
         print(path)
     return 0
 
 
 def _new(args: argparse.Namespace) -> int:
-    from .scaffold import new_issue
-
-    for path in new_issue(args.name, date=dt.date.today().isoformat()):
+    for path in exporter.new_issue(args.name, date=dt.date.today().isoformat()):
         print(path)
     print(f"next: exporter build {args.name / 'issue.toml'} -o {args.name / 'out'}", file=sys.stderr)
     return 0

@@ -9,16 +9,17 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import manifest_sources, warm_sources
 from .errors import ExporterError, ManifestError, SourceError
 from .inline import to_text
+from .links import resolve_internal_links
 from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
+from .sources.warm import warm_sources
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
               "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
@@ -105,6 +106,28 @@ def project_from_sources(locations: list[str], *, url: str | None = None, keep_g
     return project
 
 
+def make_issue(title: str, content: Iterable[Article] | Iterable[Section], *, date: str | None = None,
+               stem: str = "issue", options: dict[str, dict[str, Any]] | None = None,
+               theme: dict[str, str] | None = None, templates: Path | None = None,
+               cover: Path | None = None, **fields: Any) -> Project:
+    """An issue ready to build from articles (one untitled section) or sections.
+
+    `fields` are the other `Issue` fields (subtitle, edition, publisher, language, intro,
+    links); `options` are the manifest's per-format tables (`{"pdf": {"variant": "a4"}}`),
+    checked when the issue is built. Relative images resolve against each article's
+    source folder.
+    """
+    items = list(content)
+    sections = items if all(isinstance(i, Section) for i in items) else [Section(title=None, articles=items)]
+    issue = Issue(title=title, date=date or dt.date.today().isoformat(), sections=sections, **fields)
+    project = Project(issue=issue, stem=stem, root=Path.cwd(), options=dict(options or {}),
+                      cover=cover, templates=templates, theme=_theme(dict(theme or {}), Path.cwd(), "theme"))
+    # Local images only from a local source's own folder: never the working folder.
+    finish_project(project, {id(a): Path(a.source.location).resolve().parent for a in issue.articles()
+                             if a.source.location and not is_url(a.source.location)})
+    return project
+
+
 def finish_project(project: Project, bases: dict[int, Path]) -> None:
     """Unique article ids, and each article's image folder under its final id (none for an
     article not in `bases`: local images are read only from folders the user gave)."""
@@ -114,6 +137,7 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
     for article in articles:  # feeds come here without passing _read
         check_size(article, article.source.location or article.title)
     unique_ids(articles)
+    resolve_internal_links(project.issue)  # after the ids are final: links point at them
     project.base_dirs = {a.id: bases.get(id(a)) for a in articles}
 
 
@@ -319,3 +343,16 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
         image = replace(image, alt=entry["lead_alt"])
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))
+
+
+def manifest_sources(sections: Any, root_dir: Path) -> list[str]:
+    """The local source paths a manifest's [[sections]] name (malformed entries skipped:
+    the manifest's own checks report them)."""
+    out = []
+    for section in sections if isinstance(sections, list) else []:
+        entries = section.get("articles", []) if isinstance(section, dict) else []
+        for entry in entries if isinstance(entries, list) else []:
+            source = entry.get("source") if isinstance(entry, dict) else entry
+            if isinstance(source, str):
+                out.append(str(root_dir / source))
+    return out

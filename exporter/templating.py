@@ -87,7 +87,7 @@ def environment(user_dir: Path | None = None,
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
     """Compiled templates kept between builds (keyed by each template's source)."""
-    from .assets import cache_root
+    from .cache import cache_root
 
     if os.environ.get("EXPORTER_NO_CACHE", "") in ("1", "true", "yes"):
         return None

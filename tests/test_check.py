@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter import check_epub
+from exporter.backends.epub import check as check_epub
 from exporter.check import Finding, check_paths, has_errors
 
 import outputs

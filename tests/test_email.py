@@ -13,7 +13,7 @@ import pytest
 from exporter.assets import Assets
 from exporter.backends import Job, make_options
 from exporter.backends import email as email_backend
-from exporter.backends.email_message import compile_mjml, wrap
+from exporter.backends.email.message import compile_mjml, wrap
 from exporter.build import build
 from exporter.errors import BuildError
 from exporter.inline import to_text

@@ -28,7 +28,7 @@ from PIL import ImageDraw
 
 from exporter.backends import make_options
 from exporter.backends import epub as epub_backend
-from exporter.backends.epub_cover import COVER_SIZE
+from exporter.backends.epub.cover import COVER_SIZE
 from exporter.build import build
 from exporter.errors import BuildError
 from exporter.inline import to_text

@@ -17,7 +17,7 @@ import pytest
 
 from exporter.backends import Job, make_options
 from exporter.backends import pdf as pdf_backend
-from exporter.backends.pdf_fetch import SafeFetcher
+from exporter.backends.pdf.fetch import SafeFetcher
 from exporter.build import build
 from exporter.errors import BuildError
 from exporter.inline import to_text

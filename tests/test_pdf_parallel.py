@@ -9,7 +9,7 @@ import pypdf
 import pytest
 import weasyprint
 
-from exporter.pdf_parallel import render_parallel, split_document
+from exporter.backends.pdf.parallel import render_parallel, split_document
 
 CSS = """@page { size: A6; margin: 1.5cm 1cm;
   @top-center { content: string(headline); font-size: 6pt }

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CODE = """
 import sys
 if sys.argv[1] == "fast":
-    from exporter.pdf_speedups import apply
+    from exporter.backends.pdf.speedups import apply
     apply()
 import weasyprint
 html = "<html lang=en><title>T</title><body>" + "".join(

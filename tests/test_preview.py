@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from exporter import preview as preview_module
-from exporter.preview import PreviewError, first_article_page, preview_files
+from exporter import screenshots
+from exporter.backends.email import preview as email_preview
+from exporter.backends.pdf.preview import first_article_page
+from exporter.preview import preview_files
+from exporter.screenshots import PreviewError
 
 import outputs
 from conftest import ROOT
@@ -67,14 +70,14 @@ def test_the_first_article_page_comes_from_the_outline(built, tmp_path):
 
 
 def test_missing_chromium_is_one_line_naming_what_to_install(built, tmp_path, monkeypatch):
-    monkeypatch.setattr(preview_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(screenshots.shutil, "which", lambda name: None)
     with pytest.raises(PreviewError, match=r"install it \(apt-get install chromium\)"):
         preview_files([built["html"]], tmp_path)
 
 
 def test_missing_pdftoppm_is_one_line_naming_poppler(built, tmp_path, monkeypatch):
     real = shutil.which
-    monkeypatch.setattr(preview_module.shutil, "which",
+    monkeypatch.setattr(screenshots.shutil, "which",
                         lambda name: None if name == "pdftoppm" else real(name))
     with pytest.raises(PreviewError, match="install poppler-utils"):
         preview_files([built["pdf"]], tmp_path)
@@ -114,7 +117,7 @@ def test_email_cid_images_are_taken_from_the_eml_beside_the_html(tmp_path):
     assert "cid:photo1@example.com" in body
     (tmp_path / "issue.html").write_text(body)
     work = tmp_path / "work"
-    page = preview_module._with_cid_images(tmp_path / "issue.html", work)
+    page = email_preview._with_cid_images(tmp_path / "issue.html", work)
     text = page.read_text()
     assert "cid:" not in text and "file://" in text
     (image,) = (work / "email-images").iterdir()

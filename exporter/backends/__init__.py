@@ -1,32 +1,36 @@
 """Backend registry and the one interface every output format implements.
 
-A backend is a module with a frozen `Options` dataclass and
-`build(job: Job, options: Options) -> Result`. Modules are imported only when their format
-is built, so an EPUB-only build never loads WeasyPrint.
+A format is a package, `backends/<format>/`, named once in `BACKENDS`. Its `__init__`
+holds a frozen `Options` dataclass and `build(job: Job, options: Options) -> Result`; it
+may add a `check` module (`CHECKS`: file ending -> checker) and a `preview` module (see
+`exporter/preview.py`). Packages are imported only when their format is used, so an
+EPUB-only build never loads WeasyPrint.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import math
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..assets import Asset, Assets
 from ..errors import BuildError
 from ..model import Issue
 
-BACKENDS: dict[str, str] = {
+BACKENDS: dict[str, str] = {  # format name -> its package, in the order formats are built
     "json": "exporter.backends.json",
     "email": "exporter.backends.email",
-    "epub": "exporter.backends.epub",
     "pdf": "exporter.backends.pdf",
+    "epub": "exporter.backends.epub",
 }
-DEFAULT_FORMATS: tuple[str, ...] = ("json", "email", "pdf", "epub")
+DEFAULT_FORMATS: tuple[str, ...] = tuple(BACKENDS)
+Part = Literal["check", "preview"]
 
 
 @dataclass
@@ -52,6 +56,15 @@ def backend(name: str) -> types.ModuleType:
     if name not in BACKENDS:
         raise BuildError(f"-f {name}", f"unknown format; choose from {', '.join(BACKENDS)}")
     return importlib.import_module(BACKENDS[name])
+
+
+def part(name: str, kind: Part) -> types.ModuleType | None:
+    """A format's optional `check` or `preview` module; None when the package has none."""
+    package = backend(name)
+    if not hasattr(package, "__path__"):  # a format in a single module has no parts
+        return None
+    module = f"{package.__name__}.{kind}"
+    return importlib.import_module(module) if importlib.util.find_spec(module) else None
 
 
 def parse_formats(text: str | None) -> list[str]:

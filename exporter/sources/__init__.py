@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
+from ..locations import is_url
 from ..model import Article
 
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
@@ -99,17 +100,13 @@ def kind_for(name: str, data: bytes) -> SourceKind:
     return sniffed or by_suffix or REGISTRY["text"]
 
 
-def is_url(location: str) -> bool:
-    return bool(re.match(r"https?://", location, re.I))
-
-
 def read_source(location: str | Path, *, url: str | None = None,
                 allow_private: bool = False) -> list[Article]:
     """Read one source (a file path or an http(s) URL) into its articles."""
     location = str(location)
     if is_url(location):
-        try:
-            from . import url as url_source  # the network only when a URL is asked for
+        try:  # by name, like every kind's reader: the network only when a URL is asked for
+            url_source = importlib.import_module("exporter.sources.url")
         except ImportError as exc:
             raise SourceError(location, f"cannot read URLs here ({exc})")
         return url_source.read_url(location, allow_private=allow_private)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import SourceError
 from ..fetch import fetch
 from ..model import Article
-from . import Origin, _looks_feed, _looks_html
+from . import REGISTRY, Origin, _looks_feed, _looks_html
 
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # Servers label pages loosely (plain text, octet-stream): content decides, except for
@@ -19,9 +19,7 @@ def read_url(location: str, *, allow_private: bool = False) -> list[Article]:
     origin = Origin(location, base_dir=None, url=fetched.url, allow_private=allow_private)
     media_type = fetched.content_type.split(";")[0].strip().lower()
     if media_type in _FEED_TYPES or _looks_feed(fetched.content):
-        from . import feed
-
-        return feed.read(fetched.content, origin)
+        return REGISTRY["feed"].read(fetched.content, origin)  # through the registry: feeds read URLs too
     if media_type.startswith(_NOT_PAGES) or not (
             _looks_html(fetched.content) or media_type in ("text/html", "application/xhtml+xml")):
         raise SourceError(location, f"not a web page (the server sent {media_type or 'no type'})")

@@ -18,14 +18,14 @@ from typing import Any, Literal
 
 from markupsafe import Markup
 
-from ..article_html import ImageRef, render_article
-from ..assets import Asset
-from ..atomic import write_bytes
-from ..errors import BuildError
-from ..model import Article, Figure, Issue
-from ..pdf_speedups import apply as apply_speedups
-from ..templating import environment, logo_rendition, render
-from . import Job, Result
+from ...article_html import ImageRef, render_article
+from ...assets import Asset
+from ...atomic import write_bytes
+from ...errors import BuildError
+from ...model import Article, Figure, Issue
+from ...templating import environment, logo_rendition, render
+from .. import Job, Result
+from .speedups import apply as apply_speedups
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -57,7 +57,7 @@ class Options:
     jpeg_quality: int = 80
     # Processes typesetting the PDF. 0 (default): one per CPU once an issue has
     # PARALLEL_MIN_ARTICLES articles, split by article, typeset at the same time and merged
-    # with its tags, page numbers, contents and outline (see pdf_parallel.py); else one.
+    # with its tags, page numbers, contents and outline (see parallel.py); else one.
     # 1: always the whole issue in one process.
     workers: int = 0
 
@@ -81,7 +81,7 @@ class Layout:
 
 def build(job: Job, options: Options) -> Result:
     _check(options)
-    from .pdf_fetch import SafeFetcher  # WeasyPrint only when a PDF is built
+    from .fetch import SafeFetcher  # WeasyPrint only when a PDF is built
 
     fetcher = SafeFetcher()
     warnings: list[str] = []
@@ -234,7 +234,7 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
 
 def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
     """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
-    from .pdf_fetch import SCHEME  # first: it imports WeasyPrint without side effects
+    from .fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
     from weasyprint import CSS, HTML
 
@@ -247,7 +247,7 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
-        apply_speedups()  # pydyf's page list, rebuilt per tag: see pdf_speedups
+        apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
         workers = _workers(options, html)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
@@ -263,7 +263,7 @@ def _workers(options: Options, html: str) -> int:
     """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
     if options.workers != 0:
         return options.workers
-    from ..parallel import max_workers
+    from ...parallel import max_workers
 
     if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
@@ -272,11 +272,11 @@ def _workers(options: Options, html: str) -> int:
 
 def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
                     extra: dict[str, Any], workers: int, warnings: list[str]) -> bytes:
-    """Typeset by several processes, a run of articles each (see pdf_parallel)."""
+    """Typeset by several processes, a run of articles each (see parallel.py)."""
     from weasyprint import HTML
 
-    from ..pdf_parallel import render_parallel
-    from .pdf_fetch import SCHEME
+    from .parallel import render_parallel
+    from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
 

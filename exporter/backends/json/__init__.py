@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ..atomic import write_text
-from . import Job, Result
+from ...atomic import write_text
+from .. import Job, Result
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 The article markup is the shared fragment (`exporter/article_html.py`) inside our own
 page shell (`templates/epub/page.xhtml`); ebooklib writes the package, nav and NCX, and
-`epub_package` makes the zip reproducible. Images are resized for a device profile and
+`package` makes the zip reproducible. Images are resized for a device profile and
 stored once per content hash.
 """
 
@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 from ebooklib import epub
@@ -24,15 +24,15 @@ from lxml import etree
 from markupsafe import Markup
 from PIL import Image as PILImage
 
-from ..article_html import ImageRef, render_article
-from ..assets import Asset, Assets
-from ..atomic import write_bytes
-from ..errors import BuildError
-from ..model import Article, Block, Figure, Issue
-from ..templating import environment, long_date, render
-from . import Job, Result
-from .epub_cover import accent_colour, cover_alt, cover_from_file, draw_cover
-from .epub_package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
+from ...article_html import ImageRef, render_article
+from ...assets import Asset, Assets
+from ...atomic import write_bytes
+from ...errors import BuildError
+from ...model import Article, Block, Figure, Issue
+from ...templating import environment, long_date, render
+from .. import Job, Result
+from .cover import accent_colour, cover_alt, cover_from_file, draw_cover
+from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
@@ -92,9 +92,10 @@ def build(job: Job, options: Options) -> Result:
              else draw_cover(issue, job.assets, job.theme))
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
-    shell = _Shell(env, language)
+    names = _file_names(issue.articles())
+    shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
     images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
-    chapters = _chapters(shell, issue, images, options.max_document_kb * 1000, warnings)
+    chapters = _chapters(shell, issue, names, images, options.max_document_kb * 1000, warnings)
     cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
                             html_class="cover-html", body_class="cover-body",
                             src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
@@ -136,11 +137,10 @@ class _Chapters:
         return frozenset(e["href"] for section in self.entries for e in section["articles"])
 
 
-def _chapters(shell: _Shell, issue: Issue, images: _Images, limit: int,
+def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Images, limit: int,
               warnings: list[str]) -> _Chapters:
     """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
     chapters = _Chapters()
-    names = _file_names(issue.articles())
     number = 0
     for section in issue.sections:
         entries, links = [], []
@@ -318,6 +318,7 @@ class _Shell:
 
     env: jinja2.Environment
     language: str
+    article_files: dict[str, str]  # article id -> the XHTML file its first part is in
 
     def page(self, uid: str, file_name: str, title: str, template: str, *,
              html_class: str = "", body_class: str = "", internal: frozenset[str] = frozenset(),
@@ -337,17 +338,19 @@ class _Shell:
                                     etree.XMLParser(resolve_entities=False, no_network=True))
         except etree.XMLSyntaxError as exc:
             raise BuildError(file_name, f"page is not well-formed XHTML: {exc}")
-        _fix_links(root, base_url, internal)
+        _fix_links(root, base_url, internal, self.article_files)
         data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
         return _Page(uid, file_name, title, _language(lang), data)
 
 
-def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[str]) -> None:
+def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[str],
+               article_files: dict[str, str]) -> None:
     """Links an e-reader can follow: relative ones resolved against the article's URL.
 
     A relative link in a book points at a file that is not there (EPUBCheck RSC-007), and
     an in-page anchor may no longer exist; without a base URL such links lose their href.
-    `internal` names the book's own pages, which the contents page links to.
+    `internal` names the book's own pages, which the contents page links to; a `#id` link
+    to another article of the issue (see exporter.links) goes to that article's file.
     """
     ids = {el.get("id") for el in root.iter() if el.get("id")}
     base = base_url if base_url and urlsplit(base_url).scheme in ("http", "https") else None
@@ -356,6 +359,9 @@ def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[s
         if not href or urlsplit(href).scheme in ("http", "https", "mailto") or href in internal:
             continue
         if href.startswith("#") and href[1:] in ids:
+            continue
+        if href.startswith("#") and unquote(href[1:]) in article_files:
+            link.set("href", article_files[unquote(href[1:])] + href)
             continue
         if base:
             link.set("href", urljoin(base, href))

@@ -13,7 +13,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from .check import Finding, summarise
+from ...findings import Checker, Finding, summarise
 
 EPUBCHECK_TIMEOUT = 300  # seconds; one run takes 3-5 s, a huge book much longer
 # A short run: the JIT's first tier and the serial collector halve EPUBCheck's CPU time.
@@ -100,3 +100,6 @@ def _reader_needs(path: Path) -> tuple[list[Finding], list[str]]:
                                                  "ignore or reject scripts"))
     chapters = sum(1 for n in names if n.endswith(".xhtml"))
     return findings, [f"{chapters} XHTML files"]
+
+
+CHECKS: dict[str, Checker] = {".epub": check_epub}

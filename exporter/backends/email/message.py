@@ -19,8 +19,8 @@ import css_inline
 import lxml.html
 from mjml import mjml2html
 
-from ..errors import BuildError
-from ..model import Issue
+from ...errors import BuildError
+from ...model import Issue
 
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
 

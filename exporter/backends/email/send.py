@@ -11,7 +11,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from pathlib import Path
 
-from ..errors import ExporterError
+from ...errors import ExporterError
 
 
 @dataclass(frozen=True)

@@ -20,13 +20,14 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
-from ..atomic import write_bytes, write_text
-from ..errors import BuildError
-from ..inline import escape_text, to_text
-from ..model import Article, Figure, Issue, Paragraph
-from ..templating import environment, logo_rendition, long_date, render
-from . import Job, Result
-from .email_message import Attachment, check_safe, compile_mjml, make_eml, wrap
+from ...atomic import write_bytes, write_text
+from ...errors import BuildError
+from ...inline import escape_text, to_text
+from ...links import article_addresses, internal_target
+from ...model import Article, Figure, Issue, Paragraph
+from ...templating import environment, logo_rendition, long_date, render
+from .. import Job, Result
+from .message import Attachment, check_safe, compile_mjml, make_eml, wrap
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
@@ -56,6 +57,7 @@ class Options:
     utm_source: str | None = None
     utm_medium: str | None = None
     utm_campaign: str | None = None
+    merge_fields: bool = False  # greet each reader: subscriber.* tokens filled in at delivery
 
 
 @dataclass
@@ -182,11 +184,27 @@ def _fit_budget(env: jinja2.Environment, job: Job, options: Options, plan: _Plan
 
 
 def _environment(job: Job, options: Options) -> jinja2.Environment:
+    # Mail clients handle in-message anchors badly: a link to another article of the
+    # issue keeps that article's web address (with the campaign's UTM parameters).
+    sibling = {a.id: _article_link(job.issue, a, options) for a in job.issue.articles()}
     env = environment(job.templates)
-    env.filters["inline"] = lambda markup: Markup(_email_links(markup, options))
+    env.filters["inline"] = lambda markup: Markup(_email_links(markup, options, sibling))
     env.filters["wrap"] = wrap
-    env.filters["plain"] = lambda markup: _plain(markup, options)
+    env.filters["plain"] = lambda markup: _plain(markup, options, sibling)
     return env
+
+
+def _web_environment(env: jinja2.Environment, options: Options) -> jinja2.Environment:
+    """The email's templates for the web version, where sibling articles are `#id` anchors."""
+    web = env.overlay()
+    web.filters["inline"] = lambda markup: Markup(_email_links(markup, options, None))
+    return web
+
+
+def _article_link(issue: Issue, article: Article, options: Options) -> str | None:
+    """Where a link to this article leads from the email: its web address, else the web version."""
+    address = next(iter(article_addresses(article)), None)
+    return _utm(_safe_url(address), options) or _web_anchor(issue, article)
 
 
 def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Plan,
@@ -200,7 +218,7 @@ def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Pla
 
 
 def _render_page(env: jinja2.Environment, job: Job, options: Options, plan: _Plan) -> str:
-    page = render(env, "email/web.html",
+    page = render(_web_environment(env, options), "email/web.html",
                   **_context(job, options, plan, "full", "hosted" if options.asset_base_url else "relative"))
     check_safe(page, f"{job.stem}.web.html")
     return page
@@ -256,7 +274,14 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "issue_date": long_date(issue.date),
         "lang": _lang(issue),
         "subject": _subject(issue, options),
+        "subscriber": MERGE_FIELDS if options.merge_fields else None,
     }
+
+
+# Placeholders an edition's email holds where each reader's own values go; `exporter
+# deliver` replaces them per message (exporter.editions.deliver.MERGE_TOKENS).
+MERGE_FIELDS = {"greeting": "%%GREETING%%", "name": "%%NAME%%", "email": "%%EMAIL%%",
+                "id": "%%SUBSCRIBER_ID%%"}
 
 
 def _theme(theme: dict[str, str]) -> dict[str, str]:
@@ -384,31 +409,51 @@ def _utm(url: str | None, options: Options) -> str | None:
 _LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.S)
 
 
-def _plain(markup: str, options: Options) -> str:
-    """Inline markup as plain text; a link keeps its address: "text <url>"."""
+def _plain(markup: str, options: Options, sibling: dict[str, str | None]) -> str:
+    """Inline markup as plain text; a link keeps its address: "text <url>".
 
-    def replace(match: re.Match[str]) -> str:
-        import html as html_lib
+    Text is taken out of the markup piece by piece: the "<url>" added for a link would
+    otherwise read as a tag and vanish with the markup.
+    """
+    import html as html_lib
 
-        url = _utm(_safe_url(html_lib.unescape(match.group(1))), options)
-        label = match.group(2)
-        return f"{label} <{url}>" if url and to_text(label) != url else label
-
-    return to_text(_LINK.sub(replace, markup or ""))
+    markup, pieces, start = markup or "", [], 0
+    for match in _LINK.finditer(markup):
+        url = _link_target(html_lib.unescape(match.group(1)), options, sibling)
+        label = to_text(match.group(2))
+        pieces += [to_text(markup[start:match.start()]),
+                   f"{label} <{url}>" if url and label != url else label]
+        start = match.end()
+    return "".join(pieces) + to_text(markup[start:])
 
 
 _HREF = re.compile(r'<a href="([^"]*)">')
 
 
-def _email_links(markup: str, options: Options) -> str:
-    """Inline links open in a new tab, carry the UTM parameters and never a bad scheme."""
+def _email_links(markup: str, options: Options, sibling: dict[str, str | None] | None) -> str:
+    """Inline links open in a new tab, carry the UTM parameters and never a bad scheme.
+
+    A link to another article of the issue goes to `sibling[id]`; without `sibling` (the
+    web version) it stays the `#id` anchor of that article on the same page.
+    """
 
     def replace(match: re.Match[str]) -> str:
         import html as html_lib
 
-        url = _utm(_safe_url(html_lib.unescape(match.group(1))), options)
+        href = html_lib.unescape(match.group(1))
+        if sibling is None and internal_target(href):
+            return f'<a href="{html_lib.escape(href)}">'
+        url = _link_target(href, options, sibling or {})
         if url is None:
             return "<a>"
         return f'<a href="{html_lib.escape(url)}" target="_blank" rel="noopener">'
 
     return _HREF.sub(replace, markup or "").replace("<br>", "<br />")
+
+
+def _link_target(href: str, options: Options, sibling: dict[str, str | None]) -> str | None:
+    """A body link's address in the message: a sibling article's link, else the safe URL."""
+    target = internal_target(href)
+    if target is not None:
+        return sibling.get(target)
+    return _utm(_safe_url(href), options)

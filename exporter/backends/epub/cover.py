@@ -14,10 +14,10 @@ from functools import lru_cache
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont, ImageOps
 
-from ..assets import Asset, Assets
-from ..inline import to_text
-from ..model import Article, Issue
-from ..templating import long_date
+from ...assets import Asset, Assets
+from ...inline import to_text
+from ...model import Article, Issue
+from ...templating import long_date
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
 COVER_QUALITY = 85

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .check import Finding, summarise
+from ...findings import Checker, Finding, summarise
 
 CLIP_BYTES = 102 * 1024
 WARN_BYTES = 90 * 1024
@@ -208,3 +208,18 @@ def check_eml(path: Path) -> list[Finding]:
         elif cids:
             passed.append(f"CID references resolve ({len(cids)})")
     return summarise(path, findings, passed)
+
+
+def check_text(path: Path) -> list[Finding]:
+    """The email's plain-text part as a file: UTF-8 and not empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [Finding("error", str(path), "not UTF-8 text")]
+    if not text.strip():
+        return [Finding("error", str(path), "is empty")]
+    return summarise(path, [], [f"{len(text.splitlines())} lines of UTF-8 text"])
+
+
+CHECKS: dict[str, Checker] = {".html": check_html, ".htm": check_html, ".web.html": check_web_page,
+                              ".eml": check_eml, ".txt": check_text}

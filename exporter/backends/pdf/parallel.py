@@ -41,8 +41,8 @@ from typing import Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from .errors import BuildError
-from .parallel import max_workers, run_all
+from ...errors import BuildError
+from ...parallel import max_workers, run_all
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600

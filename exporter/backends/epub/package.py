@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from ..errors import BuildError
+from ...errors import BuildError
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 OPF_NS = "http://www.idpf.org/2007/opf"

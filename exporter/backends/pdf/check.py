@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .check import Finding, summarise
+from ...findings import Checker, Finding, summarise
 
 
 def check_pdf(path: Path) -> list[Finding]:
@@ -92,3 +92,6 @@ def _embedded(font: Any) -> bool:
         return False
     descriptor = descriptor.get_object()
     return any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+CHECKS: dict[str, Checker] = {".pdf": check_pdf}

@@ -1,0 +1,38 @@
+"""Many local sources parsed at once in worker processes, into the parsed-source cache."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from .. import cache
+from ..parallel import max_workers, run_all
+from . import is_url, kind_for, read_source
+
+WARM_MIN_SOURCES = 8  # below this, starting processes costs more than it saves
+
+
+def warm_sources(locations: list[str], *, url: str | None = None, allow_private: bool = False) -> None:
+    """Parse many local sources in worker processes, into the cache.
+
+    The caller then reads them one by one as usual and finds each one parsed; errors
+    are left for that pass to report, with its own handling.
+    """
+    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and Path(loc).is_file()]
+    workers = max_workers()
+    if not cache.enabled() or workers < 2 or len(files) < WARM_MIN_SOURCES:
+        return
+
+    for location in files:  # readers imported once here, not once per worker
+        with open(location, "rb") as file:
+            importlib.import_module(kind_for(location, file.read(4096)).module)
+
+    def read_all(chunk: list[str]) -> None:
+        for location in chunk:
+            try:
+                read_source(location, url=url, allow_private=allow_private)
+            except Exception:  # reported by the caller's own pass
+                pass
+
+    chunks = [files[i::workers] for i in range(workers)]
+    run_all([(f"sources-{i}", lambda chunk=chunk: read_all(chunk)) for i, chunk in enumerate(chunks)])
