@@ -158,11 +158,14 @@ class Assets:
         allowed = [base.resolve(), *roots]
         if not any(path.is_relative_to(root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
-        if not path.is_file():
-            raise ExporterError(src, "no such image file")
-        if path.stat().st_size > MAX_IMAGE_BYTES:
-            raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
-        return path.read_bytes(), str(path)
+        try:
+            if not path.is_file():
+                raise ExporterError(src, "no such image file")
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
+            return path.read_bytes(), str(path)
+        except OSError as exc:  # a name too long, a file that went away...
+            raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
 
     def _decode(self, data: bytes, origin: str) -> Asset:
         if not data:

@@ -390,3 +390,10 @@ def test_articles_of_one_issue_never_share_an_id_whatever_the_json_says():
     issue = Issue.from_dict({"title": "I", "date": "2024-06-24",
                              "sections": [{"articles": [article, article]}, {"articles": [article]}]})
     assert [a.id for a in issue.articles()] == ["a", "a-2", "a-3"]
+
+
+def test_a_huge_json_indent_is_refused_not_allocated(tmp_path):
+    (tmp_path / "a.md").write_text("---\ntitle: A\n---\nBody.\n")
+    result = _exporter("build", "a.md", "-f", "json", "-O", "json.indent=2000000000", "-o", "out",
+                       cwd=tmp_path, timeout=60)
+    assert result.returncode == 1 and "[json].indent" in result.stderr, result.stderr
