@@ -26,7 +26,7 @@ from typing import Any
 
 from .backends import DEFAULT_FORMATS as FORMATS
 from .backends import parse_formats
-from .backends.email.send import Sent, parse_server
+from .backends.email.send import Sent, parse_recipients, parse_server
 from .backends.email.send import send_eml as send_email
 from .build import Output, build
 from .check import check_paths as check
@@ -34,10 +34,10 @@ from .check import has_errors
 from .editions import make_editions, read_subscribers
 from .editions.deliver import Policy as DeliveryPolicy
 from .editions.deliver import Smtp, deliver
-from .errors import ExporterError
+from .errors import ExporterError, UsageError
 from .findings import Finding
 from .inline import to_text
-from .manifest import Project, load_manifest, make_issue
+from .manifest import Project, is_manifest, load_manifest, make_issue
 from .manifest import project_from_sources as issue_from_sources
 from .model import (Article, Block, Embed, Figure, Heading, Image, Issue, Links, ListBlock, Paragraph,
                     Quote, Section, SourceRef, Table)
@@ -49,10 +49,11 @@ from .sources import read_source as read
 __all__ = [
     "FORMATS", "Article", "Block", "DeliveryPolicy", "Embed", "ExporterError", "Figure", "Finding",
     "Heading", "Image", "Issue", "Links", "ListBlock", "Output", "Paragraph", "Project", "Quote",
-    "Section", "Sent", "Smtp", "SourceRef", "Table", "build", "build_bytes", "check",
-    "copy_templates", "deliver", "has_errors", "issue_from_sources", "list_templates",
-    "load_manifest", "make_editions", "make_issue", "new_issue", "parse_formats", "parse_server",
-    "preview", "read", "read_feed", "read_subscribers", "send_email", "serve", "to_text",
+    "Section", "Sent", "Smtp", "SourceRef", "Table", "UsageError", "build", "build_bytes", "check",
+    "copy_templates", "deliver", "has_errors", "is_manifest", "issue_from_sources",
+    "list_templates", "load_manifest", "make_editions", "make_issue", "new_issue",
+    "parse_formats", "parse_recipients", "parse_server", "preview", "read", "read_feed",
+    "read_subscribers", "send_email", "serve", "to_text",
 ]
 
 

@@ -22,6 +22,7 @@ class ImageRef:
     src: str
     width: int | None = None
     height: int | None = None
+    alt: str | None = None  # replaces the image's own alt in this backend's markup
 
 
 ImageResolver = Callable[[Article, Figure], ImageRef | None]

@@ -28,9 +28,14 @@ def staging(out_dir: Path) -> Iterator[Path]:
     publishing (a moment of renames) may leave some files new and others old, each
     of them whole.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale(out_dir)
-    stage = Path(tempfile.mkdtemp(prefix=f".exporter-{os.getpid()}-", dir=out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(out_dir, "is a file, not a folder: give -o a folder for the outputs")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale(out_dir)
+        stage = Path(tempfile.mkdtemp(prefix=f".exporter-{os.getpid()}-", dir=out_dir))
+    except OSError as exc:
+        raise BuildError(out_dir, f"cannot write the outputs there: {exc.strerror or exc}")
     try:
         (stage / MARK).touch()
         yield stage

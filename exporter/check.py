@@ -41,7 +41,8 @@ def output_files(paths: Iterable[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.is_file() and checkable(p))
+            found = sorted(p for p in path.iterdir() if p.is_file() and checkable(p))
+            files += found or [path]  # an empty folder is reported, not passed over
         else:
             files.append(path)
     return files
@@ -51,6 +52,10 @@ def check_paths(paths: Iterable[Path]) -> list[Finding]:
     """Check every output named (folders expanded); unknown kinds are warnings."""
     findings: list[Finding] = []
     for path in output_files(paths):
+        if path.is_dir():
+            endings = ", ".join(sorted(_checkers()))
+            findings.append(Finding("error", str(path), f"nothing to check: no {endings} files"))
+            continue
         if not path.is_file():
             findings.append(Finding("error", str(path), "no such file"))
             continue

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import exporter
-from exporter import Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table, to_text
+from exporter import (Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table,
+                      UsageError, to_text)
 from exporter.errors import SourceWarning
 
 
@@ -26,10 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     warnings.showwarning = _show_warning
+    _use_refresh(args)
     try:
         return args.run(args)
-    except ExporterError as exc:
+    except UsageError as exc:
         _error(str(exc))
+        return 2
+    except ExporterError as exc:
+        for problem in getattr(exc, "problems", None) or [exc]:
+            _error(str(problem))
         return 1
     except KeyboardInterrupt:
         return 130
@@ -90,10 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--keep-going", action="store_true",
                        help="report an unreadable article and leave it out instead of stopping")
     build.add_argument("--feed", metavar="URL_OR_FILE", help="make an issue of a feed's newest entries")
-    build.add_argument("--max", type=int, default=None, metavar="N", help="at most N feed entries")
-    build.add_argument("--since", metavar="AGE", help="only feed entries newer than AGE (24h, 7d)")
-    build.add_argument("--title", help="issue title when building sources directly")
-    build.add_argument("--offline", action="store_true", help="fetch no remote images")
+    build.add_argument("--max", type=_positive, default=None, metavar="N",
+                       help="with --feed: at most N entries")
+    build.add_argument("--since", type=_age, metavar="AGE",
+                       help="with --feed: only entries newer than AGE (30m, 24h, 7d, 2w)")
+    build.add_argument("--title", help="issue title when building sources or a feed directly "
+                                       "(a manifest sets its own)")
+    build.add_argument("--offline", action="store_true",
+                       help="fetch no remote images (pages and feeds you name are still fetched)")
     build.add_argument("--strict", action="store_true",
                        help="email: fail instead of switching to teasers when over the size budget")
     build.add_argument("--embed-images", action="store_true",
@@ -123,7 +133,8 @@ def _parser() -> argparse.ArgumentParser:
                       help="keep the built email in this folder (default: a temporary one)")
     send.add_argument("--strict", action="store_true", help="fail when over the size budget")
     send.add_argument("--embed-images", action="store_true", help="put the photos in the message")
-    send.add_argument("--offline", action="store_true", help="fetch no remote images")
+    send.add_argument("--offline", action="store_true",
+                      help="fetch no remote images (article URLs are still fetched)")
     send.add_argument("-O", "--option", action="append", default=[], metavar="email.KEY=VALUE",
                       help="set an email option, e.g. -O email.mode=teaser")
     _network_flags(send)
@@ -135,10 +146,12 @@ def _parser() -> argparse.ArgumentParser:
 def _network_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--allow-private", action="store_true",
                         help="allow fetching from loopback and private network addresses")
+    parser.add_argument("--refresh", action="store_true",
+                        help="fetch pages and images again instead of using the cache (feeds always are)")
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    if args.source.endswith(".toml"):
+    if exporter.is_manifest(Path(args.source)):
         project = exporter.load_manifest(Path(args.source), allow_private=args.allow_private)
         data: Any = project.issue.to_dict()
         articles = project.issue.articles()
@@ -169,11 +182,12 @@ def _build(args: argparse.Namespace) -> int:
     from .progress import BuildProgress, is_terminal, print_summary
 
     formats = exporter.parse_formats(args.formats)
+    overrides = _overrides(args, formats)
     with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
         progress("sources")
         project = _project(args)
         _use_templates(project, args.templates)
-        outputs, warnings = exporter.build(project, formats, args.output, overrides=_overrides(args),
+        outputs, warnings = exporter.build(project, formats, args.output, overrides=overrides,
                                   offline=args.offline, allow_private=args.allow_private,
                                   progress=progress)
     for skipped in project.skipped:
@@ -187,17 +201,20 @@ def _build(args: argparse.Namespace) -> int:
                 _warn(f"{output.format}: {warning}")
     print_summary(outputs, table=table)
     if args.check:
-        return _check_files([p for output in outputs for p in output.files])
+        # the built files only: a format's folder of photos is checked through its file
+        return _check_files([p for output in outputs for p in output.files if p.is_file()])
     return 0
 
 
 def _send(args: argparse.Namespace) -> int:
     import tempfile
 
-    project = exporter.load_manifest(Path(args.manifest), allow_private=args.allow_private)
-    overrides = _overrides(args)
-    overrides.setdefault("email", {}).setdefault("to_address", ", ".join(args.to))
-    if not {**project.options.get("email", {}), **overrides["email"]}.get("from_address"):
+    recipients = exporter.parse_recipients(args.to)
+    exporter.parse_server(args.smtp)
+    overrides = _overrides(args, ["email"])
+    project = exporter.load_manifest(_manifest_argument(args.manifest, "send"),
+                                     allow_private=args.allow_private)
+    if not {**project.options.get("email", {}), **overrides.get("email", {})}.get("from_address"):
         raise ExporterError(args.manifest, "sending needs a sender: set from_address in the "
                             "manifest's [email] table (or -O email.from_address=ADDR)")
     with tempfile.TemporaryDirectory(prefix="exporter-send-") as temp:
@@ -207,7 +224,7 @@ def _send(args: argparse.Namespace) -> int:
         for warning in warnings + [w for o in outputs for w in o.warnings]:
             _warn(warning)
         eml = out_dir / f"{project.stem}.eml"
-        sent = exporter.send_email(eml, args.to, server=args.smtp, starttls=args.starttls, user=args.user,
+        sent = exporter.send_email(eml, recipients, server=args.smtp, starttls=args.starttls, user=args.user,
                         password=os.environ.get("EXPORTER_SMTP_PASSWORD"))
     print(f"sent \"{sent.subject}\" from {sent.sender} to {', '.join(sent.recipients)} "
           f"({_size(sent.size)}) via {sent.server}")
@@ -326,10 +343,23 @@ class _Bar:
 
 def _project(args: argparse.Namespace) -> exporter.Project:
     if args.feed:
+        if args.inputs:
+            raise UsageError(args.inputs[0], "give either --feed or sources, not both")
         return _feed_project(args)
+    for flag in ("since", "max"):
+        if getattr(args, flag) is not None:
+            raise UsageError(f"--{flag}", "applies only to --feed")
     if not args.inputs:
-        raise ExporterError("build", "give a manifest, article sources, or --feed")
-    if len(args.inputs) == 1 and args.inputs[0].endswith(".toml"):
+        raise UsageError("build", "give a manifest, article sources, or --feed")
+    manifests = [i for i in args.inputs if exporter.is_manifest(Path(i))]
+    if manifests:
+        if len(args.inputs) > 1:
+            raise UsageError(manifests[0], "is a manifest: build it alone (its [[sections]] "
+                                           "list the articles), not with other sources")
+        for flag, value in (("title", args.title), ("url", args.url)):
+            if value is not None:
+                raise UsageError(f"--{flag}", "applies to sources given directly; a manifest "
+                                              "sets it itself")
         return exporter.load_manifest(Path(args.inputs[0]), keep_going=args.keep_going,
                              allow_private=args.allow_private)
     return exporter.issue_from_sources(args.inputs, url=args.url, keep_going=args.keep_going,
@@ -338,7 +368,7 @@ def _project(args: argparse.Namespace) -> exporter.Project:
 
 def _feed_project(args: argparse.Namespace) -> exporter.Project:
     skipped: list[ExporterError] = []
-    articles = exporter.read_feed(args.feed, max_entries=args.max, since=_age(args.since),
+    articles = exporter.read_feed(args.feed, max_entries=args.max, since=args.since,
                                   allow_private=args.allow_private,
                                   on_error=skipped.append if args.keep_going else None)
     title = args.title or (articles[0].publisher if articles else None) or "Feed"
@@ -352,17 +382,44 @@ def _stem(location: str) -> str:
     return Path(name).stem or re.sub(r"\W+", "-", name).strip("-") or "feed"
 
 
-def _age(text: str | None) -> dt.timedelta | None:
-    if not text:
-        return None
+def _age(text: str) -> dt.timedelta:
+    """--since: an age such as 30m, 24h, 7d or 2w (argparse turns a refusal into exit 2)."""
     match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text)
-    if not match:
-        raise ExporterError("--since", f"not an age like 30m, 24h, 7d or 2w: {text!r}")
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"not an age like 30m, 24h, 7d or 2w: {text!r}")
     unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
     try:
         return dt.timedelta(**{unit: int(match.group(1))})
-    except (OverflowError, ValueError):
-        raise ExporterError("--since", f"further back than the calendar goes: {text!r}") from None
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"further back than the calendar goes: {text!r}") from None
+
+
+def _positive(text: str) -> int:
+    """--max: a whole number of at least 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return int(text)
+
+
+def _use_refresh(args: argparse.Namespace) -> None:
+    """--refresh: fetch again instead of using cached pages; set in the environment so
+    worker processes see it too."""
+    if getattr(args, "refresh", False):
+        os.environ["EXPORTER_REFRESH"] = "1"
+
+
+def _manifest_argument(location: str, command: str) -> Path:
+    """The MANIFEST of `send` and `preview`: a folder or an article is a usage mistake."""
+    path = Path(location)
+    if path.is_dir():
+        found = path / "issue.toml"
+        raise UsageError(location, f"is a folder; {command} needs the issue manifest (.toml)"
+                                   + (f": {found}" if found.is_file() else ""))
+    if path.is_file() and not exporter.is_manifest(path):
+        raise UsageError(location, f"{command} needs an issue manifest (.toml), not an article: "
+                                   "list the article in a manifest's [[sections]] "
+                                   "('exporter new NAME' writes one)")
+    return path
 
 
 # Themes, checks, previews and scaffolding (`check`, `preview`, `templates`, `new`).
@@ -381,7 +438,7 @@ def _theme_commands(commands: argparse._SubParsersAction) -> None:
         description="Build the issue, then write PNGs of the email (600 and 375 px), the PDF's "
                     "cover and first article, the EPUB's cover and first article, and an "
                     "index.html showing them side by side. Needs Chromium and pdftoppm.")
-    preview.add_argument("manifest", type=Path, metavar="MANIFEST", help="the issue manifest (.toml)")
+    preview.add_argument("manifest", metavar="MANIFEST", help="the issue manifest (.toml)")
     preview.add_argument("-o", "--output", type=Path, default=Path("preview"),
                          help="folder for the PNGs and index.html (default: preview)")
     preview.add_argument("-f", "--formats", help="comma-separated formats (default: email,pdf,epub)")
@@ -466,7 +523,8 @@ def _check_files(paths: list[Path]) -> int:
 
 def _preview(args: argparse.Namespace) -> int:
     formats = exporter.parse_formats(args.formats) if args.formats else None
-    project = exporter.load_manifest(args.manifest, allow_private=args.allow_private)
+    project = exporter.load_manifest(_manifest_argument(args.manifest, "preview"),
+                                     allow_private=args.allow_private)
     _use_templates(project, args.templates)
     index = exporter.preview(project, args.output, formats=formats, offline=args.offline,
                     allow_private=args.allow_private)
@@ -503,16 +561,23 @@ FLAG_OPTIONS = {"strict": ("email", "strict"), "embed_images": ("email", "embed_
                 "pdf_variant": ("pdf", "variant"), "profile": ("epub", "profile")}
 
 
-def _overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+def _overrides(args: argparse.Namespace, formats: list[str]) -> dict[str, dict[str, Any]]:
+    """-O FORMAT.KEY=VALUE and the shorthand flags; a format not being built is a mistake."""
     overrides: dict[str, dict[str, Any]] = {}
     for flag, (fmt, key) in FLAG_OPTIONS.items():
         if getattr(args, flag, None):
             overrides.setdefault(fmt, {})[key] = getattr(args, flag)
     for item in args.option:
-        match = re.fullmatch(r"(\w+)\.(\w+)=(.*)", item)
+        match = re.fullmatch(r"(\w+)\.(\w+)=(.*)", item, re.S)
         if not match:
-            raise ExporterError(f"-O {item}", "expected FORMAT.KEY=VALUE")
-        overrides.setdefault(match.group(1), {})[match.group(2)] = match.group(3)
+            raise UsageError(f"-O {item}", "expected FORMAT.KEY=VALUE, e.g. -O pdf.columns=2")
+        fmt = match.group(1)
+        if fmt not in exporter.FORMATS:
+            raise UsageError(f"-O {item}", f"unknown format '{fmt}'; choose from "
+                                           f"{', '.join(exporter.FORMATS)}")
+        if fmt not in formats:
+            raise UsageError(f"-O {item}", f"'{fmt}' is not being built (formats: {', '.join(formats)})")
+        overrides.setdefault(fmt, {})[match.group(2)] = match.group(3)
     return overrides
 
 

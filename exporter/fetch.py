@@ -45,10 +45,12 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = 20 * 2**20,
     `max_bytes` once decoded (decompression stops there). Raises FetchError naming the
     URL on any refusal or failure.
     """
-    if cache:
-        hit = fetch_cache.load(url, accept)
-        if hit is not None and (allow_private or not hit.private):
-            return Fetched(hit.url, hit.content, hit.content_type)
+    hit = fetch_cache.load(url, accept) if cache else None
+    if hit is not None and hit.private and not allow_private:
+        hit = None
+    if hit is not None and hit.fresh():
+        return Fetched(hit.url, hit.content, hit.content_type)
+    conditional = hit.validators() if hit is not None and not fetch_cache.refreshing() else {}
     limits = httpx.Timeout(timeout, connect=min(10.0, timeout))
     deadline = time.monotonic() + 3 * timeout
     current, private = url, False
@@ -59,16 +61,20 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = 20 * 2**20,
         for _ in range(MAX_REDIRECTS + 1):
             target, private_hop = _checked_target(current, allow_private)
             private = private or private_hop
-            status, location, content_type, content = _get(
-                client, current, target, accept, max_bytes, deadline)
+            status, location, headers, content = _get(
+                client, current, target, accept, max_bytes, deadline, conditional)
             if status in _REDIRECTS and location:
                 current = urljoin(current, location)
                 continue
             if status >= 400:
                 raise FetchError(url, f"HTTP {status} from {current}")
-            if cache and status == 200:
-                fetch_cache.store(url, accept, fetch_cache.CachedResponse(
-                    current, content, content_type, private))
+            if status == 304 and hit is not None:  # unchanged: keep the body, renew the expiry
+                current, content, private = hit.url, hit.content, hit.private
+                headers = httpx.Headers({"content-type": hit.content_type, **headers})
+            content_type = headers.get("content-type", "")
+            entry = fetch_cache.entry(current, content, content_type, private, headers)
+            if cache and status in (200, 304) and entry is not None:
+                fetch_cache.store(url, accept, entry)
             return Fetched(current, content, content_type)
     raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
@@ -113,16 +119,17 @@ def _checked_target(url: str, allow_private: bool) -> tuple[httpx.URL, bool]:
 
 
 def _get(client: httpx.Client, url: str, target: httpx.URL, accept: str | None,
-         max_bytes: int, deadline: float) -> tuple[int, str | None, str, bytes]:
-    """One GET to the checked address: (status, Location, Content-Type, body)."""
+         max_bytes: int, deadline: float,
+         conditional: dict[str, str]) -> tuple[int, str | None, httpx.Headers, bytes]:
+    """One GET to the checked address: (status, Location, response headers, body)."""
     named = httpx.URL(url)
     headers = {"Host": named.netloc.decode("ascii"), "User-Agent": USER_AGENT,
-               "Accept": accept or DEFAULT_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
+               "Accept": accept or DEFAULT_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING, **conditional}
     extensions = {"sni_hostname": named.host} if named.scheme == "https" else {}
     try:
         with client.stream("GET", target, headers=headers, extensions=extensions) as response:
             if response.status_code in _REDIRECTS:
-                return response.status_code, response.headers.get("location"), "", b""
+                return response.status_code, response.headers.get("location"), response.headers, b""
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(url, f"larger than {max_bytes} bytes ({declared} declared)")
@@ -132,8 +139,7 @@ def _get(client: httpx.Client, url: str, target: httpx.URL, accept: str | None,
                 if time.monotonic() > deadline:
                     raise FetchError(url, "took too long to download")
                 chunks.append(chunk)
-            return (response.status_code, None, response.headers.get("content-type", ""),
-                    b"".join(chunks))
+            return response.status_code, None, response.headers, b"".join(chunks)
     except TooLarge:
         raise FetchError(url, f"larger than {max_bytes} bytes") from None
     except UnknownEncoding as err:

@@ -9,13 +9,13 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ExporterError, ManifestError, SourceError
-from .inline import to_text
+from .errors import Collector, ExporterError, ManifestError, SourceError
 from .links import resolve_internal_links
 from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
 from .sources import is_url, read_source
@@ -50,35 +50,70 @@ class Project:
 ErrorHandler = Callable[[ExporterError], None]
 
 
+def is_manifest(path: Path) -> bool:
+    """A .toml file, or any other file that parses as TOML with a manifest's keys.
+
+    Given as an article (`build m.toml a.md`, a misspelt `issue.tml`), such a file
+    would otherwise be read as pasted text and built into a nonsense issue.
+    """
+    if path.suffix.lower() == ".toml":
+        return True
+    try:
+        if not path.is_file() or path.stat().st_size > 2**20:
+            return False
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    return "title" in data or "sections" in data
+
+
 def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool = False) -> Project:
+    """The manifest read and checked; every mistake in it is reported, in file order."""
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ManifestError(where, "no such file")
     except IsADirectoryError:
-        raise ManifestError(where, "a folder, not a manifest file")
+        raise ManifestError(where, "is a folder, not a manifest (.toml)")
     except OSError as exc:
         raise ManifestError(where, f"cannot read ({exc.strerror})")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(where, f"not valid TOML: {exc}")
-    _check_keys(data, ISSUE_KEYS, where, "")
+    keys = list(data)
+    problems = Collector()
+
+    def step(key: str) -> Any:  # problems with `key` are reported at its place in the file
+        return problems.step(keys.index(key) if key in keys else len(keys))
+
+    for order, key in enumerate(keys):
+        if key not in ISSUE_KEYS:
+            problems.add(ManifestError(where, f"unknown key '{key}'"), order)
     root = path.resolve().parent
-    project = Project(issue=_issue(data, where), stem=path.stem, root=root)
-    project.options = {name: _table(data, name, where) for name in BACKEND_TABLES}
-    project.theme = _theme(_table(data, "theme", where), root, where)
-    project.cover = _path(data.get("cover"), root, where, "cover")
-    project.templates = _path(data.get("templates"), root, where, "templates")
-    if project.templates is not None and not project.templates.is_dir():
-        raise ManifestError(where, f"'templates' must be a folder: {data['templates']}")
+    project = Project(issue=_issue(data, where, step), stem=path.stem, root=root)
+    for name in BACKEND_TABLES:
+        with step(name):
+            project.options[name] = _table(data, name, where)
+    with step("theme"):
+        project.theme = _theme(_table(data, "theme", where), root, where, step("theme"))
+    with step("cover"):
+        project.cover = _path(data.get("cover"), root, where, "cover")
+    with step("templates"):
+        project.templates = _path(data.get("templates"), root, where, "templates")
+        if project.templates is not None and not project.templates.is_dir():
+            raise ManifestError(where, f"'templates' must be a folder: {data['templates']}")
     sections = data.get("sections", [])
-    if not isinstance(sections, list) or not sections:
-        raise ManifestError(where, "needs at least one [[sections]] entry with articles")
+    with step("sections"):
+        if not isinstance(sections, list) or not sections:
+            raise ManifestError(where, "needs at least one [[sections]] entry with articles")
     warm_sources(manifest_sources(sections, root), allow_private=allow_private)  # in parallel
     bases: dict[int, Path] = {}
-    for i, section in enumerate(sections):
-        project.issue.sections.append(_section(section, i, project, bases, where,
-                                               keep_going=keep_going, allow_private=allow_private))
+    for i, section in enumerate(sections if isinstance(sections, list) else []):
+        with step("sections"):
+            project.issue.sections.append(_section(
+                section, i, project, bases, where, keep_going=keep_going,
+                allow_private=allow_private, report=lambda e: problems.add(e, keys.index("sections"))))
+    problems.raise_all()
     finish_project(project, bases)
     return project
 
@@ -93,11 +128,13 @@ def project_from_sources(locations: list[str], *, url: str | None = None, keep_g
     section = Section(title=None)
     warm_sources(locations, url=url, allow_private=allow_private)  # parsed in parallel
     bases: dict[int, Path] = {}
+    problems = Collector()
     for location in locations:
         articles = _read(location, project, url=url, keep_going=keep_going,
-                         allow_private=allow_private, where=location)
+                         allow_private=allow_private, where=location, report=problems.add)
         bases.update((id(a), _base_dir(location, project)) for a in articles)
         section.articles += articles
+    problems.raise_all()
     project.issue.sections.append(section)
     articles = project.issue.articles()
     if not project.issue.title and articles:
@@ -142,9 +179,13 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
 
 
 def _check_keys(table: dict, allowed: set[str], where: str, prefix: str) -> None:
-    unknown = sorted(set(table) - allowed)
+    """Every key of `table` not in `allowed`, each one a problem, in file order."""
+    unknown = [key for key in table if key not in allowed]
     if unknown:
-        raise ManifestError(where, f"unknown key '{prefix}{unknown[0]}'")
+        problems = Collector()
+        for key in unknown:
+            problems.add(ManifestError(where, f"unknown key '{prefix}{key}'"))
+        problems.raise_all()
 
 
 def _table(data: dict, key: str, where: str) -> dict[str, Any]:
@@ -181,27 +222,37 @@ _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 _FONT = re.compile(r"[\w\s,'\"-]+")  # family names only: nothing that could end a CSS rule
 
 
-def _theme(table: dict[str, Any], root: Path, where: str) -> dict[str, str]:
-    """[theme] checked: colours as #rgb/#rrggbb, fonts as family lists, logo an existing file."""
-    _check_keys(table, THEME_KEYS, where, "theme.")
+def _theme(table: dict[str, Any], root: Path, where: str,
+           step: AbstractContextManager[Any] = nullcontext()) -> dict[str, str]:
+    """[theme] checked: colours as #rgb/#rrggbb, fonts as family lists, logo an existing file.
+
+    `step` collects each key's problem (a manifest reports them all); by default the
+    first one is raised."""
     theme: dict[str, str] = {}
     for key, value in table.items():
-        if not isinstance(value, str) or not value.strip():
-            raise ManifestError(where, f"'theme.{key}' must be text")
-        value = value.strip()
-        if key in COLOUR_KEYS and not _COLOUR.fullmatch(value):
-            raise ManifestError(where, f"'theme.{key}' must be a colour like #1a5fb4 or #15b, not {value!r}")
-        if key.endswith("_font") and not _FONT.fullmatch(value):
-            raise ManifestError(where, f"'theme.{key}' must be font family names separated by commas, "
-                                       f"not {value!r}")
-        if key == "logo":
-            logo = _path(value, root, where, "theme.logo")
-            assert logo is not None
-            if not logo.is_file() or not _is_image(logo):
-                raise ManifestError(where, f"'theme.logo' must be an image file (PNG, JPEG…): {value}")
-            value = str(logo)
-        theme[key] = value
+        with step:
+            theme[key] = _theme_value(key, value, root, where)
     return theme
+
+
+def _theme_value(key: str, value: Any, root: Path, where: str) -> str:
+    if key not in THEME_KEYS:
+        raise ManifestError(where, f"unknown key 'theme.{key}'")
+    if not isinstance(value, str) or not value.strip():
+        raise ManifestError(where, f"'theme.{key}' must be text")
+    value = value.strip()
+    if key in COLOUR_KEYS and not _COLOUR.fullmatch(value):
+        raise ManifestError(where, f"'theme.{key}' must be a colour like #1a5fb4 or #15b, not {value!r}")
+    if key.endswith("_font") and not _FONT.fullmatch(value):
+        raise ManifestError(where, f"'theme.{key}' must be font family names separated by commas, "
+                                   f"not {value!r}")
+    if key == "logo":
+        logo = _path(value, root, where, "theme.logo")
+        assert logo is not None
+        if not logo.is_file() or not _is_image(logo):
+            raise ManifestError(where, f"'theme.logo' must be an image file (PNG, JPEG…): {value}")
+        value = str(logo)
+    return value
 
 
 def _is_image(path: Path) -> bool:
@@ -215,31 +266,69 @@ def _is_image(path: Path) -> bool:
     return True
 
 
-def _issue(data: dict, where: str) -> Issue:
-    title = _text(data, "title", where)
-    if not title:
-        raise ManifestError(where, "missing 'title'")
-    date = data.get("date")
-    if isinstance(date, dt.datetime):
-        date = date.date()
-    if isinstance(date, str):
+def _issue(data: dict, where: str, step: Callable[[str], Any]) -> Issue:
+    """The issue's own fields; `step(key)` collects each field's problem at its place."""
+    issue = Issue(title="", date=dt.date.today().isoformat())
+    with step("title"):
+        issue.title = _text(data, "title", where) or ""
+        if not issue.title:
+            raise ManifestError(where, "missing 'title'")
+    with step("date"):
+        issue.date = _date(data.get("date"), where)
+    for key in ("subtitle", "edition", "publisher"):
+        with step(key):
+            setattr(issue, key, _text(data, key, where))
+    with step("language"):
+        issue.language = _language(_text(data, "language", where) or "en", where, "language")
+    with step("links"):
+        issue.links = _links(_table(data, "links", where), where)
+    with step("intro"):
+        issue.intro = _intro(_text(data, "intro", where))
+    return issue
+
+
+def _date(value: Any, where: str) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, str):
         try:
-            date = dt.date.fromisoformat(date)
+            value = dt.date.fromisoformat(value)
         except ValueError:
-            raise ManifestError(where, f"'date' is not an ISO date (YYYY-MM-DD): {date!r}")
-    if date is None:
-        date = dt.date.today()
-    if not isinstance(date, dt.date):
+            raise ManifestError(where, f"'date' is not an ISO date (YYYY-MM-DD): {value!r}")
+    if value is None:
+        value = dt.date.today()
+    if not isinstance(value, dt.date):
         raise ManifestError(where, "'date' must be a date (YYYY-MM-DD)")
-    links = _table(data, "links", where)
-    _check_keys(links, LINK_KEYS, where, "links.")
-    intro = _text(data, "intro", where)
-    return Issue(
-        title=title, date=date.isoformat(), subtitle=_text(data, "subtitle", where),
-        edition=_text(data, "edition", where), language=_text(data, "language", where) or "en",
-        publisher=_text(data, "publisher", where), intro=_intro(intro),
-        links=Links(**{k: _text(links, k, where, "links.") for k in LINK_KEYS}),
-    )
+    return value.isoformat()
+
+
+def _language(tag: str, where: str, key: str) -> str:
+    """A well-formed, registered BCP 47 tag (`en`, `pt-BR`, `zh-Hant`), checked by langcodes."""
+    import langcodes
+
+    if not langcodes.tag_is_valid(tag):
+        raise ManifestError(where, f"'{key}' must be a BCP 47 language tag such as en, pt-BR "
+                                   f"or zh-Hant, not {tag!r}")
+    return tag
+
+
+def _links(table: dict[str, Any], where: str) -> Links:
+    """[links]: each a full https:// address (what `check` demands of the email's links);
+    a bare "example.com/x" is refused saying so, not silently dropped."""
+    problems = Collector()
+    with problems.step():
+        _check_keys(table, LINK_KEYS, where, "links.")
+    links: dict[str, str | None] = {}
+    for key in LINK_KEYS & set(table):
+        with problems.step():
+            links[key] = _text(table, key, where, "links.")
+            scheme = re.match(r"([a-zA-Z][\w+.-]*):", links[key] or "")
+            if links[key] and (scheme is None or scheme.group(1).lower() != "https"):
+                hint = f" (did you mean 'https://{links[key]}'?)" if scheme is None else ""
+                raise ManifestError(where, f"'links.{key}' must be a full https:// address, "
+                                           f"not {links[key]!r}{hint}")
+    problems.raise_all()
+    return Links(**links)
 
 
 def _intro(markdown_text: str | None) -> list[Block]:
@@ -251,36 +340,60 @@ def _intro(markdown_text: str | None) -> list[Block]:
 
 
 def _section(data: Any, index: int, project: Project, bases: dict[int, Path], where: str, *,
-             keep_going: bool,
-             allow_private: bool) -> Section:
+             keep_going: bool, allow_private: bool, report: ErrorHandler) -> Section:
+    """One [[sections]] table; each entry's problem is reported and the next entry read."""
     prefix = f"sections[{index}]."
     if not isinstance(data, dict):
         raise ManifestError(where, f"sections[{index}] must be a table")
-    _check_keys(data, SECTION_KEYS, where, prefix)
     entries = data.get("articles", [])
+    section = Section(title=None)
+    with _reporting(report):
+        _check_keys(data, SECTION_KEYS, where, prefix)
+    with _reporting(report):
+        section.title = _text(data, "title", where, prefix)
     if not isinstance(entries, list):
-        raise ManifestError(where, f"'{prefix}articles' must be a list")
-    section = Section(title=_text(data, "title", where, prefix))
+        report(ManifestError(where, f"'{prefix}articles' must be a list"))
+        entries = []
     for j, entry in enumerate(entries):
-        entry_where = f"{prefix}articles[{j}]"
-        if isinstance(entry, str):
-            entry = {"source": entry}
-        if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
-            raise ManifestError(where, f"'{entry_where}' must be a path or a table with 'source'")
-        _check_keys(entry, ARTICLE_KEYS, where, entry_where + ".")
-        location = entry["source"] if is_url(entry["source"]) else str(project.root / entry["source"])
-        articles = _read(location, project, keep_going=keep_going, allow_private=allow_private,
-                         where=where, shown=entry["source"])
-        if len(articles) == 1:
-            articles = [_override(articles[0], entry, _base_dir(location, project), project.root,
-                                  where, entry_where)]
-        bases.update((id(a), _base_dir(location, project)) for a in articles)
-        section.articles += articles
+        with _reporting(report):
+            articles, base = _entry(entry, f"{prefix}articles[{j}]", project, where,
+                                    keep_going=keep_going, allow_private=allow_private, report=report)
+            bases.update((id(a), base) for a in articles)
+            section.articles += articles
     return section
 
 
+@contextmanager
+def _reporting(report: ErrorHandler) -> Iterator[None]:
+    """Hand a problem raised inside to `report` and carry on with the next check."""
+    try:
+        yield
+    except ExporterError as exc:
+        report(exc)
+
+
+def _entry(entry: Any, entry_where: str, project: Project, where: str, *, keep_going: bool,
+           allow_private: bool, report: ErrorHandler) -> tuple[list[Article], Path]:
+    """One article entry read, with its overrides: (articles, their image folder)."""
+    if isinstance(entry, str):
+        entry = {"source": entry}
+    if not isinstance(entry, dict) or not isinstance(entry.get("source"), str):
+        raise ManifestError(where, f"'{entry_where}' must be a path or a table with 'source'")
+    _check_keys(entry, ARTICLE_KEYS, where, entry_where + ".")
+    location = entry["source"] if is_url(entry["source"]) else str(project.root / entry["source"])
+    base = _base_dir(location, project)
+    articles = _read(location, project, keep_going=keep_going, allow_private=allow_private,
+                     where=where, shown=entry["source"], report=report)
+    if len(articles) == 1:
+        articles = [_override(articles[0], entry, base, project.root, where, entry_where)]
+    return articles, base
+
+
 def _read(location: str, project: Project, *, keep_going: bool, allow_private: bool,
-          where: str, url: str | None = None, shown: str | None = None) -> list[Article]:
+          where: str, report: ErrorHandler, url: str | None = None,
+          shown: str | None = None) -> list[Article]:
+    """A source's articles; one that cannot be read is skipped (--keep-going) or reported,
+    so every unreadable article is named, not only the first."""
     try:
         if not is_url(location) and not Path(location).exists():
             raise ManifestError(where, f"names a missing article: {shown or location}")
@@ -288,9 +401,7 @@ def _read(location: str, project: Project, *, keep_going: bool, allow_private: b
         for article in articles:
             check_size(article, shown or location)
     except ExporterError as exc:
-        if not keep_going:
-            raise
-        project.skipped.append(exc)
+        (project.skipped.append if keep_going else report)(exc)
         return []
     return articles
 
@@ -322,6 +433,8 @@ def _override(article: Article, entry: dict, base: Path, root: Path, where: str,
         if key in entry and not isinstance(entry[key], str):
             raise ManifestError(where, f"'{entry_where}.{key}' must be text")
     changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
+    if "language" in changes:
+        _language(changes["language"], where, f"{entry_where}.language")
     if {"lead_image", "lead_alt", "lead_caption", "lead_credit"} & entry.keys():
         changes["lead"] = _lead_override(article, entry, base, root, where, entry_where)
     return replace(article, **changes) if changes else article
@@ -334,8 +447,10 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
     if entry.get("lead_image") is not None:
         photo = _path(entry["lead_image"], root, where, f"{entry_where}.lead_image")
         assert photo is not None
+        # No alt by default: the caption sits beside the photo, and an alt repeating it
+        # makes screen readers read it twice and image-blocked mail show a wall of text.
         alt = entry.get("lead_alt") or (image.alt if image else "")
-        image = Image(src=os.path.relpath(photo, base), alt=alt or to_text(lead.caption or ""))
+        image = Image(src=os.path.relpath(photo, base), alt=alt or "")
     elif "lead_alt" in entry:
         if image is None:
             raise ManifestError(where, f"'{entry_where}.lead_alt' describes a lead photo, but the "

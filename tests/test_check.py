@@ -176,6 +176,21 @@ def test_build_check_runs_check_on_what_it_built(tmp_path):
     assert f"ok      {tmp_path / 'out' / 'issue.json'}: valid JSON; 1 article" in result.stdout
 
 
+def test_build_check_passes_an_email_with_its_photo_folder(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (400, 300), (20, 60, 90)).save(tmp_path / "p.jpg")
+    (tmp_path / "a.md").write_text("---\ntitle: A story\nlead:\n  image: p.jpg\n  caption: A photo.\n"
+                                   "---\nText.\n")
+    (tmp_path / "issue.toml").write_text(
+        'title = "T"\n[links]\nunsubscribe = "https://example.com/u"\n'
+        '[[sections]]\narticles = ["a.md"]\n')
+    result = run_cli("build", str(tmp_path / "issue.toml"), "-f", "email", "-o", str(tmp_path / "out"),
+                     "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "error" not in result.stdout
+
+
 def test_email_files_beside_each_other_are_checked_for_what_they_are(tmp_path):
     """The backend's set: .html (embedded photos shown from the folder), .txt, .web.html, .eml."""
     outputs.make_eml(tmp_path / "issue.eml")

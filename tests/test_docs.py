@@ -130,3 +130,14 @@ def test_the_block_table_matches_the_templates():
         assert tuple(re.findall(r"`(\w+)`", blocks)) == template_info(name).blocks, name
     with_blocks = {n for n in names if template_info(n).blocks}
     assert with_blocks <= set(rows), f"templates with blocks missing from the README: {with_blocks - set(rows)}"
+
+
+def test_every_option_of_every_command_is_in_the_readme():
+    def documented(option: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", README) is not None
+
+    missing = [f"{path} {action.option_strings[-1]}"
+               for path, parser, _ in commands(_parser()) for action in parser._actions
+               if action.option_strings and "--help" not in action.option_strings
+               and not any(documented(o) for o in action.option_strings)]
+    assert missing == []

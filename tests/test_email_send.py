@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -65,7 +66,8 @@ def test_send_delivers_both_parts(smtp_server, tmp_path):
     assert len(inbox.messages) == 1
     sender, recipients, data = inbox.messages[0]
     assert sender == "briefing@example.com" and recipients == ["reader@example.org"]
-    assert data.replace(b"\r\n", b"\n") == (tmp_path / "briefing.eml").read_bytes().replace(b"\r\n", b"\n")
+    built = (tmp_path / "briefing.eml").read_bytes()
+    assert _without_copy_headers(data) == _without_copy_headers(built)
     message = BytesParser(policy=policy.default).parsebytes(data)
     assert message["To"] == "reader@example.org"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
@@ -80,12 +82,74 @@ def test_send_with_embedded_images(smtp_server, tmp_path):
     result = _exporter("send", str(MANIFEST), "--to", "a@example.org", "--to", "b@example.org",
                        "--smtp", f"127.0.0.1:{port}", "--embed-images")
     assert result.returncode == 0, result.stderr
-    _, recipients, data = inbox.messages[0]
-    assert recipients == ["a@example.org", "b@example.org"]
+    assert [m[1] for m in inbox.messages] == [["a@example.org"], ["b@example.org"]]
+    _, _, data = inbox.messages[0]
     message = BytesParser(policy=policy.default).parsebytes(data)
     related = message.get_payload()[1]
     assert related.get_content_type() == "multipart/related"
     assert len(related.get_payload()) == 6  # the HTML and five photos
+
+
+def _without_copy_headers(data: bytes) -> bytes:
+    """The message minus the headers each recipient's copy has its own of."""
+    lines = data.replace(b"\r\n", b"\n").split(b"\n")
+    return b"\n".join(line for line in lines
+                      if not line.startswith((b"To:", b"Date:", b"Message-ID:")))
+
+
+def test_each_recipient_gets_a_copy_of_their_own_dated_now(smtp_server, tmp_path):
+    inbox, port = smtp_server
+    result = _exporter("send", str(MANIFEST), "--to", "Ann Lee <ann@example.org>",
+                       "--to", "bo@example.net", "--smtp", f"127.0.0.1:{port}", "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert [m[1] for m in inbox.messages] == [["ann@example.org"], ["bo@example.net"]]
+    copies = [BytesParser(policy=policy.default).parsebytes(m[2]) for m in inbox.messages]
+    assert [c["To"] for c in copies] == ["Ann Lee <ann@example.org>", "bo@example.net"]
+    assert copies[0]["Message-ID"] != copies[1]["Message-ID"]
+    built = BytesParser(policy=policy.default).parsebytes((tmp_path / "briefing.eml").read_bytes())
+    assert built["Date"].datetime.date().isoformat() == "2024-06-24"  # the .eml stays reproducible
+    for copy in copies:  # the issue is dated 2024; each copy carries the moment it was sent
+        sent = copy["Date"].datetime
+        assert abs(sent - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(hours=1)
+        assert _without_copy_headers(copy.as_bytes()) == _without_copy_headers(copies[0].as_bytes())
+
+
+@pytest.mark.parametrize("address", ["not an address", "Bob Smith bob@example.com",
+                                     "a@example.org, b@example.org", "bob@", "",
+                                     "josé@example.org"])
+def test_a_bad_address_is_a_usage_error_and_nothing_is_sent(smtp_server, address):
+    inbox, port = smtp_server
+    result = _exporter("send", str(MANIFEST), "--to", "ok@example.org", "--to", address,
+                       "--smtp", f"127.0.0.1:{port}")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "not an email address" in result.stderr
+    assert inbox.messages == []
+
+
+@pytest.mark.parametrize("server", ["bad:port:x", "host:0", "host:99999", "a b", ":25"])
+def test_a_bad_smtp_server_is_a_usage_error(server):
+    result = _exporter("send", str(MANIFEST), "--to", "ok@example.org", "--smtp", server)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "--smtp" in result.stderr
+
+
+def test_a_name_and_an_international_domain_are_encoded(smtp_server):
+    inbox, port = smtp_server
+    result = _exporter("send", str(MANIFEST), "--to", '"Zoë Ng" <zoe@bücher.example>',
+                       "--smtp", f"127.0.0.1:{port}")
+    assert result.returncode == 0, result.stderr
+    (_, recipients, data), = inbox.messages
+    assert recipients == ["zoe@xn--bcher-kva.example"]
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    assert message["To"] == "Zoë Ng <zoe@xn--bcher-kva.example>"
+
+
+def test_send_takes_only_email_options(smtp_server):
+    inbox, port = smtp_server
+    result = _exporter("send", str(MANIFEST), "--to", "ok@example.org", "--smtp",
+                       f"127.0.0.1:{port}", "-O", "pdf.columns=2")
+    assert result.returncode == 2 and "'pdf' is not being built" in result.stderr
+    assert inbox.messages == []
 
 
 def test_send_refused_connection_is_one_line(tmp_path):

@@ -74,6 +74,7 @@ web_version = "https://news.example/weekly/latest"
 unsubscribe = "https://news.example/unsubscribe"
 [email]
 utm_source = "weekly"
+embed_images = true  # the .html is then rendered again after the web version
 [[sections]]
 title = "Coast"
 articles = ["ferry.md", "harbour.md", "tides.md"]

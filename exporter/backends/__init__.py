@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..assets import Asset, Assets
-from ..errors import BuildError
+from ..errors import BuildError, UsageError
 from ..model import Issue
 
 BACKENDS: dict[str, str] = {  # format name -> its package, in the order formats are built
@@ -71,7 +71,7 @@ def parse_formats(text: str | None) -> list[str]:
     names = [n.strip() for n in (text or "").split(",") if n.strip()] or list(DEFAULT_FORMATS)
     for name in names:
         if name not in BACKENDS:
-            raise BuildError(f"-f {name}", f"unknown format; choose from {', '.join(BACKENDS)}")
+            raise UsageError(f"-f {name}", f"unknown format; choose from {', '.join(BACKENDS)}")
     return list(dict.fromkeys(names))
 
 

@@ -136,8 +136,8 @@ def _lead(value: Any, origin: Origin) -> Figure | None:
     if caption and not credit:
         caption, credit = split_credit(caption)
     src = _str(value.get("image"), origin, "lead.image")
-    image = Image(src=src, alt=_str(value.get("alt"), origin, "lead.alt") or to_text(caption or "")) \
-        if src else None
+    # No alt unless given: the caption beside the photo already describes it.
+    image = Image(src=src, alt=_str(value.get("alt"), origin, "lead.alt") or "") if src else None
     return Figure(image=image, caption=escape_text(caption) if caption else None, credit=credit)
 
 

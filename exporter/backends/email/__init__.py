@@ -197,7 +197,8 @@ def _environment(job: Job, options: Options) -> jinja2.Environment:
 def _web_environment(env: jinja2.Environment, options: Options) -> jinja2.Environment:
     """The email's templates for the web version, where sibling articles are `#id` anchors."""
     web = env.overlay()
-    web.filters["inline"] = lambda markup: Markup(_email_links(markup, options, None))
+    web.filters = {**env.filters,  # an overlay shares its parent's dict: never write into it
+                   "inline": lambda markup: Markup(_email_links(markup, options, None))}
     return web
 
 

@@ -136,6 +136,8 @@ def _link_problem(href: str, anchors: set[str]) -> str | None:
         return f"uses the '{parts.scheme}:' scheme"
     if parts.scheme.lower() in ("http", "https") and not parts.hostname:
         return "has no host"
+    if parts.scheme.lower() == "http":
+        return "is plain http: (use https:)"
     return None
 
 
@@ -155,6 +157,8 @@ def _image_problem(src: str, cids: set[str] | None, local: Path | None) -> str |
         return f"uses the '{scheme}:' scheme"
     if scheme in ("http", "https") and not parts.hostname:
         return "has no host"
+    if scheme == "http":
+        return "is plain http: (use https:; clients block or warn about insecure images)"
     if scheme == "cid":
         if cids is None:
             return None  # a bare .html cannot resolve CIDs; the .eml check does

@@ -61,7 +61,11 @@ def compile_mjml(mjml: str, template: str, inline_css: str) -> str:
         html = inliner.inline(html)
     except css_inline.InlineError as exc:
         raise BuildError("email/inline.css", f"cannot inline: {exc}")
+    html = _AUTO_HEIGHT.sub(r"\1", html)  # MJML's height="auto" is not valid HTML; CSS sizes it
     return html.replace("&apos;", "&#39;")  # not HTML 4: old clients show it raw
+
+
+_AUTO_HEIGHT = re.compile(r'(<img\b[^>]*?)\s+height="auto"', re.I)
 
 
 _EVENT = re.compile(r"^on", re.I)

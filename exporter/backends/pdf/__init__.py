@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from markupsafe import Markup
@@ -22,6 +22,7 @@ from ...article_html import ImageRef, render_article
 from ...assets import Asset
 from ...atomic import write_bytes
 from ...errors import BuildError
+from ...inline import to_text
 from ...model import Article, Figure, Issue
 from ...templating import environment, logo_rendition, render
 from .. import Job, Result
@@ -135,7 +136,13 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
 
     def resolve(article: Article, figure: Figure) -> ImageRef | None:
         asset = job.assets.get(article, figure.image)
-        return None if asset is None else prepare(asset, *box(article, figure))
+        if asset is None:
+            return None
+        ref = prepare(asset, *box(article, figure))
+        # PDF/UA wants a text alternative on every Figure, and WeasyPrint cannot mark a
+        # photo as decorative: a photo left without alt is described by its caption.
+        alt = (figure.image.alt if figure.image else "") or to_text(figure.caption or "")
+        return replace(ref, alt=alt or article.title)
 
     # Every photo prepared at once by threads first; the pass below finds each one made.
     job.assets.prepare_renditions([
