@@ -43,11 +43,10 @@ system-deps: system-fonts
 	  $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing >/dev/null; \
 	fi
 
-# Body text and figure captions of the web-page source against the marked corpus.
+# The web-page and pasted-text sources on the three corpora (aeb-dev, pages-dev,
+# pasted-dev), each split into a dev half and a held-out half, trafilatura beside them.
 eval: install
-	$(PY) $(CORPUS)/eval_extract.py --name exporter --jobs 2 --n-bootstrap 0 \
-	  --cmd '$(VENV)/bin/exporter inspect {path} --url {url} --format text'
-	$(PY) tests/eval_figures.py --corpus $(CORPUS)
+	$(PY) tests/eval_corpora.py --corpus $(CORPUS)
 
 # Longer fuzzing and the full hostile corpus (about 7 minutes on 2 cores).
 fuzz: install system-deps

@@ -101,26 +101,34 @@ class Assets:
         return self._decode(data, str(path))
 
     def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
-                  fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
-        """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG."""
+                  fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
+                  keep_jpeg: bool = True) -> Rendition:
+        """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG.
+
+        A baseline JPEG that needs no resizing is kept as it is (no second loss) unless
+        `keep_jpeg` is false: then `quality` applies to it too.
+        """
         planned = self._plan(asset, max_width=max_width, max_height=max_height, fmt=fmt,
-                             quality=quality, grayscale=grayscale)
+                             quality=quality, grayscale=grayscale, keep_jpeg=keep_jpeg)
         if not planned.path.exists():
             data = asset.path.read_bytes()
-            as_is = fmt.upper() == "JPEG" and (planned.width, planned.height) == (asset.width, asset.height)
+            as_is = (keep_jpeg and fmt.upper() == "JPEG"
+                     and (planned.width, planned.height) == (asset.width, asset.height))
             ready = _jpeg_as_is(data, grayscale) if as_is else None
             write_bytes(planned.path, ready if ready is not None else
                         _encode(data, planned.width, planned.height, fmt.upper(), quality, grayscale))
         return planned
 
     def _plan(self, asset: Asset, *, max_width: int, max_height: int | None = None,
-              fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
+              fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
+              keep_jpeg: bool = True) -> Rendition:
         """Where a rendition goes and its size (different requests may give the same file)."""
         scale = min(1.0, max_width / asset.width,
                     (max_height / asset.height) if max_height else 1.0)
         width, height = max(1, round(asset.width * scale)), max(1, round(asset.height * scale))
         ext, media_type = ("png", "image/png") if fmt.upper() == "PNG" else ("jpg", "image/jpeg")
-        name = f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}.{ext}"
+        name = (f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}"
+                f"{'' if keep_jpeg else '-e'}.{ext}")
         return Rendition(self.cache_dir / "renditions" / name, width, height, media_type)
 
     def prepare_renditions(self, requests: list[tuple[Asset, dict]]) -> None:

@@ -77,8 +77,8 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                                   {**project.options.get(name, {}), **overrides.get(name, {})},
                                   f"[{name}]")
                for name, module in modules.items()}
-    if project.templates is not None:
-        check_templates(project.templates)  # a broken user template fails before any work
+    # A broken user template fails before any work; a misspelt block is a warning.
+    template_warnings = check_templates(project.templates) if project.templates is not None else []
     if progress:
         progress("images")
     with staging(out_dir) as stage:
@@ -94,7 +94,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
         outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
                           seconds, result.warnings)
                    for name, (result, seconds) in zip(modules, results)]
-    return outputs, assets.warnings
+    return outputs, template_warnings + assets.warnings
 
 
 # What each backend's process may import while the images are being read.

@@ -162,17 +162,55 @@ def is_template(path: Path) -> bool:
     return not path.name.startswith(".") and path.suffix.lower() not in NOT_TEMPLATES
 
 
-def check_templates(user_dir: Path) -> None:
+def check_templates(user_dir: Path) -> list[str]:
     """Compile every template in a user folder, so a syntax error fails before any build work.
 
-    Raises BuildError("file:line", message) for the first broken template.
+    Raises BuildError("file:line", message) for the first broken template. Returns a
+    warning for each block a template defines that the template it extends has not
+    (`{% block footr %}`: Jinja2 would silently render nothing for it).
     """
     env = environment(user_dir)
+    warnings: list[str] = []
     for path in sorted(p for p in user_dir.rglob("*") if p.is_file() and is_template(p)):
         name = path.relative_to(user_dir).as_posix()
         try:
-            env.get_template(name)
+            template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or path}:{exc.lineno}", exc.message or str(exc))
         except UnicodeDecodeError:
             raise BuildError(str(path), "not a UTF-8 text file")
+        warnings += _unknown_blocks(env, path, template)
+    return warnings
+
+
+def _unknown_blocks(env: jinja2.Environment, path: Path, template: jinja2.Template) -> list[str]:
+    """Blocks of `template` that the template it extends (and its parents) do not have."""
+    parent = _extended(env, path)
+    if parent is None:
+        return []
+    known: set[str] = set()
+    seen: set[str] = set()
+    while parent is not None and parent not in seen:  # up the chain: a grandparent's blocks count
+        seen.add(parent)
+        try:
+            base = env.get_template(parent)
+        except jinja2.TemplateError:
+            return []  # a missing or broken parent fails the build when it renders
+        known |= set(base.blocks)
+        parent = _extended(env, Path(base.filename)) if base.filename else None
+    return [f"{path}: block '{name}' is not a block of {parent_name} (its blocks: "
+            f"{', '.join(sorted(known)) or 'none'}); it is ignored"
+            for parent_name in [_extended(env, path)]
+            for name in template.blocks if name not in known]
+
+
+def _extended(env: jinja2.Environment, path: Path) -> str | None:
+    """The name in the template's `{% extends "…" %}`, when it is a plain string."""
+    try:
+        tree = env.parse(path.read_text(encoding="utf-8"))
+    except (OSError, jinja2.TemplateSyntaxError, UnicodeDecodeError):
+        return None
+    extends = next(iter(tree.find_all(jinja2.nodes.Extends)), None)
+    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+        return None
+    return str(extends.template.value)

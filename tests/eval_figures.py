@@ -5,7 +5,7 @@ prints two shares: listed captions found as figure captions (a caption counts wh
 least 80 % of its words appear in one figure's caption + credit) and, of the listed
 figures the silver file marks as credited, those whose credit we split out.
 
-    python tests/eval_figures.py [--corpus ../shared/corpus] [--verbose]
+    python tests/eval_figures.py [--corpus ../shared/corpus] [--half dev] [--verbose]
 """
 
 from __future__ import annotations
@@ -44,15 +44,15 @@ def figure_text(figure: Figure) -> str:
     return f"{to_text(figure.caption or '')} {figure.credit or ''}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
-    parser.add_argument("--verbose", action="store_true", help="list every missed caption")
-    args = parser.parse_args()
-    base = args.corpus / "aeb-dev"
+def score_figures(corpus: Path, ids: set[str],
+                  verbose: bool = False) -> tuple[int, int, int, int]:
+    """Captions kept, captions listed, credits split, credits listed on pages `ids`."""
+    base = corpus / "aeb-dev"
     silver = json.loads((base / "figures-silver.json").read_text(encoding="utf-8"))
     kept = listed = credited = credits_split = 0
     for page_id, page in sorted(silver.items()):
+        if page_id not in ids:
+            continue
         path = base / "html" / f"{page_id}.html"
         article = read(path.read_bytes(), Origin(str(path), None, page["url"]))[0]
         ours = article.figures()
@@ -64,10 +64,23 @@ def main() -> None:
             if item["credit"]:
                 credited += 1
                 credits_split += bool(hit and best is not None and best.credit)
-            if args.verbose and not (hit and (best.credit or not item["credit"])):
+            if verbose and not (hit and (best.credit or not item["credit"])):
                 print(f"{page_id[:10]} {'credit' if hit else 'MISS  '} {item['caption'][:90]!r}")
+    return kept, listed, credits_split, credited
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--half", choices=("dev", "held-out", "all"), default="dev",
+                        help="pages by sorted id: even positions (dev), odd (held-out), or all")
+    parser.add_argument("--verbose", action="store_true", help="list every missed caption")
+    args = parser.parse_args()
+    ids = sorted(p.stem for p in (args.corpus / "aeb-dev" / "html").glob("*.html"))
+    chosen = {"dev": ids[0::2], "held-out": ids[1::2], "all": ids}[args.half]
+    kept, listed, split, credited = score_figures(args.corpus, set(chosen), args.verbose)
     print(f"captions kept as figure captions: {kept}/{listed} = {kept / max(1, listed):.1%}")
-    print(f"credits split out: {credits_split}/{credited} = {credits_split / max(1, credited):.1%}")
+    print(f"credits split out: {split}/{credited} = {split / max(1, credited):.1%}")
 
 
 if __name__ == "__main__":

@@ -359,8 +359,9 @@ def test_profiles_size_and_colour(tmp_path: Path, profile: str, box: tuple[int, 
     with zipfile.ZipFile(path) as book:
         for name in [n for n in book.namelist() if n.startswith("EPUB/images/")]:
             with PILImage.open(io.BytesIO(book.read(name))) as image:
-                if name.endswith("cover.jpg"):
-                    assert image.mode == "RGB"
+                if name.endswith("cover.jpg"):  # the cover too: the screen's size, grey on e-ink
+                    assert image.size[0] <= box[0] and image.size[1] == box[1]
+                    assert image.mode == ("L" if grey else "RGB")
                     continue
                 assert image.width <= box[0] and image.height <= box[1]
                 assert (image.mode == "L") == grey, (name, image.mode)
@@ -368,19 +369,82 @@ def test_profiles_size_and_colour(tmp_path: Path, profile: str, box: tuple[int, 
                     assert len(book.read(name)) <= image.width * image.height // 16
 
 
-def test_manifest_cover_is_used_under_its_own_name(tmp_path: Path) -> None:
+def test_manifest_cover_photo_is_composed_with_masthead_and_logo(tmp_path: Path) -> None:
     _make_extras(tmp_path / "src")
+    logo = PILImage.new("RGBA", (600, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rectangle((0, 0, 300, 200), fill=(10, 200, 20, 255))
+    logo.save(tmp_path / "src" / "logo.png")
     cover = SAMPLES / "photos" / "pyongyang-square.jpg"
-    path, _, _ = _build(_manifest(tmp_path / "src", f'cover = "{cover}"'), tmp_path / "out",
+    theme = '[theme]\naccent = "#123456"\nlogo = "logo.png"\nmasthead = "The Harbour Brief"\n'
+    path, _, _ = _build(_manifest(tmp_path / "src", f'cover = "{cover}"\n{theme}'), tmp_path / "out",
                         tmp_path / "cache")
     with zipfile.ZipFile(path) as book:
         names = book.namelist()
         assert "EPUB/images/cover.jpg" in names and len(names) == len(set(names))
-        with PILImage.open(io.BytesIO(book.read("EPUB/images/cover.jpg"))) as image, \
-                PILImage.open(cover) as original:
-            assert image.mode == "RGB" and image.width <= COVER_SIZE[0]
-            ratio = original.width / original.height
-            assert image.width / image.height == pytest.approx(ratio, rel=0.01)
+        with PILImage.open(io.BytesIO(book.read("EPUB/images/cover.jpg"))) as image:
+            # Not the bare landscape photo: the drawn cover's shape, the logo on paper at the
+            # top, the masthead band in the accent colour below it, the photo further down.
+            assert image.size == COVER_SIZE and image.mode == "RGB"
+            rgb = image.convert("RGB")
+            assert _near(rgb.getpixel((200, 150)), (10, 200, 20))  # the logo
+            assert _near(rgb.getpixel((20, 360)), (0x12, 0x34, 0x56))  # the band
+        css = book.read("EPUB/styles/book.css").decode()
+        assert "#123456" in css
+        contents = book.read("EPUB/text/contents.xhtml").decode()
+        assert "The Harbour Brief" in contents and "<img" in contents.split("</header>")[0]
+
+
+def _near(pixel: tuple, colour: tuple, tolerance: int = 24) -> bool:
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel, colour))
+
+
+def test_theme_fonts_and_colours_reach_the_stylesheet(tmp_path: Path) -> None:
+    _make_extras(tmp_path / "src")
+    theme = ('[theme]\ntext = "#222244"\nbackground = "#fffdf5"\n'
+             'heading_font = "Source Serif 4, Georgia"\nbody_font = "Literata"\n')
+    path, _, _ = _build(_manifest(tmp_path / "src", theme), tmp_path / "out", tmp_path / "cache")
+    with zipfile.ZipFile(path) as book:
+        css = book.read("EPUB/styles/book.css").decode()
+    body = re.search(r"\nbody \{[^}]*\}", css).group()
+    assert 'font-family: "Literata", Georgia' in body and "color: #222244" in body
+    assert "background-color: #fffdf5" in css
+    assert re.search(r'h1, h2[^{]*\{[^}]*font-family: "Source Serif 4", "Georgia", Georgia', css)
+    assert "&#34;" not in css
+    # A link whose target was dropped (relative, no base) is text, not drawn as a link.
+    assert re.search(r"\na \{ color: inherit", css) and "a[href] { color:" in css
+
+
+def _photos(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as book:
+        return {n: book.read(n) for n in book.namelist()
+                if n.startswith("EPUB/images/") and n.endswith(".jpg") and "cover" not in n}
+
+
+def test_quality_applies_under_the_generic_profile(tmp_path: Path) -> None:
+    _make_extras(tmp_path / "src")
+    manifest = _manifest(tmp_path / "src")
+    default, _, _ = _build(manifest, tmp_path / "default", tmp_path / "cache")
+    low, _, _ = _build(manifest, tmp_path / "low", tmp_path / "cache", quality="30")
+    photos, small = _photos(default), _photos(low)
+    assert len(photos) == len(small) >= 4
+    assert sum(map(len, small.values())) < 0.7 * sum(map(len, photos.values()))
+
+
+def test_kobo_splits_a_long_article_and_koreader_keeps_it_whole(tmp_path: Path) -> None:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    paragraph = " ".join(WORDS * 3).capitalize() + "."
+    (folder / "long.md").write_text("---\ntitle: A very long report\n---\n\n"
+                                    + "\n\n".join([paragraph] * 700) + "\n")
+    (folder / "issue.toml").write_text('title = "Long"\ndate = 2024-06-24\n'
+                                       '[[sections]]\narticles = ["long.md"]\n')
+    pages = {}
+    for profile in ("kobo", "koreader"):
+        path, _, _ = _build(folder / "issue.toml", tmp_path / profile, tmp_path / "cache",
+                            profile=profile)
+        with zipfile.ZipFile(path) as book:
+            pages[profile] = [n for n in book.namelist() if n.startswith("EPUB/text/0")]
+    assert len(pages["kobo"]) >= 2 and len(pages["koreader"]) == 1
 
 
 def test_unknown_or_bad_options_are_errors() -> None:

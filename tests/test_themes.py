@@ -251,3 +251,28 @@ def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     assert "The Harbour Letter" in contents and 'class="masthead-logo"' in contents
     result = run_cli("check", str(branded))
     assert result.returncode == 0, result.stdout
+
+
+def test_a_misspelt_block_warns_with_the_known_block_names(tmp_path):
+    (tmp_path / "article.html").write_text(
+        '{% extends "!default/article.html" %}\n{% block footr %}<p>Note</p>{% endblock %}\n'
+        '{% block header %}{{ super() }}{% endblock %}\n')
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "print.css").write_text(  # a known block: no warning
+        '{% extends "!default/pdf/print.css" %}{% block extra %}p { color: red }{% endblock %}')
+    warnings = check_templates(tmp_path)
+    assert len(warnings) == 1
+    assert "article.html: block 'footr' is not a block of !default/article.html" in warnings[0]
+    assert "(its blocks: body, footer, header, lead)" in warnings[0]
+
+
+def test_a_build_reports_the_misspelt_block(tmp_path):
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    (folder / "article.html").write_text(
+        '{% extends "!default/article.html" %}{% block footr %}x{% endblock %}')
+    from exporter.build import build
+
+    project = load_manifest(write_issue(tmp_path, 'templates = "theme"'))
+    _, warnings = build(project, ["json"], tmp_path / "out", offline=True)
+    assert any("block 'footr'" in w for w in warnings)

@@ -19,7 +19,8 @@ from lxml.etree import ParserError, _Element
 
 from ..errors import SourceError
 from ..inline import to_text
-from ..model import Article, Block, Embed, Figure, Heading, Image, ListBlock, Paragraph, Quote
+from ..model import (Article, Block, Embed, Figure, Heading, Image, ListBlock, Paragraph, Quote,
+                     Table)
 from . import Origin
 from .common import decode, source_ref
 from .html_body import extract_body
@@ -37,6 +38,8 @@ _HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^<>]*)>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
 _GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
+_CREDIT_WORDS = frozenset({"photo", "photograph", "image", "picture", "credit", "by", "source",
+                           "copyright"})  # labels taken off when a credit is split out
 _ANCHOR_REACH = 6  # text blocks searched on each side of a figure for a body paragraph
 
 
@@ -80,13 +83,20 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
     figures = find_figures(root, base, origin.base_dir)
-    blocks, lead = _assemble(root, attribute_quotes(root, text), figures, meta, base, title)
+    text = attribute_quotes(root, text)
+    label = kicker_above_headline(root)
+    if label:  # printed above the headline, not part of the text
+        text = [b for b in text[:2] if not _is_text(b, label)] + text[2:]
+    blocks, lead = _assemble(root, text, figures, meta, base, title)
     if not blocks:
         raise SourceError(origin.location, "no article text found on the page")
+    standfirst = _standfirst(meta.dek, meta.description, blocks)
+    blocks = [b for b in blocks if not _repeats(b, standfirst)]
     return Article(
         title=title or PurePosixPath(origin.location).stem,
-        kicker=meta.kicker,
-        standfirst=_standfirst(meta.description, blocks),
+        kicker=(meta.kicker if _norm(meta.kicker or "") != _norm(title) else None) or label,
+        standfirst=standfirst,
+        reading_time=meta.reading_time or 0,
         authors=meta.authors,
         publisher=meta.publisher,
         published=meta.published,
@@ -135,7 +145,38 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
             PurePosixPath(urlsplit(meta.image).path).name):
         in_body = {id(f) for _, _, f in placed}
         lead = _og_lead(resolve_url(meta.image, base), meta.image_alt, figures, in_body)
+    else:  # no share image: the first photo shown before the text (a bare hero <img>)
+        in_body = {id(f) for _, _, f in placed}
+        lead = next((f.block for f in figures if isinstance(f.block, Figure)
+                     and id(f.block) not in in_body and anchors.before_text(f.element)), None)
     return body, lead
+
+
+_KICKER_WORDS = 4
+
+
+def kicker_above_headline(root: _Element) -> str | None:
+    """A section label printed just above the article's headline ("Transport"): the
+    element before the first <h1> (or before its wrapper, when the h1 opens one) when
+    it holds a few words and no sentence."""
+    headline = next(iter(root.iter("h1")), None)
+    node = headline
+    while node is not None and node.getprevious() is None and node.getparent() is not None \
+            and node.getparent().tag not in ("body", "article", "main"):
+        node = node.getparent()
+    previous = node.getprevious() if node is not None else None
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()
+    if previous is None or previous.tag in ("img", "figure", "picture", "nav", "ul", "ol"):
+        return None
+    text = " ".join(" ".join(previous.itertext()).split())
+    if not text or len(text.split()) > _KICKER_WORDS or len(text) > 40 or text[-1] in ".!?:":
+        return None
+    return text
+
+
+def _is_text(block: Block, text: str) -> bool:
+    return isinstance(block, (Paragraph, Heading)) and _norm(to_text(block.text)) == _norm(text)
 
 
 class _TextAnchors:
@@ -158,6 +199,11 @@ class _TextAnchors:
                 if key:
                     self.events.append((i, key))
         self.positions = [o for o, _ in self.events]
+
+    def before_text(self, element: _Element) -> bool:
+        """Whether the element comes before every body text block on the page."""
+        first = next((o for o, key in self.events if key in self.body_index), None)
+        return first is not None and self.order[element] < first
 
     def position(self, element: _Element, backward_only: bool = False) -> int | None:
         """Index of the body block the figure goes before, or None if not in the body."""
@@ -201,8 +247,11 @@ def _same_image(src: str, urls: Iterable[str]) -> bool:
     return any(src == u or (name and PurePosixPath(urlsplit(u).path).name == name) for u in urls)
 
 
-def _standfirst(description: str | None, body: list[Block]) -> list[str]:
-    """The page's summary, unless it is only a cut-off copy of the opening paragraph."""
+def _standfirst(dek: str | None, description: str | None, body: list[Block]) -> list[str]:
+    """The dek printed under the headline, else the page's summary unless it is only a
+    cut-off copy of the opening paragraph."""
+    if dek:
+        return [dek]
     if not description or description.rstrip().endswith(("...", "…")):
         return []
     first = next((to_text(b.text) for b in body if isinstance(b, Paragraph)), "")
@@ -211,13 +260,24 @@ def _standfirst(description: str | None, body: list[Block]) -> list[str]:
     return [description]
 
 
+def _repeats(block: Block, standfirst: list[str]) -> bool:
+    """A body paragraph that is the dek again (the extractor took it for the opening)."""
+    return isinstance(block, Paragraph) and bool(standfirst) and \
+        _norm(to_text(block.text)) == _norm(standfirst[0])
+
+
 def _figure_text(block: Figure | Embed) -> str:
     credit = block.credit if isinstance(block, Figure) else None
     return " ".join(to_text(x) for x in (block.caption or "", credit or "") if x)
 
 
 def _repeats_caption(block: Block, captions: set[str]) -> bool:
-    """A paragraph that only repeats a figure's caption (the extractor kept it as text)."""
+    """A paragraph, or a layout table's text, that only repeats a figure's caption (the
+    extractor kept it as text)."""
+    if isinstance(block, Table):
+        words = set(_norm(" ".join(to_text(c) for row in [block.header, *block.rows]
+                                   for c in row)).split()) - _CREDIT_WORDS
+        return bool(words) and any(words <= set(c.split()) for c in captions if c)
     if not isinstance(block, Paragraph):
         return False
     text = _norm(to_text(block.text))

@@ -52,7 +52,34 @@ def pick_image(container: _Element, base_url: str | None,
         alt = img.get("alt") or img.get("data-alt") or ""
         return (Image(src=_locate(best_url, base_url, local_dir), alt=" ".join(alt.split()),
                       width=width, height=height), urls)
+    poster = find_poster(container)
+    if poster:
+        src = _locate(poster, base_url, local_dir)
+        return Image(src=src, alt=""), {src}
     return None, set()
+
+
+_IMAGE_URL = re.compile(r"^(?:https?:)?/{0,2}[^\s\"'<>]+\.(?:jpe?g|png|webp)(?:[?#]\S*)?$", re.I)
+_PLAYER_CLASS = re.compile(r"video|player")
+
+
+def find_poster(container: _Element) -> str | None:
+    """The still a player shows before it plays: a `<video poster>` that has nothing
+    to play yet, or the image URL a script-driven player keeps in a `poster`/`data-*`
+    attribute (`<div class="video-player" data-poster="still.jpg">`)."""
+    for el in container.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "video":
+            playable = el.get("src") or any(s.get("src") for s in el.iter("source"))
+            if el.get("poster") and not playable and not is_placeholder(el.get("poster", "")):
+                return el.get("poster")
+        elif _PLAYER_CLASS.search((el.get("class") or "").lower()):
+            for name, value in el.attrib.items():
+                if (name == "poster" or name.startswith("data-")) and _IMAGE_URL.match(value) \
+                        and not is_placeholder(value):
+                    return value
+    return None
 
 
 def _locate(src: str, base_url: str | None, local_dir: Path | None) -> str:

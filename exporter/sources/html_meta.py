@@ -1,7 +1,17 @@
-"""A saved page's metadata: JSON-LD first, then OpenGraph/`article:*` meta, then markup.
+"""A saved page's metadata, each field from the first of these that gives it:
 
-JSON-LD is what publishers fill in for search engines, so it is usually the most exact
-(authors as people, full ISO dates); OpenGraph and plain markup fill the gaps.
+1. JSON-LD (every block, in `<![CDATA[ ]]>` or `<!-- -->` wrappings too, `@graph`,
+   arrays): what publishers fill in for search engines, usually the most exact;
+2. microdata in the article (`itemprop="author"`, `itemprop="datePublished"`);
+3. `<meta>` tags: OpenGraph/`article:*`, RDFa-style `property` (several space-separated
+   values each count), Dublin Core (`DC.creator` written "Surname, Given"), `byl` and
+   the other CMS names;
+4. what the article's header shows: the visible byline, `<time>`, dek, eyebrow or
+   breadcrumb, a stated reading time (html_header).
+
+The same order holds for authors, dates, kicker and standfirst, so a page's metadata is
+predictable; the one exception is the title, where a longer `<h1>` that starts with the
+metadata's headline wins (JSON-LD headlines are cut at 110 characters).
 """
 
 from __future__ import annotations
@@ -14,8 +24,10 @@ from typing import Any
 
 from lxml.etree import _Element
 
+from . import html_header
 from .bylines import people
 from .html_dom import text_of
+from .meta import parse_date, parse_reading_time
 
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "BlogPosting", "ReportageNewsArticle",
                            "AnalysisNewsArticle", "OpinionNewsArticle", "ReviewNewsArticle",
@@ -46,29 +58,38 @@ class PageMeta:
     image: str | None = None  # og:image or JSON-LD image, as written
     image_alt: str | None = None
     tags: list[str] = field(default_factory=list)
+    dek: str | None = None  # the summary printed under the headline
+    reading_time: int | None = None  # minutes, when the page states it
 
 
 def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
     ld = _json_ld_article(root)
     meta = _meta_tags(root)
-    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"))
+    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     h1 = _h1(root)
     title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
                    _title_tag(root), h1) or ""
     if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
         title = h1  # JSON-LD headlines are often cut at 110 characters
-    authors = _people(ld.get("author")) or _meta_authors(meta) or _rel_authors(root)
+    region = html_header.article_region(root)
+    marks = html_header.marks_of(root)
     return PageMeta(
         title=strip_site_name(html.unescape(title), site),
-        kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"))),
+        kicker=_section(_first(_text(ld.get("articleSection")), meta.get("article:section"),
+                               meta.get("parsely-section"),
+                               html_header.kicker(region, marks))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
-                           meta.get("description")),
-        authors=authors,
+                           meta.get("description"), meta.get("dc.description")),
+        authors=(_people(ld.get("author")) or html_header.microdata_authors(root, region)
+                 or _meta_authors(meta) or html_header.visible_byline(region, marks)),
         publisher=site,
-        published=_date(_first(_text(ld.get("datePublished")),
-                               meta.get("article:published_time"), _time_tag(root))),
-        updated=_date(_first(_text(ld.get("dateModified")), meta.get("article:modified_time"))),
+        published=_first_date(_text(ld.get("datePublished")), _text(ld.get("dateCreated")),
+                              _microdata_date(region, "datePublished"),
+                              *(meta.get(k) for k in _PUBLISHED_KEYS), _time_tag(region)),
+        updated=_first_date(_text(ld.get("dateModified")),
+                            _microdata_date(region, "dateModified"),
+                            *(meta.get(k) for k in _UPDATED_KEYS)),
         canonical=_first(_canonical(root), meta.get("og:url"), _text(ld.get("url")),
                          _name_or_id(ld.get("mainEntityOfPage"))),
         language=language_tag(_first(root.get("lang"), _text(ld.get("inLanguage")),
@@ -76,7 +97,21 @@ def read_meta(root: _Element) -> PageMeta:
         image=_first(meta.get("og:image"), meta.get("twitter:image"), _image_url(ld.get("image"))),
         image_alt=meta.get("og:image:alt"),
         tags=_tags(ld.get("keywords")) or meta.get("article:tag[]", []),  # type: ignore[arg-type]
+        dek=html_header.dek(region, html_header.headline_element(region)),
+        reading_time=_minutes(_text(ld.get("timeRequired"))) or html_header.stated_reading_time(region),
     )
+
+
+# Meta names for the publication date, best first (OpenGraph, Dublin Core, CMS names).
+_PUBLISHED_KEYS = ("article:published_time", "og:article:published_time", "datepublished",
+                   "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date",
+                   "dcterms.created", "date", "pubdate", "publishdate", "publish-date",
+                   "sailthru.date", "parsely-pub-date")
+_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
+                 "dcterms.modified", "last-modified")
+_AUTHOR_KEYS = ("author", "article:author", "article:author_name", "byl", "dc.creator",
+                "dcterms.creator", "sailthru.author", "parsely-author")
+_DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
 def language_tag(value: str | None) -> str | None:
@@ -120,7 +155,7 @@ def _json_ld_article(root: _Element) -> dict[str, Any]:
         if (script.get("type") or "").strip().lower() != "application/ld+json":
             continue
         try:
-            data = json.loads(script.text or "", strict=False)
+            data = json.loads(_unwrapped(script.text or ""), strict=False)
         except (ValueError, RecursionError):
             continue  # broken JSON-LD is common; the other sources still apply
         _collect(data, nodes)
@@ -130,6 +165,27 @@ def _json_ld_article(root: _Element) -> dict[str, Any]:
         return {}
     best = max(articles, key=lambda n: ("headline" in n, len(n)))
     return {k: _deref(v, by_id) for k, v in best.items()}
+
+
+_WRAPPER_OPEN = ("<![CDATA[", "<!--")
+_WRAPPER_CLOSE = ("]]>", "-->")
+
+
+def _unwrapped(text: str) -> str:
+    """JSON-LD without the `<![CDATA[ … ]]>` or `<!-- … -->` a CMS wrapped it in (also
+    behind `//` or inside `/* */`, as scripts write them), or a trailing semicolon."""
+    text = text.strip()
+    for _ in range(2):  # "/*<![CDATA[*/" is two layers
+        text = text.removeprefix("//").removeprefix("/*").strip()
+        for opening in _WRAPPER_OPEN:
+            text = text.removeprefix(opening).strip()
+        text = text.removeprefix("*/").strip()
+    for _ in range(2):
+        text = text.removesuffix("*/").strip()
+        for closing in _WRAPPER_CLOSE:
+            text = text.removesuffix(closing).strip()
+        text = text.removesuffix("//").removesuffix("/*").strip()
+    return text.removesuffix(";")
 
 
 def _collect(data: Any, out: list[dict[str, Any]]) -> None:
@@ -229,26 +285,69 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
     """First content of each `<meta property|name>`; `article:tag` collected as a list."""
     out: dict[str, Any] = {"article:tag[]": []}
     for meta in root.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or "").strip().lower()
+        keys = f"{meta.get('property') or ''} {meta.get('name') or ''}".lower().split()
         content = " ".join(html.unescape(meta.get("content") or "").split())  # escaped twice
-        if not key or not content:
+        if not content:
             continue
-        if key == "article:tag":
-            out["article:tag[]"].append(content)
-        out.setdefault(key, content)
+        for key in keys:
+            key = key.replace("dcterms:", "dcterms.").replace("dc:", "dc.")
+            if key == "article:tag":
+                out["article:tag[]"].append(content)
+            out.setdefault(key, content)
+    _parsely_page(out)
     return out
 
 
+def _parsely_page(meta: dict[str, Any]) -> None:
+    """Parse.ly's `parsely-page` tag is one JSON object; its author, date and section
+    count as the `parsely-*` tags it stands for."""
+    try:
+        page = json.loads(meta.get("parsely-page") or "{}")
+    except ValueError:
+        return
+    if isinstance(page, dict):
+        for name in ("author", "pub-date", "section"):
+            value = page.get(name.replace("-", "_"))
+            if isinstance(value, str) and value.strip():
+                meta.setdefault(f"parsely-{name}", value.strip())
+
+
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
-    for key in ("author", "article:author", "sailthru.author", "parsely-author"):
+    for key in _AUTHOR_KEYS:
         value = meta.get(key)
         if value and not value.startswith(("http://", "https://")):
-            return _people(value)
+            if key.startswith(("dc.", "dcterms.")):
+                value = _given_first(value)
+            names = html_header.byline_names(value, marked=True)
+            if names:
+                return names
     return []
 
 
-def _rel_authors(root: _Element) -> list[str]:
-    return people(text_of(a) for a in root.iter("a") if "author" in (a.get("rel") or "").split())
+_SURNAME_FIRST = re.compile(r"^(?P<surname>[^\s,]+(?:[ -][^\s,]+)?),\s*(?P<given>[^\s,]+(?: [^\s,]+)?)$")
+
+
+def _given_first(name: str) -> str:
+    """Dublin Core's "Surname, Given" as the name is printed: "Given Surname"."""
+    match = _SURNAME_FIRST.match(name.strip())
+    return f"{match.group('given')} {match.group('surname')}" if match else name
+
+
+def _microdata_date(region: _Element, prop: str) -> str | None:
+    for el in region.xpath("descendant-or-self::*[contains(@itemprop, $prop)]", prop=prop):
+        if prop in (el.get("itemprop") or "").split():
+            return el.get("content") or el.get("datetime") or text_of(el)
+    return None
+
+
+def _minutes(value: str | None) -> int | None:
+    """Minutes of a JSON-LD `timeRequired`: "PT5M" or written out ("5 min read")."""
+    if not value:
+        return None
+    duration = _DURATION.match(value)
+    if duration and (duration.group("hours") or duration.group("minutes")):
+        return int(duration.group("hours") or 0) * 60 + int(duration.group("minutes") or 0)
+    return parse_reading_time(value)
 
 
 def _canonical(root: _Element) -> str | None:
@@ -268,21 +367,36 @@ def _h1(root: _Element) -> str | None:
     return text_of(h1) or None if h1 is not None else None
 
 
-def _time_tag(root: _Element) -> str | None:
-    for time in root.iter("time"):
-        if time.get("datetime"):
-            return time.get("datetime", "").strip()
-    return None
+def _time_tag(region: _Element) -> str | None:
+    """The article's `<time datetime>`: the one marked `pubdate`, else the first."""
+    times = [t for t in region.iter("time") if t.get("datetime")]
+    chosen = next((t for t in times if t.get("pubdate") is not None), times[0] if times else None)
+    return chosen.get("datetime", "").strip() if chosen is not None else None
+
+
+_SPACED_STAMP = re.compile(r"^(?P<day>\d{4}-\d{2}-\d{2})[ T](?P<clock>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)"
+                           r"\s*(?P<zone>Z|[+-]\d{2}:?\d{2})?$")
+
+
+def _first_date(*values: str | None) -> str | None:
+    """The first of `values` that is a date."""
+    return next((d for d in map(_date, values) if d), None)
 
 
 def _date(value: str | None) -> str | None:
-    """ISO 8601 as the page gives it; anything else (or a CMS's year-1 null date) is
-    not trusted as a date."""
+    """ISO 8601 as the page gives it ("2015-07-10 09:53:00 -0400" too), or a written
+    date ("July 10, 2015"); a CMS's year-1 null date is not a date."""
     if not value:
         return None
     value = value.strip()
-    if re.match(r"\d{4}-\d{2}-\d{2} \d", value):
-        value = value.replace(" ", "T", 1)
+    stamp = _SPACED_STAMP.match(value)
+    if stamp:
+        zone = stamp.group("zone") or ""
+        if len(zone) == 5:
+            zone = f"{zone[:3]}:{zone[3:]}"
+        value = f"{stamp.group('day')}T{stamp.group('clock')}{zone}"
+    elif not _ISO.match(value):
+        value = parse_date(value) or ""
     return value if _ISO.match(value) and value[:4] >= "1900" else None
 
 

@@ -163,8 +163,8 @@ _NOT_A_PERSON = re.compile(
     r")\b", re.I)
 _NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|da|van|von|der|den|del|la|le|bin|al|ibn|dos)\b)"
 _PERSON = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
-_BY = re.compile(r"^\s*(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
-                 r"photographs?)\s+)?by\s+", re.I)
+_BY = re.compile(r"^\s*(?:(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
+                 r"photographs?|posted|published)\s+)?by|von|par|por)\s+", re.I)
 _IN_PLACE = re.compile(r"\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*$")
 _DESK_MAX_WORDS = 5
 _AND = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*")

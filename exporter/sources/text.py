@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import SourceError, SourceWarning
-from ..inline import escape_text
+from ..inline import escape_text, to_text
 from ..model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
+from .text_locate import densest_run, is_prose, is_sentence, locate, rough_score
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -39,25 +41,43 @@ _FURNITURE = _full_line(
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
-    r"skip advert(?:isement)?|continue reading(?: the main story)?",
+    r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
+    r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
     r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
-    r"share (?:full |this )?(?:article|story|page)|gift (?:this )?article|bookmark|follow|email",
+    r"share this(?: article| story| page)?\s*:?|share this with",
+    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
-    r"comments?|view comments|show comments|join the conversation",
     # lone counters
-    r"\d{1,5}|\(\d{1,5}\)|\d{1,5} comments?|comments? \(\d{1,5}\)",
+    r"\d{1,5}|\(\d{1,5}\)",
+    # comment buttons and counters: near the headline as often as over the comments
+    r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
     # relative dates, which cannot be made exact
-    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:\d{1,3}|an?) "
-    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago",
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
+    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
+    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
+    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
+    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前",
+    # photo gallery controls
+    r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
+    # a social media handle under a byline
+    r"@\w{2,30}",
+    # labels over a story's summary points
+    r"key (?:points|takeaways)|highlights|in brief|at a glance",
+    # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
+    r".{1,300}(?:\.\.\.|…)\s*(?:more|read more|show more)",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
-    # navigation
+    # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
+    r"you are here\s*:.{0,200}", r"close(?: [\w ]{1,20} panel)?",
+    r"(?:these are )?external links (?:and )?will open in a new (?:window|tab)\.?",
+    r"follow .{1,40} on (?:instagram|facebook|twitter|youtube|tiktok|x)\b.{0,80}",
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
     # where the reporter was, under the byline: a place, not the story's text
     r"reporting from [\w ,.'’-]{1,40}",
@@ -87,22 +107,51 @@ _TOPIC_MAX_WORDS = 4
 # Lines after which nothing belongs to the article.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
-    r"more on this (?:story|topic)", r"read more", r"most (?:read|viewed|popular)",
+    r"more on this (?:story|topic)", r"read more",
+    r"more (?:from|in|on|stories|articles|news)\b.{0,40}", r"most (?:read|viewed|popular)",
     r"you (?:may|might) also like",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories",
+    r"recommended(?: for you)?", r"top stories", r"about the author", r"sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
+# Lines that end the article's section of the page without heading a tail of its own:
+# a share panel's label, a comment form, a consent banner.
+_STOP = _full_line(
+    r"leave a (?:reply|comment)", r"post navigation",
+    r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
+    r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
+    r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
+    r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# A comment's head: "username says:" over the time it was posted.
+# A publication-time line in a shape the date parser does not read: kept out of the body.
+# The "less" toggle under an expanded caption: "... the harbour at dawn. less".
+_TOGGLE_ENDS = ("less", "Less", "LESS")
+_LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
+_ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
+_STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
+                         re.I)
+_COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
+_POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
 _NUMBERED = re.compile(r"^\s*\d{1,2}[.)]\s+(?P<text>\S.*)$")
-_IMAGE_SOURCE = re.compile(r"^image source\s*,\s*(?P<text>.+)$", re.I)
-_IMAGE_CAPTION = re.compile(r"^image caption\s*,\s*(?P<text>.+)$", re.I)
+_IMAGE_SOURCE = re.compile(r"^image (?:source|copyright)\s*[,:]?\s+(?P<text>\S.*)$", re.I)
+_IMAGE_CAPTION = re.compile(r"^image caption\s*[,:]?\s+(?P<text>\S.*)$", re.I)
+# A caption in the news agencies' own shape, which names no credit: "In this June 20,
+# 2024, file photo, ..." / "This photo provided by ..." / "Pictured: ...".
+_AGENCY_CAPTION = re.compile(
+    r"^(?:(?:in )?this\b.{0,60}?\b(?:(?:file )?photo(?:graph)?|image|picture|handout)\b"
+    r".{0,40}?\b(?:provided|released|taken|made available|shows?|dated|made|,)|pictured:)\s*.+$",
+    re.I)
 _MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
-_META_SEPARATOR = re.compile(r"\s+[|·•]\s+")
+_META_SEPARATOR = re.compile(r"\s*(?:^|\s)[|·•]\s+")
+_DATE_WORDS = r"(?:on|am|le|el|(?:publiziert|veröffentlicht|publié|publicado) (?:am|le|el))"
+_BYLINE_DATE = re.compile(rf"(?P<by>.+?),?\s+{_DATE_WORDS}\s+(?P<date>.*\d.*)", re.I)
+_DATE_BYLINE = re.compile(r"(?:posted|published)(?: on)?\s+(?P<date>.*\d.*?)\s+(?P<by>by\s+.+)", re.I)
 # "Kicker | Title" with any short kicker; "KICKER: Title" and "Kicker — Title" only with
 # an all-capitals or a well-known kicker, since headlines use colons and dashes too.
 _KICKER_PIPE = re.compile(r"^(?P<kicker>\S+(?:\s+\S+){0,2})\s+\|\s+(?P<title>\S.{8,})$")
@@ -124,21 +173,34 @@ _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|cre
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
+_QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
-_UNCREDITED_CAPTION_MAX_WORDS = 40
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
 # line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
 _METADATA_BODY_BLOCKS = 2
+_TAIL_LINES = 40  # how far under the article its topic links are looked for
+_KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
+_SITE_MAX_WORDS = 4
+_META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
+_PROMO_MAX_LINES = 4
+_RULES_MAX_CHARS = 2000
+_READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
+_READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
+_REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
+_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
+_LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
+_REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
-    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail
+    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
+    # stop (ends the article, heads nothing), furniture (dropped)
     text: str
     value: Any = None
 
@@ -162,14 +224,13 @@ class _Draft:
 
 def read(data: bytes, origin: Origin) -> list[Article]:
     """The one article a pasted page holds."""
-    text = decode(data, origin)
-    lines = _classify_all(text)
+    lines = _classify_all(decode(data, origin))
     draft = _Draft()
-    rest = _read_title(lines, draft)
+    body, tail = _read_frame(lines, draft)
     if not draft.title:
         raise SourceError(origin.location, "no headline found in the pasted text "
                           "(expected a line of three words or more that is not page furniture)")
-    _read_body(_read_header(rest, draft), draft)
+    _read_body(_read_header(body, draft), draft, tail)
     _warn_dropped_prose(draft, origin)
     if not any(isinstance(b, (Paragraph, ListBlock, Quote)) for b in draft.body):
         raise SourceError(origin.location, f"no article text found under the headline {draft.title!r}")
@@ -177,29 +238,141 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         title=draft.title, kicker=draft.kicker, standfirst=draft.standfirst,
         authors=draft.authors, published=draft.published, updated=draft.updated,
         url=origin.url, reading_time=draft.reading_time, lead=draft.lead, body=draft.body,
-        tags=draft.tags,
-        language=detect_language(text), source=source_ref("text", origin))
+        tags=draft.tags, language=detect_language(_article_text(draft, body)),
+        source=source_ref("text", origin))
     return [article]
+
+
+def _article_text(draft: _Draft, body: list[_Line]) -> str:
+    """The headline and body lines: what the article's language is told from."""
+    return "\n".join([draft.title, *(line.text for line in body)])
+
+
+# ---------------------------------------------------------------- finding the article
+
+
+def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_Line]]:
+    """Find the article in the page: take its headline (and kicker) into the draft and
+    return the lines after the headline down to the body's end, and the page's tail
+    after it. A page with no line of prose is read from the top, as a tidy paste is."""
+    frame = locate([line.kind for line in lines], [line.text for line in lines])
+    if frame is None:
+        kept = _kept(lines)
+        return _read_title(kept, draft), []
+    tail = _kept(lines[frame.end + 1:frame.end + 1 + _TAIL_LINES])
+    if frame.title is None:
+        return _read_title(_kept(lines[frame.start:frame.end + 1]), draft), tail
+    above = _kept(lines[max(0, frame.title - _KICKER_LOOKBACK):frame.title + 1])
+    for line in lines[:frame.title]:  # a byline or photo above the headline counts
+        if line.kind == "meta":
+            _take_metadata(line.value, draft)
+    draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
+    if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
+        draft.kicker = above[-2].text
+    body = [line for line in lines[frame.title + 1:frame.end + 1] if line.text != above[-1].text]
+    return _kept(body), tail  # a gallery repeats the headline under its photos
+
+
+def _kept(lines: list[_Line]) -> list[_Line]:
+    """The lines that are not furniture."""
+    return [line for line in lines if line.kind != "furniture"]
+
+
+def _drop_site_name(title: str) -> str:
+    """ "Headline | Site Name" -> "Headline": a short name after the last bar."""
+    head, bar, site = title.rpartition(" | ")
+    if bar and len(site.split()) <= _SITE_MAX_WORDS and len(head.split()) > len(site.split()):
+        return head
+    return title
 
 
 # ---------------------------------------------------------------- classifying lines
 
 
 def _classify_all(text: str) -> list[_Line]:
-    """The page's meaningful lines, classified, furniture and newsletter boxes removed."""
-    raw = [" ".join(line.split()) for line in text.split("\n")]
-    raw = [line for line in raw if line]
+    """The page's non-blank lines, classified; a newsletter box's lines are furniture.
+
+    Pages repeat their menus, so each distinct line is read once: a paste of megabytes
+    of menus costs a dictionary look-up per line."""
+    raw = _around_prose(_unwrap(_normalised_lines(text)))
+    seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
     while i < len(raw):
-        if _NEWSLETTER.fullmatch(raw[i]):
-            i = _skip_box(raw, i)
+        line = seen.get(raw[i])
+        if line is None:
+            line = seen[raw[i]] = _classify(raw[i])
+        if line.kind == "newsletter":
+            end = _skip_box(raw, i)
+            lines.extend(_Line("furniture", text) for text in raw[i:end])
+            i = end
             continue
-        line = _classify(raw[i])
-        if line is not None:
-            lines.append(line)
+        if line.kind == "said":  # "name says:" over a time is a comment's head
+            posted = i + 1 < len(raw) and _POSTED_AT.search(raw[i + 1])
+            line = _Line("stop" if posted else "text", line.text)
+        lines.append(line)
         i += 1
+    return _drop_gallery_copies(lines)
+
+
+def _around_prose(raw: list[str]) -> list[str]:
+    """A very long paste cut to the lines around its densest run of prose, found from
+    the lines' shapes alone, so that the line rules read a bounded number of lines."""
+    if len(raw) <= _READ_LINES_MAX:
+        return raw
+    run = densest_run([rough_score(line) for line in raw])
+    if run is None:
+        return raw[:_READ_LINES_MAX]
+    first = max(0, run[0] - _READ_MARGIN)
+    return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
+
+
+def _normalised_lines(text: str) -> list[str]:
+    """Each line with its spaces collapsed and an expanded caption's "less" toggle cut;
+    a line the page repeats many times (a menu, a button) is dropped at once, so that a
+    paste of megabytes of menus costs little more than reading it."""
+    raw = text.split("\n")
+    normal = {line: "" if count > _REPEATS_MAX else " ".join(line.split())
+              for line, count in Counter(raw).items()}
+    for line, clean in normal.items():
+        if clean.endswith(_TOGGLE_ENDS):
+            normal[line] = _LESS_TOGGLE.sub(r"\1", clean)
+    return [normal[line] for line in raw]
+
+
+def _unwrap(raw: list[str]) -> list[str]:
+    """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
+    mid-sentence, followed directly by one starting in lower case, goes on in it."""
+    wraps = {line: len(line) >= _WRAP_MIN_CHARS and not is_sentence(line) for line in set(raw)}
+    lines: list[str] = []
+    parts: list[str] = []  # the paragraph being joined
+    joinable = False
+    for line in raw:
+        if not line:
+            joinable = False
+        elif joinable and line[0].islower():
+            parts.append(line)
+        else:
+            if parts:
+                lines.append(" ".join(parts))
+            parts = [line]
+        joinable = bool(line) and wraps[line]
+    if parts:
+        lines.append(" ".join(parts))
     return lines
+
+
+def _drop_gallery_copies(lines: list[_Line]) -> list[_Line]:
+    """A photo gallery pastes each caption and credit twice: a caption or credit line
+    repeating one just above it becomes furniture."""
+    kept = list(lines)
+    for i in range(1, len(lines)):
+        line = lines[i]
+        credit_follows = i + 1 < len(lines) and lines[i + 1].kind in _FIGURE_KINDS
+        if (line.kind in _FIGURE_KINDS or credit_follows) and line.kind != "furniture" \
+                and any(line.text == other.text for other in lines[max(0, i - _REPEAT_LINES):i]):
+            kept[i] = _Line("furniture", line.text)
+    return kept
 
 
 def _skip_box(raw: list[str], start: int) -> int:
@@ -211,12 +384,20 @@ def _skip_box(raw: list[str], start: int) -> int:
     return start + 1
 
 
-def _classify(line: str) -> _Line | None:
-    """What one line is, or None for furniture."""
+def _classify(line: str) -> _Line:
+    """What one line is, on its own; "newsletter" (a box's prompt) and "said" (perhaps a
+    comment's head) are settled by the lines after them. A line longer than any label,
+    caption or byline is text, unread by the rules (which then cost nothing on it)."""
+    if len(line) > _RULES_MAX_CHARS:
+        return _Line("text", line)
+    if _NEWSLETTER.fullmatch(line):
+        return _Line("newsletter", line)
     if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
-        return None
+        return _Line("furniture", line)
     if _TAIL.fullmatch(line):
         return _Line("tail", line)
+    if _STOP.fullmatch(line):
+        return _Line("stop", line)
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
@@ -225,18 +406,35 @@ def _classify(line: str) -> _Line | None:
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
+    if _STAMP_LINE.match(line):
+        return _Line("meta", line, {})
+    if _AGENCY_CAPTION.match(line):
+        return _Line("figure", line, Figure(caption=escape_text(line)))
     caption, credit = split_credit(escape_text(line))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
-    return _Line("text", line)
+    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
 
 
 def _metadata(line: str) -> dict[str, Any] | None:
     """The byline, dates and reading time a metadata line states, or None if it is not
-    one. "By Jane Doe | 19 June 2024 | 5 min read" holds three; every part must parse."""
+    one. "By Jane Doe | 19 June 2024 | 5 min read" holds three; every part must parse.
+    A byline and a date may also be joined in words: "By Jane Doe on 19 June 2024",
+    "Von Jane Doe publiziert am 19. Juni 2024", "Posted on 19 June 2024 by Jane Doe"."""
+    if len(line) > _META_MAX_CHARS:
+        return None
+    for joined in (_DATE_BYLINE.fullmatch(line), _BYLINE_DATE.fullmatch(line)):
+        found = _metadata_parts([joined.group("by"), joined.group("date")]) if joined else None
+        if found is not None:
+            return found
+    return _metadata_parts([part for part in _META_SEPARATOR.split(line) if part])
+
+
+def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
+    """What the parts of a metadata line state, or None unless every part parses."""
     found: dict[str, Any] = {}
-    for part in _META_SEPARATOR.split(line):
+    for part in parts:
         minutes, stamp, people = parse_reading_time(part), parse_date(part), None
         if minutes is None and stamp is None:
             people = parse_byline(part)
@@ -248,7 +446,7 @@ def _metadata(line: str) -> dict[str, Any] | None:
             found.setdefault(date_label(part), stamp)
         else:
             found["authors"] = people
-    return found
+    return found or None
 
 
 # ---------------------------------------------------------------- headline zone
@@ -315,7 +513,8 @@ def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
             continue
         if line.kind == "meta":
             _take_metadata(line.value, draft)
-        elif line.kind != "tail":  # a stray "Topics" label above the story ends nothing
+        elif line.kind not in ("tail", "stop"):  # a stray "Topics" label or comment
+            # counter above the story ends nothing
             break
         i += 1
     return lines[i:]
@@ -369,15 +568,22 @@ def _figure_at(lines: list[_Line], i: int) -> tuple[Figure, int]:
 # ---------------------------------------------------------------- body
 
 
-def _read_body(lines: list[_Line], draft: _Draft) -> None:
-    """Turn the body's lines into blocks, in reading order, until a tail line."""
+def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
+    """Turn the body's lines into blocks, in reading order, until a tail line that no
+    prose follows; a tail line with the story going on under it is an inline promo."""
     i = 0
     while i < len(lines):
         line = lines[i]
-        if line.kind == "tail":
-            draft.tags = _topics_in_tail(lines[i:])
-            draft.tail = lines[i:]
+        if _is_author_box(line, draft):
+            tail = lines[i:]
             break
+        if line.kind in ("tail", "stop"):
+            promo_end = _promo_end(lines, i) if line.kind == "tail" else None
+            if promo_end is None:
+                tail = lines[i:]
+                break
+            i = promo_end
+            continue
         if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
                                     or set(line.value) == {"reading_time"}):
             _take_metadata(line.value, draft)
@@ -385,6 +591,38 @@ def _read_body(lines: list[_Line], draft: _Draft) -> None:
             continue
         block, i = _block_at(lines, i, draft.body)
         _append(draft, block)
+    _drop_trailing_labels(draft.body)
+    draft.tags = _topics_in_tail(tail)
+    draft.tail = tail
+
+
+def _drop_trailing_labels(body: list[Block]) -> None:
+    """Drop the lines without a sentence's end after the story's last sentence: share
+    buttons and links between the article and what follows it, not the story's text."""
+    labels = 0
+    while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) and labels < _LABELS_MAX:
+        text = to_text(body[-1].text)
+        if is_sentence(text) or len(text.split()) > _HEADING_MAX_WORDS:
+            break
+        body.pop()
+        labels += 1
+
+
+def _is_author_box(line: _Line, draft: _Draft) -> bool:
+    """ "About Jane Doe" naming the article's author heads the author's biography box."""
+    match = _ABOUT.fullmatch(line.text)
+    return bool(match) and match.group("name") in draft.authors
+
+
+def _promo_end(lines: list[_Line], start: int) -> int | None:
+    """Where the story resumes after an inline "Related" promo at `start` (its label and
+    the few short headline lines under it), or None when no prose follows: the tail."""
+    for i in range(start + 1, min(len(lines), start + 1 + _PROMO_MAX_LINES)):
+        if lines[i].kind in ("tail", "stop"):
+            return None
+        if is_prose(lines[i].text) and lines[i].kind == "text":
+            return i
+    return None
 
 
 _PROSE_MIN_WORDS = 8
@@ -420,7 +658,7 @@ def _append(draft: _Draft, block: Block) -> None:
     """Add a block; a lone credit line credits the short caption just before it."""
     previous = draft.body[-1] if draft.body else None
     if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= _UNCREDITED_CAPTION_MAX_WORDS
+            and len(previous.text.split()) <= _CAPTION_MAX_WORDS
             and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
@@ -472,12 +710,21 @@ def _is_attribution(who: str) -> bool:
     return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
 
 
+def _is_question_heading(text: str, following: _Line | None) -> bool:
+    """ "What happens next?" over a paragraph answering it: a subheading, while a
+    question in the story's flow sits among quotes or is answered on its own line."""
+    return (text.endswith("?") and len(text.split()) >= _QUESTION_MIN_WORDS
+            and not text.startswith(("“", '"', "'", "‘")) and following is not None
+            and is_prose(following.text))
+
+
 def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
     """A short unpunctuated line between paragraphs is a subheading."""
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
-            and len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+            and len(text.split()) <= _HEADING_MAX_WORDS
+            and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))
             and (text[0].isupper() or text[0].isdigit())
             and following is not None and following.kind == "text"
             and len(following.text.split()) > len(text.split()))

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import io
 import re
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from ...errors import BuildError
 from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render
 from .. import Job, Result
-from .cover import accent_colour, cover_alt, cover_from_file, draw_cover
+from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
 from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -43,12 +44,14 @@ ROOT = "EPUB"  # ebooklib's folder inside the zip
 
 @dataclass(frozen=True)
 class Profile:
-    """How images are prepared for one kind of reader."""
+    """How images and files are prepared for one kind of reader."""
 
-    width: int
+    width: int  # the box photos are fitted in
     height: int
     grayscale: bool
     quality: int
+    cover: tuple[int, int]  # the box the cover is fitted in: the reader's screen
+    document_kb: int  # an article's file beyond this is split; 0: never
     eink_budget: bool = False  # JPEG quality lowered until bytes <= width * height / 16
 
 
@@ -56,20 +59,26 @@ class Profile:
 # convert on the device. Kobo and KOReader mostly run on e-ink, where greyscale files are
 # a third smaller and the device would drop the colour anyway; with 16 grey levels,
 # calibre's budget of width * height / 16 bytes costs nothing visible. Sizes: Kindle
-# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles).
+# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles); the generic cover keeps
+# COVER_SIZE for tablets and apps. Kobo and KOReader share the e-ink images and differ in
+# files: a Kobo opens an .epub with the Adobe engine, which fails on a file over ~260 KB,
+# so long articles are split; KOReader (crengine) has no such limit and starts a new
+# page at every file, so an article stays one file.
 PROFILES: dict[str, Profile] = {
-    "generic": Profile(1600, 1600, grayscale=False, quality=82),
-    "kindle": Profile(1236, 1648, grayscale=False, quality=80),
-    "kobo": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
-    "koreader": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
+    "generic": Profile(1600, 1600, grayscale=False, quality=82, cover=COVER_SIZE, document_kb=250),
+    "kindle": Profile(1236, 1648, grayscale=False, quality=80, cover=(1236, 1648), document_kb=250),
+    "kobo": Profile(1264, 1680, grayscale=True, quality=78, cover=(1264, 1680), document_kb=250,
+                    eink_budget=True),
+    "koreader": Profile(1264, 1680, grayscale=True, quality=78, cover=(1264, 1680), document_kb=0,
+                        eink_budget=True),
 }
 
 
 @dataclass(frozen=True)
 class Options:
     profile: Literal["generic", "kindle", "kobo", "koreader"] = "generic"
-    quality: int = 0  # JPEG quality 1-95; 0 takes the profile's
-    max_document_kb: int = 250  # an article's file beyond this is split (readers' ~260 KB)
+    quality: int = 0  # JPEG quality 1-95 (every photo re-encoded); 0 takes the profile's
+    max_document_kb: int = -1  # an article's file beyond this is split; 0 never; -1 the profile's
 
 
 def build(job: Job, options: Options) -> Result:
@@ -78,6 +87,9 @@ def build(job: Job, options: Options) -> Result:
         raise BuildError("epub", "the issue has no articles")
     if not 0 <= options.quality <= 95:
         raise BuildError("[epub].quality", "must be between 1 and 95 (0: the profile's)")
+    if options.max_document_kb < -1:
+        raise BuildError("[epub].max_document_kb", "must be a size in KB (0: never split)")
+    profile = PROFILES[options.profile]
     env = environment(job.templates, job.theme)
     language = _language(issue.language)
     warnings: list[str] = []
@@ -85,17 +97,18 @@ def build(job: Job, options: Options) -> Result:
     book = epub.EpubBook()
     book.set_identifier(book_identifier(issue))
     _metadata(book, issue, language)
-    css = render(env, "epub/style.css", accent="#%02x%02x%02x" % accent_colour(job.theme))
+    css = render(env, "epub/style.css", **_theme_css(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-    cover = (cover_from_file(job.assets, job.cover) if job.cover is not None
-             else draw_cover(issue, job.assets, job.theme))
+    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover), profile.cover,
+                       profile.grayscale, options.quality or profile.quality)
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
     names = _file_names(issue.articles())
     shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
-    images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
-    chapters = _chapters(shell, issue, names, images, options.max_document_kb * 1000, warnings)
+    images = _Images(book, job.assets, profile, options.quality)
+    split_kb = profile.document_kb if options.max_document_kb == -1 else options.max_document_kb
+    chapters = _chapters(shell, issue, names, images, split_kb * 1000 or sys.maxsize, warnings)
     cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
                             html_class="cover-html", body_class="cover-body",
                             src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
@@ -164,6 +177,28 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         else:
             chapters.toc.extend(links)
     return chapters
+
+
+SERIF = 'Georgia, "Iowan Old Style", "Palatino Linotype", Palatino, "DejaVu Serif", serif'
+HEADING_SERIF = 'Georgia, "DejaVu Serif", serif'
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy"}
+
+
+def _theme_css(theme: dict[str, str]) -> dict[str, str]:
+    """The [theme] as values for the stylesheet: the theme's fonts before the book's own
+    stack (a reader without them falls back), its colours (checked by the manifest)."""
+    theme = theme or {}
+
+    def fonts(key: str, stack: str) -> Markup:
+        names = [n.strip().strip("'\"") for n in theme.get(key, "").split(",")]
+        quoted = [n if n in GENERIC_FAMILIES else f'"{n}"' for n in names if n]
+        return Markup(", ".join([*quoted, stack]))
+
+    return {"accent": "#%02x%02x%02x" % accent_colour(theme),
+            "text_colour": theme.get("text") or "#1c1c1c",
+            "background": theme.get("background") or "",
+            "body_font": fonts("body_font", SERIF),
+            "heading_font": fonts("heading_font", HEADING_SERIF)}
 
 
 def book_identifier(issue: Issue) -> str:
@@ -243,6 +278,7 @@ class _Images:
     def __init__(self, book: epub.EpubBook, assets: Assets, profile: Profile, quality: int):
         self.book, self.assets, self.profile = book, assets, profile
         self.quality = quality or profile.quality
+        self.reencode = bool(quality)  # a quality asked for applies to every photo
         self.stored: dict[str, ImageRef] = {}
 
     def resolve(self, article: Article, figure: Figure) -> ImageRef | None:
@@ -264,7 +300,8 @@ class _Images:
 
     def _store(self, asset: Asset) -> ImageRef:
         size = {"max_width": self.profile.width, "max_height": self.profile.height,
-                "quality": self.quality, "grayscale": self.profile.grayscale}
+                "quality": self.quality, "grayscale": self.profile.grayscale,
+                "keep_jpeg": not self.reencode}
         rendition = None
         if asset.format in ("PNG", "GIF"):  # graphics stay lossless unless photo-sized
             rendition = self.assets.rendition(asset, fmt="PNG", **size)

@@ -1,8 +1,9 @@
-"""The EPUB's cover image: the manifest's own, or one drawn with Pillow from the issue.
+"""The EPUB's cover image, drawn with Pillow from the issue and the [theme].
 
-A drawn cover shows the masthead, subtitle, edition and date, the first lead photo with
-its headline, and the next headlines. It is a baseline RGB JPEG of COVER_SIZE: the 1:1.6
-shape Kindle and Kobo show full screen, kept just under Apple Books' 4-megapixel limit.
+The cover shows the logo, the masthead, subtitle, edition and date, a photo (the
+manifest's cover, else the first lead photo with its headline) and the headlines. It is
+drawn at COVER_SIZE: the 1:1.6 shape Kindle and Kobo show full screen, kept just under
+Apple Books' 4-megapixel limit; `cover_jpeg` fits it to a reader profile's screen.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from PIL import ImageDraw, ImageFont, ImageOps
 from ...assets import Asset, Assets
 from ...inline import to_text
 from ...model import Article, Issue
-from ...templating import long_date
+from ...templating import logo_rendition, long_date
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
-COVER_QUALITY = 85
+LOGO_HEIGHT = 180
 MARGIN = 110
 DEFAULT_ACCENT = "#8c1c13"
 PAPER = (250, 248, 243)
@@ -81,38 +82,43 @@ def accent_colour(theme: dict[str, str]) -> tuple[int, int, int]:
     return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def cover_from_file(assets: Assets, asset: Asset) -> bytes:
-    """The user's cover fitted inside COVER_SIZE, as baseline RGB JPEG."""
-    rendition = assets.rendition(asset, max_width=COVER_SIZE[0], max_height=COVER_SIZE[1],
-                                 fmt="JPEG", quality=COVER_QUALITY)
-    return rendition.path.read_bytes()
+def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
+               photo: Asset | None = None) -> PILImage.Image:
+    """A cover drawn from the issue: logo, masthead, date, edition, a photo, headlines.
 
-
-def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
-    """A cover drawn from the issue: masthead, date, edition, first lead photo, headlines."""
+    The photo is `photo` (the manifest's cover), listed under "In this issue" with every
+    headline; else the first lead photo, with its headline and the next ones.
+    """
     width, height = COVER_SIZE
     accent = accent_colour(theme)
-    texts = [issue.title, issue.subtitle or "", issue.publisher or ""]
+    masthead = (theme or {}).get("masthead") or issue.title
+    texts = [masthead, issue.subtitle or "", issue.publisher or ""]
     texts += [t for a in issue.articles() for t in (a.title, a.kicker or "")]
     script = "cjk-" if any(_NEEDS_CJK.search(t) for t in texts) else ""
     canvas = PILImage.new("RGB", COVER_SIZE, PAPER)
     draw = ImageDraw.Draw(canvas)
     inner = width - 2 * MARGIN
 
-    # Masthead band: the issue title as large as fits (one line if it can), the subtitle.
-    title_font = _title_font(script, issue.title, inner)
-    y = 95
-    for line in _clip(_wrap(issue.title, title_font, inner), 2):
-        y += _line_height(title_font)
+    # The logo on paper above the band (a logo drawn for white pages stays legible).
+    top = 0
+    logo = _logo(assets, theme, inner)
+    if logo is not None:
+        canvas.paste(logo, (MARGIN, 60))
+        top = 60 + logo.height + 60
+
+    # Masthead band: the masthead as large as fits (one line if it can), the subtitle.
+    title_font = _title_font(script, masthead, inner)
+    title_lines = _clip(_wrap(masthead, title_font, inner), 2)
     subtitle_lines: list[str] = []
     sub_font = font(script + "serif", 52)
     if issue.subtitle:
         sub_font = _fitting_font(script + "serif", issue.subtitle, inner, 56, 36)
         subtitle_lines = _clip(_wrap(issue.subtitle, sub_font, inner), 2)
-    band_bottom = y + 20 + len(subtitle_lines) * _line_height(sub_font) + 75
-    draw.rectangle((0, 0, width, band_bottom), fill=accent)
-    y = 95
-    for line in _clip(_wrap(issue.title, title_font, inner), 2):
+    band_bottom = (top + 95 + len(title_lines) * _line_height(title_font) + 20
+                   + len(subtitle_lines) * _line_height(sub_font) + 75)
+    draw.rectangle((0, top, width, band_bottom), fill=accent)
+    y = top + 95
+    for line in title_lines:
         draw.text((MARGIN, y), line, font=title_font, fill=(255, 255, 255))
         y += _line_height(title_font)
     y += 20
@@ -130,17 +136,20 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     y += 60
 
     articles = issue.articles()
-    lead_article, photo = _first_lead_photo(issue, assets)
-    if lead_article is None and articles:
-        lead_article = articles[0]
+    if photo is not None:
+        lead_article, picture = None, _picture(assets, photo)
+    else:
+        lead_article, picture = _first_lead_photo(issue, assets)
+        if lead_article is None and articles:
+            lead_article = articles[0]
     others = [a for a in articles if a is not lead_article]
     kicker_font = font(script + "sans-bold", 40)
-    head_font = font(script + "serif-bold", 78 if photo is not None else 96)
+    head_font = font(script + "serif-bold", 78 if picture is not None else 96)
     list_font = font(script + "serif", 48)
     label_font = font(script + "sans-bold", 36)
     head_lines = _clip(_wrap(lead_article.title, head_font, inner), 3) if lead_article else []
     footer_top = height - 170
-    if photo is not None:
+    if picture is not None:
         # The photo takes what the headline and up to three other stories leave free.
         reserve = 50 + len(head_lines) * _line_height(head_font) + 40
         if lead_article is not None and lead_article.kicker:
@@ -151,7 +160,7 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
                 lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
                 reserve += len(lines) * _line_height(list_font) + 18
         photo_height = max(640, min(1400, footer_top - 20 - y - reserve))
-        fitted = ImageOps.fit(photo, (inner, photo_height), PILImage.Resampling.LANCZOS)
+        fitted = ImageOps.fit(picture, (inner, photo_height), PILImage.Resampling.LANCZOS)
         canvas.paste(fitted, (MARGIN, y))
         y += photo_height + 50
     if lead_article is not None:
@@ -168,7 +177,8 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
             draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
             y += 30
-            draw.text((MARGIN, y), "ALSO IN THIS ISSUE", font=label_font, fill=GREY)
+            label = "ALSO IN THIS ISSUE" if lead_article is not None else "IN THIS ISSUE"
+            draw.text((MARGIN, y), label, font=label_font, fill=GREY)
             y += _line_height(label_font) + 14
         for article in others:
             lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
@@ -188,9 +198,35 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
         draw.text((MARGIN, footer_top + 60), issue.publisher.upper(), font=pub_font,
                   fill=(255, 255, 255))
 
+    return canvas
+
+
+def cover_jpeg(cover: PILImage.Image, box: tuple[int, int], grayscale: bool, quality: int) -> bytes:
+    """The cover fitted inside a reader's screen (never enlarged), grey for e-ink, as a
+    baseline JPEG."""
+    image = cover.convert("L" if grayscale else "RGB")
+    image.thumbnail(box, PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=COVER_QUALITY, optimize=True, progressive=False)
+    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
     return buffer.getvalue()
+
+
+def _logo(assets: Assets, theme: dict[str, str], width: int) -> PILImage.Image | None:
+    """The [theme] logo at most LOGO_HEIGHT tall, composited on the cover's paper."""
+    rendition = logo_rendition(assets, theme, max_width=width, max_height=LOGO_HEIGHT, fmt="PNG")
+    if rendition is None:
+        return None
+    with PILImage.open(rendition.path) as image:
+        rgba = image.convert("RGBA")
+    flat = PILImage.new("RGB", rgba.size, PAPER)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def _picture(assets: Assets, asset: Asset) -> PILImage.Image:
+    rendition = assets.rendition(asset, max_width=1600, max_height=1600, fmt="JPEG", quality=90)
+    with PILImage.open(rendition.path) as image:
+        return image.convert("RGB")
 
 
 def cover_alt(issue: Issue) -> str:
@@ -204,10 +240,7 @@ def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PIL
         figure = article.lead
         asset = assets.get(article, figure.image) if figure else None
         if asset is not None:
-            rendition = assets.rendition(asset, max_width=1600, max_height=1600, fmt="JPEG",
-                                         quality=90)
-            with PILImage.open(rendition.path) as image:
-                return article, image.convert("RGB")
+            return article, _picture(assets, asset)
     return None, None
 
 

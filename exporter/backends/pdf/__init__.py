@@ -27,6 +27,7 @@ from ...model import Article, Figure, Issue
 from ...templating import environment, logo_rendition, render
 from .. import Job, Result
 from .speedups import apply as apply_speedups
+from .breaks import apply as keep_figures_whole
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -255,7 +256,8 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
-        workers = _workers(options, html)
+        keep_figures_whole()  # a photo never split from its caption: see breaks.py
+        workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
@@ -266,13 +268,18 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     return data
 
 
-def _workers(options: Options, html: str) -> int:
+def _workers(options: Options, html: str, warnings: list[str]) -> int:
     """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
+    if options.variant == "pdf/a-3b":
+        if options.workers > 1:
+            warnings.append(f"pdf.workers = {options.workers} not used: a PDF/A file is "
+                            "typeset by one process")
+        return 1
     if options.workers != 0:
         return options.workers
     from ...parallel import max_workers
 
-    if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
+    if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
     return max_workers()
 
@@ -300,8 +307,6 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
         return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
                          for url in fetcher.refused]
 
-    if options.variant == "pdf/a-3b":
-        warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=options.variant == "pdf/ua-1")
 

@@ -1,0 +1,271 @@
+"""What the article's header shows a reader: byline, date, dek, kicker and reading time.
+
+Pages that fill in no metadata still print these around the headline, marked by the
+class names designers give them (`byline`, `author`, `dek`, `standfirst`, `eyebrow`,
+`breadcrumb`), by microdata (`itemprop="author"`) or by their wording ("By Jane Doe",
+"Par Jean Dupont", "9 min read"). Bylines are looked for only in the article's own
+region, never in its furniture, so a related-story teaser's author is not taken for the
+article's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from lxml import etree
+from lxml.etree import _Element
+
+from .bylines import people
+from .html_dom import is_furniture, text_of, tokens_of
+from .meta import parse_byline, parse_reading_time
+
+# "By" in the languages whose bylines say it: Par, Von, Por, Di, Door, Av.
+_FOREIGN_BY = re.compile(r"^\s*(?:par|von|por|di|door|av)\s+(?=\S)", re.I)
+_BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|contributor")
+# Parts of an author box that are not the name: bio, photo, job title, follow links.
+_NOT_NAME_CLASS = re.compile(r"bio|img|image|photo|pic|avatar|desc|about|info|title|role|job|"
+                             r"social|follow|twitter|email|date|time|more|list|page|wrap")
+_DEK_CLASS = re.compile(r"(?:^|[-_])(?:standfirst|dek|deck|sub-?title|sub-?head(?:line)?|"
+                        r"summary|lede|lead|intro|excerpt|strap(?:line)?|teaser-text)(?:$|[-_])")
+_KICKER_CLASS = re.compile(r"(?:^|[-_])(?:kicker|eyebrow|overline|rubric|section-label|"
+                           r"category-label)(?:$|[-_])")
+_ARTICLE_ITEM = re.compile(r"(?:Article|BlogPosting|Report)$")
+_NOT_DEK_TAGS = frozenset({"figure", "figcaption", "img", "picture", "a", "time", "ul", "ol"})
+# Where sites list a writer's articles: /author/jane-doe, /autor/…, /people/…, /staff/….
+_AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|staff|"
+                          r"journalists?|reporters?|writers?|contributors?)/[\w.-]+/?(?:$|[?#])",
+                          re.I)
+_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
+                        "h4", "h5", "h6"})
+_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av)(?:\s|$)", re.I)
+_SHORT_TEXT_CHARS = 200
+_MAX_BYLINE_WORDS = 12
+_MAX_DEK_WORDS = 80
+_MIN_DEK_WORDS = 6
+_HEADER_REACH = 40  # elements after the headline searched for a dek
+
+
+def article_region(root: _Element) -> _Element:
+    """The `<article>`/`<main>` that holds the headline, else the first `<article>`,
+    else the body: where the article's own byline and dates are printed."""
+    h1 = next(root.iter("h1"), None)
+    if h1 is not None:
+        for node in h1.iterancestors():
+            if node.tag in ("article", "main") or node.get("role") == "main":
+                return node
+    article = next(root.iter("article"), None)
+    if article is not None and h1 is None:
+        return article
+    return next(root.iter("body"), root)
+
+
+def _own(region: _Element, wanted: Callable[[_Element], bool],
+         among: Callable[[_Element], list[_Element]] | list[_Element]) -> Iterator[_Element]:
+    """Wanted elements of the region that are not furniture (teasers, share bars,
+    asides), among a preselection (a list, or an XPath run on the region); `wanted` is
+    asked first as it is the cheaper question."""
+    for el in among if isinstance(among, list) else among(region):
+        if isinstance(el.tag, str) and wanted(el) and _within(el, region) and not is_furniture(el):
+            yield el
+
+
+def _within(el: _Element, region: _Element) -> bool:
+    return el is region or any(a is region for a in el.iterancestors())
+
+
+# Class/id words of the header's parts, matched in one pass over the page.
+_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Cc]ontributor)|"
+                    r"(?P<kicker>[Kk]icker|[Ee]yebrow|[Oo]verline|[Rr]ubric|[Ss]ection-label|"
+                    r"[Cc]ategory-label)|(?P<breadcrumb>[Bb]readcrumb)")
+
+
+@dataclass
+class Marks:
+    """Elements whose class, id, `rel` or link says what header part they are."""
+
+    byline: list[_Element] = field(default_factory=list)
+    kicker: list[_Element] = field(default_factory=list)
+    breadcrumb: list[_Element] = field(default_factory=list)
+    by_line: list[_Element] = field(default_factory=list)  # short lines starting "By"
+
+
+def marks_of(root: _Element) -> Marks:
+    """One walk over the page sorting out its byline, kicker and breadcrumb candidates:
+    an XPath per part would walk the page once each, and is slower per element."""
+    found = Marks()
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        match = None
+        for name in ("class", "id", "aria-label"):
+            value = el.get(name)
+            match = _MARKS.search(value) if value else None
+            if match:
+                break
+        if match:
+            getattr(found, match.lastgroup or "byline").append(el)
+        elif "author" in (el.get("rel") or "") or (
+                el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
+            found.byline.append(el)
+        if el.tag in _LINE_TAGS and len(el) <= 4 and _starts_by(el):
+            found.by_line.append(el)
+    return found
+
+
+_AUTHOR_PROPS = etree.XPath("descendant-or-self::*[contains(@itemprop, 'author')]")
+_ARTICLE_ITEMS = etree.XPath("//*[@itemscope][contains(@itemtype, 'Article')"
+                             " or contains(@itemtype, 'BlogPosting') or contains(@itemtype, 'Report')]")
+# Parents of text that may state minutes ("9 min read", "Lesezeit 5 Min.", "閱讀時間 3 分鐘").
+_MINUTE_LINES = etree.XPath("descendant-or-self::text()[contains(., 'min') or contains(., 'Min')"
+                            " or contains(., 'MIN') or contains(., '分')]/..")
+
+def microdata_authors(root: _Element, region: _Element) -> list[str]:
+    """`itemprop="author"` people: the item's `name` property, or its text.
+
+    With an Article item on the page, only its own authors count (wherever its author
+    box is printed, an `<aside>` included), not those of teaser items nested in it;
+    without one, those of the article region outside its furniture.
+    """
+    item = next((el for el in _ARTICLE_ITEMS(root)
+                 if _ARTICLE_ITEM.search(el.get("itemtype") or "")), None)
+    is_author = lambda e: "author" in (e.get("itemprop") or "").split()  # noqa: E731
+    if item is not None:
+        found = (el for el in _AUTHOR_PROPS(item) if is_author(el) and _item_of(el) is item)
+    else:
+        found = _own(region, is_author, _AUTHOR_PROPS)
+    names: list[str] = []
+    for el in found:
+        if _is_organisation(el):
+            continue
+        parts = [text_of(n) or n.get("content", "") for n in el.iter()
+                 if n is not el and "name" in (n.get("itemprop") or "").split()]
+        names.extend(parts or [el.get("content") or text_of(el)])
+    return people(n for n in names if n and len(n.split()) <= _MAX_BYLINE_WORDS)
+
+
+def _item_of(el: _Element) -> _Element | None:
+    """The Article item a property belongs to: its nearest Article-typed ancestor."""
+    return next((a for a in el.iterancestors() if a.get("itemscope") is not None
+                 and _ARTICLE_ITEM.search(a.get("itemtype") or "")), None)
+
+
+def _is_organisation(el: _Element) -> bool:
+    kind = el.get("itemtype") or ""
+    return "Organization" in kind or "Corporation" in kind
+
+
+def visible_byline(region: _Element, marks: Marks) -> list[str]:
+    """Authors a visible byline names: the first byline-classed element or `rel=author`
+    link with a person in it, else the first short "By …" line."""
+    for el in _own(region, _marked_byline, marks.byline):
+        names = byline_names(_short_text(el), marked=True)
+        if names:
+            return names
+    for el in _own(region, lambda e: True, marks.by_line):
+        names = byline_names(_short_text(el), marked=False)
+        if names:
+            return names
+    return []
+
+
+def _starts_by(el: _Element) -> bool:
+    """Whether the element's first words are "By" (or Par, Von, Por, Di, Door, Av)."""
+    head = (el.text or "").strip()
+    if not head and len(el) and isinstance(el[0].tag, str):
+        head = (el[0].text or "").strip()
+    return bool(_BY_WORD.match(head))
+
+
+def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
+    """The element's visible text if it is a short line, else "": a byline or a label
+    is never long, and reading a whole page's text for each candidate would be slow."""
+    length = 0
+    for piece in el.itertext():
+        length += len(piece.strip())
+        if length > limit:
+            return ""
+    return text_of(el)
+
+
+def _marked_byline(el: _Element) -> bool:
+    """A `rel=author` link, a link to an author's page (`/author/jane-doe`), or an
+    element whose class says byline/author (not the bio, photo or job title of an
+    author box)."""
+    if "author" in (el.get("rel") or "").split() or (
+            el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
+        return True
+    classes = [t for t in tokens_of(el).split() if _BYLINE_CLASS.search(t)]
+    return bool(classes) and not any(_NOT_NAME_CLASS.search(t) for t in classes)
+
+
+def byline_names(text: str, marked: bool) -> list[str]:
+    """People named by a byline's text. Text from an element marked as a byline may be a
+    bare name ("Jane Doe"); unmarked text must read "By …" (in any of its languages)."""
+    text = " ".join(text.split())
+    if not text or len(text.split()) > _MAX_BYLINE_WORDS:
+        return []
+    text = _FOREIGN_BY.sub("By ", text, count=1)
+    names = parse_byline(text if text.lower().startswith("by ") else f"By {text}")
+    if names:
+        return names
+    if marked and len(text.split()) <= 5:
+        return people([re.sub(r"^by\b\s*", "", text, flags=re.I)])
+    return []
+
+
+def dek(region: _Element, headline: _Element | None) -> str | None:
+    """The summary printed under the headline: a `standfirst`/`dek`/`subtitle`-classed
+    element or `<h2>`-like subheading shortly after the `<h1>`."""
+    if headline is None:
+        return None
+    seen = 0
+    for el in headline.itersiblings():
+        for node in el.iter():
+            seen += 1
+            if seen > _HEADER_REACH:
+                return None
+            if not isinstance(node.tag, str) or node.tag in _NOT_DEK_TAGS or is_furniture(node) \
+                    or next(node.iterancestors("figure"), None) is not None:
+                continue
+            if any(_DEK_CLASS.search(t) for t in tokens_of(node).split()) \
+                    or node.get("itemprop") in ("description", "alternativeHeadline"):
+                text = text_of(node)
+                if _MIN_DEK_WORDS <= len(text.split()) <= _MAX_DEK_WORDS:
+                    return text
+    return None
+
+
+def headline_element(region: _Element) -> _Element | None:
+    return next(region.iter("h1"), None)
+
+
+def kicker(region: _Element, marks: Marks) -> str | None:
+    """An eyebrow label over the headline, else the breadcrumb trail's last item."""
+    for el in _own(region, lambda e: any(_KICKER_CLASS.search(t) for t in tokens_of(e).split()),
+                   marks.kicker):
+        text = _short_text(el)
+        if text and len(text.split()) <= 4:
+            return text
+    for el in marks.breadcrumb:
+        if not any(a in marks.breadcrumb for a in el.iterancestors()):
+            items = [text_of(a) for a in el.iter("a", "li")]
+            items = [t for t in items if t and len(t.split()) <= 4]
+            if items:
+                return items[-1]
+    return None
+
+
+def _stated_minutes(el: _Element) -> int | None:
+    text = _short_text(el, 40)
+    return parse_reading_time(text) if text and any(c.isdigit() for c in text) else None
+
+
+def stated_reading_time(region: _Element) -> int | None:
+    """Minutes a short line such as "9 min read" or "Lesezeit 5 Min." states."""
+    for el in _own(region, lambda e: len(e) <= 2 and bool(_stated_minutes(e)), _MINUTE_LINES):
+        minutes = _stated_minutes(el)
+        if minutes:
+            return minutes
+    return None

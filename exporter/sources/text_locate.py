@@ -1,0 +1,283 @@
+"""Where the article sits in a pasted whole page: its headline line and its body's span.
+
+A page copied whole puts the article among menus, banners, rails, comments and footers,
+in any order. The article is the page's densest run of prose: each line scores its
+length when it reads as a sentence and a small loss when it does not (menu items,
+labels, buttons), so short interruptions inside the story (subheadings, captions,
+quotes) stay in the run, while a stretch of furniture or one section-ending line
+("Most popular", a comment thread's head) parts it. The best-scoring run is found in
+one pass (maximum-sum subarray), so the time is linear in the number of lines. The
+headline is then the title-shaped line just above the run's header block (kicker,
+standfirst, byline, date, reading time, lead photo).
+
+Lengths are counted in words for scripts written with spaces and in characters for
+Chinese, Japanese and Thai (two characters counting as one word).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
+_CHARS_PER_WORD = 2
+# A sentence ends in one of these (a colon introducing a quote or a list), perhaps
+# inside closing quotes or brackets or before an emoji.
+_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
+# A table's row pasted as a line: a label and three or more numbers.
+_TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
+_CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
+_CUT_SHORT = ("...", "…")  # a teaser's summary cut short, not a sentence of the story
+_PROSE_MIN_WORDS = 8  # a sentence of this length is prose
+_PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
+_RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
+_TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
+_TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
+_SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
+_FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
+_META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in the article
+_ATTRIBUTION = re.compile(r"^[—–]\s*\S")
+_ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
+_ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
+_PROMO_MAX_LINES = 4  # a promo's label and its few headlines
+_TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
+_STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
+# Lines the header block may hold between the headline and the first paragraph.
+_HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
+_HEADER_MAX_LINES = 12
+_STANDFIRST_MAX_LINES = 2
+_TITLE_MAX_WORDS = 40
+_HEADLINE_ENDS = ("?", "!", "？", "！")
+_TEASERS_MIN = 2
+_TEASER_HEAD_LINES = 2
+_STANDFIRST_MIN_WORDS = 8
+_HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or kickers
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The article's place in the paste: its headline line (None when the page shows
+    none) and the first and last lines of its body, as indices into the lines."""
+
+    title: int | None
+    start: int
+    end: int
+
+
+def words(text: str) -> float:
+    """The line's length in words, two characters of an unspaced script making one."""
+    unspaced = len(_UNSPACED.findall(text))
+    if not unspaced:
+        return float(len(text.split()))
+    return len(_UNSPACED.sub(" ", text).split()) + unspaced / _CHARS_PER_WORD
+
+
+def is_sentence(text: str) -> bool:
+    """Ends like a sentence."""
+    return bool(_SENTENCE_END.search(text))
+
+
+def is_title_case(text: str) -> bool:
+    """Most words after the first start with a capital: a headline or a menu, not prose."""
+    initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
+    cased = [c for c in initials if c.lower() != c.upper()]
+    return len(cased) >= 3 and sum(c.isupper() for c in cased) >= _TITLE_CASE_SHARE * len(cased)
+
+
+def is_prose(text: str) -> bool:
+    """A line of running text: a long enough sentence, or a long line in any shape,
+    but not a list of capitalised headline words."""
+    length = words(text)
+    if length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT):
+        return False
+    return is_sentence(text) or length >= _RUN_ON_MIN_WORDS
+
+
+def score(kind: str, text: str) -> float:
+    """What a line adds to the run of prose it stands in: its length when it is prose,
+    a loss when it is furniture, a large loss when it ends a page section."""
+    if kind in ("stop", "tail"):
+        return _STOP_LOSS
+    if kind in ("meta", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
+        return _META_LOSS
+    if kind == "furniture":
+        return _FURNITURE_LOSS
+    if is_prose(text):
+        return words(text) - _PROSE_OFFSET
+    if kind in ("bullet", "numbered") or _TABLE_ROW.match(text):
+        return 0.0  # a list's item or a table's row stands in stories, not in menus
+    if is_sentence(text) and words(text) >= 3:
+        return 0.0  # a short sentence: neither proves nor breaks a run
+    return _SHORT_LOSS
+
+
+def rough_score(text: str) -> float:
+    """A line's score from its length and last character alone: cheap enough for every
+    line of a paste of megabytes, to find where the article is before reading it."""
+    length = text.count(" ") + 1
+    if length < _ROUGH_SPACED_MIN_WORDS:
+        length = max(length, len(text) // _CHARS_PER_WORD)
+    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and text[-1] in _ROUGH_ENDS \
+        else _SHORT_LOSS
+
+
+def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
+    """The article's frame, or None when no line of the paste reads as prose."""
+    known: dict[tuple[str, str], float] = {}  # menus repeat: score each line once
+    scores = [known[key] if key in known else known.setdefault(key, score(*key))
+              for key in zip(kinds, texts)]
+    _soften_promos(kinds, scores)
+    run = densest_run(scores)
+    if run is None:
+        return None
+    start, end = run
+    end = _before_teasers(kinds, texts, scores, start, end)
+    if _opens_with_headline(kinds, texts, scores, start, end):
+        return Frame(title=start, start=start + 1, end=_last_line(scores, end))
+    title = _title_above(kinds, texts, start)
+    header = _header_in_run(kinds, scores, start, end)
+    inner = _title_above(kinds, texts, header) if header is not None else None
+    if inner is not None and inner >= start:
+        title, start = inner, inner + 1
+    return Frame(title=title, start=start, end=_last_line(scores, end))
+
+
+def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                    start: int, end: int) -> int:
+    """The run's end, moved up to before a list of story teasers when the run reaches
+    into one: two or more entries of a headline, perhaps a name, a byline or date line
+    and a summary, after the story has begun (one dated line alone is the story's own)."""
+    heads = [head for m in range(start + 1, end) if kinds[m] == "meta"
+             and (head := _teaser_head(kinds, texts, scores, m)) is not None]
+    if len(heads) < _TEASERS_MIN:
+        return end
+    last = heads[0] - 1
+    while last > start and scores[last] <= 0:
+        last -= 1
+    return last
+
+
+def _teaser_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                 meta: int) -> int | None:
+    """The headline of the teaser whose byline or date line is at `meta`, or None when
+    that line is not under a headline and over a summary."""
+    if meta + 1 >= len(kinds) or scores[meta + 1] <= 0:
+        return None
+    for i in range(meta - 1, max(-1, meta - 1 - _TEASER_HEAD_LINES), -1):
+        if kinds[i] == "text" and scores[i] < 0 and is_title_shaped(texts[i]):
+            return i
+    return None
+
+
+def _last_line(scores: Sequence[float], end: int) -> int:
+    """The story's last line: past its last long line, over a few short sentences,
+    captions and a quote's attribution, but not over furniture or a menu."""
+    last = end
+    for i in range(end + 1, min(len(scores), end + 1 + _TRAILING_LINES)):
+        if scores[i] < _META_LOSS:
+            break
+        if scores[i] == 0.0 or i == last + 1:
+            last = i
+    return last
+
+
+def _soften_promos(kinds: Sequence[str], scores: list[float]) -> None:
+    """A "Related" label with the story going on a few lines under it (two paragraphs in a
+    row, where a rail of teasers alternates headline and summary) is an inline promo: it
+    costs what any label costs, not what a section's end does."""
+    for i, kind in enumerate(kinds):
+        if kind != "tail":
+            continue
+        for j in range(i + 1, min(len(kinds) - 1, i + 1 + _PROMO_MAX_LINES)):
+            if kinds[j] in ("tail", "stop"):
+                break
+            if scores[j] > 0:
+                if scores[j + 1] > 0:
+                    scores[i] = _SHORT_LOSS
+                break
+
+
+def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
+    """First and last index of the span with the highest sum (Kadane), or None."""
+    best, best_span = 0.0, None
+    total, start = 0.0, 0
+    for i, value in enumerate(scores):
+        if total <= 0:
+            total, start = 0.0, i
+        total += value
+        if total > best:
+            best, best_span = total, (start, i)
+    return best_span
+
+
+def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline: the first title-shaped line above the body's first line, past the
+    header block (metadata, photo, furniture, at most two standfirst lines). A line of
+    two words is taken only when no longer one follows: two words are more often an
+    agency or a section's name than a headline."""
+    standfirst = header = 0
+    short = None
+    for i in range(start - 1, -1, -1):
+        kind, text = kinds[i], texts[i]
+        if kind == "furniture":
+            continue
+        header += 1
+        if header > _HEADER_MAX_LINES:
+            break
+        if kind in _HEADER_KINDS or kind in ("stop", "tail"):  # "Read more" over a promo
+            continue
+        if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
+            return _title_over_standfirst(kinds, texts, i)
+        if is_title_shaped(text):
+            short = i if short is None else short
+            continue
+        standfirst += 1
+        if standfirst > _STANDFIRST_MAX_LINES:
+            break
+    return short
+
+
+def _opens_with_headline(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                         start: int, end: int) -> bool:
+    """Does the run open with its headline? A question or exclamation long enough to
+    count as prose, over header lines (byline, date, photo, labels), not over prose."""
+    if kinds[start] != "text" or not texts[start].endswith(_HEADLINE_ENDS) \
+            or not is_title_shaped(texts[start]):
+        return False
+    following = next((i for i in range(start + 1, end + 1) if kinds[i] != "furniture"), None)
+    return following is not None and scores[following] <= 0
+
+
+def _header_in_run(kinds: Sequence[str], scores: Sequence[float], start: int, end: int) -> int | None:
+    """A byline or date line near the run's top with at most a standfirst and a notice
+    of prose above it: the article's header block, when the run began above it (a
+    disclaimer, a cookie notice or a teaser's summary joined the story)."""
+    prose = 0
+    for m in range(start, min(end, start + _HEADER_MAX_LINES)):
+        if kinds[m] == "meta":
+            return m
+        prose += scores[m] > 0
+        if prose > _STANDFIRST_MAX_LINES:
+            return None
+    return None
+
+
+def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: int) -> int:
+    """The line found, or the line above it when that is a shorter headline and the
+    line found, long and under it, is the standfirst."""
+    above = next((i for i in range(found - 1, -1, -1) if kinds[i] != "furniture"), None)
+    if above is None or kinds[above] != "text":
+        return found
+    length, title_length = words(texts[found]), words(texts[above])
+    if (length >= _STANDFIRST_MIN_WORDS and _HEADLINE_MIN_WORDS <= title_length < length
+            and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
+        return above
+    return found
+
+
+def is_title_shaped(text: str) -> bool:
+    """Two words or more (four characters of an unspaced script), not a full stop at
+    the end: headlines end in a question or exclamation mark at most."""
+    length = words(text)
+    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":"))

@@ -1,0 +1,145 @@
+"""The web-page source's metadata: one precedence order, and each way pages state it."""
+
+from __future__ import annotations
+
+import pytest
+
+from exporter.sources import Origin
+from exporter.sources.html import parse, read
+from exporter.sources.html_meta import read_meta
+
+BODY = ("<p>The river rose two metres overnight and the lower town was evacuated before "
+        "dawn, the second flood this spring.</p>") * 3
+
+# One page's sources of metadata, best first: each names a different author and date.
+SOURCES = {
+    "json-ld": ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood",'
+                ' "author": {"@type": "Person", "name": "Ada Ldson"},'
+                ' "datePublished": "2020-01-01T08:00:00Z"}</script>'),
+    "microdata": ('<span itemprop="author">Mia Crodata</span>'
+                  '<meta itemprop="datePublished" content="2020-01-02">'),
+    "meta": ('<meta name="author" content="Meta Tagger">'
+             '<meta property="article:published_time" content="2020-01-03">'),
+    "visible": '<p class="byline">By Vera Isible</p><time datetime="2020-01-04">4 Jan</time>',
+}
+EXPECTED = {"json-ld": ("Ada Ldson", "2020-01-01T08:00:00Z"),
+            "microdata": ("Mia Crodata", "2020-01-02"),
+            "meta": ("Meta Tagger", "2020-01-03"), "visible": ("Vera Isible", "2020-01-04")}
+
+
+def meta_of(head: str, article: str = "") -> object:
+    page = f"<html><head>{head}</head><body><article><h1>Flood</h1>{article}{BODY}</article></body></html>"
+    return read_meta(parse(page, Origin("page.html", None)))
+
+
+@pytest.mark.parametrize("best", list(SOURCES))
+def test_one_precedence_order_for_authors_and_dates(best: str) -> None:
+    """JSON-LD, then microdata, then meta tags, then the visible header: the best source
+    present wins, whatever the worse ones say."""
+    present = list(SOURCES)[list(SOURCES).index(best):]
+    head = "".join(SOURCES[s] for s in present if s in ("json-ld", "meta"))
+    article = "".join(SOURCES[s] for s in present if s in ("microdata", "visible"))
+    meta = meta_of(head, article)
+    assert (meta.authors, meta.published) == ([EXPECTED[best][0]], EXPECTED[best][1])
+
+
+@pytest.mark.parametrize("wrapped", [
+    "<![CDATA[ {json} ]]>", "<!-- {json} -->", "//<![CDATA[\n{json}\n//]]>",
+    "/*<![CDATA[*/ {json} /*]]>*/", "{json};"])
+def test_json_ld_in_any_wrapping(wrapped: str) -> None:
+    json_ld = ('{"@graph": [{"@type": "WebSite", "name": "Riverside"}, {"@type": "BlogPosting",'
+               ' "headline": "Flood", "author": [{"@type": "Person", "name": "Ada Ldson"},'
+               ' {"@type": "Organization", "name": "Riverside Desk"}],'
+               ' "datePublished": "2015-07-10 09:53:00 -0400"}]}')
+    script = wrapped.replace("{json}", json_ld)
+    meta = meta_of(f'<script type="application/ld+json">{script}</script>')
+    assert meta.authors == ["Ada Ldson"]  # an organisation is not an author
+    assert meta.published == "2015-07-10T09:53:00-04:00"
+
+
+def test_date_published_wins_over_a_later_modified_time() -> None:
+    meta = meta_of('<script type="application/ld+json">{"@type": "Article", "headline": "Flood",'
+                   ' "datePublished": "2019-05-01"}</script>'
+                   '<meta property="article:modified_time" content="2019-06-09T10:00:00Z">'
+                   '<meta property="article:published_time" content="2019-06-09T10:00:00Z">')
+    assert (meta.published, meta.updated) == ("2019-05-01", "2019-06-09T10:00:00Z")
+
+
+@pytest.mark.parametrize(("tag", "author"), [
+    ('<meta name="DC.creator" content="Lindqvist, Maja">', "Maja Lindqvist"),
+    ('<meta property="dc:creator foaf:maker" content="Okafor, Sam">', "Sam Okafor"),
+    ('<meta name="byl" content="By Ruth Adeyemi">', "Ruth Adeyemi"),
+    ('<meta property="article:author_name" content="Dev Patel">', "Dev Patel"),
+])
+def test_author_meta_tags(tag: str, author: str) -> None:
+    assert meta_of(tag).authors == [author]
+
+
+@pytest.mark.parametrize("line", ["By Jane Roe", "Par Jane Roe", "Von Jane Roe", "Por Jane Roe",
+                                  "Di Jane Roe", "Door Jane Roe"])
+def test_by_lines_in_several_languages(line: str) -> None:
+    assert meta_of("", f"<div>{line}</div>").authors == ["Jane Roe"]
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="article-byline"><a href="/a/jr">Jane Roe</a></div>',
+    '<span class="author-name">Jane Roe</span>',
+    '<cite class="byline"><span class="fn">Jane Roe</span></cite>',
+    '<a rel="author" href="/a/jr">Jane Roe</a>',
+    '<p itemprop="author" itemscope><span itemprop="name">Jane Roe</span>, Science desk</p>',
+])
+def test_visible_bylines(markup: str) -> None:
+    assert meta_of("", markup).authors == ["Jane Roe"]
+
+
+def test_teaser_authors_and_author_bios_are_not_the_byline() -> None:
+    teaser = ('<aside class="related"><a rel="author" href="/b">Bob Teaser</a></aside>'
+              '<div class="author-bio">Jane Roe has covered rivers since 2001.</div>')
+    assert meta_of("", teaser).authors == []
+
+
+@pytest.mark.parametrize(("markup", "minutes"), [
+    ("<span>9 min read</span>", 9), ("<div>Lesezeit 5 Min.</div>", 5),
+    ('<span class="read">Reading time: 3 minutes</span>', 3)])
+def test_stated_reading_time(markup: str, minutes: int) -> None:
+    assert meta_of("", markup).reading_time == minutes
+
+
+def test_reading_time_from_json_ld_duration() -> None:
+    meta = meta_of('<script type="application/ld+json">{"@type": "Article", "headline": "Flood",'
+                   ' "timeRequired": "PT7M"}</script>')
+    assert meta.reading_time == 7
+
+
+@pytest.mark.parametrize(("head", "markup", "kicker"), [
+    ('<meta property="article:section" content="Weather">', '<span class="eyebrow">X</span>', "Weather"),
+    ("", '<span class="kicker">Environment</span>', "Environment"),
+    ("", "", "Rivers"),  # the breadcrumb's last item, below
+])
+def test_kicker_sources(head: str, markup: str, kicker: str) -> None:
+    crumbs = '<nav aria-label="Breadcrumb"><a href="/">Home</a> <a href="/rivers">Rivers</a></nav>'
+    page = (f"<html><head>{head}</head><body>{crumbs}<article><h1>Flood</h1>{markup}{BODY}"
+            "</article></body></html>")
+    assert read_meta(parse(page, Origin("page.html", None))).kicker == kicker
+
+
+def test_dek_becomes_the_standfirst_once() -> None:
+    dek = "Families in the lower town were told to leave before dawn as the water rose."
+    page = (f'<html><body><article><h1>Flood</h1><p class="standfirst">{dek}</p>{BODY}'
+            "</article></body></html>")
+    article = read(page.encode(), Origin("page.html", None))[0]
+    assert article.standfirst == [dek]
+    assert all(dek not in str(b) for b in article.body)
+
+
+def test_link_to_an_authors_page_is_a_byline() -> None:
+    markup = '<div class="meta"><a href="https://x.example/author/jane-roe/">Jane Roe</a></div>'
+    assert meta_of("", markup).authors == ["Jane Roe"]
+
+
+def test_parsely_page_json() -> None:
+    tag = ("<meta name=\"parsely-page\" content='{\"title\": \"Flood\", \"author\": \"Jane Roe\","
+           " \"pub_date\": \"2012-12-19T18:00:00Z\", \"section\": \"Weather\"}'>")
+    meta = meta_of(tag)
+    assert (meta.authors, meta.published, meta.kicker) == (["Jane Roe"], "2012-12-19T18:00:00Z",
+                                                           "Weather")

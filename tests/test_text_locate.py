@@ -1,0 +1,232 @@
+"""Finding the article in a whole-page paste: each page structure on a small page of its own.
+
+The fixture pages `whole-page-*.txt` in tests/fixtures/text hold all of these together;
+here each structure is alone, so that a failure names it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from exporter.inline import to_text
+from exporter.model import Figure, Heading, Paragraph
+from exporter.sources import Origin
+from exporter.sources import text as text_source
+from exporter.sources.text import read
+from exporter.sources.text_locate import densest_run, locate, rough_score, words
+
+STORY = (
+    "The council approved the harbour plan on Monday after a debate that lasted most of the day.\n"
+    "Work on the new berth will start in the spring and should be finished within two years.\n"
+    "Residents said they welcomed the plan but wanted the noise from the quay kept down at night.\n")
+MENU = "Home\nNews\nSport\nBusiness\nCulture\nWeather\n"
+
+
+def _article(text: str):
+    [article] = read(text.encode("utf-8"), Origin("pasted.txt", None))
+    return article
+
+
+def _body_text(article) -> list[str]:
+    return [to_text(b.text) for b in article.body if isinstance(b, (Paragraph, Heading))]
+
+
+def test_headline_is_above_the_byline_not_the_first_line_of_the_page() -> None:
+    page = (f"Skip to content\nThe Daily Quay\nYour town, every day\n{MENU}"
+            "Home › News › Local\nHarbour plan approved\nBy Jane Doe\n19 June 2024\n" + STORY)
+    article = _article(page)
+    assert (article.title, article.authors, article.published) == (
+        "Harbour plan approved", ["Jane Doe"], "2024-06-19")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_cookie_banner_above_the_headline_is_not_the_article() -> None:
+    banner = ("We use cookies to give you the best experience on our website and to show you "
+              "relevant adverts. By continuing you agree to our use of cookies.\nAccept\n")
+    article = _article(banner + "Harbour plan approved by the council\nBy Jane Doe\n" + STORY)
+    assert article.title == "Harbour plan approved by the council"
+    assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("rail", ["Most popular", "Top stories", "Most read"])
+def test_a_rail_of_headlines_above_the_article_does_not_end_it(rail: str) -> None:
+    page = (f"{MENU}{rail}\nFerry fares rise again\nNew lighthouse opens to visitors\n"
+            "Harbour plan approved by the council\n19 June 2024\n" + STORY)
+    article = _article(page)
+    assert article.title == "Harbour plan approved by the council"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_comment_thread_after_the_article_is_not_body() -> None:
+    comments = ("2 responses to “Harbour plan approved”\nharbourfan says:\n19 June 2024 at 9:14 am\n"
+                "This is the best news the town has had in years and I am very glad about it.\n"
+                "Reply\n")
+    article = _article("Harbour plan approved\nBy Jane Doe\n" + STORY + comments + STORY)
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_comment_head_needs_its_time_below_it() -> None:
+    line = "The harbour master says:"
+    article = _article(f"Harbour plan approved\n{STORY}{line}\n{STORY}")
+    assert line in _body_text(article)
+
+
+def test_a_list_of_teasers_after_the_article_is_not_body() -> None:
+    teasers = "".join(f"Another story about the town number {n}\nJohn Roe\n20 June 2024\n"
+                      f"A summary of another story that runs to a full sentence of some length.\n"
+                      for n in (1, 2, 3))
+    article = _article("Harbour plan approved\nBy Jane Doe\n" + STORY + teasers)
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_inline_related_promo_does_not_cut_the_story_short() -> None:
+    first, second, third = STORY.splitlines()
+    page = (f"Harbour plan approved\n{first}\n{second}\nRelated\nFerry fares rise again\n"
+            f"{third}\nThe plan goes to the regional government for its approval next month.\n")
+    assert _body_text(_article(page)) == [
+        first, second, third, "The plan goes to the regional government for its approval next month."]
+
+
+def test_continue_reading_below_and_share_panels_are_dropped() -> None:
+    first, second, third = STORY.splitlines()
+    page = (f"Harbour plan approved\n{first}\nContinue reading below\n{second}\n"
+            f"Share this article\nFacebook\nTwitter\n{third}\nShare this:\n"
+            "Click to share on Facebook (Opens in new window)\n")
+    assert _body_text(_article(page)) == STORY.splitlines()
+
+
+def test_image_copyright_and_caption_lines_make_one_figure() -> None:
+    first, second, _ = STORY.splitlines()
+    page = (f"Harbour plan approved\n{first}\nImage copyright Harbour Authority\n"
+            f"Image caption The quay at dawn\n{second}\n")
+    assert _article(page).body[1] == Figure(caption="The quay at dawn", credit="Harbour Authority")
+
+
+def test_agency_caption_without_a_credit_is_a_figure() -> None:
+    caption = "In this photo taken on 12 June 2024, lorries queue on the quay before dawn."
+    first, second, _ = STORY.splitlines()
+    article = _article(f"Harbour plan approved\n{first}\n{caption}\n{second}\n")
+    assert article.body[1] == Figure(caption=caption)
+
+
+def test_gallery_copies_of_a_caption_and_its_controls_are_dropped() -> None:
+    caption = "The mayor, left, and the harbour master walk along the quay on Monday morning."
+    first, second, _ = STORY.splitlines()
+    page = (f"Harbour plan approved\n{first}\n{caption}\n{caption}\nPhoto: Jane Doe\nPhoto: Jane Doe\n"
+            f"Image 1 of 4\n1 / 4\nBack to Gallery\n{second}\n")
+    assert _article(page).body[1:] == [Figure(caption=caption, credit="Jane Doe"),
+                                      Paragraph(text=second)]
+
+
+def test_question_subheading_is_a_heading() -> None:
+    first, second, third = STORY.splitlines()
+    article = _article(f"Harbour plan approved\n{first}\n{second}\nWhat happens next?\n{third}\n")
+    assert article.body[2] == Heading(level=2, text="What happens next?")
+
+
+def test_short_question_in_a_quote_stays_text() -> None:
+    first, second, _ = STORY.splitlines()
+    line = "“Why now?”"
+    article = _article(f"Harbour plan approved\n{first}\n{line}\n{second}\n")
+    assert article.body[1] == Paragraph(text=line)
+
+
+def test_title_with_site_name_after_a_bar_loses_the_site_name() -> None:
+    article = _article(f"Harbour plan approved after a long debate | The Daily Quay\n{STORY}")
+    assert (article.kicker, article.title) == (None, "Harbour plan approved after a long debate")
+
+
+def test_two_word_title_above_the_byline() -> None:
+    article = _article(f"{MENU}Harbour Plan\nBy Jane Doe\n{STORY}")
+    assert (article.title, article.authors) == ("Harbour Plan", ["Jane Doe"])
+
+
+def test_hard_wrapped_paragraphs_are_joined() -> None:
+    article = _article("Harbour plan approved\n\nThe council approved the harbour plan on Monday\n"
+                       "after a debate that lasted most of the day, officials said.\n\n"
+                       "Work on the berth starts in the spring.\n")
+    assert _body_text(article) == [
+        "The council approved the harbour plan on Monday after a debate that lasted most of "
+        "the day, officials said.", "Work on the berth starts in the spring."]
+
+
+@pytest.mark.parametrize("line, authors, published", [
+    ("Von Anna Berger", ["Anna Berger"], None),
+    ("Par Jean Dupont le 12 juin 2024", ["Jean Dupont"], "2024-06-12"),
+    ("Posted on 19 June 2024 by Jane Doe", ["Jane Doe"], "2024-06-19"),
+    ("By Jane Doe on 19 June 2024", ["Jane Doe"], "2024-06-19"),
+])
+def test_bylines_in_other_languages_and_shapes(line: str, authors: list[str], published: str | None) -> None:
+    article = _article(f"Harbour plan approved\n{line}\n{STORY}")
+    assert (article.authors, article.published) == (authors, published)
+    assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("line", ["vor 2 Stunden", "il y a 3 heures", "hace 5 minutos",
+                                  "yesterday", "3時間前", "2 hours ago"])
+def test_relative_dates_are_dropped(line: str) -> None:
+    article = _article(f"Harbour plan approved\n{line}\n{STORY}")
+    assert article.published is None and _body_text(article) == STORY.splitlines()
+
+
+def test_author_box_after_the_story_ends_it() -> None:
+    bio = "Jane Doe has covered the harbour for the paper since 2010 and writes about transport."
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}About Jane Doe\n{bio}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_words_count_characters_of_unspaced_scripts() -> None:
+    assert words("The ferry leaves at seven") == 5
+    assert words("渡輪將增設夜航班次") == 4.5
+    assert words("Kindle for PCの起動ホットキー") == 3 + 4
+
+
+def test_densest_run_bridges_short_interruptions_but_not_furniture() -> None:
+    assert densest_run([-3, -3, 20, -1, -3, 25, -3, -3, -3, -3, -3, -3, -3, -3, 5]) == (2, 5)
+    assert densest_run([-3, -3]) is None
+
+
+def test_locate_finds_the_headline_over_the_header_block() -> None:
+    lines = ["Home", "News", "Harbour plan approved", "By Jane Doe", *STORY.splitlines(), "Contact us"]
+    kinds = ["text", "text", "text", "meta", "text", "text", "text", "text"]
+    frame = locate(kinds, lines)
+    assert frame is not None and (frame.title, frame.start, frame.end) == (2, 4, 6)
+
+
+def test_rough_score_tells_prose_from_labels() -> None:
+    assert rough_score(STORY.splitlines()[0]) > 0
+    assert rough_score("Home") < 0
+    assert rough_score("運輸署周四宣布，由下月起，來往中環與長洲的渡輪將各增設兩班夜航班次。") > 0
+
+
+def test_a_paste_of_megabytes_of_menus_reads_each_distinct_line_once(monkeypatch) -> None:
+    """Linear by construction: a repeated menu line costs a look-up, not the line rules."""
+    calls: list[str] = []
+    classify = text_source._classify
+    monkeypatch.setattr(text_source, "_classify", lambda line: calls.append(line) or classify(line))
+    menus = MENU * (2_500_000 // len(MENU))
+    article = _article(menus + "Harbour plan approved\nBy Jane Doe\n" + STORY + menus)
+    assert len(menus) * 2 > 5_000_000 - 100
+    assert _body_text(article) == STORY.splitlines()
+    assert len(calls) < 20
+
+
+def test_the_line_rules_read_a_bounded_window_of_a_huge_paste(monkeypatch) -> None:
+    """Lines all different (numbered menus): the rules still read only the lines around
+    the prose, however long the paste."""
+    calls: list[str] = []
+    classify = text_source._classify
+    monkeypatch.setattr(text_source, "_classify", lambda line: calls.append(line) or classify(line))
+    menus = "".join(f"Section {n}\n" for n in range(100_000))
+    article = _article(menus + "Harbour plan approved\nBy Jane Doe\n" + STORY + menus)
+    assert _body_text(article) == STORY.splitlines()
+    assert len(calls) <= 2 * text_source._READ_MARGIN + 10
+
+
+def test_question_headline_over_its_byline_is_the_title_not_the_breadcrumbs() -> None:
+    page = (f"{MENU}You are here: HomeNewsLocal\nClose share panel\n"
+            "Is the harbour plan good for the town?\nBy Jane Doe\n"
+            f"{STORY}Follow the Daily Quay on Twitter and Facebook\n")
+    article = _article(page)
+    assert (article.title, article.authors) == ("Is the harbour plan good for the town?", ["Jane Doe"])
+    assert _body_text(article) == STORY.splitlines()
