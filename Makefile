@@ -72,7 +72,8 @@ eval: install
 # Longer fuzzing and the full hostile corpus (about 7 minutes on 2 cores).
 fuzz: install system-deps
 	HYPOTHESIS_PROFILE=long HOSTILE_FULL=1 FAILURE_KILLS=40 FAILURE_ROUNDS=3 \
-	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_hostile.py tests/test_failure.py
+	  $(PY) -m pytest -q -n 2 --dist loadgroup tests/test_properties.py tests/test_backend_properties.py \
+	  tests/test_hostile.py tests/test_failure.py
 
 # Speed against pandoc and calibre on generated issues, then personal editions and their
 # delivery to a local SMTP sink (never part of `make test`).

@@ -40,7 +40,8 @@ class Project:
     issue: Issue
     stem: str  # output file stem: the manifest's or first source's
     root: Path  # folder relative paths in the manifest resolve against
-    base_dirs: dict[str, Path] = field(default_factory=dict)  # article id -> image folder
+    # article id -> the folder its relative images resolve against (None: no local images)
+    base_dirs: dict[str, Path | None] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per backend table
     cover: Path | None = None
     templates: Path | None = None
@@ -78,6 +79,8 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
         raise ManifestError(where, "no such file")
     except IsADirectoryError:
         raise ManifestError(where, "is a folder, not a manifest (.toml)")
+    except OSError as exc:
+        raise ManifestError(where, f"cannot read ({exc.strerror})")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(where, f"not valid TOML: {exc}")
     keys = list(data)
@@ -161,13 +164,15 @@ def make_issue(title: str, content: Iterable[Article] | Iterable[Section], *, da
     issue = Issue(title=title, date=date or dt.date.today().isoformat(), sections=sections, **fields)
     project = Project(issue=issue, stem=stem, root=Path.cwd(), options=dict(options or {}),
                       cover=cover, templates=templates, theme=_theme(dict(theme or {}), Path.cwd(), "theme"))
-    finish_project(project, {id(a): _base_dir(a.source.location, project)
-                             for a in issue.articles() if a.source.location})
+    # Local images only from a local source's own folder: never the working folder.
+    finish_project(project, {id(a): Path(a.source.location).resolve().parent for a in issue.articles()
+                             if a.source.location and not is_url(a.source.location)})
     return project
 
 
 def finish_project(project: Project, bases: dict[int, Path]) -> None:
-    """Unique article ids, and each article's image folder under its final id."""
+    """Unique article ids, and each article's image folder under its final id (none for an
+    article not in `bases`: local images are read only from folders the user gave)."""
     articles = project.issue.articles()
     if not articles:
         raise ManifestError(project.stem, "no article could be read")
@@ -175,7 +180,7 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
         check_size(article, article.source.location or article.title)
     unique_ids(articles)
     resolve_internal_links(project.issue)  # after the ids are final: links point at them
-    project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
+    project.base_dirs = {a.id: bases.get(id(a)) for a in articles}
 
 
 def _check_keys(table: dict, allowed: set[str], where: str, prefix: str) -> None:
@@ -430,14 +435,14 @@ def _base_dir(location: str, project: Project) -> Path:
 def _override(article: Article, entry: dict, base: Path, root: Path, where: str,
               entry_where: str) -> Article:
     """Apply a manifest entry's per-article settings (kicker, lead photo, ...)."""
-    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
-    for key, value in changes.items():
-        if not isinstance(value, str):
+    for key in ("kicker", "title", "url", "publisher", "language", "lead_alt", "lead_caption",
+                "lead_credit"):
+        if key in entry and not isinstance(entry[key], str):
             raise ManifestError(where, f"'{entry_where}.{key}' must be text")
+    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
     if "language" in changes:
         _language(changes["language"], where, f"{entry_where}.language")
-    lead_image = entry.get("lead_image")
-    if lead_image is not None or "lead_caption" in entry or "lead_credit" in entry:
+    if {"lead_image", "lead_alt", "lead_caption", "lead_credit"} & entry.keys():
         changes["lead"] = _lead_override(article, entry, base, root, where, entry_where)
     return replace(article, **changes) if changes else article
 
@@ -453,6 +458,11 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
         # makes screen readers read it twice and image-blocked mail show a wall of text.
         alt = entry.get("lead_alt") or (image.alt if image else "")
         image = Image(src=os.path.relpath(photo, base), alt=alt or "")
+    elif "lead_alt" in entry:
+        if image is None:
+            raise ManifestError(where, f"'{entry_where}.lead_alt' describes a lead photo, but the "
+                                       "article has none (set lead_image)")
+        image = replace(image, alt=entry["lead_alt"])
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))
 

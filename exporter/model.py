@@ -1,8 +1,11 @@
 """The normalised model every source builds and every backend reads (see MODEL.md).
 
 Field names are a contract. Inline fields are sanitised when an object is made, so no
-unsafe markup can exist in the model whatever built it; `to_dict`/`from_dict` give the
-JSON form, and JSON -> model -> JSON is lossless.
+unsafe markup can exist in the model whatever built it, and plain-text fields lose the
+characters no output can hold. `to_dict`/`from_dict` give the JSON form; JSON -> model
+normalises (heading levels into 2-4, a reading time of 0 computed, unsafe addresses and
+markup dropped, duplicate article ids numbered); from there model -> JSON -> model is
+lossless (tests/test_backend_properties.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import ModelError
-from .inline import URL_SCHEMES, clean_inline, safe_url, to_text
+from .inline import URL_SCHEMES, clean_inline, clean_text, safe_url, to_text
 
 # Field kinds, named in each field's metadata: they drive sanitising and JSON checking.
 INLINE, INLINE_OPT, INLINE_LIST, INLINE_ROWS = "inline", "inline?", "inline[]", "inline[][]"
@@ -59,6 +62,10 @@ class _Node:
                 setattr(self, f.name, [clean_inline(v) for v in value])
             elif kind == INLINE_ROWS:
                 setattr(self, f.name, [[clean_inline(v) for v in row] for row in value])
+            elif kind in (STR, STR_OPT) and isinstance(value, str):
+                setattr(self, f.name, clean_text(value))
+            elif kind == STR_LIST:
+                setattr(self, f.name, [clean_text(v) for v in value])
             elif kind in (WEB_URL, WEB_URL_OPT):
                 safe = safe_url(value, _WEB)
                 setattr(self, f.name, safe if safe or kind == WEB_URL_OPT else "")
@@ -340,6 +347,7 @@ class Issue(_Node):
             self.links = Links()
         self.language = language_or_default(self.language)
         rank_headings(self.intro)
+        unique_ids(self.articles())  # backends name files and anchors by id
 
     def articles(self) -> list[Article]:
         return [a for s in self.sections for a in s.articles]

@@ -59,8 +59,7 @@ def test_good_outputs_pass_with_one_ok_line(files, name):
 def epub_lines(files) -> list[str]:
     """`exporter check good.epub broken.epub inaccessible.epub` once: EPUBCheck and DAISY
     Ace take seconds a book (Ace is installed by `make test`)."""
-    if shutil.which("java") is None:
-        pytest.skip("EPUBCheck needs Java")
+    assert shutil.which("java"), "EPUBCheck needs Java (make test installs it)"
     result = run_cli("check", str(files["good.epub"]), str(files["broken.epub"]),
                      str(files["inaccessible.epub"]))
     assert result.returncode == 1, result.stdout + result.stderr

@@ -87,8 +87,6 @@ def backend_tables() -> dict[str, str]:
 
 @pytest.mark.parametrize("name", sorted(backend_tables()))
 def test_every_registered_backend_option_is_in_the_reference(name):
-    if name not in BACKENDS:
-        pytest.skip(f"the {name} backend is not registered yet")
     options = importlib.import_module(BACKENDS[name]).Options
     text = subsection(section("Manifest reference"), backend_tables()[name])
     documented = set(re.findall(r"^\| `(\w+)` \|", text, re.M))

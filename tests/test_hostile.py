@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import email.header
 import email.policy
-import importlib.util
 import io
 import json
 import os
@@ -30,7 +29,7 @@ import pytest
 from PIL import Image as PILImage
 
 from conftest import ROOT, bomb_png
-from exporter.backends import BACKENDS, DEFAULT_FORMATS
+from exporter.backends import DEFAULT_FORMATS
 from exporter.inline import URL_SCHEMES, clean_inline, safe_url, to_text
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -70,7 +69,7 @@ def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
 
 
 def formats_available(names: list[str] | None = None) -> list[str]:
-    return [n for n in (names or DEFAULT_FORMATS) if n in BACKENDS]
+    return list(names or DEFAULT_FORMATS)
 
 
 # -- reading outputs back: text, and anything dangerous left in them -------------------
@@ -386,15 +385,6 @@ def case_source(case: str, folder: Path) -> Path:
     return path
 
 
-def reader_missing(path: Path) -> str | None:
-    """The source kind's module when it is not here yet (it lands with another branch)."""
-    from exporter.sources import kind_for
-
-    data = path.read_bytes()
-    kind = kind_for(path.name, data)
-    return None if importlib.util.find_spec(kind.module) else kind.module
-
-
 CASES = sorted(EXPECTED)
 
 
@@ -408,13 +398,10 @@ def test_every_corpus_file_has_an_expectation():
 def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case, request):
     spec = EXPECTED[case]
     if spec.get("xfail"):
-        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=False))
+        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=True))
     source_dir = tmp_path / "src"
     source_dir.mkdir()
     source = case_source(case, source_dir)
-    missing = reader_missing(source)
-    if missing:
-        pytest.skip(f"{missing} is not on this branch yet")
     out = tmp_path / "out"
     formats = formats_available(spec.get("formats") or (None if FULL else spec.get("ci_formats")))
     result = run_cli("build", str(source), "-f", ",".join(formats), "-o", str(out),
@@ -614,8 +601,6 @@ def test_private_addresses_get_no_request_without_allow_private(tmp_path):
 
 
 def test_allow_private_opts_in_to_loopback(tmp_path):
-    if importlib.util.find_spec("exporter.fetch") is None:
-        pytest.skip("exporter.fetch is not on this branch yet")
     with Recorder() as server:
         source = loopback_article(tmp_path, server.port)
         result = run_cli("build", str(source), "-f", "json", "-o", str(tmp_path / "out"),
@@ -662,7 +647,7 @@ def test_big_and_bomb_inputs_build_in_bounded_memory(tmp_path, case):
 
 def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypatch):
     """127.0.0.2 stands in for a public server (offline, nothing public answers)."""
-    fetch = pytest.importorskip("exporter.fetch")
+    from exporter import fetch
     from exporter.errors import ExporterError
 
     allowed = fetch.address_allowed
@@ -679,7 +664,6 @@ def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypa
 # -- bugs found in the sources and backends, fixed, kept as regression tests -------------
 
 def test_text_after_an_embed_is_kept():
-    pytest.importorskip("exporter.sources.html")
     from exporter.sources import Origin, read_bytes
 
     para = "<p>Paragraph {} has words enough to be counted as the body of this story by any extractor.</p>"
@@ -692,7 +676,6 @@ def test_text_after_an_embed_is_kept():
 
 
 def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
-    pytest.importorskip("exporter.sources.feed")
     secret = tmp_path / "secret" / "private-feed.xml"
     secret.parent.mkdir()
     secret.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
@@ -706,8 +689,6 @@ def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
 
 
 def test_email_teaser_of_one_huge_paragraph_fits_the_budget(tmp_path):
-    if "email" not in BACKENDS:
-        pytest.skip("the email backend is not on this branch yet")
     source = tmp_path / "huge.md"
     source.write_bytes(_md("Huge", "keep-start " + "word " * 150_000))  # 750 KB, one paragraph
     result = run_cli("build", str(source), "-f", "email", "-o", str(tmp_path / "out"), timeout=120)
@@ -728,8 +709,7 @@ def pdf_word_boxes(path: Path) -> tuple[float, list[tuple[float, str]]]:
 
 @pytest.mark.parametrize("case", ["gen:long-word.md"])
 def test_long_words_stay_inside_the_pdf_page(tmp_path, case):
-    if "pdf" not in BACKENDS or not shutil.which("pdftotext"):
-        pytest.skip("needs the PDF backend and pdftotext (poppler-utils)")
+    assert shutil.which("pdftotext"), "needs pdftotext (make test installs poppler-utils)"
     source = case_source(case, tmp_path)
     result = run_cli("build", str(source), "-f", "pdf", "-o", str(tmp_path / "out"), timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -772,8 +752,7 @@ def sideways_overflow(pages: list[Path], widths: tuple[int, ...], workdir: Path)
 @pytest.mark.parametrize("case", [
 "gen:long-word.md", "cjk-zh.md"])
 def test_long_words_do_not_widen_the_email(tmp_path, case):
-    if "email" not in BACKENDS or CHROMIUM is None:
-        pytest.skip("needs the email backend and chromium")
+    assert CHROMIUM, "needs chromium (make test installs it)"
     source = case_source(case, tmp_path)
     out = tmp_path / "out"
     result = run_cli("build", str(source), "-f", "email", "-o", str(out), "-O", "email.embed_images=true",
@@ -789,9 +768,7 @@ def test_long_words_do_not_widen_the_email(tmp_path, case):
 
 @pytest.mark.parametrize("case, language", [("rtl-arabic.md", "ar"), ("rtl-hebrew.md", "he")])
 def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
-    formats = [f for f in ("email", "epub") if f in BACKENDS]
-    if not formats:
-        pytest.skip("needs the email or EPUB backend")
+    formats = ["email", "epub"]
     source = case_source(case, tmp_path)
     out = tmp_path / "out"
     result = run_cli("build", str(source), "-f", ",".join(formats), "-o", str(out), timeout=120)
@@ -810,7 +787,6 @@ def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
 @pytest.mark.parametrize("name", ["feed-billion-laughs.xml", "feed-xxe.xml", "feed-is-html.rss"])
 def test_hostile_feeds_through_build_feed(tmp_path, name):
     """`build --feed` reads a feed its own way (newest entries): same guarantees."""
-    pytest.importorskip("exporter.sources.feed")
     source = tmp_path / name
     source.write_bytes((HOSTILE / name).read_bytes())
     out = tmp_path / "out"
@@ -841,7 +817,6 @@ def test_a_feed_title_with_a_line_break_through_build_feed_gives_one_line_header
 @pytest.mark.skipif(not FULL, reason="waits out the fetch deadline (about a minute): make fuzz (HOSTILE_FULL=1)")
 def test_a_server_that_drips_bytes_forever_cannot_hang_the_build(tmp_path):
     """Each read gets a byte in time, so only an overall deadline ends the fetch."""
-    pytest.importorskip("exporter.fetch")
     import socket
     import threading
 

@@ -6,12 +6,11 @@ import re
 import threading
 from pathlib import Path
 
+import pypdf
 import pytest
+import weasyprint
 
-weasyprint = pytest.importorskip("weasyprint")
-pypdf = pytest.importorskip("pypdf")
-
-from exporter.backends.pdf.parallel import render_parallel, split_document  # noqa: E402
+from exporter.backends.pdf.parallel import render_parallel, split_document
 
 CSS = """@page { size: A6; margin: 1.5cm 1cm;
   @top-center { content: string(headline); font-size: 6pt }

@@ -33,7 +33,8 @@ from .html_quotes import attribute_quotes
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^>]*?)\s*/?>", re.I)
+# [^<>]* stops at the next tag: linear however many spaces or unclosed tags follow.
+_HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^<>]*)>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
 _GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
@@ -58,16 +59,21 @@ def page_text(data: bytes, origin: Origin, content_type: str = "") -> str:
         if declared:
             try:
                 return decode(data.decode(declared.group(1)).encode("utf-8"), origin)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # "undefined" is a codec that always fails
                 pass  # a wrong or unknown declaration: detection decides
     return decode(data, origin)
+
+
+def _closed_void(match: re.Match[str]) -> str:
+    """`<embed src=x />` as `<embed src=x></embed>`."""
+    return f"<{match[1]}{match[2].rstrip().removesuffix('/')}></{match[1]}>"
 
 
 def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     """An article from page markup; `kind` is recorded as its source kind."""
     page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses it in a str
     # libxml2 does not know these are void and would nest the rest of the page inside.
-    page = _HTML5_VOIDS.sub(r"<\1\2></\1>", page)
+    page = _HTML5_VOIDS.sub(_closed_void, page)
     root = parse(page, origin)
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
