@@ -16,9 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from urllib.parse import quote
 
-import css_inline
 import lxml.html
-from mjml import mjml2html
 
 from ...errors import BuildError
 from ...model import Issue
@@ -45,6 +43,9 @@ def compile_mjml(mjml: str, template: str, inline_css: str) -> str:
     mjml-python ignores `mj-style inline="inline"`, so the inlining is done here with
     css-inline; MJML's own style blocks (media queries, dark mode) stay in the head.
     """
+    import css_inline  # the compilers load only when an email is built (not for an EPUB)
+    from mjml import mjml2html
+
     try:
         html = mjml2html(mjml, fonts={}, disable_comments=True)
     except (ValueError, RuntimeError) as exc:
