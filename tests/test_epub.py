@@ -10,6 +10,7 @@ the splitting of an over-long article.
 from __future__ import annotations
 
 import io
+import json
 import random
 import re
 import shutil
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from exporter.cli import main
 from lxml import etree
 from PIL import Image as PILImage
 from PIL import ImageDraw
@@ -586,3 +589,18 @@ def test_sample_passes_daisy_ace(sample: Book) -> None:
     assert [v.line() for v in violations(report)] == []
     assert report["earl:result"]["earl:outcome"] == "pass"
     assert not report["a11y-metadata"]["empty"]
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\u0085", "\u2028", "\u2029"])
+def test_the_drawn_cover_takes_titles_with_line_separators(tmp_path: Path, separator: str) -> None:
+    """Pillow's text layout fails on line separators; titles may hold them (JSON, feeds)."""
+    article = {"title": f"Harbour{separator}reopens", "kicker": f"Port{separator}news",
+               "body": [{"type": "paragraph", "text": "The pier is open again."}]}
+    (tmp_path / "a.json").write_text(json.dumps(article))
+    escaped = json.dumps(separator)[1:-1]  # "\\n", "\\u2028": TOML reads the same escapes
+    (tmp_path / "issue.toml").write_text(f'title = "Weekly{escaped}Review"\n'
+                                         f'publisher = "Desk{escaped}One"\n'
+                                         '[[sections]]\narticles = ["a.json"]\n')
+    assert main(["build", str(tmp_path / "issue.toml"), "-f", "epub", "-o", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    assert (tmp_path / "out" / "issue.epub").stat().st_size > 0

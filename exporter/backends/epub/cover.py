@@ -230,6 +230,7 @@ class _StartEdge:
         self.draw, self.width, self.rtl = draw, width, rtl
 
     def text(self, x: int, y: int, text: str, **kwargs: object) -> None:
+        text = _one_line(text)
         if self.rtl:
             self.draw.text((self.width - x, y), text, anchor="ra", **kwargs)
         else:
@@ -285,9 +286,15 @@ def _title_font(script: str, title: str, width: int) -> Font:
     """The masthead face: on one line down to 120 px, else the largest that fits two."""
     for size in range(200, 119, -8):
         face = font(script + "serif-bold", size)
-        if face.getlength(to_text(title)) <= width:
+        if face.getlength(_one_line(title)) <= width:
             return face
     return _fitting_font(script + "serif-bold", title, width, 150, 80)
+
+
+def _one_line(text: str) -> str:
+    """Inline markup as one line of text: Pillow's text layout (raqm) fails on a line or
+    paragraph separator (\n, \r, U+2028, ...), which titles and captions may hold."""
+    return " ".join(to_text(text).split())
 
 
 def _clip(lines: list[str], count: int) -> list[str]:
@@ -299,7 +306,7 @@ def _clip(lines: list[str], count: int) -> list[str]:
 
 def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int) -> Font:
     """The largest size (down to `smallest`) at which the text's longest word fits."""
-    longest = max(_TOKEN.findall(to_text(text)) or [""], key=len)
+    longest = max(_TOKEN.findall(_one_line(text)) or [""], key=len)
     size = largest
     while size > smallest and font(kind, size).getlength(longest) > width:
         size -= 6
@@ -313,7 +320,7 @@ def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int)
 def _wrap(text: str, face: Font, width: int) -> list[str]:
     """Greedy wrap by measured width: at spaces, and between any two Han or kana
     characters (which have no spaces); a too-long word gets a line of its own."""
-    plain = to_text(text)
+    plain = _one_line(text)
     lines: list[str] = []
     current = ""
     for match in _TOKEN.finditer(plain):
