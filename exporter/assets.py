@@ -66,7 +66,7 @@ class Assets:
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def load_issue(self, issue: Issue, base_dirs: dict[str, Path],
+    def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
         """Load every image of every article once; a bad image is a warning, not a failure.
 
@@ -101,27 +101,41 @@ class Assets:
         return self._decode(data, str(path))
 
     def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
-                  fmt: str = "JPEG", quality: int = 82, grayscale: bool = False) -> Rendition:
-        """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG."""
+                  fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
+                  keep_jpeg: bool = True) -> Rendition:
+        """The asset fitted inside the box (never enlarged), as baseline JPEG or PNG.
+
+        A baseline JPEG that needs no resizing is kept as it is (no second loss) unless
+        `keep_jpeg` is false: then `quality` applies to it too.
+        """
+        planned = self._plan(asset, max_width=max_width, max_height=max_height, fmt=fmt,
+                             quality=quality, grayscale=grayscale, keep_jpeg=keep_jpeg)
+        if not planned.path.exists():
+            data = asset.path.read_bytes()
+            as_is = (keep_jpeg and fmt.upper() == "JPEG"
+                     and (planned.width, planned.height) == (asset.width, asset.height))
+            ready = _jpeg_as_is(data, grayscale) if as_is else None
+            write_bytes(planned.path, ready if ready is not None else
+                        _encode(data, planned.width, planned.height, fmt.upper(), quality, grayscale))
+        return planned
+
+    def _plan(self, asset: Asset, *, max_width: int, max_height: int | None = None,
+              fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
+              keep_jpeg: bool = True) -> Rendition:
+        """Where a rendition goes and its size (different requests may give the same file)."""
         scale = min(1.0, max_width / asset.width,
                     (max_height / asset.height) if max_height else 1.0)
         width, height = max(1, round(asset.width * scale)), max(1, round(asset.height * scale))
-        fmt = fmt.upper()
-        ext, media_type = ("png", "image/png") if fmt == "PNG" else ("jpg", "image/jpeg")
-        name = f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}.{ext}"
-        path = self.cache_dir / "renditions" / name
-        if not path.exists():
-            data = asset.path.read_bytes()
-            as_is = fmt == "JPEG" and (width, height) == (asset.width, asset.height)
-            ready = _jpeg_as_is(data, grayscale) if as_is else None
-            write_bytes(path, ready if ready is not None else
-                        _encode(data, width, height, fmt, quality, grayscale))
-        return Rendition(path, width, height, media_type)
+        ext, media_type = ("png", "image/png") if fmt.upper() == "PNG" else ("jpg", "image/jpeg")
+        name = (f"{asset.key[:40]}-{width}x{height}-q{quality}{'-g' if grayscale else ''}"
+                f"{'' if keep_jpeg else '-e'}.{ext}")
+        return Rendition(self.cache_dir / "renditions" / name, width, height, media_type)
 
     def prepare_renditions(self, requests: list[tuple[Asset, dict]]) -> None:
         """Make many renditions at once, in threads (Pillow decodes, resizes and encodes
-        outside the GIL); later `rendition` calls with the same arguments find them made."""
-        unique = list({(a.key, tuple(sorted(k.items()))): (a, k) for a, k in requests}.values())
+        outside the GIL); later `rendition` calls with the same arguments find them made.
+        Requests are merged by the file they make, so no two threads make the same one."""
+        unique = list({self._plan(a, **k).path: (a, k) for a, k in requests}.values())
         if len(unique) < 2:
             return
         from concurrent.futures import ThreadPoolExecutor
@@ -152,11 +166,14 @@ class Assets:
         allowed = [base.resolve(), *roots]
         if not any(path.is_relative_to(root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
-        if not path.is_file():
-            raise ExporterError(src, "no such image file")
-        if path.stat().st_size > MAX_IMAGE_BYTES:
-            raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
-        return path.read_bytes(), str(path)
+        try:
+            if not path.is_file():
+                raise ExporterError(src, "no such image file")
+            if path.stat().st_size > MAX_IMAGE_BYTES:
+                raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
+            return path.read_bytes(), str(path)
+        except OSError as exc:  # a name too long, a file that went away...
+            raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
 
     def _decode(self, data: bytes, origin: str) -> Asset:
         if not data:

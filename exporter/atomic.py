@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import time
@@ -14,13 +15,18 @@ from pathlib import Path
 from .errors import BuildError
 
 
+MARK = ".exporter-staging"  # the file by which a build knows a staging folder as its own
+
+
 @contextmanager
 def staging(out_dir: Path) -> Iterator[Path]:
     """A private folder beside the outputs; on success its files replace the old ones.
 
     Everything is written in the staging folder first; only when the whole build
-    succeeded is each file renamed into place (one atomic rename per file), so a
-    crash or failure leaves the previous complete outputs and no partial ones.
+    succeeded is each file renamed into place. A failure or a crash while building
+    leaves the previous outputs untouched and no partial ones; a crash while
+    publishing (a moment of renames) may leave some files new and others old, each
+    of them whole.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildError(out_dir, "is a file, not a folder: give -o a folder for the outputs")
@@ -31,33 +37,35 @@ def staging(out_dir: Path) -> Iterator[Path]:
     except OSError as exc:
         raise BuildError(out_dir, f"cannot write the outputs there: {exc.strerror or exc}")
     try:
+        (stage / MARK).touch()
         yield stage
         for item in sorted(stage.iterdir()):
-            publish(item, out_dir / item.name)
+            if item.name != MARK:
+                publish(item, out_dir / item.name)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-# Leftovers of a build that was killed: its staging folder, or a folder being replaced.
-_LEFTOVER = re.compile(r"\.exporter-(\d+)-.*|\..+\.old-(\d+)(-\d+)?")
+# A staging folder of a build that was killed (when it also holds MARK).
+_LEFTOVER = re.compile(r"\.exporter-(\d+)-.*")
 STALE_SECONDS = 24 * 3600  # a leftover this old goes even if its pid is alive (reused)
 
 
 def remove_stale(out_dir: Path) -> None:
-    """Delete leftovers of killed builds: their process is gone, or they are a day old.
+    """Delete staging folders of killed builds: their process is gone, or they are a day old.
 
-    A build running now (another process writing the same folder) keeps its folder.
+    Only folders the build marked as its own are touched (a user's folder that happens
+    to have a similar name stays); a build running now keeps its folder.
     """
     for entry in out_dir.iterdir():
         match = _LEFTOVER.fullmatch(entry.name)
-        if match is None or not entry.is_dir():
+        if match is None or not entry.is_dir() or entry.is_symlink() or not (entry / MARK).is_file():
             continue
-        pid = int(match.group(1) or match.group(2))
         try:
             age = time.time() - entry.lstat().st_mtime
         except FileNotFoundError:
             continue
-        if not _alive(pid) or age > STALE_SECONDS:
+        if not _alive(int(match.group(1))) or age > STALE_SECONDS:
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -75,14 +83,16 @@ def publish(item: Path, final: Path) -> None:
     """Move a staged file or folder into place, replacing what was there.
 
     A folder cannot replace a folder in one rename, so the old one is moved aside
-    first; if another build puts its folder in place meanwhile, that one is moved
-    aside in turn (the last build to publish wins, and every folder stays whole).
+    first, into the staging folder beside `item` (so that a crash leaves it where the
+    sweep of killed builds finds it); if another build puts its folder in place
+    meanwhile, that one is moved aside in turn (the last build to publish wins, and
+    every folder stays whole).
     """
     if not item.is_dir():
         os.replace(item, final)
         return
     for attempt in range(20):
-        old = final.with_name(f".{final.name}.old-{os.getpid()}-{attempt}")
+        old = item.with_name(f".replaced-{attempt}-{final.name}")
         try:
             os.replace(final, old)
         except FileNotFoundError:
@@ -103,9 +113,12 @@ def write_text(path: Path, text: str) -> None:
 
 def write_bytes(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # A name of its own per call (not just per process): threads of one build may write
+    # the same file at once, and one must never rename or delete the other's.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
     try:
-        tmp.write_bytes(data)
+        with tmp.open("xb") as file:
+            file.write(data)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

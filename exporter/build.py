@@ -13,6 +13,7 @@ from . import cache
 from .assets import Assets
 from .atomic import staging
 from .backends import Job, Result, backend, make_options
+from .labels import fallback_warnings
 from .manifest import Project
 from .parallel import Launch, max_workers, run_all
 from .templating import check_templates
@@ -77,8 +78,8 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
                                   {**project.options.get(name, {}), **overrides.get(name, {})},
                                   f"[{name}]")
                for name, module in modules.items()}
-    if project.templates is not None:
-        check_templates(project.templates)  # a broken user template fails before any work
+    # A broken user template fails before any work; a misspelt block is a warning.
+    template_warnings = check_templates(project.templates) if project.templates is not None else []
     if progress:
         progress("images")
     with staging(out_dir) as stage:
@@ -94,7 +95,8 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
         outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
                           seconds, result.warnings)
                    for name, (result, seconds) in zip(modules, results)]
-    return outputs, assets.warnings
+    languages = [project.issue.language] + [a.language for a in project.issue.articles()]
+    return outputs, template_warnings + assets.warnings + fallback_warnings(languages)
 
 
 # What each backend's process may import while the images are being read.
@@ -113,7 +115,8 @@ def _run_backend(module: Any, options: Any, project: Project, stage: Path,
                  payload: tuple[Assets, Any]) -> tuple[Result, float]:
     assets, cover = payload
     job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
-              templates=project.templates, theme=project.theme, cover=cover)
+              templates=project.templates, theme=project.theme, cover=cover,
+              labels=project.labels)
     return _timed(module.build, job, options)
 
 

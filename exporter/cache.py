@@ -15,14 +15,16 @@ import functools
 import hashlib
 import os
 import pickle
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .atomic import write_bytes
+from .errors import SourceWarning
 
 T = TypeVar("T")
-FORMAT = 1  # bump when the layout of entries changes
+FORMAT = 2  # bump when the layout of entries changes
 
 
 def enabled() -> bool:
@@ -88,5 +90,19 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
 
 def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
     """A source's articles, parsed once per content: `describe` holds what else matters
-    to the result (the kind, the origin's location, URL and base folder)."""
-    return remembered("parsed", key(data, repr(describe)), parse)
+    to the result (the kind, the origin's location, URL and base folder). The source's
+    warnings are remembered with them and given again each time."""
+
+    def parse_noting_warnings() -> tuple[T, list[str]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SourceWarning)
+            value = parse()
+        for other in (w for w in caught if not issubclass(w.category, SourceWarning)):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+        return value, [str(w.message) for w in caught if issubclass(w.category, SourceWarning)]
+
+    value, notes = remembered("parsed", key(data, repr(describe)), parse_noting_warnings)
+    for note in notes:
+        warnings.warn(note, SourceWarning, stacklevel=2)
+    return value
+

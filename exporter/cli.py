@@ -13,17 +13,20 @@ import os
 import re
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
 import exporter
 from exporter import (Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table,
                       UsageError, to_text)
+from exporter.errors import SourceWarning
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    warnings.showwarning = _show_warning
     _use_refresh(args)
     try:
         return args.run(args)
@@ -48,6 +51,17 @@ def main(argv: list[str] | None = None) -> int:
 
 def _error(message: str) -> None:
     print(f"exporter: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """A source's warning as one line like every other; others as Python shows them."""
+    if issubclass(category, SourceWarning):
+        _warn(str(message))
+    else:
+        _PYTHON_SHOWWARNING(message, category, *args, **kwargs)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
 
 
 def _warn(message: str) -> None:
@@ -374,7 +388,10 @@ def _age(text: str) -> dt.timedelta:
     if not match or int(match.group(1)) == 0:
         raise argparse.ArgumentTypeError(f"not an age like 30m, 24h, 7d or 2w: {text!r}")
     unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
-    return dt.timedelta(**{unit: int(match.group(1))})
+    try:
+        return dt.timedelta(**{unit: int(match.group(1))})
+    except OverflowError:
+        raise argparse.ArgumentTypeError(f"further back than the calendar goes: {text!r}") from None
 
 
 def _positive(text: str) -> int:

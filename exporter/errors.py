@@ -87,3 +87,7 @@ class _Step:
             self.collector.add(error, self.order)
             return True
         return False
+
+
+class SourceWarning(UserWarning):
+    """Something a source left out that a person should know about (shown as one line)."""

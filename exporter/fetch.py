@@ -20,6 +20,7 @@ import httpx
 
 from . import fetch_cache
 from .errors import FetchError
+from .fetch_limits import ACCEPT_ENCODING, CorruptBody, TooLarge, UnknownEncoding, decoded, transport_with_deadline
 
 USER_AGENT = ("Mozilla/5.0 (compatible; exporter/0.1; +https://github.com/exporter/exporter) "
               "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36")
@@ -39,8 +40,10 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = 20 * 2**20,
           accept: str | None = None, timeout: float = 20.0, cache: bool = True) -> Fetched:
     """GET `url` (http/https only), following at most 5 redirects, each one checked.
 
-    `timeout` bounds each read (connect: at most 10 s); the whole fetch is bounded by
-    three times that. Raises FetchError naming the URL on any refusal or failure.
+    `timeout` bounds each read (connect: at most 10 s); the whole fetch, headers and
+    redirect hops included, is bounded by three times that. The body may be at most
+    `max_bytes` once decoded (decompression stops there). Raises FetchError naming the
+    URL on any refusal or failure.
     """
     hit = fetch_cache.load(url, accept) if cache else None
     if hit is not None and hit.private and not allow_private:
@@ -53,7 +56,8 @@ def fetch(url: str, *, allow_private: bool = False, max_bytes: int = 20 * 2**20,
     current, private = url, False
     # trust_env=False: a proxy from the environment would connect on our behalf and
     # bypass the address check.
-    with httpx.Client(timeout=limits, trust_env=False, follow_redirects=False) as client:
+    with httpx.Client(timeout=limits, trust_env=False, follow_redirects=False,
+                      transport=transport_with_deadline(deadline)) as client:
         for _ in range(MAX_REDIRECTS + 1):
             target, private_hop = _checked_target(current, allow_private)
             private = private or private_hop
@@ -120,7 +124,7 @@ def _get(client: httpx.Client, url: str, target: httpx.URL, accept: str | None,
     """One GET to the checked address: (status, Location, response headers, body)."""
     named = httpx.URL(url)
     headers = {"Host": named.netloc.decode("ascii"), "User-Agent": USER_AGENT,
-               "Accept": accept or DEFAULT_ACCEPT, **conditional}
+               "Accept": accept or DEFAULT_ACCEPT, "Accept-Encoding": ACCEPT_ENCODING, **conditional}
     extensions = {"sni_hostname": named.host} if named.scheme == "https" else {}
     try:
         with client.stream("GET", target, headers=headers, extensions=extensions) as response:
@@ -129,15 +133,19 @@ def _get(client: httpx.Client, url: str, target: httpx.URL, accept: str | None,
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(url, f"larger than {max_bytes} bytes ({declared} declared)")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:  # counted after decompression: no gzip bombs
-                    raise FetchError(url, f"larger than {max_bytes} bytes")
+            chunks = []
+            encoding = response.headers.get("content-encoding", "")
+            for chunk in decoded(response.iter_raw(), encoding, max_bytes):
                 if time.monotonic() > deadline:
                     raise FetchError(url, "took too long to download")
                 chunks.append(chunk)
             return response.status_code, None, response.headers, b"".join(chunks)
+    except TooLarge:
+        raise FetchError(url, f"larger than {max_bytes} bytes") from None
+    except UnknownEncoding as err:
+        raise FetchError(url, f"sent in an encoding not asked for ({err})") from None
+    except CorruptBody as err:
+        raise FetchError(url, f"a corrupt compressed body ({err})") from None
     except httpx.TimeoutException:
         raise FetchError(url, "timed out") from None
     except httpx.HTTPError as err:

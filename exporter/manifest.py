@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Collector, ExporterError, ManifestError, SourceError
+from .labels import check_overrides
 from .links import resolve_internal_links
-from .model import Article, Block, Figure, Image, Issue, Links, Section, text_size, unique_ids
+from .model import (Article, Block, Figure, Image, Issue, Links, Section, rank_headings, text_size,
+                    unique_ids)
 from .sources import is_url, read_source
 from .sources.warm import warm_sources
 
 ISSUE_KEYS = {"title", "subtitle", "edition", "date", "language", "publisher", "intro",
-              "links", "sections", "cover", "templates", "theme", "email", "pdf", "epub"}
+              "links", "sections", "cover", "templates", "theme", "labels", "email", "pdf", "epub"}
 BACKEND_TABLES = ("email", "pdf", "epub")
 LINK_KEYS = {"web_version", "unsubscribe", "archive"}
 SECTION_KEYS = {"title", "articles"}
@@ -38,11 +40,13 @@ class Project:
     issue: Issue
     stem: str  # output file stem: the manifest's or first source's
     root: Path  # folder relative paths in the manifest resolve against
-    base_dirs: dict[str, Path] = field(default_factory=dict)  # article id -> image folder
+    # article id -> the folder its relative images resolve against (None: no local images)
+    base_dirs: dict[str, Path | None] = field(default_factory=dict)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per backend table
     cover: Path | None = None
     templates: Path | None = None
     theme: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # [labels]: built-in labels replaced
     skipped: list[ExporterError] = field(default_factory=list)  # articles left out
 
 
@@ -75,6 +79,8 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
         raise ManifestError(where, "no such file")
     except IsADirectoryError:
         raise ManifestError(where, "is a folder, not a manifest (.toml)")
+    except OSError as exc:
+        raise ManifestError(where, f"cannot read ({exc.strerror})")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(where, f"not valid TOML: {exc}")
     keys = list(data)
@@ -93,6 +99,8 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
             project.options[name] = _table(data, name, where)
     with step("theme"):
         project.theme = _theme(_table(data, "theme", where), root, where, step("theme"))
+    with step("labels"):
+        project.labels = check_overrides(_table(data, "labels", where), where)
     with step("cover"):
         project.cover = _path(data.get("cover"), root, where, "cover")
     with step("templates"):
@@ -156,13 +164,15 @@ def make_issue(title: str, content: Iterable[Article] | Iterable[Section], *, da
     issue = Issue(title=title, date=date or dt.date.today().isoformat(), sections=sections, **fields)
     project = Project(issue=issue, stem=stem, root=Path.cwd(), options=dict(options or {}),
                       cover=cover, templates=templates, theme=_theme(dict(theme or {}), Path.cwd(), "theme"))
-    finish_project(project, {id(a): _base_dir(a.source.location, project)
-                             for a in issue.articles() if a.source.location})
+    # Local images only from a local source's own folder: never the working folder.
+    finish_project(project, {id(a): Path(a.source.location).resolve().parent for a in issue.articles()
+                             if a.source.location and not is_url(a.source.location)})
     return project
 
 
 def finish_project(project: Project, bases: dict[int, Path]) -> None:
-    """Unique article ids, and each article's image folder under its final id."""
+    """Unique article ids, and each article's image folder under its final id (none for an
+    article not in `bases`: local images are read only from folders the user gave)."""
     articles = project.issue.articles()
     if not articles:
         raise ManifestError(project.stem, "no article could be read")
@@ -170,7 +180,7 @@ def finish_project(project: Project, bases: dict[int, Path]) -> None:
         check_size(article, article.source.location or article.title)
     unique_ids(articles)
     resolve_internal_links(project.issue)  # after the ids are final: links point at them
-    project.base_dirs = {a.id: bases.get(id(a), project.root) for a in articles}
+    project.base_dirs = {a.id: bases.get(id(a)) for a in articles}
 
 
 def _check_keys(table: dict, allowed: set[str], where: str, prefix: str) -> None:
@@ -331,7 +341,9 @@ def _intro(markdown_text: str | None) -> list[Block]:
         return []
     from .sources.markdown import blocks_from_markdown
 
-    return blocks_from_markdown(markdown_text)
+    blocks = blocks_from_markdown(markdown_text)
+    rank_headings(blocks)  # set after the Issue was made, so ranked here
+    return blocks
 
 
 def _section(data: Any, index: int, project: Project, bases: dict[int, Path], where: str, *,
@@ -423,14 +435,14 @@ def _base_dir(location: str, project: Project) -> Path:
 def _override(article: Article, entry: dict, base: Path, root: Path, where: str,
               entry_where: str) -> Article:
     """Apply a manifest entry's per-article settings (kicker, lead photo, ...)."""
-    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
-    for key, value in changes.items():
-        if not isinstance(value, str):
+    for key in ("kicker", "title", "url", "publisher", "language", "lead_alt", "lead_caption",
+                "lead_credit"):
+        if key in entry and not isinstance(entry[key], str):
             raise ManifestError(where, f"'{entry_where}.{key}' must be text")
+    changes = {k: entry[k] for k in ("kicker", "title", "url", "publisher", "language") if k in entry}
     if "language" in changes:
         _language(changes["language"], where, f"{entry_where}.language")
-    lead_image = entry.get("lead_image")
-    if lead_image is not None or "lead_caption" in entry or "lead_credit" in entry:
+    if {"lead_image", "lead_alt", "lead_caption", "lead_credit"} & entry.keys():
         changes["lead"] = _lead_override(article, entry, base, root, where, entry_where)
     return replace(article, **changes) if changes else article
 
@@ -446,6 +458,11 @@ def _lead_override(article: Article, entry: dict, base: Path, root: Path, where:
         # makes screen readers read it twice and image-blocked mail show a wall of text.
         alt = entry.get("lead_alt") or (image.alt if image else "")
         image = Image(src=os.path.relpath(photo, base), alt=alt or "")
+    elif "lead_alt" in entry:
+        if image is None:
+            raise ManifestError(where, f"'{entry_where}.lead_alt' describes a lead photo, but the "
+                                       "article has none (set lead_image)")
+        image = replace(image, alt=entry["lead_alt"])
     return Figure(image=image, caption=entry.get("lead_caption", lead.caption),
                   credit=entry.get("lead_credit", lead.credit))
 

@@ -1,8 +1,11 @@
 """The normalised model every source builds and every backend reads (see MODEL.md).
 
 Field names are a contract. Inline fields are sanitised when an object is made, so no
-unsafe markup can exist in the model whatever built it; `to_dict`/`from_dict` give the
-JSON form, and JSON -> model -> JSON is lossless.
+unsafe markup can exist in the model whatever built it, and plain-text fields lose the
+characters no output can hold. `to_dict`/`from_dict` give the JSON form; JSON -> model
+normalises (heading levels into 2-4, a reading time of 0 computed, unsafe addresses and
+markup dropped, duplicate article ids numbered); from there model -> JSON -> model is
+lossless (tests/test_backend_properties.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .errors import ModelError
-from .inline import URL_SCHEMES, clean_inline, safe_url, to_text, word_count
+from .inline import URL_SCHEMES, clean_inline, clean_text, safe_url, to_text
 
 # Field kinds, named in each field's metadata: they drive sanitising and JSON checking.
 INLINE, INLINE_OPT, INLINE_LIST, INLINE_ROWS = "inline", "inline?", "inline[]", "inline[][]"
@@ -26,6 +29,17 @@ IMAGE_OPT, FIGURE_OPT, BLOCKS, SOURCE, SECTIONS, LINKS = (
 # Image sources are not: only the asset step reads them, and it refuses such addresses.
 WEB_URL, WEB_URL_OPT, LINK_URL_OPT = "url", "url?", "link?"
 _WEB = frozenset({"http", "https"})
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
+
+
+def language_or_default(tag: str, default: str = "en") -> str:
+    """The tag when it is shaped like BCP 47 ("en", "zh-Hant", "pt_BR" as "pt-BR"), else
+    the default: every output writes it into a `lang` attribute, where anything else is
+    invalid (DAISY Ace: valid-lang) and screen readers pick the wrong voice."""
+    tag = (tag or "").strip().replace("_", "-")
+    return tag if _LANGUAGE_TAG.fullmatch(tag) else default
 
 
 def _f(kind: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
@@ -48,6 +62,10 @@ class _Node:
                 setattr(self, f.name, [clean_inline(v) for v in value])
             elif kind == INLINE_ROWS:
                 setattr(self, f.name, [[clean_inline(v) for v in row] for row in value])
+            elif kind in (STR, STR_OPT) and isinstance(value, str):
+                setattr(self, f.name, clean_text(value))
+            elif kind == STR_LIST:
+                setattr(self, f.name, [clean_text(v) for v in value])
             elif kind in (WEB_URL, WEB_URL_OPT):
                 safe = safe_url(value, _WEB)
                 setattr(self, f.name, safe if safe or kind == WEB_URL_OPT else "")
@@ -160,13 +178,17 @@ class Paragraph(Block):
 
 @dataclass
 class Heading(Block):
+    """A subheading. A source gives the level its page used (`<h5>` is 5); the article
+    or issue holding it turns that into its rank (`rank_headings`): 2 to 4, the title
+    being 1, so outputs never skip a level whatever levels the page used."""
+
     type: ClassVar[str] = "heading"
-    level: int = _f(INT)  # 2 to 4: the article title is level 1
+    level: int = _f(INT)
     text: str = _f(INLINE)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        self.level = min(4, max(2, self.level))
+        self.level = min(6, max(1, self.level))
 
 
 @dataclass
@@ -211,6 +233,24 @@ class Table(Block):
     rows: list[list[str]] = _f(INLINE_ROWS, [])
 
 
+MAX_HEADING_LEVEL = 4
+
+
+def rank_headings(blocks: list[Block]) -> None:
+    """Subheading levels made relative: each heading's depth in the article's outline,
+    counted from 2 under the title, so a level is never more than one below the last.
+
+    A page whose subheadings are <h3> and <h5> gives 2 and 3; one that opens on its
+    smallest heading still starts at 2. Depths past 4 stay 4, the model's deepest.
+    """
+    open_levels: list[int] = []  # the page's levels of the headings still open above
+    for heading in (b for b in blocks if isinstance(b, Heading)):
+        while open_levels and open_levels[-1] >= heading.level:
+            open_levels.pop()
+        open_levels.append(heading.level)
+        heading.level = min(len(open_levels) + 1, MAX_HEADING_LEVEL)
+
+
 BLOCK_TYPES: dict[str, type[Block]] = {
     cls.type: cls for cls in (Paragraph, Heading, Quote, ListBlock, Figure, Embed, Table)}
 
@@ -253,8 +293,10 @@ class Article(_Node):
             self.id = slugify(self.title)
         if self.source is None:
             self.source = SourceRef("json", "")
+        self.language = language_or_default(self.language)
         if self.reading_time <= 0:
             self.reading_time = reading_time(self)
+        rank_headings(self.body)
 
     def figures(self) -> list[Figure]:
         """The lead figure, then every figure of the body, in reading order."""
@@ -303,19 +345,38 @@ class Issue(_Node):
         super().__post_init__()
         if self.links is None:
             self.links = Links()
+        self.language = language_or_default(self.language)
+        rank_headings(self.intro)
+        unique_ids(self.articles())  # backends name files and anchors by id
 
     def articles(self) -> list[Article]:
         return [a for s in self.sections for a in s.articles]
 
 
+# Scripts written without spaces between words are counted by characters: Han and kana
+# at 300 a minute (reading speed studies (IReST) give 255 for Chinese, 357 for Japanese),
+# Thai, Lao, Khmer and Burmese at about six characters a word.
+HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+HAN_KANA_PER_MINUTE = 300
+CHARACTERS_PER_WORD = 6
+
+
 def reading_time(article: Article, words_per_minute: int = 230) -> int:
     """Minutes to read the standfirst and body, at least one."""
-    words = sum(word_count(s) for s in article.standfirst)
+    texts = list(article.standfirst)
     for block in article.body:
-        for name in ("text", "caption"):
-            words += word_count(getattr(block, name, None) or "")
-        words += sum(word_count(i) for i in getattr(block, "items", []))
-    return max(1, round(words / words_per_minute))
+        texts += [getattr(block, name, None) or "" for name in ("text", "caption")]
+        texts += getattr(block, "items", [])
+    minutes = 0.0
+    for text in texts:
+        plain = to_text(text)
+        han_kana = len(HAN_KANA.findall(plain))
+        southeast = len(SOUTHEAST_ASIAN.findall(plain))
+        words = len(SOUTHEAST_ASIAN.sub(" ", HAN_KANA.sub(" ", plain)).split())
+        minutes += (words + southeast / CHARACTERS_PER_WORD) / words_per_minute
+        minutes += han_kana / HAN_KANA_PER_MINUTE
+    return max(1, round(minutes))
 
 
 def text_size(article: Article) -> int:

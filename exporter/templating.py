@@ -6,7 +6,6 @@ single block. Template errors become one-line BuildErrors naming the file and li
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import sys
@@ -19,6 +18,7 @@ from markupsafe import Markup
 
 from .errors import BuildError
 from .inline import to_text, xhtml
+from .labels import IssueLabels, labels, template_functions
 
 
 def builtin_templates() -> Path:
@@ -58,27 +58,13 @@ def logo_rendition(assets: Any, theme: dict[str, str] | None, *, max_width: int,
                             max_height=max_height, fmt=fmt)
 
 
-def templates_fingerprint(user_dir: Path | None = None) -> str:
-    """A hash of every template a build may load (the user's and the built-ins): what a
-    cached rendering depends on besides its data."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for folder in [user_dir, builtin_templates()]:
-        if folder is None or not folder.is_dir():
-            continue
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(f"{path.relative_to(folder)}\0".encode())
-            digest.update(path.read_bytes())
-        digest.update(b"\1")
-    return digest.hexdigest()
-
-
-def environment(user_dir: Path | None = None,
-                theme: dict[str, str] | None = None) -> jinja2.Environment:
+def environment(user_dir: Path | None = None, theme: dict[str, str] | None = None,
+                labels: IssueLabels | None = None) -> jinja2.Environment:
     """Templates from user_dir first, then the built-ins (also reachable as "!default/NAME").
 
-    Every template sees `theme` (theme_values of the manifest's [theme]) as a global.
+    Every template sees `theme` (theme_values of the manifest's [theme]) as a global, and
+    the labels of the issue's language through Jinja2's i18n extension: `pgettext(key,
+    text)`, with `lang=article.language` for a label inside an article.
     """
     builtin = jinja2.FileSystemLoader(builtin_templates())
     loaders: list[jinja2.BaseLoader] = []
@@ -93,10 +79,15 @@ def environment(user_dir: Path | None = None,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(text=to_text, long_date=long_date, byline=byline,
-                       inline=lambda markup: Markup(xhtml(markup)), display_url=display_url,
-                       direction=direction)
+    book = labels or IssueLabels()
+    env.install_gettext_callables(newstyle=False, **template_functions(book))  # type: ignore[attr-defined]
+    env.filters.update(text=to_text, inline=lambda markup: Markup(xhtml(markup)),
+                       display_url=display_url, direction=direction,
+                       long_date=lambda value, lang=None: book.of(lang).date(value),
+                       byline=lambda names, lang=None: book.of(lang).names(names),
+                       css_content=css_content, css_string=lambda text: Markup(_css_string(text)))
     env.globals["theme"] = theme_values(theme)
     return env
 
@@ -136,18 +127,25 @@ def _template_frame(name: str) -> str:
     return name
 
 
-def long_date(value: str | None, with_time: bool = False) -> str:
-    """'2024-06-24' -> '24 June 2024' (the day-first form news sites use internationally)."""
-    if not value:
-        return ""
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    text = f"{parsed.day} {parsed:%B %Y}"
-    if with_time and "T" in value:
-        text += f", {parsed:%H:%M}"
-    return text
+def long_date(value: str | None, language: str | None = None) -> str:
+    """An ISO date as the language writes it: '24 June 2024' in English, '2024年6月24日'."""
+    return labels(language).date(value)
+
+
+def css_content(label: str, **expressions: str) -> Markup:
+    """A label with %(page)s-style placeholders as a CSS `content` value: each placeholder
+    becomes its CSS expression, else the counter of its name.
+
+    "Page %(page)s of %(pages)s" -> "Page " counter(page) " of " counter(pages)
+    """
+    parts = re.split(r"%\((\w+)\)s", Markup(label).unescape())
+    values = [expressions.get(part, f"counter({part})") if i % 2 else _css_string(part)
+              for i, part in enumerate(parts) if part]
+    return Markup(" ".join(values) or '""')
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
 def display_url(url: str) -> str:
@@ -155,19 +153,9 @@ def display_url(url: str) -> str:
     return re.sub(r"^https?://(www\.)?", "", url or "").rstrip("/")
 
 
-RTL_LANGUAGES = {"ar", "he", "fa", "ur", "yi", "ps", "dv", "ckb", "sd", "ug"}
-
-
 def direction(language: str | None) -> str:
-    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, ..."""
-    return "rtl" if (language or "").split("-")[0].lower() in RTL_LANGUAGES else "ltr"
-
-
-def byline(authors: list[str]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    if len(authors) <= 1:
-        return "".join(authors)
-    return ", ".join(authors[:-1]) + " and " + authors[-1]
+    """The text direction of a BCP 47 language tag: "rtl" for Arabic, Hebrew, Persian..."""
+    return labels(language).direction
 
 
 NOT_TEMPLATES = {".md", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ttf", ".otf",
@@ -178,17 +166,55 @@ def is_template(path: Path) -> bool:
     return not path.name.startswith(".") and path.suffix.lower() not in NOT_TEMPLATES
 
 
-def check_templates(user_dir: Path) -> None:
+def check_templates(user_dir: Path) -> list[str]:
     """Compile every template in a user folder, so a syntax error fails before any build work.
 
-    Raises BuildError("file:line", message) for the first broken template.
+    Raises BuildError("file:line", message) for the first broken template. Returns a
+    warning for each block a template defines that the template it extends has not
+    (`{% block footr %}`: Jinja2 would silently render nothing for it).
     """
     env = environment(user_dir)
+    warnings: list[str] = []
     for path in sorted(p for p in user_dir.rglob("*") if p.is_file() and is_template(p)):
         name = path.relative_to(user_dir).as_posix()
         try:
-            env.get_template(name)
+            template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise BuildError(f"{exc.filename or path}:{exc.lineno}", exc.message or str(exc))
         except UnicodeDecodeError:
             raise BuildError(str(path), "not a UTF-8 text file")
+        warnings += _unknown_blocks(env, path, template)
+    return warnings
+
+
+def _unknown_blocks(env: jinja2.Environment, path: Path, template: jinja2.Template) -> list[str]:
+    """Blocks of `template` that the template it extends (and its parents) do not have."""
+    parent = _extended(env, path)
+    if parent is None:
+        return []
+    known: set[str] = set()
+    seen: set[str] = set()
+    while parent is not None and parent not in seen:  # up the chain: a grandparent's blocks count
+        seen.add(parent)
+        try:
+            base = env.get_template(parent)
+        except jinja2.TemplateError:
+            return []  # a missing or broken parent fails the build when it renders
+        known |= set(base.blocks)
+        parent = _extended(env, Path(base.filename)) if base.filename else None
+    return [f"{path}: block '{name}' is not a block of {parent_name} (its blocks: "
+            f"{', '.join(sorted(known)) or 'none'}); it is ignored"
+            for parent_name in [_extended(env, path)]
+            for name in template.blocks if name not in known]
+
+
+def _extended(env: jinja2.Environment, path: Path) -> str | None:
+    """The name in the template's `{% extends "…" %}`, when it is a plain string."""
+    try:
+        tree = env.parse(path.read_text(encoding="utf-8"))
+    except (OSError, jinja2.TemplateSyntaxError, UnicodeDecodeError):
+        return None
+    extends = next(iter(tree.find_all(jinja2.nodes.Extends)), None)
+    if extends is None or not isinstance(extends.template, jinja2.nodes.Const):
+        return None
+    return str(extends.template.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from exporter.atomic import write_text
 from exporter.backends import Job, Result
@@ -16,9 +17,13 @@ class Options:
     suffix: str = "txt"
     delay: float = 0.0
     fail: str = ""  # "", "build" (a BuildError) or "crash" (any other exception)
+    witness: str = ""  # a folder: "<suffix>.pid" and "<suffix>.times" (start, end) written there
 
 
 def build(job: Job, options: Options) -> Result:
+    started = time.time()
+    if options.witness:
+        Path(options.witness, f"{options.suffix}.pid").write_text(str(os.getpid()))
     time.sleep(options.delay)
     if options.fail == "build":
         raise BuildError("fake template.html:3", "no such variable 'x'")
@@ -26,4 +31,6 @@ def build(job: Job, options: Options) -> Result:
         raise ZeroDivisionError("boom")
     path = job.out_dir / f"{job.stem}.{options.suffix}"
     write_text(path, f"{len(job.issue.articles())} articles, pid {os.getpid()}\n")
+    if options.witness:
+        Path(options.witness, f"{options.suffix}.times").write_text(f"{started} {time.time()}")
     return Result([path], warnings=[f"{options.suffix} done"])

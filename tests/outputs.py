@@ -21,10 +21,21 @@ def photo(path: Path, size: tuple[int, int] = (400, 300)) -> Path:
     return path
 
 
-def make_epub(path: Path, *, cover: bool = False) -> Path:
+# What DAISY Ace requires of a book's package (PITFALLS.md), as ebooklib writes metadata.
+ACCESSIBILITY = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
+                 ("schema:accessModeSufficient", "textual"),
+                 ("schema:accessibilityFeature", "alternativeText"),
+                 ("schema:accessibilityFeature", "structuralNavigation"),
+                 ("schema:accessibilityHazard", "none"),
+                 ("schema:accessibilitySummary", "Headings, alternative text and a table of contents.")]
+
+
+def make_epub(path: Path, *, cover: bool = False, accessible: bool = True) -> Path:
     """A tiny EPUB 3 that passes EPUBCheck 5.3: one chapter with a photo, nav and NCX.
 
-    `cover` adds ebooklib's cover page (which EPUBCheck 5.3 flags: OPF-096), for previews.
+    `cover` adds ebooklib's cover page (which EPUBCheck 5.3 flags: OPF-096), for previews;
+    `accessible=False` leaves out the accessibility metadata and package language that
+    DAISY Ace requires (a valid book Ace fails).
     """
     from ebooklib import epub
 
@@ -33,6 +44,8 @@ def make_epub(path: Path, *, cover: bool = False) -> Path:
     book.set_title("Asia Briefing")
     book.set_language("en")
     book.add_author("Asia Briefing Desk")
+    for name, value in ACCESSIBILITY if accessible else []:
+        book.add_metadata(None, "meta", value, {"property": name})
     css = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css",
                         content=b"body { font-family: serif } img { max-width: 100% }")
     book.add_item(css)
@@ -52,9 +65,23 @@ def make_epub(path: Path, *, cover: bool = False) -> Path:
     book.add_item(epub.EpubNav())
     book.spine = ["nav", chapter]
     epub.write_epub(str(path), book)
+    if accessible:
+        _set_package_language(path)
     jpeg.unlink()
     path.with_suffix(".cover.jpg").unlink(missing_ok=True)
     return path
+
+
+def _set_package_language(path: Path) -> None:
+    """`xml:lang` on the OPF's <package>, which ebooklib never writes."""
+    with zipfile.ZipFile(path) as source:
+        entries = [(info, source.read(info)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, data in entries:
+            if info.filename.endswith(".opf"):
+                data = data.replace(b"<package ", b'<package xml:lang="en" ', 1)
+            target.writestr(info, data, compress_type=(zipfile.ZIP_STORED if info.filename ==
+                                                       "mimetype" else zipfile.ZIP_DEFLATED))
 
 
 def break_epub(good: Path, bad: Path) -> Path:

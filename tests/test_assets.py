@@ -95,9 +95,12 @@ def test_images_outside_the_source_folder_are_never_read(tmp_path, src):
     assert not assets.by_src and len(assets.warnings) == 1
 
 
-def test_cut_images_are_refused_even_after_weasyprint_loosened_pillow(tmp_path):
-    import weasyprint  # noqa: F401  (its import turns LOAD_TRUNCATED_IMAGES on)
+def test_cut_images_are_refused_even_after_weasyprint_loosened_pillow(tmp_path, monkeypatch):
     from PIL import ImageFile
+
+    # Pillow's switch is process-wide: put back as it was before this test, after it.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", ImageFile.LOAD_TRUNCATED_IMAGES)
+    import weasyprint  # noqa: F401  (its import turns LOAD_TRUNCATED_IMAGES on)
 
     ImageFile.LOAD_TRUNCATED_IMAGES = True
     (tmp_path / "cut.jpg").write_bytes(photo(tmp_path / "whole.jpg").read_bytes()[:2000])

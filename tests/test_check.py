@@ -22,6 +22,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     made = {
         "good.epub": good_epub,
         "broken.epub": outputs.break_epub(good_epub, folder / "broken.epub"),
+        "inaccessible.epub": outputs.make_epub(folder / "inaccessible.epub", accessible=False),
         "good.html": folder / "good.html",
         "oversized.html": folder / "oversized.html",
         "near.html": folder / "near.html",
@@ -56,10 +57,11 @@ def test_good_outputs_pass_with_one_ok_line(files, name):
 
 @pytest.fixture(scope="module")
 def epub_lines(files) -> list[str]:
-    """`exporter check good.epub broken.epub` once: EPUBCheck takes seconds a book."""
-    if shutil.which("java") is None:
-        pytest.skip("EPUBCheck needs Java")
-    result = run_cli("check", str(files["good.epub"]), str(files["broken.epub"]))
+    """`exporter check good.epub broken.epub inaccessible.epub` once: EPUBCheck and DAISY
+    Ace take seconds a book (Ace is installed by `make test`)."""
+    assert shutil.which("java"), "EPUBCheck needs Java (make test installs it)"
+    result = run_cli("check", str(files["good.epub"]), str(files["broken.epub"]),
+                     str(files["inaccessible.epub"]))
     assert result.returncode == 1, result.stdout + result.stderr
     return result.stdout.splitlines()
 
@@ -70,8 +72,24 @@ def test_a_valid_epub_passes_epubcheck(files, epub_lines):
     assert any(line.startswith("ok") and "EPUBCheck 5" in line for line in good)
 
 
+def test_a_valid_epub_passes_daisy_ace(files, epub_lines):
+    good = [line for line in epub_lines if str(files["good.epub"]) in line]
+    assert any(line.startswith("ok") and "DAISY Ace" in line and "no violations" in line
+               for line in good), good
+
+
+def test_an_epub_ace_fails_gives_one_line_per_violation(files, epub_lines):
+    lines = [line for line in epub_lines if f"{files['inaccessible.epub']}: " in line]
+    ace = [line.split(": ", 1)[1] for line in lines if ": Ace " in line]
+    assert any(line.startswith("error") and "Ace serious: EPUB/content.opf: metadata-accessmode:"
+               in line for line in lines), lines
+    assert len(ace) == len(set(ace)) >= 5  # each missing property its own line
+    assert any(line.startswith("warning") and "Ace moderate:" in line for line in lines), lines
+
+
 def test_a_broken_epub_fails_one_line_per_epubcheck_message(files, epub_lines):
-    errors = [line for line in epub_lines if line.startswith("error")]
+    errors = [line for line in epub_lines if line.startswith("error")
+              and "inaccessible.epub" not in line]
     assert errors and all(f"{files['broken.epub']}: " in line for line in errors)
     assert any("RSC-016" in line and "EPUB/article.xhtml:" in line for line in errors)  # not XML
     assert any("RSC-001" in line and "images/photo.jpg" in line for line in errors)  # photo gone

@@ -261,3 +261,19 @@ def test_dask_cluster_builds_the_same_editions(issue, editions, tmp_path):
     for name in built:
         made, local = _digests(out / name), _digests(editions / name)
         assert made and made == {k: local[k] for k in made}, name
+
+
+def test_a_reader_name_with_line_breaks_stays_inside_the_to_header(tmp_path):
+    """The subscriber's name reaches the To header of every copy: one line, whatever it holds."""
+    import datetime as dt
+
+    import outputs
+    from exporter.editions.deliver import _Skeleton
+
+    skeleton = _Skeleton(outputs.make_eml(tmp_path / "issue.eml").read_bytes())
+    row = {"subscriber": "r1", "name": "Eve\r\nBcc: victim@example.net\x00", "email": "eve@example.com"}
+    data = skeleton.personal(row, "eve@example.com", "<x@example.com>",
+                             dt.datetime(2026, 11, 30, tzinfo=dt.timezone.utc))
+    message = email.message_from_bytes(data, policy=policy.default)
+    assert "Bcc" not in message and message.get_all("To") == [
+        '"Eve Bcc: victim@example.net" <eve@example.com>']

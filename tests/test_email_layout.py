@@ -51,8 +51,7 @@ window.addEventListener("load", function () {{
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (apt-get install chromium)")
+    assert CHROMIUM, "needs chromium (make test installs it)"
     out = tmp_path_factory.mktemp("email-layout")
     project = load_manifest(FIXTURES / "email" / "briefing.toml")
     # embedded, not hosted, photos: the .html and .web.html files then show the local

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 
-aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+from aiosmtpd.controller import Controller
 
 pytestmark = pytest.mark.xdist_group("email")
 
@@ -42,7 +42,7 @@ def _free_port() -> int:
 def smtp_server():
     inbox = Inbox()
     port = _free_port()
-    controller = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         yield inbox, port

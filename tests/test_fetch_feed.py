@@ -161,10 +161,8 @@ def test_redirect_loop_stops(server: str) -> None:
 
 
 def test_slow_server_times_out(server: str) -> None:
-    started = time.monotonic()
-    with pytest.raises(FetchError, match="timed out"):
+    with pytest.raises(FetchError, match="timed out"):  # the page would come after 1.5 s
         fetch(f"{server}/slow", allow_private=True, timeout=0.3)
-    assert time.monotonic() - started < 1.4
 
 
 @pytest.mark.parametrize("path", ["/big", "/big-unannounced"])
@@ -289,17 +287,20 @@ def test_json_feed() -> None:
     assert len(article.body) == 2
 
 
-def test_entity_bomb_and_external_entities_are_not_expanded() -> None:
-    started = time.monotonic()
+def test_entity_bomb_and_external_entities_are_not_expanded(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("xxe-canary-6f1d2c9a")  # long and unique: found if it leaks at all
+    feed = tmp_path / "bomb.rss"
+    feed.write_text((FEEDS / "entity-bomb.rss").read_text().replace(
+        "file:///etc/hostname", secret.as_uri()))
+    assert secret.as_uri() in feed.read_text()
     try:
-        articles = read_feed(str(FEEDS / "entity-bomb.rss"), on_error=lambda err: None)
+        articles = read_feed(str(feed), on_error=lambda err: None)
     except SourceError:
         articles = []  # refusing the document is as good as not expanding it
-    assert time.monotonic() - started < 2
     text = str([a.to_dict() for a in articles])
     assert "aaaaaaaaaa" * 10 not in text
-    assert Path("/etc/hostname").read_text().strip() not in text.replace("Entry", "") \
-        if Path("/etc/hostname").exists() else True
+    assert "xxe-canary" not in text
 
 
 def test_not_a_feed() -> None:
@@ -312,8 +313,7 @@ def test_not_a_feed() -> None:
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[tuple[int, Path, list[str]]]:
     """An HTTPS server on 127.0.0.1 with a certificate for the name `web.test` only."""
-    if not shutil.which("openssl"):
-        pytest.skip("openssl is needed to make a test certificate")
+    assert shutil.which("openssl"), "openssl makes the test certificate (make test installs it)"
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", str(key), "-out", str(cert), "-subj", "/CN=web.test",
@@ -349,9 +349,8 @@ def test_https_keeps_the_name_for_sni_and_certificate(
     monkeypatch.setattr(socket, "getaddrinfo", lambda host, *a, **k: real_getaddrinfo(
         "127.0.0.1" if host.endswith(".test") else host, *a, **k))
     trusting = ssl.create_default_context(cafile=str(cert))
-    real_client = httpx.Client
-    monkeypatch.setattr(fetch_module.httpx, "Client",
-                        lambda **kw: real_client(**kw, verify=trusting))
+    real_transport = httpx.HTTPTransport
+    monkeypatch.setattr(httpx, "HTTPTransport", lambda **kw: real_transport(**kw, verify=trusting))
     page = fetch(f"https://web.test:{port}/x", allow_private=True, cache=False)
     assert page.content == f"host=web.test:{port}".encode() and names == ["web.test"]
     with pytest.raises(FetchError, match="other.test"):  # the certificate is still checked

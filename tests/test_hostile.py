@@ -9,8 +9,8 @@ and path-dependent cases are made here at run time.
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
-import importlib.util
 import io
 import json
 import os
@@ -29,7 +29,7 @@ import pytest
 from PIL import Image as PILImage
 
 from conftest import ROOT, bomb_png
-from exporter.backends import BACKENDS, DEFAULT_FORMATS
+from exporter.backends import DEFAULT_FORMATS
 from exporter.inline import URL_SCHEMES, clean_inline, safe_url, to_text
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -69,7 +69,7 @@ def assert_no_traceback(result: subprocess.CompletedProcess) -> None:
 
 
 def formats_available(names: list[str] | None = None) -> list[str]:
-    return [n for n in (names or DEFAULT_FORMATS) if n in BACKENDS]
+    return list(names or DEFAULT_FORMATS)
 
 
 # -- reading outputs back: text, and anything dangerous left in them -------------------
@@ -198,9 +198,26 @@ def epub_read(path: Path) -> tuple[str, list[str]]:
     return " ".join(texts), found
 
 
+# The only headers a message of ours has; anything else was smuggled in by some text.
+OWN_HEADERS = {"subject", "from", "to", "date", "message-id", "list-unsubscribe",
+               "list-unsubscribe-post", "mime-version", "content-type", "content-transfer-encoding"}
+
+
+def header_dangers(raw: bytes, where: str) -> list[str]:
+    """Headers other than ours, or a header whose text runs over more than one line."""
+    message = email.message_from_bytes(raw, policy=email.policy.compat32)
+    found = [f"{where}: header {name!r} smuggled in" for name in message.keys()
+             if name.lower() not in OWN_HEADERS]
+    for name, value in message.items():
+        text = str(email.header.make_header(email.header.decode_header(value)))
+        if re.search(r"[\x00-\x1f\x7f\u2028\u2029]", re.sub(r"\r?\n[ \t]", " ", text)):
+            found.append(f"{where}: {name} holds a line break or control character: {text[:80]!r}")
+    return found
+
+
 def eml_read(path: Path) -> tuple[str, list[str]]:
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    found, texts = [], []
+    found, texts = header_dangers(path.read_bytes(), path.name), []
     for part in message.walk():
         if part.get_content_type() == "text/html":
             markup = part.get_content()
@@ -308,6 +325,18 @@ def gen_addresses(folder: Path) -> bytes:
     return _md("Addresses", "Addresses keep-addresses. *caption-canary*\n\n" + body)
 
 
+def gen_manifest_title(folder: Path) -> bytes:
+    """A manifest whose title, publisher and edition (Subject, From) try to start headers of their own."""
+    (folder / "story.md").write_bytes(_md("Story", "The story of the issue keep-manifest-title."))
+    return ('title = "Evil\\r\\nBcc: victim@example.net"\n'
+            'subtitle = "Subtitle\\rX-Injected: yes"\n'
+            'publisher = "Desk\\nCc: victim@example.net"\n'
+            'edition = "No. 1\\r\\nX-Injected: yes"\n'
+            'date = 2024-06-24\n'
+            '[links]\nunsubscribe = "https://example.com/unsubscribe"\n'
+            '[[sections]]\ntitle = "Section\\r\\nX-Injected: yes"\narticles = ["story.md"]\n').encode()
+
+
 GENERATED: dict[str, Callable[[Path], bytes]] = {
     "latin1.md": lambda d: _md("Café crème", "Un café à Zürich, déjà vu. Ça coûte très cher à Genève.", "latin-1"),
     "shift-jis.md": lambda d: _md("天気", "東京の天気は晴れです。今日は良い日です。日本語の記事です。" * 5, "shift_jis"),
@@ -340,6 +369,7 @@ GENERATED: dict[str, Callable[[Path], bytes]] = {
          for i in range(1000)]).encode(),
     "images.md": gen_images,
     "addresses.md": gen_addresses,
+    "manifest-title-crlf.toml": gen_manifest_title,
 }
 
 
@@ -355,15 +385,6 @@ def case_source(case: str, folder: Path) -> Path:
     return path
 
 
-def reader_missing(path: Path) -> str | None:
-    """The source kind's module when it is not here yet (it lands with another branch)."""
-    from exporter.sources import kind_for
-
-    data = path.read_bytes()
-    kind = kind_for(path.name, data)
-    return None if importlib.util.find_spec(kind.module) else kind.module
-
-
 CASES = sorted(EXPECTED)
 
 
@@ -377,13 +398,10 @@ def test_every_corpus_file_has_an_expectation():
 def test_hostile_case_is_safe_or_one_clean_error(tmp_path, case, request):
     spec = EXPECTED[case]
     if spec.get("xfail"):
-        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=False))
+        request.applymarker(pytest.mark.xfail(reason=spec["xfail"], strict=True))
     source_dir = tmp_path / "src"
     source_dir.mkdir()
     source = case_source(case, source_dir)
-    missing = reader_missing(source)
-    if missing:
-        pytest.skip(f"{missing} is not on this branch yet")
     out = tmp_path / "out"
     formats = formats_available(spec.get("formats") or (None if FULL else spec.get("ci_formats")))
     result = run_cli("build", str(source), "-f", ",".join(formats), "-o", str(out),
@@ -583,8 +601,6 @@ def test_private_addresses_get_no_request_without_allow_private(tmp_path):
 
 
 def test_allow_private_opts_in_to_loopback(tmp_path):
-    if importlib.util.find_spec("exporter.fetch") is None:
-        pytest.skip("exporter.fetch is not on this branch yet")
     with Recorder() as server:
         source = loopback_article(tmp_path, server.port)
         result = run_cli("build", str(source), "-f", "json", "-o", str(tmp_path / "out"),
@@ -631,7 +647,7 @@ def test_big_and_bomb_inputs_build_in_bounded_memory(tmp_path, case):
 
 def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypatch):
     """127.0.0.2 stands in for a public server (offline, nothing public answers)."""
-    fetch = pytest.importorskip("exporter.fetch")
+    from exporter import fetch
     from exporter.errors import ExporterError
 
     allowed = fetch.address_allowed
@@ -648,7 +664,6 @@ def test_a_redirect_from_an_allowed_address_to_a_private_one_is_refused(monkeypa
 # -- bugs found in the sources and backends, fixed, kept as regression tests -------------
 
 def test_text_after_an_embed_is_kept():
-    pytest.importorskip("exporter.sources.html")
     from exporter.sources import Origin, read_bytes
 
     para = "<p>Paragraph {} has words enough to be counted as the body of this story by any extractor.</p>"
@@ -661,7 +676,6 @@ def test_text_after_an_embed_is_kept():
 
 
 def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
-    pytest.importorskip("exporter.sources.feed")
     secret = tmp_path / "secret" / "private-feed.xml"
     secret.parent.mkdir()
     secret.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>Private</title>'
@@ -675,8 +689,6 @@ def test_a_feed_whose_body_is_a_path_does_not_read_that_file(tmp_path):
 
 
 def test_email_teaser_of_one_huge_paragraph_fits_the_budget(tmp_path):
-    if "email" not in BACKENDS:
-        pytest.skip("the email backend is not on this branch yet")
     source = tmp_path / "huge.md"
     source.write_bytes(_md("Huge", "keep-start " + "word " * 150_000))  # 750 KB, one paragraph
     result = run_cli("build", str(source), "-f", "email", "-o", str(tmp_path / "out"), timeout=120)
@@ -697,8 +709,7 @@ def pdf_word_boxes(path: Path) -> tuple[float, list[tuple[float, str]]]:
 
 @pytest.mark.parametrize("case", ["gen:long-word.md"])
 def test_long_words_stay_inside_the_pdf_page(tmp_path, case):
-    if "pdf" not in BACKENDS or not shutil.which("pdftotext"):
-        pytest.skip("needs the PDF backend and pdftotext (poppler-utils)")
+    assert shutil.which("pdftotext"), "needs pdftotext (make test installs poppler-utils)"
     source = case_source(case, tmp_path)
     result = run_cli("build", str(source), "-f", "pdf", "-o", str(tmp_path / "out"), timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -741,8 +752,7 @@ def sideways_overflow(pages: list[Path], widths: tuple[int, ...], workdir: Path)
 @pytest.mark.parametrize("case", [
 "gen:long-word.md", "cjk-zh.md"])
 def test_long_words_do_not_widen_the_email(tmp_path, case):
-    if "email" not in BACKENDS or CHROMIUM is None:
-        pytest.skip("needs the email backend and chromium")
+    assert CHROMIUM, "needs chromium (make test installs it)"
     source = case_source(case, tmp_path)
     out = tmp_path / "out"
     result = run_cli("build", str(source), "-f", "email", "-o", str(out), "-O", "email.embed_images=true",
@@ -758,9 +768,7 @@ def test_long_words_do_not_widen_the_email(tmp_path, case):
 
 @pytest.mark.parametrize("case, language", [("rtl-arabic.md", "ar"), ("rtl-hebrew.md", "he")])
 def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
-    formats = [f for f in ("email", "epub") if f in BACKENDS]
-    if not formats:
-        pytest.skip("needs the email or EPUB backend")
+    formats = ["email", "epub"]
     source = case_source(case, tmp_path)
     out = tmp_path / "out"
     result = run_cli("build", str(source), "-f", ",".join(formats), "-o", str(out), timeout=120)
@@ -779,7 +787,6 @@ def test_right_to_left_articles_are_marked_rtl(tmp_path, case, language):
 @pytest.mark.parametrize("name", ["feed-billion-laughs.xml", "feed-xxe.xml", "feed-is-html.rss"])
 def test_hostile_feeds_through_build_feed(tmp_path, name):
     """`build --feed` reads a feed its own way (newest entries): same guarantees."""
-    pytest.importorskip("exporter.sources.feed")
     source = tmp_path / name
     source.write_bytes((HOSTILE / name).read_bytes())
     out = tmp_path / "out"
@@ -792,12 +799,24 @@ def test_hostile_feeds_through_build_feed(tmp_path, name):
     assert "lollollol" not in text and "root:x:0:0" not in text
 
 
+def test_a_feed_title_with_a_line_break_through_build_feed_gives_one_line_headers(tmp_path):
+    """The channel title becomes the issue's title, so the Subject and From name."""
+    source = tmp_path / "evil.rss"
+    source.write_bytes((HOSTILE / "feed-title-crlf.rss").read_bytes())
+    result = run_cli("build", "--feed", str(source), "-f", "email", "-o", str(tmp_path / "out"), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert_no_traceback(result)
+    raw = (tmp_path / "out" / "evil.eml").read_bytes()
+    assert header_dangers(raw, "evil.eml") == []
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["Subject"].startswith("Evil Bcc: victim@example.net")
+
+
 # -- a server that never finishes cannot hang a build -----------------------------------
 
 @pytest.mark.skipif(not FULL, reason="waits out the fetch deadline (about a minute): make fuzz (HOSTILE_FULL=1)")
 def test_a_server_that_drips_bytes_forever_cannot_hang_the_build(tmp_path):
     """Each read gets a byte in time, so only an overall deadline ends the fetch."""
-    pytest.importorskip("exporter.fetch")
     import socket
     import threading
 

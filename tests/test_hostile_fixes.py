@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from exporter.assets import Assets
-from exporter.atomic import publish, staging
+from exporter.atomic import MARK, publish, staging
 from exporter.errors import SourceError
 from exporter.inline import safe_url
 from exporter.model import Article, Embed, Figure, Image, Issue, Links, Section, SourceRef
@@ -94,11 +94,13 @@ def _dead_pid() -> int:
 
 def test_staging_removes_leftovers_of_killed_builds_but_not_of_running_ones(tmp_path):
     dead, alive = _dead_pid(), os.getpid()
-    for name in (f".exporter-{dead}-abc", f".briefing.epub.old-{dead}-0", f".exporter-{alive}-live"):
+    for name in (f".exporter-{dead}-abc", f".exporter-{alive}-live"):
         (tmp_path / name).mkdir()
+        (tmp_path / name / MARK).touch()
         (tmp_path / name / "part.pdf").write_bytes(b"%PDF-half")
     old = tmp_path / ".exporter-1-ancient"  # pid possibly reused, but a day old
     old.mkdir()
+    (old / MARK).touch()
     os.utime(old, (time.time() - 2 * 86400,) * 2)
     with staging(tmp_path) as stage:
         (stage / "a.json").write_text("{}")

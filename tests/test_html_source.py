@@ -206,3 +206,39 @@ def test_quote_attribution_is_split_out() -> None:
     quotes = [(b.text, b.attribution) for b in article.body if b.type == "quote"]
     assert quotes == [("We expected change, but not this much in one season.", "Anika Solberg"),
                       ("Another line said by someone.", "Rafael Quint")]
+
+
+def _tram_page(label: str, photo: str) -> bytes:
+    """A hand-written page: a label above the headline, a photo before the text, no og:image."""
+    paragraphs = "".join(
+        f"<p>The trams will run every {i + 4} minutes from the ferry terminal to the old market, "
+        f"the city council said on Monday, after a vote that ended a decade of argument over the "
+        f"cost of the harbour line and its {i + 2} new stops.</p>" for i in range(5))
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<title>Trams return to the harbour line | City Paper</title></head><body>"
+            f"<header><a href='/'>City Paper</a></header><main><article>"
+            f"<div class='article-header'>{label}<h1>Trams return to the harbour line</h1></div>"
+            f"{photo}{paragraphs}</article></main></body></html>").encode()
+
+
+@pytest.mark.parametrize("label", ["<p class='kicker'>Transport</p>",
+                                   "<p class='section'><a href='/transport'>Transport</a></p>",
+                                   "<span>Transport</span>"])
+def test_label_above_the_headline_is_the_kicker_not_a_paragraph(label: str) -> None:
+    figure = "<figure><img src='hero.jpg' alt='A tram' width='1200' height='800'><figcaption>A tram at the terminal.</figcaption></figure>"
+    article = read(_tram_page(label, figure), Origin("page.html", Path(".")))[0]
+    assert article.kicker == "Transport"
+    assert all("Transport" not in json.dumps(block.to_dict()) for block in article.body)
+    assert article.lead is not None and article.lead.image.src == "hero.jpg"
+
+
+def test_a_sentence_above_the_headline_is_not_a_kicker() -> None:
+    article = read(_tram_page("<p>Updated on Monday.</p>", ""), Origin("page.html", Path(".")))[0]
+    assert article.kicker is None
+
+
+def test_first_photo_before_the_text_is_the_lead_without_og_image() -> None:
+    photo = "<img src='hero.jpg' alt='A tram on the harbour line' width='1200' height='800'>"
+    article = read(_tram_page("", photo), Origin("page.html", Path(".")))[0]
+    assert article.lead is not None and article.lead.image.src == "hero.jpg"
+    assert article.lead.image.alt == "A tram on the harbour line"

@@ -93,3 +93,13 @@ def test_any_article_json_round_trips_after_normalising(title, body, standfirst)
     except ModelError:
         return
     assert Article.from_dict(json.loads(json.dumps(first))).to_dict() == first
+
+
+@pytest.mark.parametrize("given, kept", [
+    ("zh-Hant", "zh-Hant"), ("pt_BR", "pt-BR"), (" de ", "de"),
+    ('en" onload="alert(1)', "en"), ("", "en"), ("english please", "en"),
+])
+def test_language_is_a_tag_or_the_default(given, kept):
+    """Outputs write it into lang attributes, where anything else is invalid."""
+    assert Article(title="t", language=given).language == kept
+    assert Issue(title="i", date="2024-06-24", language=given).language == kept

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ["fake_a", "fake_b", "fake_c"]
 
 
-def overrides(delay: float, **fail: str) -> dict[str, dict]:
-    return {name: {"suffix": name, "delay": delay, **({"fail": fail[name]} if name in fail else {})}
+def overrides(delay: float, witness: Path | None = None) -> dict[str, dict]:
+    return {name: {"suffix": name, "delay": delay, "witness": str(witness or "")}
             for name in ("fake_a", "fake_b", "fake_c")}
 
 
@@ -35,10 +34,9 @@ def test_backends_run_concurrently(fakes: list[str], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EXPORTER_JOBS", "3")
     project = project_from_sources([str(ARTICLE)])
-    started = time.perf_counter()
-    outputs, _ = build(project, fakes, tmp_path / "out", overrides=overrides(0.6))
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.5, f"three 0.6 s backends took {elapsed:.2f} s: not concurrent"
+    outputs, _ = build(project, fakes, tmp_path / "out", overrides=overrides(0.6, tmp_path))
+    spans = [[float(t) for t in (tmp_path / f"{n}.times").read_text().split()] for n in fakes]
+    assert max(start for start, _ in spans) < min(end for _, end in spans), "not concurrent"
     assert [o.format for o in outputs] == fakes
     pids = {(tmp_path / "out" / f"figures-and-quote.{n}").read_text().split("pid ")[1] for n in fakes}
     assert len(pids) == 3 and str(os.getpid()) + "\n" not in pids
@@ -55,12 +53,15 @@ def test_one_failure_publishes_nothing(fakes: list[str], tmp_path: Path, failure
     out.mkdir()
     (out / "figures-and-quote.fake_a").write_text("previous build\n")
     project = project_from_sources([str(ARTICLE)])
-    started = time.perf_counter()
+    witness = tmp_path / "witness"
+    witness.mkdir()
     with pytest.raises(BuildError) as info:
-        build(project, fakes, out, overrides={**overrides(5.0), "fake_b": {"suffix": "fake_b",
-                                                                        "fail": failure}})
+        build(project, fakes, out, overrides={**overrides(30.0, witness), "fake_b": {"suffix": "fake_b",
+                                                                                  "fail": failure}})
     assert str(info.value) == message
-    assert time.perf_counter() - started < 4, "the other backends were not stopped"
+    for pid_file in witness.glob("*.pid"):  # started, then stopped: no 30 s wait
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text()), 0)
     assert sorted(p.name for p in out.iterdir()) == ["figures-and-quote.fake_a"]
     assert (out / "figures-and-quote.fake_a").read_text() == "previous build\n"
 
@@ -73,7 +74,6 @@ def test_sequential_when_asked(fakes: list[str], tmp_path: Path, monkeypatch: py
     assert text.endswith(f"pid {os.getpid()}\n")
 
 
-@pytest.mark.skipif("epub" not in BACKENDS, reason="no EPUB backend yet")
 def test_epub_only_build_does_not_import_pdf_libraries(tmp_path: Path) -> None:
     code = ("import sys; from pathlib import Path; from exporter.manifest import project_from_sources; "
             "from exporter.build import build; "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import math
 import os
@@ -13,23 +12,23 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pypdf
 import pytest
 
-if importlib.util.find_spec("weasyprint") is None:  # not imported here: see backends/pdf/fetch.py
-    pytest.skip("WeasyPrint is not installed", allow_module_level=True)
-pypdf = pytest.importorskip("pypdf")
-
-from exporter.backends import Job, make_options  # noqa: E402
-from exporter.backends import pdf as pdf_backend  # noqa: E402
-from exporter.backends.pdf.fetch import SafeFetcher  # noqa: E402
-from exporter.build import build  # noqa: E402
-from exporter.errors import BuildError  # noqa: E402
-from exporter.inline import to_text  # noqa: E402
-from exporter.manifest import Project, load_manifest  # noqa: E402
-from exporter.model import Article, Figure, Image, Issue, Paragraph, Section  # noqa: E402
+from exporter.backends import Job, make_options
+from exporter.backends import pdf as pdf_backend
+from exporter.backends.pdf.fetch import SafeFetcher
+from exporter.build import build
+from exporter.errors import BuildError
+from exporter.inline import to_text
+from exporter.manifest import Project, load_manifest
+from exporter.model import Article, Figure, Image, Issue, Paragraph, Section
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pdf"
-needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.fixture
+def poppler() -> None:
+    """make test installs poppler-utils: missing is a failure, not a skip."""
+    assert shutil.which("pdftotext"), "needs pdftotext (poppler-utils)"
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +102,7 @@ def test_outline_of_untitled_section_lists_articles_at_top_level(edge):
     assert titles[2:] == ["An article whose photos point at the machine itself", "From a CMS"]
 
 
-@needs_poppler
+@pytest.mark.usefixtures("poppler")
 def test_contents_page_numbers_point_at_each_article(sample, issue):
     pages = page_texts(sample[0])
     reader = pypdf.PdfReader(sample[0])
@@ -126,7 +125,7 @@ def test_contents_page_numbers_point_at_each_article(sample, issue):
     assert len(internal) >= len(starts), "contents entries are clickable"
 
 
-@needs_poppler
+@pytest.mark.usefixtures("poppler")
 def test_every_caption_and_credit_is_printed(sample, edge, issue):
     text = flat(" ".join(page_texts(sample[0])))
     figures = [f for a in issue.articles() for f in a.figures()]
@@ -196,7 +195,7 @@ def test_variants(variant, cache, tmp_path):
         assert "/OutputIntents" in root and "/StructTreeRoot" in root
 
 
-@needs_poppler
+@pytest.mark.usefixtures("poppler")
 def test_letter_two_columns_run_on_with_printed_urls(edge, cache, tmp_path):
     path, _ = build_pdf(FIXTURES / "edge.toml", tmp_path, page_size="Letter", columns=2,
                         continuous="true", print_urls="true")
@@ -212,7 +211,7 @@ def test_letter_two_columns_run_on_with_printed_urls(edge, cache, tmp_path):
     assert "https://video.example.com/watch/42" in default_text  # embeds always show theirs
 
 
-@needs_poppler
+@pytest.mark.usefixtures("poppler")
 def test_cjk_text_is_extracted_intact_and_set_in_cjk_fonts(edge):
     text = "".join(" ".join(page_texts(edge[0])).split())
     for words in ("长江流域今夏降雨偏少，航运与发电受到影响",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
+import pypdf
 import pytest
+import weasyprint
 
-weasyprint = pytest.importorskip("weasyprint")
-pypdf = pytest.importorskip("pypdf")
-
-from exporter.backends.pdf.parallel import render_parallel, split_document  # noqa: E402
+from exporter.backends.pdf.parallel import render_parallel, split_document
 
 CSS = """@page { size: A6; margin: 1.5cm 1cm;
   @top-center { content: string(headline); font-size: 6pt }
@@ -135,3 +135,89 @@ def test_parallel_keeps_the_tag_tree(tmp_path: Path) -> None:
     for key in expected:
         assert got[key] == expected[key], key
     assert b"pdfuaid" in pypdf.PdfReader(tmp_path / "parallel.pdf").trailer["/Root"]["/Metadata"].get_data()
+
+
+# -- through the PDF backend: size and variants -------------------------------------------
+
+def write_issue(folder: Path, articles: int) -> Path:
+    """A text-only issue in Markdown (bold, italic, headings, a quote: several faces), so
+    that fonts are a large share of the file."""
+    names = []
+    for i in range(articles):
+        words = " ".join(f"word{(i * 37 + k) % 97}" for k in range(70))
+        body = "\n\n".join(f"{words.capitalize()} *slanted {i}* and **heavy {k}** — “quoted”."
+                           for k in range(4))
+        (folder / f"a{i}.md").write_text(
+            f"---\ntitle: Story {i} of the week\nkicker: Trade\nstandfirst: What changed, {i}.\n"
+            f"authors: [Jo Bloggs]\n---\n\n{body}\n\n## Part two {i}\n\n> Said so {i}.\n\nEnd.\n")
+        names.append(f'"a{i}.md"')
+    manifest = folder / "issue.toml"
+    manifest.write_text(f'title = "Parallel"\ndate = 2024-06-24\n[[sections]]\ntitle = "All"\n'
+                        f'articles = [{", ".join(names)}]\n')
+    return manifest
+
+
+def build_issue_pdf(manifest: Path, out: Path, **options: object) -> tuple[Path, list[str]]:
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    outputs, warnings = build(load_manifest(manifest), ["pdf"], out, offline=True,
+                              overrides={"pdf": {k: str(v) for k, v in options.items()}})
+    return outputs[0].files[0], warnings + outputs[0].warnings
+
+
+def font_files(path: Path) -> list[bytes]:
+    """Every embedded font program (FontFile2/3 stream) in the file, decoded."""
+    reader = pypdf.PdfReader(path)
+    found = []
+    for number in range(1, int(reader.trailer["/Size"])):
+        try:
+            obj = reader.get_object(number)
+        except Exception:  # free entries
+            continue
+        if isinstance(obj, pypdf.generic.StreamObject) and ("/Length1" in obj or obj.get("/Subtype") == "/OpenType"):
+            found.append(obj.get_data())
+    return found
+
+
+@pytest.fixture(scope="module")
+def one_and_parallel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("issue")
+    manifest = write_issue(folder, 6)
+    one, _ = build_issue_pdf(manifest, folder / "one", workers=1)
+    parallel, _ = build_issue_pdf(manifest, folder / "parallel", workers=3)
+    return one, parallel
+
+
+def test_parallel_pdf_is_no_bigger_than_one_process(one_and_parallel):
+    one, parallel = one_and_parallel
+    fonts = font_files(parallel)
+    assert len(fonts) == len(set(fonts)) == len(font_files(one)) >= 4, "each face embedded once"
+    # A fixed margin, not a share: qpdf packs at most 100 objects per object stream (each
+    # with its own header and deflate start) and leaves the XMP metadata unfiltered, where
+    # WeasyPrint writes one object stream: about 0.9 KB whatever the issue's size.
+    assert parallel.stat().st_size <= one.stat().st_size + 1200
+    texts = [[page.extract_text() for page in pypdf.PdfReader(p).pages] for p in (one, parallel)]
+    assert texts[0] == texts[1]
+
+
+def test_pdf_a_is_typeset_by_one_process_whatever_workers_says(tmp_path):
+    manifest = write_issue(tmp_path, 3)
+    path, warnings = build_issue_pdf(manifest, tmp_path / "out", variant="pdf/a-3b", workers=4)
+    root = pypdf.PdfReader(path).trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert 'pdfaid:part="3"' in xmp and "/OutputIntents" in root
+    assert any("pdf.workers = 4 not used" in w for w in warnings)
+
+
+def test_workers_above_what_may_run_at_once_fall_back_to_one_process(tmp_path, monkeypatch):
+    """EXPORTER_JOBS=1 runs parts one after another: parts waiting on each other would hang."""
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    manifest = write_issue(tmp_path, 3)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(
+        build_issue_pdf(manifest, tmp_path / "out", workers=3)), daemon=True)
+    worker.start()
+    worker.join(timeout=240)
+    assert result, "the build hung: parts waited on each other"
+    assert len(pypdf.PdfReader(result[0][0]).pages) >= 3

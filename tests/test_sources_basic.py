@@ -62,3 +62,32 @@ def test_json_that_is_not_the_model_is_refused(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(SourceError, match=message):
         read_source(path)
+
+
+def test_markdown_footnotes_become_superscripts_and_a_notes_list():
+    (article,) = read_source(FIXTURES / "markdown" / "notes-and-links.md")
+    blocks = article.body
+    assert "record low<sup>1</sup>" in blocks[0].text and "[^" not in str(article.to_dict())
+    assert "cost<sup>2</sup> and the gauge<sup>1</sup>" in blocks[2].text
+    assert (blocks[-2].type, blocks[-2].text) == ("heading", "Notes")
+    assert blocks[-1].ordered and blocks[-1].items == [
+        "The Mekong River Commission's gauge at Tan Chau.",
+        "Figures from the <em>provincial</em> agriculture office."]
+
+
+def test_markdown_quote_dash_line_is_the_attribution():
+    (article,) = read_source(FIXTURES / "markdown" / "notes-and-links.md")
+    quote = article.body[1]
+    assert (quote.text, quote.attribution) == ("We have never seen it this low.", "Nguyen Van An, a rice farmer")
+
+
+def test_markdown_relative_links_resolve_against_url_or_become_text(tmp_path):
+    text = (FIXTURES / "markdown" / "notes-and-links.md").read_text()
+    (article,) = read_source(FIXTURES / "markdown" / "notes-and-links.md")
+    assert '<a href="https://example.com/mekong">its home page</a>' in article.body[0].text
+    assert "commission's archive" in article.body[0].text and "archive/2023.md" not in article.body[0].text
+    assert article.body[0].text.count("<a ") == 1  # the others are plain text, no bare <a>
+    with_url = tmp_path / "with-url.md"
+    with_url.write_text(text.replace("title:", "url: https://example.com/news/mekong\ntitle:", 1))
+    (article,) = read_source(with_url)
+    assert '<a href="https://example.com/news/archive/2023.md">' in article.body[0].text

@@ -19,9 +19,9 @@ from exporter.model import Figure, Paragraph, Quote
 from exporter.sources import Origin, read_source
 from exporter.sources.text import read
 
-from conftest import FIXTURES, normalised
+from conftest import FIXTURES, ROOT, normalised
 
-SEED = Path("/work/shared/seeds/scmp-north-korea-russia.txt")
+SEED = ROOT.parent / "shared" / "seeds" / "scmp-north-korea-russia.txt"  # shared/ beside the clone
 PAGES = sorted((FIXTURES / "text").glob("*.txt"))
 
 

@@ -153,15 +153,6 @@ def test_templates_flag_must_name_a_folder(tmp_path):
     assert result.returncode == 1 and "not a folder" in result.stderr
 
 
-def builtin_has_block(name: str, block: str) -> bool:
-    from exporter.templating import builtin_templates
-
-    path = builtin_templates() / name
-    return path.is_file() and f"{{% block {block} %}}" in path.read_text()
-
-
-@pytest.mark.skipif(not {"pdf", "epub"} <= set(__import__("exporter.backends").backends.BACKENDS),
-                    reason="needs the PDF and EPUB backends")
 def test_an_article_block_override_shows_in_the_pdf_and_the_epub(tmp_path):
     import zipfile
 
@@ -183,8 +174,6 @@ def test_an_article_block_override_shows_in_the_pdf_and_the_epub(tmp_path):
     assert any('<p class="house-note">Harbour Desk house note</p>' in page for page in pages)
 
 
-@pytest.mark.skipif(not builtin_has_block("email/message.mjml", "footer"),
-                    reason="email/message.mjml has no {% block footer %} yet (the lead adds it)")
 def test_an_email_block_override_shows_in_the_email(tmp_path):
     theme = tmp_path / "theme" / "email"
     theme.mkdir(parents=True)
@@ -200,8 +189,6 @@ def test_an_email_block_override_shows_in_the_email(tmp_path):
     assert "Harbour Desk house note" in html and "Brand test" in html
 
 
-@pytest.mark.skipif(not builtin_has_block("pdf/document.html", "cover"),
-                    reason="pdf/document.html has no {% block cover %} yet (the lead adds it)")
 def test_a_pdf_document_block_override_shows_in_the_pdf(tmp_path):
     from pypdf import PdfReader
 
@@ -232,17 +219,6 @@ def test_the_logo_rendition_is_ready_for_backends(tmp_path):
         assert flat.mode == "RGB"  # no alpha for e-readers
 
 
-def builtin_uses(name: str, text: str) -> bool:
-    from exporter.templating import builtin_templates
-
-    path = builtin_templates() / name
-    return path.is_file() and text in path.read_text()
-
-
-@pytest.mark.skipif(not all(builtin_uses(n, "theme.masthead") for n in
-                            ("email/message.mjml", "pdf/document.html", "epub/contents.xhtml")),
-                    reason="the backends' templates do not use theme.masthead yet (see the themes "
-                           "branch report: the lead applies it)")
 def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     import zipfile
 
@@ -275,3 +251,28 @@ def test_masthead_and_logo_from_the_manifest_change_every_format(tmp_path):
     assert "The Harbour Letter" in contents and 'class="masthead-logo"' in contents
     result = run_cli("check", str(branded))
     assert result.returncode == 0, result.stdout
+
+
+def test_a_misspelt_block_warns_with_the_known_block_names(tmp_path):
+    (tmp_path / "article.html").write_text(
+        '{% extends "!default/article.html" %}\n{% block footr %}<p>Note</p>{% endblock %}\n'
+        '{% block header %}{{ super() }}{% endblock %}\n')
+    (tmp_path / "pdf").mkdir()
+    (tmp_path / "pdf" / "print.css").write_text(  # a known block: no warning
+        '{% extends "!default/pdf/print.css" %}{% block extra %}p { color: red }{% endblock %}')
+    warnings = check_templates(tmp_path)
+    assert len(warnings) == 1
+    assert "article.html: block 'footr' is not a block of !default/article.html" in warnings[0]
+    assert "(its blocks: body, footer, header, lead)" in warnings[0]
+
+
+def test_a_build_reports_the_misspelt_block(tmp_path):
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    (folder / "article.html").write_text(
+        '{% extends "!default/article.html" %}{% block footr %}x{% endblock %}')
+    from exporter.build import build
+
+    project = load_manifest(write_issue(tmp_path, 'templates = "theme"'))
+    _, warnings = build(project, ["json"], tmp_path / "out", offline=True)
+    assert any("block 'footr'" in w for w in warnings)

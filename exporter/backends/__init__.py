@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ class Job:
     templates: Path | None = None  # the user's template folder, searched first
     theme: dict[str, str] = field(default_factory=dict)
     cover: Asset | None = None  # the manifest's cover photo
+    labels: dict[str, str] = field(default_factory=dict)  # the manifest's [labels] overrides
 
 
 @dataclass
@@ -114,10 +116,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         return value
     if hint in (int, float):
         try:
-            if isinstance(value, bool):
-                raise ValueError
+            if isinstance(value, bool) or not math.isfinite(float(value)):
+                raise ValueError  # inf and nan are no size, count or resolution
             return hint(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise BuildError(where, f"must be a number, not {value!r}")
     if hint is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):

@@ -29,6 +29,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
+from ..backends.email.message import one_line
 from ..backends.email.send import parse_server
 from ..errors import ExporterError
 
@@ -258,7 +259,8 @@ class _Skeleton:
         for token, value in fields.items():
             text = text.replace(token, value)
             page = page.replace(token, html.escape(value))
-        headers = [f"To: {formataddr((row.get('name') or '', recipient), charset='utf-8')}".encode(),
+        name = one_line(row.get("name"))  # written as raw bytes: no line break may get in
+        headers = [f"To: {formataddr((name, recipient), charset='utf-8')}".encode(),
                    f"Date: {format_datetime(now)}".encode(), f"Message-ID: {message_id}".encode()]
         body = self.body.replace(TEXT_MARK, _qp(text)).replace(HTML_MARK, _qp(page))
         return b"\r\n".join(self.head + headers) + b"\r\n\r\n" + body

@@ -44,6 +44,15 @@ def _guess_encoding(data: bytes, origin: Origin) -> str:
 _ODD = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
+_PIXELS = re.compile(r"\s*([0-9]{1,7})\s*(?:px)?\s*")  # ASCII digits: "²".isdigit() is True
+
+
+def pixels(value: object) -> int | None:
+    """A size attribute ("600", "600px") as a whole number of pixels, else None."""
+    match = _PIXELS.fullmatch(value) if isinstance(value, str) else None
+    return int(match.group(1)) if match else None
+
+
 def _looks_binary(text: str) -> bool:
     """Control characters or undecodable bytes in more than 2 % of the start."""
     sample = text[:20_000]

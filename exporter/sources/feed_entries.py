@@ -20,6 +20,7 @@ from lxml import etree
 
 from ..errors import SourceError
 from .bylines import people
+from .common import pixels
 
 MAX_FEED_BYTES = 20 * 2**20
 _MEDIA = "{http://search.yahoo.com/mrss/}"
@@ -107,12 +108,12 @@ def _media(e: Any, captions: dict[str, tuple[str | None, str | None]]) -> list[M
         kind = item.get("medium") or (item.get("type") or "").split("/")[0]
         if item.get("url") and kind in ("image", ""):
             found.append(MediaImage(item["url"], *captions.get(item["url"], (None, None)),
-                                    _int(item.get("width")), _int(item.get("height"))))
+                                    pixels(item.get("width")), pixels(item.get("height"))))
     found += [MediaImage(link["href"], *captions.get(link["href"], (None, None)))
               for link in e.get("links", []) if link.get("rel") == "enclosure"
               and link.get("href") and (link.get("type") or "").startswith("image/")]
     found += [MediaImage(t["url"], *captions.get(t["url"], (None, None)),
-                         _int(t.get("width")), _int(t.get("height")))
+                         pixels(t.get("width")), pixels(t.get("height")))
               for t in e.get("media_thumbnail", []) if t.get("url")]
     return found
 
@@ -165,7 +166,7 @@ def _json_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
             continue
         link = item.get("url") or item.get("external_url")
         image = item.get("image") or item.get("banner_image")
-        authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        authors = _list(item.get("authors")) or ([item["author"]] if item.get("author") else [])
         entries.append(FeedEntry(
             title=_str(item.get("title")),
             link=urljoin(base_url or "", link) if isinstance(link, str) else None,
@@ -173,7 +174,7 @@ def _json_feed(data: bytes, location: str, base_url: str | None) -> FeedDoc:
             updated=_iso(item.get("date_modified")),
             authors=people(_str(a.get("name")) for a in authors
                            if isinstance(a, dict) and a.get("name")),
-            tags=[_str(t) for t in item.get("tags") or [] if isinstance(t, str)],
+            tags=[_str(t) for t in _list(item.get("tags")) if isinstance(t, str)],
             content_html=_str(item.get("content_html")) or None,
             summary_html=_str(item.get("summary") or item.get("content_text")) or None,
             images=[MediaImage(urljoin(base_url or "", image))] if isinstance(image, str) else [],
@@ -198,9 +199,12 @@ def _iso(value: Any) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
+def _list(value: Any) -> list[Any]:
+    """A JSON array as a list; anything else (a number where tags belong) as none."""
+    return value if isinstance(value, list) else []
+
+
 def _str(value: Any) -> str:
     return " ".join(value.split()) if isinstance(value, str) else ""
 
 
-def _int(value: Any) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None

@@ -33,7 +33,8 @@ from .html_quotes import attribute_quotes
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
-_HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^>]*?)\s*/?>", re.I)
+# [^<>]* stops at the next tag: linear however many spaces or unclosed tags follow.
+_HTML5_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^<>]*)>", re.I)
 _TEXT_TAGS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote")
 # A share image named like this is the site's stand-in, not the article's photo.
 _GENERIC_IMAGE = re.compile(r"logo|default|fallback|generic|social-share|share-image", re.I)
@@ -58,16 +59,21 @@ def page_text(data: bytes, origin: Origin, content_type: str = "") -> str:
         if declared:
             try:
                 return decode(data.decode(declared.group(1)).encode("utf-8"), origin)
-            except (LookupError, UnicodeDecodeError):
+            except (LookupError, UnicodeError):  # "undefined" is a codec that always fails
                 pass  # a wrong or unknown declaration: detection decides
     return decode(data, origin)
+
+
+def _closed_void(match: re.Match[str]) -> str:
+    """`<embed src=x />` as `<embed src=x></embed>`."""
+    return f"<{match[1]}{match[2].rstrip().removesuffix('/')}></{match[1]}>"
 
 
 def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     """An article from page markup; `kind` is recorded as its source kind."""
     page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses it in a str
     # libxml2 does not know these are void and would nest the rest of the page inside.
-    page = _HTML5_VOIDS.sub(r"<\1\2></\1>", page)
+    page = _HTML5_VOIDS.sub(_closed_void, page)
     root = parse(page, origin)
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
@@ -77,14 +83,18 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
     figures = find_figures(root, base, origin.base_dir)
-    blocks, lead = _assemble(root, attribute_quotes(root, text), figures, meta, base, title)
+    text = attribute_quotes(root, text)
+    label = kicker_above_headline(root)
+    if label:  # printed above the headline, not part of the text
+        text = [b for b in text[:2] if not _is_text(b, label)] + text[2:]
+    blocks, lead = _assemble(root, text, figures, meta, base, title)
     if not blocks:
         raise SourceError(origin.location, "no article text found on the page")
     standfirst = _standfirst(meta.dek, meta.description, blocks)
     blocks = [b for b in blocks if not _repeats(b, standfirst)]
     return Article(
         title=title or PurePosixPath(origin.location).stem,
-        kicker=meta.kicker if _norm(meta.kicker or "") != _norm(title) else None,
+        kicker=(meta.kicker if _norm(meta.kicker or "") != _norm(title) else None) or label,
         standfirst=standfirst,
         reading_time=meta.reading_time or 0,
         authors=meta.authors,
@@ -135,7 +145,38 @@ def _assemble(root: _Element, blocks: list[Block], figures: list[FoundFigure],
             PurePosixPath(urlsplit(meta.image).path).name):
         in_body = {id(f) for _, _, f in placed}
         lead = _og_lead(resolve_url(meta.image, base), meta.image_alt, figures, in_body)
+    else:  # no share image: the first photo shown before the text (a bare hero <img>)
+        in_body = {id(f) for _, _, f in placed}
+        lead = next((f.block for f in figures if isinstance(f.block, Figure)
+                     and id(f.block) not in in_body and anchors.before_text(f.element)), None)
     return body, lead
+
+
+_KICKER_WORDS = 4
+
+
+def kicker_above_headline(root: _Element) -> str | None:
+    """A section label printed just above the article's headline ("Transport"): the
+    element before the first <h1> (or before its wrapper, when the h1 opens one) when
+    it holds a few words and no sentence."""
+    headline = next(iter(root.iter("h1")), None)
+    node = headline
+    while node is not None and node.getprevious() is None and node.getparent() is not None \
+            and node.getparent().tag not in ("body", "article", "main"):
+        node = node.getparent()
+    previous = node.getprevious() if node is not None else None
+    while previous is not None and not isinstance(previous.tag, str):
+        previous = previous.getprevious()
+    if previous is None or previous.tag in ("img", "figure", "picture", "nav", "ul", "ol"):
+        return None
+    text = " ".join(" ".join(previous.itertext()).split())
+    if not text or len(text.split()) > _KICKER_WORDS or len(text) > 40 or text[-1] in ".!?:":
+        return None
+    return text
+
+
+def _is_text(block: Block, text: str) -> bool:
+    return isinstance(block, (Paragraph, Heading)) and _norm(to_text(block.text)) == _norm(text)
 
 
 class _TextAnchors:
@@ -158,6 +199,11 @@ class _TextAnchors:
                 if key:
                     self.events.append((i, key))
         self.positions = [o for o, _ in self.events]
+
+    def before_text(self, element: _Element) -> bool:
+        """Whether the element comes before every body text block on the page."""
+        first = next((o for o, key in self.events if key in self.body_index), None)
+        return first is not None and self.order[element] < first
 
     def position(self, element: _Element, backward_only: bool = False) -> int | None:
         """Index of the body block the figure goes before, or None if not in the body."""

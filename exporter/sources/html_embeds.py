@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from lxml.etree import _Element
 
+from .common import pixels
 from .html_dom import resolve_url, text_of
 
 _MIN_SIDE = 100  # pixels: smaller frames are trackers and widgets, not players
@@ -31,7 +32,7 @@ def find_player(container: _Element, base_url: str | None) -> tuple[str, str] | 
 
 def _too_small(el: _Element) -> bool:
     for name in ("width", "height"):
-        value = (el.get(name) or "").removesuffix("px")
-        if value.isdigit() and int(value) < _MIN_SIDE:
+        value = pixels(el.get(name))
+        if value is not None and value < _MIN_SIDE:
             return True
     return False

@@ -18,6 +18,7 @@ from lxml.etree import _Element
 
 from ..inline import to_text
 from ..model import Embed, Figure
+from .common import pixels
 from .credits import split_credit
 from .html_dom import inline_markup, is_furniture, text_of, tokens_of
 from .html_embeds import find_player
@@ -87,8 +88,7 @@ def _has_media(block: Figure | Embed) -> bool:
 
 def _photo_sized(img: _Element) -> bool:
     """An uncaptioned image big enough to be a photo rather than an icon or avatar."""
-    width = (img.get("width") or "").removesuffix("px")
-    return width.isdigit() and int(width) >= 300
+    return (pixels(img.get("width")) or 0) >= 300
 
 
 def read_figure(container: _Element, base_url: str | None, local_dir: Path | None = None,

@@ -17,6 +17,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError, _Element
 
 from ..model import Image
+from .common import pixels
 from .html_dom import resolve_url
 
 _SRC_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url",
@@ -27,6 +28,8 @@ _PLACEHOLDER = re.compile(r"(?:^|[-_.])(?:(?:placeholder|blank|spacer|transparen
                           r"missing-image|1x1|loading)(?:[-_.]|$)|pixel\.)", re.I)
 _MIN_SIDE = 48  # pixels: anything thinner is a rule, spacer or icon
 _UNDECODABLE = frozenset({"image/avif", "image/jxl"})  # types our image step may not read
+# A srcset descriptor: "320w" or "1.5x" (ASCII digits; anything else is no descriptor).
+_DESCRIPTOR = re.compile(r"([0-9]{1,6}(?:\.[0-9]{0,3})?|\.[0-9]{1,3})([wx])")
 
 
 def pick_image(container: _Element, base_url: str | None,
@@ -146,10 +149,10 @@ def parse_srcset(srcset: str) -> list[tuple[str, int, int | None]]:
         if not bits:
             continue
         score, width = 1, None
-        number = re.match(r"[\d.]+", bits[1].lower()) if len(bits) > 1 else None
+        number = _DESCRIPTOR.fullmatch(bits[1].lower()) if len(bits) > 1 else None
         if number:
-            value = float(number.group())
-            if bits[1].lower().endswith("w"):
+            value = float(number.group(1))
+            if number.group(2) == "w":
                 score = width = int(value)
             else:  # a pixel density: "2x" beats any plain src but not a known width
                 score = int(value * 1000)
@@ -159,8 +162,8 @@ def parse_srcset(srcset: str) -> list[tuple[str, int, int | None]]:
 
 def _dimensions(img: _Element, chosen_width: int | None) -> tuple[int | None, int | None]:
     """Width and height of the chosen candidate, scaled from the tag's own if need be."""
-    width = _int(img.get("width") or img.get("data-width"))
-    height = _int(img.get("height") or img.get("data-height"))
+    width = pixels(img.get("width") or img.get("data-width")) or None  # 0: not given
+    height = pixels(img.get("height") or img.get("data-height")) or None
     if chosen_width and width and height:
         return chosen_width, round(height * chosen_width / width)
     if chosen_width:
@@ -168,6 +171,3 @@ def _dimensions(img: _Element, chosen_width: int | None) -> tuple[int | None, in
     return width, height
 
 
-def _int(value: str | None) -> int | None:
-    value = (value or "").strip().removesuffix("px")
-    return int(value) if value.isdigit() and int(value) > 0 else None

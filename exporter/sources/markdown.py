@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import frontmatter
 import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.footnote import footnote_plugin
 
 from ..errors import SourceError
 from ..inline import clean_inline, escape_text, to_text
@@ -23,7 +25,12 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 
-_MD = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
+_MD = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table").use(footnote_plugin)
+# A footnote reference is its number in superscript: the model keeps no anchors to link
+# it to; the notes follow the text as a numbered list under a "Notes" heading.
+_MD.add_render_rule("footnote_ref", lambda self, tokens, idx, options, env:
+                    f"<sup>{tokens[idx].meta['id'] + 1}</sup>")
+NOTES_HEADING = "Notes"
 
 FRONT_MATTER_KEYS = {
     "title", "kicker", "standfirst", "authors", "author", "publisher", "date", "published",
@@ -47,14 +54,17 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         raise SourceError(origin.location, f"unknown front matter key {unknown[0]!r}")
     tokens = _MD.parse(post.content)
     _check_depth(tokens, origin)
+    url = _str(meta.get("url"), origin, "url")
+    _resolve_links(tokens, url if url and urlsplit(url).scheme in ("http", "https") else None)
     root = SyntaxTreeNode(tokens)
-    nodes = list(root.children)
+    nodes = [n for n in root.children if n.type != "footnote_block"]
+    notes = [n for n in root.children if n.type == "footnote_block"]
     title = _str(meta.get("title"), origin, "title")
     if not title and nodes and nodes[0].type == "heading" and nodes[0].tag == "h1":
         title = to_text(_inline_html(nodes.pop(0)))
     if not title:
         raise SourceError(origin.location, "no title (front matter 'title' or a '# ' heading)")
-    body = _blocks(nodes)
+    body = _blocks(nodes) + _notes(notes)
     if not body and not meta.get("standfirst"):
         raise SourceError(origin.location, "no article text")
     return [Article(
@@ -66,7 +76,7 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         publisher=_str(meta.get("publisher"), origin, "publisher"),
         published=_date(meta.get("published", meta.get("date")), origin, "date"),
         updated=_date(meta.get("updated"), origin, "updated"),
-        url=_str(meta.get("url"), origin, "url"),
+        url=url,
         language=_str(meta.get("language", meta.get("lang")), origin, "language") or "en",
         reading_time=_int(meta.get("reading_time"), origin),
         lead=_lead(meta.get("lead"), origin),
@@ -79,6 +89,40 @@ def read(data: bytes, origin: Origin) -> list[Article]:
 def blocks_from_markdown(text: str) -> list[Block]:
     """Blocks of a Markdown fragment (an issue's editor's note)."""
     return _blocks(list(SyntaxTreeNode(_MD.parse(text)).children))
+
+
+def _resolve_links(tokens: list[Token], base: str | None) -> None:
+    """Links a reader can follow: a relative link resolved against the article's `url`;
+    without one (or an in-page `#anchor`, which the model has no target for) the link is
+    dropped and its text kept, so no backend draws a link that goes nowhere."""
+    for token in tokens:
+        children = token.children or []
+        dropped, kept = False, []
+        for child in children:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "").strip()
+                if not urlsplit(href).scheme:
+                    if base and not href.startswith("#"):
+                        child.attrSet("href", urljoin(base, href))
+                    else:
+                        dropped = True
+                        continue
+            elif child.type == "link_close" and dropped:
+                dropped = False
+                continue
+            kept.append(child)
+        if children:
+            token.children = kept
+
+
+def _notes(blocks: list[SyntaxTreeNode]) -> list[Block]:
+    """Footnotes as the article's last blocks: a "Notes" heading and a numbered list,
+    numbered as the superscripts in the text (first reference first)."""
+    items = [" ".join(t for child in note.children for t in _texts(child))
+             for block in blocks for note in block.children if note.type == "footnote"]
+    if not items:
+        return []
+    return [Heading(level=2, text=NOTES_HEADING), ListBlock(ordered=True, items=items)]
 
 
 def _first_line(exc: Exception) -> str:
@@ -221,9 +265,18 @@ def _block(node: SyntaxTreeNode) -> list[Block]:
 def _quote(node: SyntaxTreeNode) -> Quote:
     paragraphs = [t for c in node.children for t in _texts(c)]
     attribution = None
-    if len(paragraphs) > 1 and to_text(paragraphs[-1]).lstrip().startswith(_ATTRIBUTION_DASHES):
+    if len(paragraphs) > 1 and _is_attribution(paragraphs[-1]):
         attribution = to_text(paragraphs.pop()).lstrip("—―–- ").strip() or None
+    elif paragraphs and "\n" in paragraphs[-1]:  # "— Someone" on the quote's last line
+        *lines, last = paragraphs[-1].split("\n")
+        if _is_attribution(last):
+            attribution = to_text(last).lstrip("—―–- ").strip() or None
+            paragraphs[-1] = "\n".join(lines)
     return Quote(text="<br>".join(paragraphs), attribution=attribution)
+
+
+def _is_attribution(text: str) -> bool:
+    return to_text(text).lstrip().startswith(_ATTRIBUTION_DASHES)
 
 
 def _list_items(node: SyntaxTreeNode) -> list[str]:

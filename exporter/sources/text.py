@@ -15,11 +15,12 @@ by …; Editing by …") end the article with the rest of the page's tail.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SourceError
+from ..errors import SourceError, SourceWarning
 from ..inline import escape_text, to_text
 from ..model import Article, Block, Figure, Heading, ListBlock, Paragraph, Quote
 from . import Origin
@@ -80,8 +81,10 @@ _FURNITURE = _full_line(
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
     # where the reporter was, under the byline: a place, not the story's text
     r"reporting from [\w ,.'’-]{1,40}",
-    # single-line promos inside the body
-    r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*.{1,160}",
+    # single-line promos inside the body: a headline after the label (capitalised, at
+    # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
+    r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*"
+    r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
     r"(?:skip past|after) newsletter promotion|free (?:daily|weekly|monthly) newsletter",
@@ -111,7 +114,8 @@ _TAIL = _full_line(
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
     r"recommended(?: for you)?", r"top stories", r"about the author", r"sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
-    r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r".{0,80}all rights reserved",
+    r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
+    r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
 # Lines that end the article's section of the page without heading a tail of its own:
@@ -215,6 +219,7 @@ class _Draft:
     lead: Figure | None = None
     body: list[Block] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    tail: list[_Line] = field(default_factory=list)  # from the line the article ends at
 
 
 def read(data: bytes, origin: Origin) -> list[Article]:
@@ -226,6 +231,7 @@ def read(data: bytes, origin: Origin) -> list[Article]:
         raise SourceError(origin.location, "no headline found in the pasted text "
                           "(expected a line of three words or more that is not page furniture)")
     _read_body(_read_header(body, draft), draft, tail)
+    _warn_dropped_prose(draft, origin)
     if not any(isinstance(b, (Paragraph, ListBlock, Quote)) for b in draft.body):
         raise SourceError(origin.location, f"no article text found under the headline {draft.title!r}")
     article = Article(
@@ -587,6 +593,7 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
         _append(draft, block)
     _drop_trailing_labels(draft.body)
     draft.tags = _topics_in_tail(tail)
+    draft.tail = tail
 
 
 def _drop_trailing_labels(body: list[Block]) -> None:
@@ -616,6 +623,20 @@ def _promo_end(lines: list[_Line], start: int) -> int | None:
         if is_prose(lines[i].text) and lines[i].kind == "text":
             return i
     return None
+
+
+_PROSE_MIN_WORDS = 8
+
+
+def _warn_dropped_prose(draft: _Draft, origin: Origin) -> None:
+    """Say so when the lines left out after the article's end hold more than one line of
+    prose: the end was perhaps a sentence shaped like a footer."""
+    prose = [line for line in draft.tail[1:] if line.kind == "text"
+             and len(line.text.split()) >= _PROSE_MIN_WORDS and line.text.endswith(_TERMINAL)]
+    if len(prose) > 1:
+        warnings.warn(f"{origin.location}: {len(prose)} paragraphs after {draft.tail[0].text!r} "
+                      "left out as the page's footer (delete that line if they belong to the "
+                      "article)", SourceWarning, stacklevel=2)
 
 
 def _topics_in_tail(tail: list[_Line]) -> list[str]:

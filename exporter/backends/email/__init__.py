@@ -23,11 +23,12 @@ from markupsafe import Markup
 from ...atomic import write_bytes, write_text
 from ...errors import BuildError
 from ...inline import escape_text, to_text
+from ...labels import IssueLabels
 from ...links import article_addresses, internal_target
 from ...model import Article, Figure, Issue, Paragraph
-from ...templating import environment, logo_rendition, long_date, render
+from ...templating import direction, environment, logo_rendition, long_date, render
 from .. import Job, Result
-from .message import Attachment, check_safe, compile_mjml, make_eml, wrap
+from .message import Attachment, check_safe, compile_mjml, make_eml, one_line, wrap
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
@@ -149,6 +150,9 @@ def _check_options(options: Options) -> None:
         value = getattr(options, name)
         if value and "@" not in parseaddr(value.removeprefix("mailto:"))[1]:
             raise BuildError(f"[email] {name}", f"not an email address: {value!r}")
+    mailto = (options.unsubscribe_mailto or "").removeprefix("mailto:")
+    if mailto and not re.fullmatch(r"[^\s@<>\"]+@[^\s@<>\"]+", mailto):  # one bare address
+        raise BuildError("[email] unsubscribe_mailto", f"not an email address: {mailto!r}")
     if options.budget_kb <= 0:
         raise BuildError("[email] budget_kb", "must be a positive number of kilobytes")
 
@@ -187,7 +191,7 @@ def _environment(job: Job, options: Options) -> jinja2.Environment:
     # Mail clients handle in-message anchors badly: a link to another article of the
     # issue keeps that article's web address (with the campaign's UTM parameters).
     sibling = {a.id: _article_link(job.issue, a, options) for a in job.issue.articles()}
-    env = environment(job.templates)
+    env = environment(job.templates, labels=IssueLabels(job.issue.language, job.labels))
     env.filters["inline"] = lambda markup: Markup(_email_links(markup, options, sibling))
     env.filters["wrap"] = wrap
     env.filters["plain"] = lambda markup: _plain(markup, options, sibling)
@@ -266,14 +270,16 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "plain_link": _safe_url,
         "teaser": _teaser_paragraph,
         "more_link": lambda article: link(article.url) or _web_anchor(issue, article),
-        "date_line": lambda article: long_date(article.published or article.updated),
+        "date_line": lambda article: long_date(article.published or article.updated,
+                                               article.language),
         "web_version": _safe_url(issue.links.web_version),
         "archive": _safe_url(issue.links.archive),
         "unsubscribe": _unsubscribe(issue, options),
         "postal_address": options.postal_address,
         "publisher": issue.publisher,
-        "issue_date": long_date(issue.date),
+        "issue_date": long_date(issue.date, issue.language),
         "lang": _lang(issue),
+        "rtl": direction(_lang(issue)) == "rtl",
         "subject": _subject(issue, options),
         "subscriber": MERGE_FIELDS if options.merge_fields else None,
     }
@@ -348,10 +354,7 @@ def _preheader(issue: Issue) -> str:
     """The inbox preview line: the intro, else the first standfirst, cut at a word."""
     texts = [to_text(b.text) for b in issue.intro if isinstance(b, Paragraph)]
     texts += [to_text(s) for a in issue.articles() for s in a.standfirst]
-    text = " ".join((texts[0] if texts else issue.subtitle or issue.title).split())
-    if len(text) > PREHEADER_CHARS:
-        text = text[:PREHEADER_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    return text
+    return one_line(texts[0] if texts else issue.subtitle or issue.title, PREHEADER_CHARS)
 
 
 def _lang(issue: Issue) -> str:
@@ -361,8 +364,8 @@ def _lang(issue: Issue) -> str:
 
 def _subject(issue: Issue, options: Options) -> str:
     """The Subject header: the option, else title · edition · date, on one line."""
-    parts = [issue.title, issue.edition, long_date(issue.date)]
-    return " ".join((options.subject or " · ".join(p for p in parts if p)).split())
+    parts = [issue.title, issue.edition, long_date(issue.date, issue.language)]
+    return one_line(options.subject or " · ".join(p for p in parts if p))
 
 
 def _sender(issue: Issue, options: Options) -> str:
@@ -370,7 +373,7 @@ def _sender(issue: Issue, options: Options) -> str:
         return options.from_address
     from email.utils import formataddr
 
-    return formataddr((issue.publisher or issue.title, "newsletter@localhost"))
+    return formataddr((one_line(issue.publisher or issue.title), "newsletter@localhost"))
 
 
 def _unsubscribe(issue: Issue, options: Options) -> str | None:

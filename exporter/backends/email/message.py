@@ -13,16 +13,18 @@ import textwrap
 from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr, parseaddr
+from urllib.parse import quote
 
-import css_inline
 import lxml.html
-from mjml import mjml2html
 
 from ...errors import BuildError
 from ...model import Issue
 
 _POSITION = re.compile(r"\s*at position (\d+):(\d+)")
+HEADER_CHARS = 200  # text of one header; Gmail shows ~70 characters of a subject
+# C0 and C1 controls (CR, LF, NUL, ESC...) and Unicode's own line and paragraph separators
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ def compile_mjml(mjml: str, template: str, inline_css: str) -> str:
     mjml-python ignores `mj-style inline="inline"`, so the inlining is done here with
     css-inline; MJML's own style blocks (media queries, dark mode) stay in the head.
     """
+    import css_inline  # the compilers load only when an email is built (not for an EPUB)
+    from mjml import mjml2html
+
     try:
         html = mjml2html(mjml, fonts={}, disable_comments=True)
     except (ValueError, RuntimeError) as exc:
@@ -92,6 +97,27 @@ def check_safe(html: str, where: str) -> None:
                     raise BuildError(where, f"refusing to write a script URL in {name}")
 
 
+def one_line(text: str | None, limit: int = HEADER_CHARS) -> str:
+    """Text fit for a mail header or the inbox preview, wherever it came from (a feed's
+    title, a manifest, front matter): control characters and line breaks become spaces,
+    so nothing can start a header of its own, and text past `limit` is cut at a word."""
+    text = " ".join(_CONTROLS.sub(" ", text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    if " " in cut[limit // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:·-") + "…"
+
+
+def mailbox(text: str) -> str:
+    """An address header's value on one line, "Name <address>" with the name quoted
+    again: a colon or comma in the name cannot turn it into a group or a second address."""
+    text = one_line(text)
+    match = re.fullmatch(r"(.*?)\s*<([^<>\s]+@[^<>\s]+)>", text)
+    return formataddr((match.group(1).strip('" '), match.group(2))) if match else text
+
+
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
     """Plain text wrapped at `width`; URLs and other long words are never broken."""
     lines = []
@@ -113,21 +139,21 @@ def make_eml(*, issue: Issue, subject: str, sender: str, to: str, text: str, htm
     """
     digest = hashlib.sha256(f"{issue.title}|{issue.edition}|{issue.date}|{stem}|{subject}"
                             .encode()).hexdigest()
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+    domain = parseaddr(mailbox(sender))[1].rpartition("@")[2] or "localhost"
     message = EmailMessage(policy=policy.SMTP)
-    message["Subject"] = subject
-    message["From"] = sender
-    message["To"] = to
+    message["Subject"] = one_line(subject)
+    message["From"] = mailbox(sender)
+    message["To"] = mailbox(to)
     message["Date"] = format_datetime(_issue_datetime(issue.date))
     message["Message-ID"] = f"<{digest[:32]}@{domain}>"
     unsubscribe = []
     if unsubscribe_url:
         unsubscribe.append(f"<{unsubscribe_url}>")
     if unsubscribe_mailto:
-        address = unsubscribe_mailto.removeprefix("mailto:")
+        address = quote(one_line(unsubscribe_mailto).removeprefix("mailto:"), safe="@.+-_")
         unsubscribe.append(f"<mailto:{address}?subject=unsubscribe>")
     if unsubscribe:
-        message["List-Unsubscribe"] = ", ".join(unsubscribe)
+        message["List-Unsubscribe"] = one_line(", ".join(unsubscribe), limit=2000)
     if unsubscribe_url and unsubscribe_url.lower().startswith("https://"):
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")

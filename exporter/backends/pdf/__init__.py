@@ -23,10 +23,12 @@ from ...assets import Asset
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...inline import to_text
+from ...labels import IssueLabels
 from ...model import Article, Figure, Issue
 from ...templating import environment, logo_rendition, render
 from .. import Job, Result
 from .speedups import apply as apply_speedups
+from .breaks import apply as keep_figures_whole
 
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 MARGIN_MM = {"top": 24.0, "bottom": 24.0, "left": 22.0, "right": 22.0}
@@ -87,7 +89,8 @@ def build(job: Job, options: Options) -> Result:
     fetcher = SafeFetcher()
     warnings: list[str] = []
     html, css = render_document(job, options, fetcher)
-    data = write_pdf(html, css, fetcher, options, warnings)
+    rtl = IssueLabels(job.issue.language).issue.direction == "rtl"
+    data = write_pdf(html, css, fetcher, options, warnings, rtl=rtl)
     path = job.out_dir / f"{job.stem}.pdf"
     write_bytes(path, data)
     return Result([path], warnings)
@@ -106,9 +109,11 @@ def _check(options: Options) -> None:
 
 def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]:
     """The whole briefing as one HTML document plus its print stylesheet."""
-    env = environment(job.templates, job.theme)
-    layout = Layout.of(options)
     issue = job.issue
+    labels = IssueLabels(issue.language, job.labels)
+    env = environment(job.templates, job.theme, labels=labels)
+    layout = Layout.of(options)
+    rtl = labels.issue.direction == "rtl"
 
     def pixels(mm: float) -> int:
         return math.ceil(mm / 25.4 * options.dpi)
@@ -164,9 +169,12 @@ def render_document(job: Job, options: Options, fetcher: Any) -> tuple[str, str]
                       keywords=_keywords(issue), options=options,
                       logo=_logo(job, pixels, fetcher),
                       image=lambda figure: None)  # the editor's note has no photos
-    css = render(env, "pdf/print.css", options=options, margin=MARGIN_MM,
+    # Right to left, the inner (binding) margin is the right one: the margins swap.
+    margin = {**MARGIN_MM, "left": MARGIN_MM["right"], "right": MARGIN_MM["left"]} if rtl else MARGIN_MM
+    css = render(env, "pdf/print.css", options=options, margin=margin,
                  page=PAGE_SIZES_MM[options.page_size], gap=COLUMN_GAP_MM,
-                 cover_height=COVER_PHOTO_HEIGHT_MM, **_theme(job.theme))
+                 cover_height=COVER_PHOTO_HEIGHT_MM, rtl=rtl, **_theme(job.theme),
+                 article_languages=sorted({a.language for a in issue.articles()} - {issue.language}))
     return _web_links_only(document), css
 
 
@@ -239,13 +247,20 @@ def _theme(theme: dict[str, str]) -> dict[str, Markup]:
             "sans": Markup(SANS)}
 
 
-def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str]) -> bytes:
-    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings."""
+def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: list[str],
+              rtl: bool = False) -> bytes:
+    """Typeset with WeasyPrint; refused URLs and WeasyPrint's complaints become warnings.
+
+    `rtl`: the issue reads right to left, which viewers learn from the catalogue's
+    /ViewerPreferences /Direction /R2L (WeasyPrint does not write it).
+    """
     from .fetch import SCHEME  # first: it imports WeasyPrint without side effects
 
     from weasyprint import CSS, HTML
 
     extra: dict[str, Any] = {"pdf_identifier": True}
+    if rtl:
+        extra["finisher"] = _right_to_left
     if options.variant != "none":
         extra.update(pdf_variant=options.variant, pdf_tags=True)
     with _captured(warnings):
@@ -255,7 +270,8 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
-        workers = _workers(options, html)
+        keep_figures_whole()  # a photo never split from its caption: see breaks.py
+        workers = _workers(options, html, warnings)
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
@@ -266,13 +282,29 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     return data
 
 
-def _workers(options: Options, html: str) -> int:
+def _right_to_left(document: Any, pdf: Any) -> None:
+    """Pages turn right to left: /Direction /R2L in the catalogue's viewer preferences."""
+    import pydyf
+
+    preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary()
+    preferences["Direction"] = "/R2L"
+    pdf.catalog["ViewerPreferences"] = preferences
+
+
+def _workers(options: Options, html: str, warnings: list[str]) -> int:
     """How many processes typeset this PDF (PDF/A needs one: its output intent is not merged)."""
-    if options.workers != 0:
-        return options.workers
+    if options.variant == "pdf/a-3b":
+        if options.workers > 1:
+            warnings.append(f"pdf.workers = {options.workers} not used: a PDF/A file is "
+                            "typeset by one process")
+        return 1
     from ...parallel import max_workers
 
-    if options.variant == "pdf/a-3b" or html.count("<article") < PARALLEL_MIN_ARTICLES:
+    if options.workers != 0:
+        # never more than may run at once: with EXPORTER_JOBS=1 the parts would run one
+        # after another and each wait for the others' page counts
+        return min(options.workers, max_workers())
+    if html.count("<article") < PARALLEL_MIN_ARTICLES:
         return 1
     return max_workers()
 
@@ -291,11 +323,12 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
     from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
+    layout = {k: v for k, v in extra.items() if k != "finisher"}  # applied when written
 
     def render(source: str) -> Any:
         with _captured(caught):
             return HTML(string=source, base_url=f"{SCHEME}:", url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], **extra)
+                stylesheets=[stylesheet], **layout)
 
     def write(document: Any, path: Any) -> None:
         with _captured(caught):
@@ -305,8 +338,6 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
         return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
                          for url in fetcher.refused]
 
-    if options.variant == "pdf/a-3b":
-        warnings.append(f"typeset by {workers} processes: not PDF/A (pdf.workers = 1 keeps it)")
     tagged = options.variant == "pdf/ua-1"
     store = Store()
     if cache.enabled() and store.writable():

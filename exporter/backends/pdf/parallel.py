@@ -21,7 +21,11 @@ into one document:
   parts' trees under one Document element and renumbers the parent tree, so the
   merged PDF has the same tag tree as the one rendered whole (tests compare them).
 
-Not kept: PDF/A output intents (a PDF/A variant needs one process). WeasyPrint's
+- Size. The parts subset each font to the glyphs all of them use (fonts.py), so the
+  merged file embeds each face once, with one font dictionary; qpdf then drops what the
+  merge left unreferenced and packs the small objects into object streams.
+
+Not kept: PDF/A output intents (a PDF/A variant is typeset by one process). WeasyPrint's
 warnings in worker processes are not collected. The parallel path is an option.
 """
 
@@ -43,6 +47,7 @@ from lxml import html as lxml_html
 
 from ...errors import BuildError
 from ...parallel import max_workers, run_all
+from .fonts import merge_fonts, shared_subsets
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600
@@ -268,9 +273,14 @@ def _render_part(index: int, count: int, html: str, render: Callable[[str], Any]
             anchors.setdefault(name, i)
     board.post(f"anchors-{index}", {"offset": offset, "anchors": anchors})
     path = out / f"part-{index}.pdf"
-    write(document, path)
+    with shared_subsets(str(index), _part_names(count), board.post, board.wait):
+        write(document, path)
     return PartResult(path, len(document.pages), _bookmarks(document), anchors,
                       collect() if collect else [])
+
+
+def _part_names(count: int) -> list[str]:
+    return ["front", *map(str, range(count))]
 
 
 def _render_front(count: int, html: str, render: Callable[[str], Any],
@@ -296,7 +306,8 @@ def _render_front(count: int, html: str, render: Callable[[str], Any],
     if len(document.pages) != len(first.pages):
         raise BuildError("pdf", "the contents changed length once numbered; use one process")
     path = out / "front.pdf"
-    write(document, path)
+    with shared_subsets("front", _part_names(count), board.post, board.wait):
+        write(document, path)
     return PartResult(path, len(document.pages), _bookmarks(document), {},
                       collect() if collect else [])
 
@@ -364,8 +375,27 @@ def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -
     if "/ID" in front_reader.trailer:
         writer._ID = front_reader.trailer["/ID"].clone(writer)
     _outline(writer, front, parts)
+    merge_fonts(writer)
     buffer = io.BytesIO()
     writer.write(buffer)
+    return compact(buffer.getvalue())
+
+
+def compact(data: bytes) -> bytes:
+    """The PDF rewritten by qpdf: unreferenced objects dropped (the parts' copies of
+    each font), small objects (the tag tree) packed into compressed object streams, as
+    WeasyPrint writes them; the /ID stays reproducible."""
+    import pikepdf
+    from pikepdf import settings
+
+    settings.set_flate_compression_level(9)  # the object streams: as small as one's
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            buffer = io.BytesIO()
+            pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                     compress_streams=True, deterministic_id=True)
+    finally:
+        settings.set_flate_compression_level(-1)  # zlib's default again
     return buffer.getvalue()
 
 

@@ -1,0 +1,176 @@
+"""One subset of each font for a PDF typeset in parts, so the merged file embeds it once.
+
+WeasyPrint subsets every font to the glyphs its own document uses (keeping glyph ids), so
+parts typeset apart each embed a different subset of the same font under the same subset
+tag: a 16-article issue in five parts carried five copies of every face. Here each part,
+when it writes its fonts, posts the glyph ids it uses per font and waits for every other
+part's; all then subset to the union and embed byte-identical font files. After the
+merge, `merge_fonts` joins the parts' font dictionaries of each face into one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+Post = Callable[[str, Any], None]
+Wait = Callable[[str], Any]
+
+
+@contextmanager
+def shared_subsets(own: str, everyone: list[str], post: Post, wait: Wait) -> Iterator[None]:
+    """While writing part `own`: subset each font to the glyphs all parts use.
+
+    `post(name, value)` and `wait(name)` exchange data with the other parts (names are
+    `glyphs-PART`); every part in `everyone` must write inside this context too.
+    """
+    import weasyprint.pdf
+    from weasyprint.pdf.fonts import Font
+
+    original_build, original_clean = weasyprint.pdf.build_fonts_dictionary, Font.clean
+    union: dict[str, list[int]] = {}
+
+    def build(pdf: Any, fonts: dict, *args: Any, **kwargs: Any) -> Any:
+        used: dict[str, set[int]] = {}
+        for font in fonts.values():
+            used.setdefault(font.hash, set()).update(font.to_unicode)
+        post(f"glyphs-{own}", {key: sorted(gids) for key, gids in used.items()})
+        for part in everyone:
+            for key, gids in wait(f"glyphs-{part}").items():
+                union[key] = sorted(set(union.get(key, [])) | set(gids))
+        return original_build(pdf, fonts, *args, **kwargs)
+
+    def clean(font: Any, to_unicode: dict, hinting: bool) -> None:
+        # An empty map means "not subset" (fonts in forms, subsetting off): leave it so.
+        if to_unicode and font.hash in union:
+            to_unicode = dict.fromkeys(union[font.hash], "")
+        original_clean(font, to_unicode, hinting)
+
+    weasyprint.pdf.build_fonts_dictionary, Font.clean = build, clean
+    try:
+        yield
+    finally:
+        weasyprint.pdf.build_fonts_dictionary, Font.clean = original_build, original_clean
+
+
+def merge_fonts(writer: Any) -> None:
+    """One font dictionary per embedded face: the parts' copies joined, widths and
+    text maps united, every resource pointed at it (the copies are then unreferenced).
+
+    Only WeasyPrint's own form is joined (Type0, Identity-H, one descendant, no CIDSet);
+    anything else is left as it was.
+    """
+    groups: dict[str, list[Any]] = {}
+    for reference in _font_references(writer):
+        font = reference.get_object()
+        if _joinable(font):
+            groups.setdefault(str(font["/BaseFont"]), []).append(reference)
+    replace: dict[int, Any] = {}
+    for references in groups.values():
+        if len({r.idnum for r in references}) > 1:
+            _join(writer, [r.get_object() for r in references])
+            replace.update({r.idnum: references[0] for r in references[1:]})
+    for fonts in _font_resources(writer):
+        for name, reference in list(fonts.items()):
+            if getattr(reference, "idnum", None) in replace:
+                fonts[name] = replace[reference.idnum]
+
+
+def _font_resources(writer: Any) -> Iterator[Any]:
+    """Every /Font resource dictionary: of pages, forms and shared resource objects."""
+    seen: set[int] = set()
+    for obj in writer._objects:
+        if not isinstance(obj, dict):
+            continue
+        for holder in (obj, obj.get("/Resources")):
+            holder = holder.get_object() if holder is not None else None
+            fonts = holder.get("/Font") if isinstance(holder, dict) else None
+            fonts = fonts.get_object() if fonts is not None else None
+            if isinstance(fonts, dict) and id(fonts) not in seen:
+                seen.add(id(fonts))
+                yield fonts
+
+
+def _font_references(writer: Any) -> Iterator[Any]:
+    for fonts in _font_resources(writer):
+        yield from (r for r in fonts.values() if hasattr(r, "idnum"))
+
+
+def _joinable(font: Any) -> bool:
+    descendants = font.get("/DescendantFonts") or []
+    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" or len(descendants) != 1:
+        return False
+    descriptor = descendants[0].get_object().get("/FontDescriptor")
+    return descriptor is not None and "/CIDSet" not in descriptor.get_object()
+
+
+def _join(writer: Any, fonts: list[Any]) -> None:
+    """The first font made to cover every glyph the others show."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject, NumberObject
+
+    widths: dict[int, float] = {}
+    text: dict[str, str] = {}
+    for font in reversed(fonts):  # the first font's entries win
+        widths.update(_widths(font["/DescendantFonts"][0].get_object().get("/W", [])))
+        if "/ToUnicode" in font:
+            text.update(_text_map(font["/ToUnicode"].get_object().get_data()))
+    descendant = fonts[0]["/DescendantFonts"][0].get_object()
+    runs = ArrayObject()
+    for gid in sorted(widths):
+        if gid - 1 not in widths:
+            runs += [NumberObject(gid), ArrayObject()]
+        runs[-1].append(FloatObject(widths[gid]) if widths[gid] % 1 else NumberObject(int(widths[gid])))
+    descendant[NameObject("/W")] = runs
+    descriptor = descendant["/FontDescriptor"].get_object()
+    box = descriptor.get("/FontBBox")
+    if box is not None and widths:
+        box[2] = NumberObject(round(max(max(widths.values()), float(box[2]))))
+    cmap = DecodedStreamObject()
+    cmap.set_data(_to_unicode(text).encode("latin-1"))
+    cmap = cmap.flate_encode()
+    fonts[0][NameObject("/ToUnicode")] = writer._add_object(cmap)
+
+
+_BFCHAR_SECTION = re.compile(r"beginbfchar(.*?)endbfchar", re.S)
+_BFCHAR = re.compile(r"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>")
+
+
+def _text_map(cmap: bytes) -> dict[str, str]:
+    """A ToUnicode CMap's single-glyph entries: glyph id (hex) -> UTF-16BE (hex)."""
+    entries: dict[str, str] = {}
+    for section in _BFCHAR_SECTION.findall(cmap.decode("latin-1")):
+        entries.update((glyph.lower(), codes.lower()) for glyph, codes in _BFCHAR.findall(section))
+    return entries
+
+
+def _widths(array: Any) -> dict[int, float]:
+    """A /W array (`c [w1 w2 …]` and `cfirst clast w` runs) as glyph id -> width."""
+    widths: dict[int, float] = {}
+    items, i = list(array), 0
+    while i < len(items):
+        first, following = int(items[i]), items[i + 1]
+        if isinstance(following, list):
+            widths.update({first + k: float(w) for k, w in enumerate(following)})
+            i += 2
+        else:
+            widths.update(dict.fromkeys(range(first, int(following) + 1), float(items[i + 2])))
+            i += 3
+    return widths
+
+
+def _to_unicode(text: dict[str, str]) -> str:
+    """A ToUnicode CMap in the form WeasyPrint writes: glyph id (hex) -> UTF-16BE (hex)."""
+    lines = ["/CIDInit /ProcSet findresource begin", "12 dict begin", "begincmap",
+             "/CIDSystemInfo", "<< /Registry (Adobe)", "/Ordering (UCS)", "/Supplement 0",
+             ">> def", "/CMapName /Adobe-Identity-UCS def", "/CMapType 2 def",
+             "1 begincodespacerange", "<0000> <ffff>", "endcodespacerange"]
+    entries = sorted(text.items())
+    for start in range(0, len(entries), 100):
+        batch = entries[start:start + 100]
+        lines.append(f"{len(batch)} beginbfchar")
+        lines += [f"<{glyph}> <{codes}>" for glyph, codes in batch]
+        lines.append("endbfchar")
+    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
+    return "\n".join(lines)
