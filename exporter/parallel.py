@@ -33,6 +33,15 @@ def max_workers() -> int:
         return os.cpu_count() or 1
 
 
+def busy() -> bool:
+    """Whether the machine is already loaded: its load average over the last minute is at
+    least its CPU count, so more processes of ours would only queue behind others'."""
+    try:
+        return os.getloadavg()[0] >= (os.cpu_count() or 1)
+    except OSError:  # no load average on this platform
+        return False
+
+
 def context() -> multiprocessing.context.BaseContext:
     """fork where available: no re-import, and the parent's data is shared copy-on-write."""
     method = os.environ.get("EXPORTER_START_METHOD") or (

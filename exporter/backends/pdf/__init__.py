@@ -275,7 +275,7 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
         if workers == 1:
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
-            data = _write_parallel(html, stylesheet, fetcher, options,
+            data = _write_parallel(html, css, stylesheet, fetcher, options,
                                    {**extra, "presentational_hints": True}, workers, warnings)
     for url in fetcher.refused:
         warnings.append(f"refused to load {url}: a PDF reads only the issue's prepared photos")
@@ -309,12 +309,17 @@ def _workers(options: Options, html: str, warnings: list[str]) -> int:
     return max_workers()
 
 
-def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
+def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options: Options,
                     extra: dict[str, Any], workers: int, warnings: list[str]) -> bytes:
-    """Typeset by several processes, a run of articles each (see parallel.py)."""
+    """Typeset by article, each part kept in the build cache (parts.py); without the
+    cache by several processes, a run of articles each (parallel.py)."""
+    import weasyprint
     from weasyprint import HTML
 
+    from ... import cache
+    from ...parallel import busy
     from .parallel import render_parallel
+    from .parts import Store, render_cached
     from .fetch import SCHEME
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
@@ -333,8 +338,18 @@ def _write_parallel(html: str, stylesheet: Any, fetcher: Any, options: Options,
         return caught + [f"refused to load {url}: a PDF reads only the issue's prepared photos"
                          for url in fetcher.refused]
 
+    tagged = options.variant == "pdf/ua-1"
+    store = Store()
+    if cache.enabled() and store.writable():
+        def fingerprint(document: str) -> str:
+            return cache.key("pdf-part", weasyprint.__version__, repr(sorted(extra.items())), css,
+                             document, *fetcher.digests(document + css))
+
+        return render_cached(html, render=render, write=write, fingerprint=fingerprint,
+                             workers=1 if busy() else workers, collect=collect,
+                             messages=warnings, tagged=tagged, store=store)
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
-                           messages=warnings, tagged=options.variant == "pdf/ua-1")
+                           messages=warnings, tagged=tagged)
 
 
 @contextmanager

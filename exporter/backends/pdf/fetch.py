@@ -9,11 +9,14 @@ the backend prepared; any other URL is refused and remembered, so the build can 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 SCHEME = "exporter-asset"
+_URL = re.compile(SCHEME + r":[0-9]+[.\w]*")
 
 
 class RefusedURL(ValueError):
@@ -27,6 +30,7 @@ class SafeFetcher(URLFetcher):
         super().__init__(allowed_protocols=(SCHEME,), allow_redirects=False)
         self._files: dict[str, tuple[Path, str]] = {}
         self.refused: list[str] = []
+        self._digests: dict[Path, str] = {}
 
     def add(self, path: Path, media_type: str) -> str:
         """Allow one prepared file and return the private URL that names it."""
@@ -37,6 +41,19 @@ class SafeFetcher(URLFetcher):
         url = f"{SCHEME}:{len(self._files) + 1}{suffix}"
         self._files[url] = (path, media_type)
         return url
+
+    def digests(self, text: str) -> list[str]:
+        """The content hash of each prepared file `text` names, in order: what a cached
+        rendering of `text` depends on beyond the text itself."""
+        found = []
+        for url in dict.fromkeys(_URL.findall(text)):
+            entry = self._files.get(url)
+            if entry is not None:
+                path = entry[0]
+                if path not in self._digests:
+                    self._digests[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+                found.append(f"{url}={self._digests[path]}")
+        return found
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         entry = self._files.get(url)

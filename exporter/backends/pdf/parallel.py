@@ -65,14 +65,18 @@ class PartResult:
 # -- splitting ---------------------------------------------------------------------------
 
 def split_document(html: str, parts: int, article_xpath: str = "//article") -> tuple[str, list[str]]:
-    """The front part and up to `parts` article parts, each a whole HTML document."""
+    """The front part and up to `parts` article parts (0: one per article), each a whole
+    HTML document."""
     tree = lxml_html.document_fromstring(html)
     articles = tree.xpath(article_xpath)
     articles = [a for a in articles if not any(p in articles for p in a.iterancestors())]
     if not articles:
         return html, []
-    weights = [len(a.text_content()) + 2000 * len(a.xpath(".//img")) for a in articles]
-    starts = _balanced_starts(weights, max(1, min(parts, len(articles))))
+    if parts <= 0:  # one part per article
+        starts = list(range(len(articles)))
+    else:
+        weights = [len(a.text_content()) + 2000 * len(a.xpath(".//img")) for a in articles]
+        starts = _balanced_starts(weights, max(1, min(parts, len(articles))))
     cut_nodes = [_cut_node(articles[i]) for i in starts]
     documents = []
     for k, start in enumerate([None, *cut_nodes]):
@@ -102,44 +106,49 @@ def _cut_node(article: Any) -> Any:
     return node
 
 
-def _path_to(node: Any) -> list[int]:
+def _path_to(node: Any, top: Any) -> list[int]:
     path = []
-    while node.getparent() is not None:
+    while node is not top:
         path.append(node.getparent().index(node))
         node = node.getparent()
     return path[::-1]
 
 
 def _extract(tree: Any, start: Any | None, end: Any | None) -> Any:
-    """A copy of the document keeping only the nodes from `start` up to (not incl.) `end`."""
-    doc = copy.deepcopy(tree)
-    start_copy = _follow(doc, _path_to(start)) if start is not None else None
-    end_copy = _follow(doc, _path_to(end)) if end is not None else None
-    if end_copy is not None:
-        node = end_copy
-        while node.getparent() is not None and node.tag != "body":
-            parent = node.getparent()
-            for sibling in list(node.itersiblings()):
-                parent.remove(sibling)
-            if node is end_copy:
-                parent.remove(node)
-            node = parent
-    if start_copy is not None:
-        node = start_copy
-        while node.getparent() is not None and node.tag != "body":
-            parent = node.getparent()
-            for sibling in list(node.itersiblings(preceding=True)):
-                parent.remove(sibling)
-            parent.text = None
-            node = parent
+    """A copy of the document keeping, in its body, the nodes from `start` up to (not
+    incl.) `end`; only what is kept is copied, so cutting many parts stays linear."""
+    body = tree.find("body")
+    doc = _shell(tree)
+    for child in tree:
+        doc.append(_copy_range(child, _path_to(start, body) if start is not None else None,
+                               _path_to(end, body) if end is not None else None)
+                   if child is body else copy.deepcopy(child))
     return doc
 
 
-def _follow(doc: Any, path: list[int]) -> Any:
-    node = doc
-    for index in path:
-        node = node[index]
-    return node
+def _shell(node: Any) -> Any:
+    shell = node.makeelement(node.tag, dict(node.attrib))
+    shell.text, shell.tail = node.text, node.tail
+    return shell
+
+
+def _copy_range(node: Any, start: list[int] | None, end: list[int] | None) -> Any:
+    """`node` with its content from the child path `start` (None: its beginning) up to
+    the path `end` (None: its end, else that node and what follows are left out)."""
+    if not start and not end:
+        return copy.deepcopy(node)
+    shell = _shell(node)
+    if start:
+        shell.text = None
+    first = start[0] if start else 0
+    for i in range(first, len(node)):
+        inner_start = start[1:] if start and i == start[0] else None
+        if end and i == end[0]:
+            if len(end) > 1:
+                shell.append(_copy_range(node[i], inner_start, end[1:]))
+            break
+        shell.append(_copy_range(node[i], inner_start, None))
+    return shell
 
 
 def _serialise(doc: Any) -> str:

@@ -1,0 +1,268 @@
+"""The PDF typeset one article at a time, each article's part kept in the build cache.
+
+An editor rebuilds a briefing dozens of times after changing one article; typesetting
+the other 49 again is the whole cost. Here the document is cut into a front part (cover,
+contents) and one part per article (parallel.py's splitting), each typeset on its own
+and merged (parallel.py's merge: page numbers, contents, outline and tag tree joined).
+
+What a part's bytes depend on is its key: the part's HTML, the stylesheet and WeasyPrint
+options, the bytes of every image it names (`fingerprint`, from the backend), plus its
+place in the document: the page it starts on, the document's page count and the
+running-head strings carried into it. Its own page count and the strings it sets do not
+depend on its place, so they are kept per content ("meta"); with every part's meta known
+each part's place is known before it is typeset, and a part at the same place with the
+same content is taken from the cache. A part whose meta is unknown (new or edited) is
+paginated first (the layout stops at its margin boxes: no part ever waits for another,
+so a few worker processes can typeset any number of parts and hold one each). An edit
+that changes an article's page count moves every later page number (and the total on
+every page): those parts are typeset again, never reused with a wrong number.
+
+Parts never depend on how many processes typeset them, so a build is byte-identical to
+a cold one whatever the worker count or the machine's load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ... import cache
+from ...atomic import write_bytes
+from ...parallel import run_all
+from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _bookmarks, _render_with,
+                       add_stubs, link_targets, merge, split_document)
+
+KIND = "pdf-parts"
+Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
+Collect = Callable[[], list[str]]
+
+
+class _Paginated(Exception):
+    """Raised from the margin-box hook: the part's page count and strings are all we wanted."""
+
+    def __init__(self, pages: int, own: Strings) -> None:
+        super().__init__(pages)
+        self.pages, self.own = pages, own
+
+
+@dataclass
+class Meta:
+    """What a part's content alone decides: its page count, the strings it leaves set
+    and WeasyPrint's complaints while paginating it (reported again when it is reused)."""
+
+    pages: int
+    own: Strings
+    messages: list[str]
+
+
+@dataclass
+class Place:
+    """Where a part sits: its first page's offset, the document's pages, strings carried in."""
+
+    offset: int
+    total: int
+    carried: Strings
+
+    def key(self, content: str) -> str:
+        return cache.key(content, str(self.offset), str(self.total),
+                         json.dumps(self.carried, sort_keys=True))
+
+
+class Store:
+    """Parts and metas under the cache root: `<key>.pdf` beside `<key>.json`."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = (root or cache.cache_root()) / KIND
+
+    def writable(self) -> bool:
+        """Whether parts can be kept here (a read-only cache folder must not fail a build)."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return os.access(self.root, os.W_OK)
+
+    def _path(self, entry: str, suffix: str) -> Path:
+        return self.root / entry[:2] / f"{entry}{suffix}"
+
+    def meta(self, content: str) -> Meta | None:
+        data = self._json(self._path(content, ".meta.json"))
+        return Meta(data["pages"], data["own"], data["messages"]) if data else None
+
+    def save_meta(self, content: str, meta: Meta) -> None:
+        write_bytes(self._path(content, ".meta.json"),
+                    json.dumps({"pages": meta.pages, "own": meta.own,
+                                "messages": meta.messages}).encode())
+
+    def part(self, entry: str) -> tuple[PartResult, list[str]] | None:
+        data, pdf = self._json(self._path(entry, ".json")), self._path(entry, ".pdf")
+        if not data or not pdf.exists():
+            return None
+        return (PartResult(pdf, data["pages"], [tuple(b) for b in data["bookmarks"]],
+                           data["anchors"]), data["messages"])
+
+    def save_part(self, entry: str, pdf: bytes, result: PartResult, messages: list[str]) -> PartResult:
+        path = self._path(entry, ".pdf")
+        write_bytes(path, pdf)
+        write_bytes(self._path(entry, ".json"), json.dumps(
+            {"pages": result.pages, "bookmarks": result.bookmarks, "anchors": result.anchors,
+             "messages": messages}).encode())
+        return PartResult(path, result.pages, result.bookmarks, result.anchors)
+
+    @staticmethod
+    def _json(path: Path) -> dict | None:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+
+
+
+@dataclass
+class _Typesetter:
+    """The backend's render/write/collect, run in this process or a worker."""
+
+    render: Callable[[str], Any]
+    write: Callable[[Any, Path], None]
+    collect: Collect | None
+
+    def paginate(self, html: str) -> Meta:
+        def stop(pages: int, own: Strings) -> tuple[int, int, Strings]:
+            raise _Paginated(pages, own)
+
+        before = set(self.collect()) if self.collect else set()
+        try:
+            meta = Meta(len(_render_with(html, self.render, stop).pages), {}, [])
+        except _Paginated as done:
+            meta = Meta(done.pages, done.own, [])
+        meta.messages = [m for m in (self.collect() if self.collect else []) if m not in before]
+        return meta
+
+    def typeset(self, html: str, shift: Callable[[int, Strings], tuple[int, int, Strings]],
+                store: Store, entry: str) -> tuple[PartResult, list[str]]:
+        before = set(self.collect()) if self.collect else set()
+        document = _render_with(html, self.render, shift)
+        anchors: dict[str, int] = {}
+        for i, page in enumerate(document.pages):  # a box split over pages is on each of them
+            for name in page.anchors:
+                anchors.setdefault(name, i)
+        result = PartResult(Path(), len(document.pages), _bookmarks(document), anchors)
+        scratch = store.root / f"tmp-{entry}.pdf"
+        scratch.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.write(document, scratch)
+            pdf = scratch.read_bytes()
+        finally:
+            scratch.unlink(missing_ok=True)
+        del document
+        messages = [m for m in (self.collect() if self.collect else []) if m not in before]
+        return store.save_part(entry, pdf, result, messages), messages
+
+
+def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
+                  fingerprint: Fingerprint, workers: int = 1, article_xpath: str = "//article",
+                  tagged: bool = False, collect: Collect | None = None,
+                  messages: list[str] | None = None, store: Store | None = None) -> bytes:
+    """The PDF of `html`, one part per article, parts reused from `store` where unchanged."""
+    store = store or Store()
+    front, parts = split_document(html, 0, article_xpath)
+    setter = _Typesetter(render, write, collect)
+    targets = link_targets(front)
+    measured = add_stubs(front, dict.fromkeys(targets, PLACEHOLDER_PAGE))
+    documents = [measured, *parts]  # index 0: the front as laid out to count its pages
+    contents = [fingerprint(d) for d in documents]
+    metas = _metas(documents, contents, setter, store, workers)
+    if messages is not None:
+        messages.extend(m for meta in metas for m in meta.messages if m not in messages)
+    places = _places(metas)
+    results = _parts(parts, contents[1:], places[1:], setter, store, workers, messages)
+    numbers = {name: places[i + 1].offset + page + 1
+               for i, result in enumerate(results) for name, page in result.anchors.items()}
+    stubbed = add_stubs(front, {t: numbers.get(t, 0) for t in targets})
+    total = places[0].total
+    front_result = _one_part(stubbed, fingerprint(stubbed), Place(0, total, {}), setter, store,
+                             messages)
+    if front_result.pages != metas[0].pages:
+        from ...errors import BuildError
+
+        raise BuildError("pdf", "the contents changed length once numbered; use pdf.workers = 1")
+    return merge(front_result, results, tagged=tagged)
+
+
+def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store: Store,
+           workers: int) -> list[Meta]:
+    """Every part's page count and strings: from the cache, else paginated (in workers)."""
+    known = [store.meta(c) for c in contents]
+    missing = [i for i, meta in enumerate(known) if meta is None]
+    chunks = [missing[w::workers] for w in range(workers) if missing[w::workers]]
+
+    def measure(chunk: list[int]) -> list[Meta]:
+        return [setter.paginate(documents[i]) for i in chunk]
+
+    for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: measure(c))
+                                            for k, c in enumerate(chunks)])):
+        for i, meta in zip(chunk, found):
+            store.save_meta(contents[i], meta)
+            known[i] = meta
+    return [meta for meta in known if meta is not None]
+
+
+def _places(metas: list[Meta]) -> list[Place]:
+    total = sum(m.pages for m in metas)
+    places, offset, carried = [], 0, {}
+    for meta in metas:
+        places.append(Place(offset, total, dict(carried)))
+        offset += meta.pages
+        carried.update(meta.own)
+    places[0] = Place(0, total, {})
+    return places
+
+
+def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _Typesetter,
+           store: Store, workers: int, messages: list[str] | None) -> list[PartResult]:
+    """Each article part at its place: from the cache, else typeset (in workers)."""
+    entries = [place.key(content) for place, content in zip(places, contents)]
+    found = [store.part(e) for e in entries]
+    missing = [i for i, hit in enumerate(found) if hit is None]
+    weights = {i: len(parts[i]) for i in missing}
+    chunks: list[list[int]] = [[] for _ in range(max(1, workers))]
+    for i in sorted(missing, key=lambda i: -weights[i]):  # longest first, to the lightest worker
+        min(chunks, key=lambda c: sum(weights[j] for j in c)).append(i)
+    chunks = [sorted(c) for c in chunks if c]
+
+    def typeset(chunk: list[int]) -> list[tuple[PartResult, list[str]]]:
+        done = []
+        for i in chunk:
+            place = places[i]
+            done.append(setter.typeset(parts[i], lambda _p, _o, pl=place: (
+                pl.offset, pl.total, pl.carried), store, entries[i]))
+        return done
+
+    for chunk, made in zip(chunks, run_all([(f"pdf-parts-{k}", lambda c=c: typeset(c))
+                                           for k, c in enumerate(chunks)])):
+        for i, hit in zip(chunk, made):
+            found[i] = hit
+    results = []
+    for hit in found:
+        assert hit is not None
+        result, said = hit
+        if messages is not None:
+            messages.extend(m for m in said if m not in messages)
+        results.append(result)
+    return results
+
+
+def _one_part(html: str, content: str, place: Place, setter: _Typesetter, store: Store,
+              messages: list[str] | None) -> PartResult:
+    entry = place.key(content)
+    hit = store.part(entry)
+    if hit is None:
+        hit = setter.typeset(html, lambda _p, _o: (place.offset, place.total, place.carried),
+                             store, entry)
+    if messages is not None:
+        messages.extend(m for m in hit[1] if m not in messages)
+    return hit[0]

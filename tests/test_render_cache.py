@@ -1,0 +1,155 @@
+"""A rebuild that reuses cached per-article renderings is byte-identical to a cold build,
+whatever changed: an article's text, a photo, a template, the theme, an option, the order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from exporter.build import build
+from exporter.manifest import load_manifest
+
+FORMATS = ["pdf", "epub", "email"]
+OUTPUTS = {"pdf": "issue.pdf", "epub": "issue.epub", "email": "issue.eml"}
+
+MANIFEST = """title = "Cache Weekly"
+date = 2026-11-30
+templates = "tpl"
+{sections}
+[theme]
+accent = "{accent}"
+
+[pdf]
+workers = 2
+page_size = "{page_size}"
+"""
+SECTIONS = {"World": ["one.md", "two.md"], "Science": ["three.md", "four.md"]}
+ARTICLE = """---
+title: Story {n}
+authors: [Reporter {n}]
+lead:
+  image: photo{n}.jpg
+  caption: "Photo {n} of the day. Photo: Desk"
+---
+
+{body}
+"""
+
+
+def photo(path: Path, colour: tuple[int, int, int]) -> None:
+    image = Image.new("RGB", (240, 160), colour)
+    for x in range(0, 240, 20):
+        image.paste((255 - colour[0], 90, 40), (x, 40, x + 8, 120))
+    image.save(path, quality=85)
+
+
+def write_issue(folder: Path, *, accent: str = "#224466", page_size: str = "A4",
+                order: tuple[str, ...] = ("World", "Science")) -> None:
+    sections = "".join(f'\n[[sections]]\ntitle = "{name}"\narticles = {SECTIONS[name]!r}\n'
+                       .replace("'", '"') for name in order)
+    (folder / "issue.toml").write_text(MANIFEST.format(sections=sections, accent=accent,
+                                                       page_size=page_size), encoding="utf-8")
+
+
+@pytest.fixture
+def issue(tmp_path: Path) -> Path:
+    folder = tmp_path / "issue"
+    (folder / "tpl").mkdir(parents=True)
+    for n, name in enumerate(["one", "two", "three", "four"], 1):
+        body = "\n\n".join(f"Paragraph {k} of story {n}, with a few words of news in it." for k in range(3))
+        (folder / f"{name}.md").write_text(ARTICLE.format(n=n, body=body), encoding="utf-8")
+        photo(folder / f"photo{n}.jpg", (40 * n, 120, 200 - 30 * n))
+    write_issue(folder)
+    return folder
+
+
+def built(folder: Path, cache: Path, out: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(cache))
+    build(load_manifest(folder / "issue.toml"), FORMATS, out)
+    return {name: (out / OUTPUTS[name]).read_bytes() for name in FORMATS}
+
+
+def edit_text(folder: Path) -> None:
+    path = folder / "three.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Paragraph 1", "Paragraph one"),
+                    encoding="utf-8")
+
+
+def lengthen(folder: Path) -> None:
+    """The first article grows by pages: every later page number and the total move."""
+    path = folder / "one.md"
+    more = "\n\n".join(f"Another paragraph, number {k}, about the same news." * 4 for k in range(40))
+    path.write_text(path.read_text(encoding="utf-8") + "\n" + more + "\n", encoding="utf-8")
+
+
+def edit_photo(folder: Path) -> None:
+    photo(folder / "photo2.jpg", (200, 30, 60))
+
+
+def edit_template(folder: Path) -> None:
+    (folder / "tpl" / "article.html").write_text(
+        '{% extends "!default/article.html" %}{% block footer %}<p class="note">Corrected.</p>'
+        "{% endblock %}", encoding="utf-8")
+
+
+CHANGES: list[tuple[str, Callable[[Path], None]]] = [
+    ("article text", edit_text),
+    ("article length", lengthen),
+    ("image", edit_photo),
+    ("template", edit_template),
+    ("theme", lambda folder: write_issue(folder, accent="#993300")),
+    ("option", lambda folder: write_issue(folder, accent="#993300", page_size="Letter")),
+    ("section order", lambda folder: write_issue(folder, accent="#993300", page_size="Letter",
+                                                 order=("Science", "World"))),
+]
+
+
+def parts(cache: Path) -> set[Path]:
+    return set((cache / "pdf-parts").rglob("*.pdf"))
+
+
+
+def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    warm = tmp_path / "warm-cache"
+    first = built(issue, warm, tmp_path / "first", monkeypatch)
+    assert len(parts(warm)) == 5  # the front and four articles
+    for step, (kind, change) in enumerate(CHANGES):
+        before = parts(warm)
+        change(issue)
+        again = built(issue, warm, tmp_path / f"warm-{step}", monkeypatch)
+        cold = built(issue, tmp_path / f"cold-cache-{step}", tmp_path / f"cold-{step}", monkeypatch)
+        for name in FORMATS:
+            assert again[name] == cold[name], f"{name} after a change of {kind}"
+        if kind == "article text":  # only the edited article was typeset again
+            assert len(parts(warm) - before) == 1
+            assert again["pdf"] != first["pdf"] and again["epub"] != first["epub"]
+
+
+def small_briefing(order: list[int]) -> str:
+    css = ("@page { size: A6; margin: 1.5cm 1cm; @bottom-right { content: 'Page ' counter(page) "
+           "' of ' counter(pages); font-size: 6pt } } article { break-before: page } "
+           "nav a::after { content: leader('.') target-counter(attr(href), page) }")
+    stories = {i: f"<article id='s{i}'><h2>Story {i}</h2>" + "<p>Words of news.</p>" * (8 + 40 * (i == 0))
+               + "</article>" for i in range(3)}
+    links = "".join(f"<li><a href='#s{i}'>Story {i}</a></li>" for i in order)
+    return (f"<!DOCTYPE html><html><head><style>{css}</style></head><body><h1>Briefing</h1>"
+            f"<nav><ul>{links}</ul></nav>" + "".join(stories[i] for i in order) + "</body></html>")
+
+
+def test_a_part_moved_to_another_page_is_typeset_again(tmp_path: Path) -> None:
+    """Same article, same page count in total, but it now starts on another page."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf.parts import Store, render_cached
+
+    def pdf(order: list[int], store: Path) -> bytes:
+        return render_cached(small_briefing(order), render=lambda s: weasyprint.HTML(string=s).render(),
+                             write=lambda document, path: document.write_pdf(path),
+                             fingerprint=lambda d: cache.key(d), store=Store(store))
+
+    pdf([0, 1, 2], tmp_path / "warm")
+    assert pdf([1, 0, 2], tmp_path / "warm") == pdf([1, 0, 2], tmp_path / "cold")
