@@ -228,6 +228,7 @@ def test_bad_subscriber_rows_are_one_line_errors_naming_the_row(issue, tmp_path,
                     '{"id": "d", "email": "d@mail.example", "sections": ["Sport"]}\n'
                     '{"id": "e", "email": "e@mail.example", "formats": ["kindle"]}\n')
     out = tmp_path / "out"
+    jobs_before = os.environ.get("EXPORTER_JOBS")
     assert main(["editions", str(issue / "issue.toml"), "--subscribers", str(path),
                  "-o", str(out)]) == 1
     assert f"{path}:2" in capsys.readouterr().err
@@ -238,6 +239,8 @@ def test_bad_subscriber_rows_are_one_line_errors_naming_the_row(issue, tmp_path,
         assert where in err
     assert err.count("skipped") == 4
     assert len((out / "editions.jsonl").read_text().splitlines()) == 1
+    # one edition is built in this process: its one-process setting must not stay behind
+    assert os.environ.get("EXPORTER_JOBS") == jobs_before
 
 
 def _digests(folder: Path) -> dict[str, str]:

@@ -26,10 +26,17 @@ def build_edition(project: Project, edition: Edition, out_dir: Path,
     """Build one edition into out_dir/<name>; its warnings."""
     from ..build import build
 
-    os.environ["EXPORTER_JOBS"] = "1"
     overrides: dict[str, dict[str, Any]] = {"email": {"merge_fields": True}, "pdf": {"workers": 1}}
-    outputs, warnings = build(edition_project(project, edition), list(edition.formats),
-                              out_dir / edition.name, overrides=overrides, **network)
+    previous = os.environ.get("EXPORTER_JOBS")
+    os.environ["EXPORTER_JOBS"] = "1"  # the engine's workers may not start processes of their own
+    try:
+        outputs, warnings = build(edition_project(project, edition), list(edition.formats),
+                                  out_dir / edition.name, overrides=overrides, **network)
+    finally:
+        if previous is None:
+            del os.environ["EXPORTER_JOBS"]
+        else:
+            os.environ["EXPORTER_JOBS"] = previous
     return warnings + [f"{o.format}: {w}" for o in outputs for w in o.warnings]
 
 

@@ -324,7 +324,9 @@ def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[
     With fewer than two articles to share out, the document is rendered whole, here.
     `tagged`: the parts are written tagged and their tag trees are merged into one.
     """
-    workers = workers or max_workers()
+    # Parts wait on each other's page counts: they must all run at once, never one
+    # after another (EXPORTER_JOBS=1 runs tasks in turn), so never more than may run.
+    workers = min(workers or max_workers(), max_workers())
     front, parts = split_document(html, workers, article_xpath)
     with tempfile.TemporaryDirectory(prefix="exporter-pdf-") as folder:
         out = Path(folder)
