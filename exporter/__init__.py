@@ -34,7 +34,7 @@ from .check import has_errors
 from .editions import make_editions, read_subscribers
 from .editions.deliver import Policy as DeliveryPolicy
 from .editions.deliver import Smtp, deliver
-from .errors import ExporterError, UsageError
+from .errors import ExporterError, SourceWarning, UsageError
 from .findings import Finding
 from .inline import to_text
 from .manifest import Project, is_manifest, load_manifest, make_issue
@@ -49,7 +49,7 @@ from .sources import read_source as read
 __all__ = [
     "FORMATS", "Article", "Block", "DeliveryPolicy", "Embed", "ExporterError", "Figure", "Finding",
     "Heading", "Image", "Issue", "Links", "ListBlock", "Output", "Paragraph", "Project", "Quote",
-    "Section", "Sent", "Smtp", "SourceRef", "Table", "UsageError", "build", "build_bytes", "check",
+    "Section", "Sent", "Smtp", "SourceRef", "SourceWarning", "Table", "UsageError", "build", "build_bytes", "check",
     "copy_templates", "deliver", "has_errors", "is_manifest", "issue_from_sources",
     "list_templates", "load_manifest", "make_editions", "make_issue", "new_issue",
     "parse_formats", "parse_recipients", "parse_server", "preview", "read", "read_feed",

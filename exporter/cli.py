@@ -20,7 +20,6 @@ from typing import Any
 import exporter
 from exporter import (Article, ExporterError, Heading, ListBlock, Paragraph, Quote, Table,
                       UsageError, to_text)
-from exporter.errors import SourceWarning
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,7 +54,7 @@ def _error(message: str) -> None:
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     """A source's warning as one line like every other; others as Python shows them."""
-    if issubclass(category, SourceWarning):
+    if issubclass(category, exporter.SourceWarning):
         _warn(str(message))
     else:
         _PYTHON_SHOWWARNING(message, category, *args, **kwargs)
