@@ -169,3 +169,22 @@ def test_email_keeps_the_web_address_with_its_tracking(built):
     message = email.message_from_bytes((built / "issue.eml").read_bytes())
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
     assert text.get_payload(decode=True).decode().count(f"<{wanted}>") == len(TIDES_FORMS)
+
+
+def test_a_long_issue_typeset_in_parts_keeps_its_links_between_articles(tmp_path):
+    """From 12 articles the PDF is typeset in parts, which cannot point into each other."""
+    names = []
+    for n in range(13):
+        link = " See [the last story](https://news.example/a12)." if n == 0 else ""
+        (tmp_path / f"a{n}.md").write_text(_article(f"Story number {n}", f"https://news.example/a{n}",
+                                                    f"Story {n} happened today.{link}"))
+        names.append(f'"a{n}.md"')
+    (tmp_path / "issue.toml").write_text(
+        f'title = "Long"\ndate = 2026-11-30\n[[sections]]\narticles = [{", ".join(names)}]\n')
+    assert main(["build", str(tmp_path / "issue.toml"), "-f", "pdf", "-o", str(tmp_path / "out"),
+                 "--quiet"]) == 0
+    reader = PdfReader(tmp_path / "out" / "issue.pdf")
+    first = next(p for p in reader.pages if "Story 0 happened" in p.extract_text())
+    jumps = [link for link in _links(first)
+             if link.get("/Dest") or (link.get("/A") and link["/A"].get_object().get("/D"))]
+    assert jumps, "the link to the last story is not a jump inside the PDF"

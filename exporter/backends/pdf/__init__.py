@@ -304,9 +304,18 @@ def _workers(options: Options, html: str, warnings: list[str]) -> int:
         # never more than may run at once: with EXPORTER_JOBS=1 the parts would run one
         # after another and each wait for the others' page counts
         return min(options.workers, max_workers())
-    if html.count("<article") < PARALLEL_MIN_ARTICLES:
+    if html.count("<article") < PARALLEL_MIN_ARTICLES or _links_between_articles(html):
         return 1
     return max_workers()
+
+
+def _links_between_articles(html: str) -> bool:
+    """Whether an article links to another of the issue (exporter.links made it "#id").
+
+    Parts typeset apart cannot point into each other, so such an issue is typeset whole.
+    """
+    first = html.find("<article")
+    return first >= 0 and 'href="#' in html[first:]
 
 
 def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options: Options,
