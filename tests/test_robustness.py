@@ -169,11 +169,16 @@ def test_a_compression_bomb_is_refused_before_it_is_inflated(hostile_server, enc
     """150 MB of zeros sent compressed: refused at 1 MB, and the fetching process never
     holds more than a fraction of the bomb (its peak memory is measured)."""
     _BOMBS[encoding]()  # made before the child starts
-    code = (f"import resource\nfrom exporter.fetch import fetch\nfrom exporter.errors import FetchError\n"
+    # The peak is the child's own from the fetch on: ru_maxrss would also count what a
+    # large parent (a test worker) had when it forked, so Linux's high-water mark is reset
+    # first (clear_refs 5) and read back from /proc.
+    code = (f"from exporter.fetch import fetch\nfrom exporter.errors import FetchError\n"
+            f"open('/proc/self/clear_refs', 'w').write('5')\n"
             f"try:\n    fetch({hostile_server + '/bomb.' + urllib.parse.quote(encoding)!r}, allow_private=True, "
             f"max_bytes=2**20, cache=False)\n    print('fetched')\nexcept FetchError as err:\n"
             f"    print('refused', err)\n"
-            f"print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+            f"print(next(int(line.split()[1]) for line in open('/proc/self/status') "
+            f"if line.startswith('VmHWM')) // 1024)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)
