@@ -124,10 +124,7 @@ def _parser() -> argparse.ArgumentParser:
     send.add_argument("manifest", metavar="MANIFEST", help="the issue manifest (.toml)")
     send.add_argument("--to", action="append", required=True, metavar="ADDR",
                       help="recipient address (repeat for several)")
-    send.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
-                      help="SMTP server (default localhost:25)")
-    send.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
-    send.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
+    _smtp_flags(send)
     send.add_argument("-o", "--output", type=Path, default=None,
                       help="keep the built email in this folder (default: a temporary one)")
     send.add_argument("--strict", action="store_true", help="fail when over the size budget")
@@ -140,6 +137,14 @@ def _parser() -> argparse.ArgumentParser:
     send.set_defaults(run=_send)
     _edition_commands(commands)
     return parser
+
+
+def _smtp_flags(parser: argparse.ArgumentParser) -> None:
+    """Where `send` and `deliver` hand their messages over."""
+    parser.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
+                        help="SMTP server (default localhost:25)")
+    parser.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
+    parser.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
 
 
 def _network_flags(parser: argparse.ArgumentParser) -> None:
@@ -262,10 +267,7 @@ def _edition_commands(commands: argparse._SubParsersAction) -> None:
                     "message, so running it again sends only what was not sent. The password "
                     "is read from EXPORTER_SMTP_PASSWORD.")
     deliver.add_argument("folder", type=Path, metavar="DIR", help="the output folder of `editions`")
-    deliver.add_argument("--smtp", default="localhost:25", metavar="HOST:PORT",
-                         help="SMTP server (default localhost:25)")
-    deliver.add_argument("--starttls", action="store_true", help="upgrade the connection with STARTTLS")
-    deliver.add_argument("--user", help="SMTP login (password from EXPORTER_SMTP_PASSWORD)")
+    _smtp_flags(deliver)
     deliver.add_argument("--rate", type=float, default=0.0, metavar="N",
                          help="at most N messages a second (default: no limit)")
     deliver.add_argument("--retries", type=int, default=4, metavar="N",

@@ -51,8 +51,8 @@ def article_addresses(article: Article) -> list[str]:
     return [url for url in candidates if url_key(url)]
 
 
-def resolve_internal_links(issue: Issue) -> dict[str, str]:
-    """Point every link to an article of this issue at `#id`; returns {address: id} rewritten.
+def resolve_internal_links(issue: Issue) -> None:
+    """Point every link to an article of this issue at `#id`.
 
     The first article claiming an address keeps it, like the first of two equal ids.
     """
@@ -60,15 +60,12 @@ def resolve_internal_links(issue: Issue) -> dict[str, str]:
     for article in issue.articles():
         for url in article_addresses(article):
             targets.setdefault(url_key(url), article.id)  # type: ignore[arg-type]
-    resolved: dict[str, str] = {}
 
     def rewrite(markup: str) -> str:
         def replace(match: re.Match[str]) -> str:
-            href = html.unescape(match.group(1))
-            target = targets.get(url_key(href) or "")
+            target = targets.get(url_key(html.unescape(match.group(1))) or "")
             if target is None:
                 return match.group(0)
-            resolved[href] = target
             return f'<a href="{html.escape(INTERNAL_PREFIX + target)}">'
         return _HREF.sub(replace, markup) if "<a href=" in markup else markup
 
@@ -77,7 +74,6 @@ def resolve_internal_links(issue: Issue) -> dict[str, str]:
             _rewrite_node(article, rewrite)
         for block in issue.intro:
             _rewrite_node(block, rewrite)
-    return resolved
 
 
 def internal_target(href: str) -> str | None:

@@ -335,7 +335,7 @@ def _deliver_one(delivery: Delivery, log: SendLog, messages: Messages, mailer: M
         return
     try:
         message_id, sender, data = messages.make(delivery, dt.datetime.now(dt.timezone.utc))
-    except (Permanent, OSError, KeyError, StopIteration) as exc:
+    except (Permanent, OSError, KeyError) as exc:
         summary.failed.append(f"{where}: cannot make the message: {exc}")
         return
     for attempt in range(rules.retries + 1):
