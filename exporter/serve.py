@@ -352,9 +352,11 @@ def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
         builder.rebuild()
         watcher = threading.Thread(target=watch, args=(builder, stop), daemon=True)
         watcher.start()
-        on_ready(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
-        previous = signal.signal(signal.SIGTERM, _stop_on_sigterm(os.getpid()))  # `kill` stops it cleanly too
+        # `kill` stops it cleanly too; in place before the address is printed, since a
+        # script that reads the address may kill it at once
+        previous = signal.signal(signal.SIGTERM, _stop_on_sigterm(os.getpid()))
         try:
+            on_ready(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
             pass

@@ -117,6 +117,22 @@ def test_kill_stops_it_and_removes_its_build_folders(issue, server):
     assert list(temp.iterdir()) == []
 
 
+def test_kill_right_after_the_ready_line_still_stops_cleanly(issue):
+    """`kill` may come the moment the address is printed: the handler is in place by then."""
+    temp = issue.parent / "tmp"
+    temp.mkdir()
+    script = ("import os, signal, sys\n"
+              "from pathlib import Path\n"
+              "from exporter.serve import serve\n"
+              "serve(Path(sys.argv[1]), port=0,"
+              " on_ready=lambda line: os.kill(os.getpid(), signal.SIGTERM))\n")
+    finished = subprocess.run([sys.executable, "-c", script, str(issue / "issue.toml")],
+                              capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "TMPDIR": str(temp)})
+    assert finished.returncode == 0, finished.stderr
+    assert list(temp.iterdir()) == []
+
+
 def test_only_the_build_folder_is_served(issue, server):
     url, _ = server
     assert _get(url, "/out/issue.html") == 200
