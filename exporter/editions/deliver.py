@@ -32,6 +32,7 @@ from pathlib import Path
 from ..backends.email.message import one_line
 from ..backends.email.send import parse_server
 from ..errors import ExporterError
+from ..labels import Labels, labels
 
 LOG_NAME = "deliveries.sqlite"
 INDEX_NAME = "editions.jsonl"
@@ -271,9 +272,16 @@ def merge_fields(row: dict) -> dict[str, str]:
     from ..backends.email import MERGE_FIELDS
 
     name = row.get("name") or ""
-    values = {"greeting": f"Hello {name}," if name else "Hello,", "name": name,
+    values = {"greeting": row.get("greeting") or greeting(labels("en"), name), "name": name,
               "email": row.get("email") or "", "id": row.get("subscriber") or ""}
     return {MERGE_FIELDS[key]: value for key, value in values.items()}
+
+
+def greeting(words: Labels, name: str | None) -> str:
+    """The email's first line for one reader, in their edition's language ("Bonjour Ann,")."""
+    if name:
+        return words.pgettext("greeting", "Hello %(name)s,", name=name)
+    return words.pgettext("greeting_anonymous", "Hello,")
 
 
 def _qp(text: str) -> bytes:
