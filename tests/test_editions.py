@@ -305,3 +305,24 @@ def test_a_reader_name_with_line_breaks_stays_inside_the_to_header(tmp_path):
     message = email.message_from_bytes(data, policy=policy.default)
     assert "Bcc" not in message and message.get_all("To") == [
         '"Eve Bcc: victim@example.net" <eve@example.com>']
+
+
+def test_a_part_encoded_once_decodes_to_each_readers_text():
+    """deliver encodes an edition's text once and only the merge tokens per reader."""
+    import html
+    import quopri
+
+    from exporter.editions.deliver import _EncodedPart, merge_fields
+
+    fields = merge_fields({"name": "Zoë <b>", "greeting": "Bonjour Zoë <b>,", "email": "z@x.example",
+                           "subscriber": "s1"})
+    text = ("%%GREETING%%\n\n" + "Le port a rouvert lundi après une semaine de travaux. " * 4
+            + " \nTrailing tab\t\n= signs = and dots\n.\n<p>%%NAME%% (%%EMAIL%%) %%SUBSCRIBER_ID%%"
+            + " x" * 60 + "港口" * 300 + " %%NAME%% " * 3)
+    for escape in (str, html.escape):
+        whole = text
+        for token, value in fields.items():
+            whole = whole.replace(token, escape(value))
+        encoded = _EncodedPart(text, escape).filled(fields)
+        assert quopri.decodestring(encoded).decode("utf-8").replace("\r\n", "\n") == whole
+        assert max(len(line) for line in encoded.split(b"\r\n")) <= 76
