@@ -11,8 +11,10 @@ merge, `merge_fonts` joins the parts' font dictionaries of each face into one.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any
 
 Post = Callable[[str, Any], None]
@@ -55,82 +57,85 @@ def shared_subsets(own: str, everyone: list[str], post: Post, wait: Wait) -> Ite
         weasyprint.pdf.build_fonts_dictionary, Font.clean = original_build, original_clean
 
 
-def merge_fonts(writer: Any) -> None:
-    """One font dictionary per embedded face: the parts' copies joined, widths and
-    text maps united, every resource pointed at it (the copies are then unreferenced).
+def merge_fonts(pdf: Any) -> None:
+    """One font dictionary per embedded face (`pdf`: a pikepdf.Pdf): the parts' copies
+    joined, widths and text maps united, every resource pointed at it (the copies are
+    then unreferenced and left out when the file is written).
 
     Only WeasyPrint's own form is joined (Type0, Identity-H, one descendant, no CIDSet);
     anything else is left as it was.
     """
-    groups: dict[str, list[Any]] = {}
-    for reference in _font_references(writer):
-        font = reference.get_object()
-        if _joinable(font):
-            groups.setdefault(str(font["/BaseFont"]), []).append(reference)
-    replace: dict[int, Any] = {}
-    for references in groups.values():
-        if len({r.idnum for r in references}) > 1:
-            _join(writer, [r.get_object() for r in references])
-            replace.update({r.idnum: references[0] for r in references[1:]})
-    for fonts in _font_resources(writer):
-        for name, reference in list(fonts.items()):
-            if getattr(reference, "idnum", None) in replace:
-                fonts[name] = replace[reference.idnum]
+    resources = list(_font_resources(pdf))
+    groups: dict[str, dict[tuple[int, int], Any]] = {}
+    for fonts in resources:
+        for _name, font in fonts.items():
+            if font.is_indirect and _joinable(font):
+                groups.setdefault(str(font.BaseFont), {}).setdefault(font.objgen, font)
+    replace: dict[tuple[int, int], Any] = {}
+    for copies in groups.values():
+        if len(copies) > 1:
+            fonts = list(copies.values())
+            _join(pdf, fonts)
+            replace.update({font.objgen: fonts[0] for font in fonts[1:]})
+    for fonts in resources:
+        for name, font in list(fonts.items()):
+            if font.is_indirect and font.objgen in replace:
+                fonts[name] = replace[font.objgen]
 
 
-def _font_resources(writer: Any) -> Iterator[Any]:
+def _font_resources(pdf: Any) -> Iterator[Any]:
     """Every /Font resource dictionary: of pages, forms and shared resource objects."""
-    seen: set[int] = set()
-    for obj in writer._objects:
-        if not isinstance(obj, dict):
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    for obj in pdf.objects:
+        if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
             continue
         for holder in (obj, obj.get("/Resources")):
-            holder = holder.get_object() if holder is not None else None
-            fonts = holder.get("/Font") if isinstance(holder, dict) else None
-            fonts = fonts.get_object() if fonts is not None else None
-            if isinstance(fonts, dict) and id(fonts) not in seen:
-                seen.add(id(fonts))
-                yield fonts
-
-
-def _font_references(writer: Any) -> Iterator[Any]:
-    for fonts in _font_resources(writer):
-        yield from (r for r in fonts.values() if hasattr(r, "idnum"))
+            fonts = holder.get("/Font") if isinstance(holder, pikepdf.Dictionary) else None
+            if not isinstance(fonts, pikepdf.Dictionary):
+                continue
+            if fonts.is_indirect:  # shared: met again through each holder
+                if fonts.objgen in seen:
+                    continue
+                seen.add(fonts.objgen)
+            yield fonts
 
 
 def _joinable(font: Any) -> bool:
+    import pikepdf
+
     descendants = font.get("/DescendantFonts") or []
-    if font.get("/Subtype") != "/Type0" or font.get("/Encoding") != "/Identity-H" or len(descendants) != 1:
+    if (font.get("/Subtype") != pikepdf.Name.Type0 or font.get("/Encoding") != pikepdf.Name("/Identity-H")
+            or len(descendants) != 1):
         return False
-    descriptor = descendants[0].get_object().get("/FontDescriptor")
-    return descriptor is not None and "/CIDSet" not in descriptor.get_object()
+    descriptor = descendants[0].get("/FontDescriptor")
+    return descriptor is not None and "/CIDSet" not in descriptor
 
 
-def _join(writer: Any, fonts: list[Any]) -> None:
+def _join(pdf: Any, fonts: list[Any]) -> None:
     """The first font made to cover every glyph the others show."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, FloatObject, NameObject, NumberObject
+    import pikepdf
 
     widths: dict[int, float] = {}
     text: dict[str, str] = {}
     for font in reversed(fonts):  # the first font's entries win
-        widths.update(_widths(font["/DescendantFonts"][0].get_object().get("/W", [])))
+        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
         if "/ToUnicode" in font:
-            text.update(_text_map(font["/ToUnicode"].get_object().get_data()))
-    descendant = fonts[0]["/DescendantFonts"][0].get_object()
-    runs = ArrayObject()
+            text.update(_text_map(font.ToUnicode.read_bytes()))
+    descendant = fonts[0].DescendantFonts[0]
+    runs: list[Any] = []
     for gid in sorted(widths):
         if gid - 1 not in widths:
-            runs += [NumberObject(gid), ArrayObject()]
-        runs[-1].append(FloatObject(widths[gid]) if widths[gid] % 1 else NumberObject(int(widths[gid])))
-    descendant[NameObject("/W")] = runs
-    descriptor = descendant["/FontDescriptor"].get_object()
+            runs += [gid, []]
+        runs[-1].append(Decimal(str(widths[gid])) if widths[gid] % 1 else int(widths[gid]))
+    descendant.W = pikepdf.Array([pikepdf.Array(r) if isinstance(r, list) else r for r in runs])
+    descriptor = descendant.FontDescriptor
     box = descriptor.get("/FontBBox")
     if box is not None and widths:
-        box[2] = NumberObject(round(max(max(widths.values()), float(box[2]))))
-    cmap = DecodedStreamObject()
-    cmap.set_data(_to_unicode(text).encode("latin-1"))
-    cmap = cmap.flate_encode()
-    fonts[0][NameObject("/ToUnicode")] = writer._add_object(cmap)
+        box[2] = round(max(max(widths.values()), float(box[2])))
+    data = _to_unicode(text).encode("latin-1")
+    fonts[0].ToUnicode = pikepdf.Stream(pdf, zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode)
 
 
 _BFCHAR_SECTION = re.compile(r"beginbfchar(.*?)endbfchar", re.S)
@@ -151,7 +156,7 @@ def _widths(array: Any) -> dict[int, float]:
     items, i = list(array), 0
     while i < len(items):
         first, following = int(items[i]), items[i + 1]
-        if isinstance(following, list):
+        if not isinstance(following, (int, float, Decimal)):  # an array of widths
             widths.update({first + k: float(w) for k, w in enumerate(following)})
             i += 2
         else:

@@ -31,6 +31,7 @@ warnings in worker processes are not collected. The parallel path is an option.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import json
@@ -353,144 +354,153 @@ def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[
 
 
 def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -> bytes:
-    """One PDF of the parts, front first: pages, named destinations, document info,
-    language, and an outline rebuilt from all parts' bookmarks."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
+    """One PDF of the parts, front first, written once by qpdf: pages, named destinations,
+    the front's catalogue (language, viewer preferences, marked, XMP metadata), document
+    info and /ID, an outline rebuilt from all parts' bookmarks, the parts' tag trees
+    joined and each font face once.
 
-    writer = PdfWriter()
-    readers = [PdfReader(part.pdf) for part in parts]
-    for reader in readers:
-        writer.append(reader, import_outline=False)
-    front_reader = PdfReader(front.pdf)
-    writer.merge(0, front_reader, import_outline=False)  # last: the stubs' names lose
-    root = front_reader.trailer["/Root"]
-    for key in ("/Lang", "/ViewerPreferences", "/MarkInfo"):
-        if key in root:
-            writer._root_object[NameObject(key)] = copy.copy(root[key])
-    if tagged:
-        merge_structure(writer, [front_reader, *readers])
-        if "/Metadata" in root:  # XMP: title, language, the PDF/UA claim the tags now back
-            writer._root_object[NameObject("/Metadata")] = root.raw_get("/Metadata").clone(writer)
-    if front_reader.metadata:
-        writer.add_metadata(dict(front_reader.metadata.items()))
-    if "/ID" in front_reader.trailer:
-        writer._ID = front_reader.trailer["/ID"].clone(writer)
-    _outline(writer, front, parts)
-    merge_fonts(writer)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return compact(buffer.getvalue())
+    qpdf keeps the parts' objects in C++ and reads their streams (photos, fonts) from the
+    part files only while writing, so the merge holds little more than the object table
+    however long the issue: pypdf held every part parsed in Python objects (~1.4 MB a part).
+    """
+    import pikepdf
+
+    with contextlib.ExitStack() as stack:
+        pdf = stack.enter_context(pikepdf.open(front.pdf))  # its catalogue, info and /ID stay
+        sources = [pdf] + [stack.enter_context(pikepdf.open(part.pdf)) for part in parts]
+        destinations = _destinations(pdf, pdf)
+        for source in sources[1:]:
+            pdf.pages.extend(source.pages)
+            destinations.update(_destinations(pdf, source))  # the parts' win over the stubs'
+        for key in ("/Names", "/Outlines"):  # the front's own, rebuilt here (and its tags below)
+            if key in pdf.Root:
+                del pdf.Root[key]
+        if destinations:
+            tree = pikepdf.NameTree.new(pdf)
+            for name in sorted(destinations):
+                tree[name] = destinations[name]
+            pdf.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
+        if tagged:
+            merge_structure(pdf, sources, [front.pages, *(part.pages for part in parts)])
+        _outline(pdf, front, parts)
+        merge_fonts(pdf)
+        return _save(pdf)
 
 
-def compact(data: bytes) -> bytes:
-    """The PDF rewritten by qpdf: unreferenced objects dropped (the parts' copies of
-    each font), small objects (the tag tree) packed into compressed object streams, as
-    WeasyPrint writes them; the /ID stays reproducible."""
+def _destinations(pdf: Any, source: Any) -> dict[str, Any]:
+    """The named destinations of `source` (a part), as objects of `pdf`."""
+    import pikepdf
+
+    names = source.Root.get("/Names")
+    dests = names.get("/Dests") if names is not None else None
+    if dests is None:
+        return {}
+    if source is not pdf:  # copied whole, with the pages' copier: each points at its page's copy
+        dests = pdf.copy_foreign(dests if dests.is_indirect else source.make_indirect(dests))
+    return dict(pikepdf.NameTree(dests).items())
+
+
+def _save(pdf: Any) -> bytes:
+    """The merged PDF as qpdf writes it: only referenced objects (the parts' copies of
+    each font drop out), small objects (the tag tree) packed into compressed object
+    streams as WeasyPrint writes them; the /ID reproducible."""
     import pikepdf
     from pikepdf import settings
 
     settings.set_flate_compression_level(9)  # the object streams: as small as one's
     try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            buffer = io.BytesIO()
-            pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-                     compress_streams=True, deterministic_id=True)
+        buffer = io.BytesIO()
+        pdf.save(buffer, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+                 compress_streams=True, deterministic_id=True)
     finally:
         settings.set_flate_compression_level(-1)  # zlib's default again
     return buffer.getvalue()
 
 
-def merge_structure(writer: Any, readers: list[Any]) -> None:
+def merge_structure(pdf: Any, sources: list[Any], counts: list[int]) -> None:
     """One tag tree (PDF/UA structure) from the parts' trees, in page order.
 
-    Each part's top-level structure elements move under one Document element; the
-    parent tree is renumbered: a page's key becomes its index in the whole document
-    (its /StructParents too), annotation keys follow after all pages.
+    `sources[0]` is `pdf` itself (the front), the others are the parts whose pages were
+    appended to it; `counts` their page counts. Each part's top-level structure elements move under one Document
+    element; the parent tree is renumbered: a page's key becomes its index in the whole
+    document (its /StructParents too), annotation keys follow after all pages.
     """
-    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
 
-    document = DictionaryObject({NameObject("/Type"): NameObject("/StructElem"),
-                                 NameObject("/S"): NameObject("/Document"),
-                                 NameObject("/K"): ArrayObject()})
-    document_ref = writer._add_object(document)
-    tree = DictionaryObject({NameObject("/Type"): NameObject("/StructTreeRoot"),
-                             NameObject("/K"): ArrayObject([document_ref])})
-    tree_ref = writer._add_object(tree)
-    document[NameObject("/P")] = tree_ref
-    nums = ArrayObject()
-    pages = sum(len(r.pages) for r in readers)
-    offset, next_key = 0, pages
-    writer_pages = list(writer.pages)
-    for reader in readers:
-        source = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
-        top = source["/K"]
-        top = top[0] if isinstance(top, list) else top
-        for kid in top.get_object()["/K"]:
-            if reader is readers[0] and _empty(kid.get_object()):
+    tree = pdf.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array()))
+    document = pdf.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, P=tree,
+                                            K=Array()))
+    tree.K.append(document)
+    nums = Array()
+    pages = list(pdf.pages)
+    offset, next_key = 0, len(pages)
+    for source, count in zip(sources, counts):
+        own = source.Root.StructTreeRoot
+        if source is not pdf:  # copied with the pages' copier: /Pg and /Obj meet the copies
+            own = pdf.copy_foreign(own)
+        for kid in _kids(_kids(own)[0]):
+            if source is pdf and _empty(kid):
                 continue  # the contents' page-number stubs: no content, nothing to read
-            document["/K"].append(kid.clone(writer, ignore_fields=("/P",)))
+            if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
+                kid.P = document
+            document.K.append(kid)
         renumbered: dict[int, int] = {}
-        old = source["/ParentTree"].get_object()["/Nums"]
+        old = own.ParentTree.Nums
         for i in range(0, len(old), 2):
             key = int(old[i])
-            value = old[i + 1].clone(writer, ignore_fields=("/P",))
-            if key < len(reader.pages):
-                nums += [NumberObject(offset + key), value]
+            if key < count:
+                nums.extend([offset + key, old[i + 1]])
             else:
                 renumbered[key] = next_key
-                nums += [NumberObject(next_key), value]
+                nums.extend([next_key, old[i + 1]])
                 next_key += 1
-        for index, (page, original) in enumerate(zip(writer_pages[offset:], reader.pages)):
-            if "/StructParents" in original:  # pypdf leaves it out of the copy
-                page[NameObject("/StructParents")] = NumberObject(offset + int(original["/StructParents"]))
-            for annotation in page.get("/Annots") or []:
-                annotation = annotation.get_object()
+        for page in pages[offset:offset + count]:
+            if "/StructParents" in page.obj:
+                page.obj.StructParents = offset + int(page.obj.StructParents)
+            for annotation in page.obj.get("/Annots") or []:
                 if int(annotation.get("/StructParent", -1)) in renumbered:
-                    annotation[NameObject("/StructParent")] = NumberObject(
-                        renumbered[int(annotation["/StructParent"])])
-        offset += len(reader.pages)
-    tree[NameObject("/ParentTree")] = writer._add_object(DictionaryObject({NameObject("/Nums"): nums}))
-    tree[NameObject("/ParentTreeNextKey")] = NumberObject(next_key)
-    _set_parents(document, document_ref)
-    writer._root_object[NameObject("/StructTreeRoot")] = tree_ref
+                    annotation.StructParent = renumbered[int(annotation.StructParent)]
+        offset += count
+    tree.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
+    tree.ParentTreeNextKey = next_key
+    pdf.Root.StructTreeRoot = tree
 
 
 def _empty(element: Any) -> bool:
     """A structure element with no marked content or annotation anywhere below it."""
-    for kid in element.get("/K", []):
-        obj = kid.get_object() if hasattr(kid, "get_object") else kid
-        if isinstance(obj, int) or not isinstance(obj, dict) or "/S" not in obj or not _empty(obj):
+    import pikepdf
+
+    for kid in _kids(element):
+        if not isinstance(kid, pikepdf.Dictionary) or "/S" not in kid or not _empty(kid):
             return False
     return True
 
 
-def _set_parents(element: Any, reference: Any) -> None:
-    """/P of every structure element, which the copy left out (it pointed into the part)."""
-    from pypdf.generic import NameObject
+def _kids(element: Any) -> list[Any]:
+    """An element's /K as a list (a single kid may stand alone)."""
+    import pikepdf
 
-    todo = [(element, reference)]
-    while todo:
-        parent, parent_ref = todo.pop()
-        for kid in parent.get("/K", []):
-            if hasattr(kid, "get_object"):
-                obj = kid.get_object()
-                if isinstance(obj, dict) and "/S" in obj:
-                    obj[NameObject("/P")] = parent_ref
-                    todo.append((obj, kid))
+    kids = element.get("/K")
+    if kids is None:
+        return []
+    return list(kids) if isinstance(kids, pikepdf.Array) else [kids]
 
 
-def _outline(writer: Any, front: PartResult, parts: list[PartResult]) -> None:
+def _outline(pdf: Any, front: PartResult, parts: list[PartResult]) -> None:
     """Bookmarks nested by level across parts, as WeasyPrint nests them in one document."""
+    from pikepdf import OutlineItem
+
     offset = front.pages
     stack: list[tuple[int, Any]] = []
-    for part in [front, *parts]:
-        start = 0 if part is front else offset
-        for page, level, label, y in part.bookmarks:
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            parent = stack[-1][1] if stack else None
-            item = writer.add_outline_item(title=label, page_number=start + page, parent=parent)
-            stack.append((level, item))
-        if part is not front:
-            offset += part.pages
+    with pdf.open_outline() as outline:
+        for part in [front, *parts]:
+            start = 0 if part is front else offset
+            for page, level, label, _y in part.bookmarks:
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                item = OutlineItem(label, start + page)
+                (stack[-1][1].children if stack else outline.root).append(item)
+                stack.append((level, item))
+            if part is not front:
+                offset += part.pages
