@@ -54,14 +54,17 @@ def _inline() -> bool:
 
 
 def run_all(tasks: Sequence[tuple[str, Callable[[], Any]]], *,
-            on_start: Callable[[str], None] | None = None) -> list[Any]:
+            on_start: Callable[[str], None] | None = None, isolate: bool = False) -> list[Any]:
     """Run each (name, function) concurrently; their results in the order given.
 
     Functions must be callable in a child: with fork any closure works; with spawn they
-    must be picklable. One task, or EXPORTER_JOBS=1, runs inline.
+    must be picklable. One task, or EXPORTER_JOBS=1, runs inline; `isolate`: a lone task
+    (or any on a one-CPU machine) runs in a child too, so that the heap it grows (a
+    typesetter's) is given back when it ends, not kept by the caller (EXPORTER_JOBS=1
+    still runs it inline).
     """
     with Launch([(name, lambda _payload, f=function: f()) for name, function in tasks],
-                on_start=on_start) as launch:
+                on_start=on_start, isolate=isolate) as launch:
         return launch.run(None)
 
 
@@ -74,10 +77,11 @@ class Launch:
 
     def __init__(self, tasks: Sequence[tuple[str, Callable[[Any], Any]]], *,
                  on_start: Callable[[str], None] | None = None,
-                 preload: Callable[[str], None] | None = None) -> None:
+                 preload: Callable[[str], None] | None = None, isolate: bool = False) -> None:
         self.tasks = list(tasks)
         self.on_start = on_start
-        self.inline = len(self.tasks) <= 1 or _inline()
+        self.inline = (not self.tasks or os.environ.get("EXPORTER_JOBS") == "1"
+                       or (not isolate and (len(self.tasks) <= 1 or _inline())))
         self.processes: list[Any] = []
         self.running: dict[Any, tuple[int, str, Any]] = {}
         self.inputs: list[Any] = []

@@ -137,6 +137,52 @@ def test_parallel_keeps_the_tag_tree(tmp_path: Path) -> None:
     assert b"pdfuaid" in pypdf.PdfReader(tmp_path / "parallel.pdf").trailer["/Root"]["/Metadata"].get_data()
 
 
+def test_many_parts_merge_without_parsing_them_in_python(tmp_path: Path) -> None:
+    """One part per article (the render cache's split): qpdf joins 13 parts with their
+    outline, named destinations and tag tree as one document typeset whole has them,
+    and the parts are never parsed into Python objects (pypdf's merge held ~1.4 MB a part)."""
+    import hashlib
+    import tracemalloc
+
+    from exporter.backends.pdf import parallel
+    from exporter.backends.pdf.parts import Store, render_cached
+
+    html = briefing(12)
+    options = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+    whole = tmp_path / "whole.pdf"
+    weasyprint.HTML(string=html).write_pdf(whole, **options)
+    merged: list[int] = []
+    original = parallel.merge
+
+    def traced(front, parts, **kwargs):
+        import pikepdf  # noqa: F401 - its import is not the merge's memory
+
+        tracemalloc.start()
+        try:
+            return original(front, parts, **kwargs)
+        finally:
+            merged.append(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("exporter.backends.pdf.parts.merge", traced)
+        data = render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(**options),
+                             write=lambda document, path: document.write_pdf(path, **options),
+                             fingerprint=lambda d: hashlib.sha256(d.encode()).hexdigest(),
+                             tagged=True, store=Store(tmp_path / "cache"))
+    (tmp_path / "merged.pdf").write_bytes(data)
+    assert len(list((tmp_path / "cache").rglob("*.pdf"))) == 13
+    expected, got = read(whole), read(tmp_path / "merged.pdf")
+    assert len(expected["outline"]) >= 14 and len(expected["destinations"]) >= 12
+    for key in ("pages", "contents", "footers", "outline", "destinations", "links"):
+        assert got[key] == expected[key], key
+    expected, got = structure(whole), structure(tmp_path / "merged.pdf")
+    for key in expected:
+        assert got[key] == expected[key], key
+    # what stays in Python: the bookmarks, names and the written file (87 KB); pypdf: 12 MB
+    assert merged and merged[0] < 1_000_000, f"the merge held {merged[0]} bytes of Python objects"
+
+
 # -- through the PDF backend: size and variants -------------------------------------------
 
 def write_issue(folder: Path, articles: int) -> Path:

@@ -18,7 +18,9 @@ that changes an article's page count moves every later page number (and the tota
 every page): those parts are typeset again, never reused with a wrong number.
 
 Parts never depend on how many processes typeset them, so a build is byte-identical to
-a cold one whatever the worker count or the machine's load.
+a cold one whatever the worker count or the machine's load. They are typeset in child
+processes even by one worker (the machine busy): WeasyPrint's heap (~250 MB at 200
+articles) then ends with the child instead of staying in this process through the merge.
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
         return [setter.paginate(documents[i]) for i in chunk]
 
     for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: measure(c))
-                                            for k, c in enumerate(chunks)])):
+                                            for k, c in enumerate(chunks)], isolate=True)):
         for i, meta in zip(chunk, found):
             store.save_meta(contents[i], meta)
             known[i] = meta
@@ -243,7 +245,7 @@ def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _
         return done
 
     for chunk, made in zip(chunks, run_all([(f"pdf-parts-{k}", lambda c=c: typeset(c))
-                                           for k, c in enumerate(chunks)])):
+                                           for k, c in enumerate(chunks)], isolate=True)):
         for i, hit in zip(chunk, made):
             found[i] = hit
     results = []
@@ -261,8 +263,9 @@ def _one_part(html: str, content: str, place: Place, setter: _Typesetter, store:
     entry = place.key(content)
     hit = store.part(entry)
     if hit is None:
-        hit = setter.typeset(html, lambda _p, _o: (place.offset, place.total, place.carried),
-                             store, entry)
+        hit = run_all([("pdf-front", lambda: setter.typeset(
+            html, lambda _p, _o: (place.offset, place.total, place.carried), store, entry))],
+            isolate=True)[0]
     if messages is not None:
         messages.extend(m for m in hit[1] if m not in messages)
     return hit[0]
