@@ -100,7 +100,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
 
 
 # What each backend's process may import while the images are being read.
-PRELOAD = {"pdf": ("weasyprint", "pypdf"), "epub": ("ebooklib.epub",),
+PRELOAD = {"pdf": ("weasyprint", "pikepdf"), "epub": ("ebooklib.epub",),
            "email": ("mjml", "css_inline")}
 
 
