@@ -443,15 +443,17 @@ def merge_structure(pdf: Any, sources: list[Any], counts: list[int]) -> None:
         own = source.Root.StructTreeRoot
         if source is not pdf:  # copied with the pages' copier: /Pg and /Obj meet the copies
             own = pdf.copy_foreign(own)
-        for kid in _kids(_kids(own)[0]):
+        top = _kids(own)[0]
+        for kid in _kids(top):
             if source is pdf and _empty(kid):
                 continue  # the contents' page-number stubs: no content, nothing to read
             if isinstance(kid, pikepdf.Dictionary) and "/S" in kid:
                 kid.P = document
             document.K.append(kid)
         renumbered: dict[int, int] = {}
-        old = own.ParentTree.Nums
+        old, climbed = own.ParentTree.Nums, set()
         for i in range(0, len(old), 2):
+            _adopt(old[i + 1], top, document, climbed)
             key = int(old[i])
             if key < count:
                 nums.extend([offset + key, old[i + 1]])
@@ -469,6 +471,25 @@ def merge_structure(pdf: Any, sources: list[Any], counts: list[int]) -> None:
     tree.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
     tree.ParentTreeNextKey = next_key
     pdf.Root.StructTreeRoot = tree
+
+
+def _adopt(value: Any, top: Any, document: Any, seen: set[tuple[int, int]]) -> None:
+    """The ancestors of a parent-tree entry's elements that hang from the part's Document
+    though not among its kids (WeasyPrint's page margins) moved under the merged
+    Document: the part's own tree is then unreferenced and not written. `seen`: elements
+    already climbed from, so each part's tree is climbed once."""
+    import pikepdf
+
+    for element in value if isinstance(value, pikepdf.Array) else [value]:
+        while isinstance(element, pikepdf.Dictionary) and element.is_indirect and element.objgen not in seen:
+            seen.add(element.objgen)
+            parent = element.get("/P")
+            if parent is None or not parent.is_indirect:
+                break
+            if parent.objgen == top.objgen:
+                element.P = document
+                break
+            element = parent
 
 
 def _empty(element: Any) -> bool:
