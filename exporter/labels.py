@@ -53,8 +53,11 @@ def _locale(tag: str) -> Locale | None:
         return None
 
 
+@lru_cache(maxsize=256)
 def catalogue_name(tag: str) -> str | None:
-    """The shipped catalogue for a tag ("zh_Hant" for "zh-TW", "fr" for "fr-CA"), or None."""
+    """The shipped catalogue for a tag ("zh_Hant" for "zh-TW", "fr" for "fr-CA"), or None.
+
+    Remembered per tag: templates ask for every label, and the catalogues ship with the code."""
     locale = _locale(tag)
     if locale is None:
         return None
