@@ -6,6 +6,8 @@ cache."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -82,9 +84,10 @@ def built(folder: Path, cache: Path, out: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def edit_text(folder: Path) -> None:
+    """A paragraph and the headline (listed on the EPUB's cover) of the third story."""
     path = folder / "three.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("Paragraph 1", "Paragraph one"),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("Paragraph 1", "Paragraph one")
+                    .replace("title: Story 3", "title: Story three"), encoding="utf-8")
 
 
 def lengthen(folder: Path) -> None:
@@ -150,7 +153,7 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
             assert again[name] == cold[name], f"{name} after a change of {kind}"
         new = {name: len(entries - before[name]) for name, entries in kept(warm).items()}
         if kind == "article text":  # only the edited article was rendered again
-            assert new == {"pdf": 1, "epub": 1, "email": 0}
+            assert new == {"pdf": 2, "epub": 1, "email": 0}  # the PDF's contents too
             assert all(again[name] != first[name] for name in FORMATS)
         elif kind == "image":
             assert new["epub"] == 1 and new["email"] == 1
@@ -231,3 +234,33 @@ def test_eml_writer_matches_the_standard_library(tmp_path: Path, monkeypatch: py
     assert written(message(cached=True)) == standard  # parts made and kept
     assert len(list((tmp_path / "cache" / "email-photos").rglob("*.pickle"))) == 2
     assert written(message(cached=True)) == standard  # parts from the cache
+
+
+
+def test_epub_page_follows_a_moved_article_it_links_to(issue: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link to another article of the issue names that article's file, numbered by its
+    place: when the target moves and the linking article does not, the linking page is
+    made again, not reused."""
+    for name, n in (("one", 1), ("three", 3)):
+        path = issue / f"{name}.md"
+        text = path.read_text(encoding="utf-8").replace("lead:", f"url: https://example.com/s{n}\nlead:")
+        if n == 1:
+            text += "\nMore in [the third story](https://example.com/s3).\n"
+        path.write_text(text, encoding="utf-8")
+
+    def epub(cache: str, out: str) -> bytes:
+        monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / cache))
+        build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / out)
+        return (tmp_path / out / "issue.epub").read_bytes()
+
+    epub("warm", "first")
+    manifest = issue / "issue.toml"
+    order = '["three.md", "four.md"]'
+    assert order in manifest.read_text(encoding="utf-8")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(order, '["four.md", "three.md"]'),
+                        encoding="utf-8")
+    again = epub("warm", "again")
+    assert again == epub("cold", "cold")
+    with zipfile.ZipFile(io.BytesIO(again)) as book:
+        assert b"004-story-3.xhtml#story-3" in book.read("EPUB/text/001-story-1.xhtml")

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import jinja2
 from ebooklib import epub
@@ -109,8 +109,7 @@ def build(job: Job, options: Options) -> Result:
     css = render(env, "epub/style.css", **_theme_css(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover, labels=labels), profile.cover,
-                       profile.grayscale, options.quality or profile.quality)
+    cover = _cover(job, profile, options.quality or profile.quality, labels)
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
     names = _file_names(issue.articles())
@@ -153,6 +152,27 @@ def build(job: Job, options: Options) -> Result:
     return Result([path], warnings)
 
 
+def _cover(job: Job, profile: Profile, quality: int, labels: Labels) -> bytes:
+    """The cover as the reader gets it, kept in the build cache: drawing its text is most
+    of a warm rebuild's own time. Keyed by all it shows: the issue's masthead lines, each
+    article's headline, kicker and lead photo, the cover photo, logo, theme and labels."""
+    issue, assets = job.issue, job.assets
+
+    def image_key(article: Article, figure: Figure | None) -> str | None:
+        asset = assets.get(article, figure.image) if figure is not None else None
+        return asset.key if asset is not None else None
+
+    logo = assets.add_file(Path(job.theme["logo"])).key if job.theme.get("logo") else None
+    shown = [[a.title, a.kicker, image_key(a, a.lead)] for a in issue.articles()]
+    entry = cache.key("epub-cover", json.dumps(
+        [issue.title, issue.subtitle, issue.publisher, issue.edition, issue.date, issue.language,
+         shown, job.cover.key if job.cover else None, logo, job.theme, job.labels,
+         profile.cover, profile.grayscale, quality], sort_keys=True, default=str))
+    return cache.remembered("epub-cover", entry, lambda: cover_jpeg(
+        draw_cover(issue, assets, job.theme, job.cover, labels=labels), profile.cover,
+        profile.grayscale, quality))
+
+
 @dataclass
 class _Chapters:
     """The article pages in reading order, the nav's tree and the contents page's list."""
@@ -174,7 +194,6 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
     of it changed."""
     chapters = _Chapters()
     number = 0
-    files = json.dumps(shell.article_files, sort_keys=True)  # links between articles
     for section in issue.sections:
         entries, links = [], []
         for article in section.articles:
@@ -183,8 +202,9 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
             # Photos go into the book in this order whether the pages are cached or not,
             # and their stored names and sizes are part of the pages' key.
             refs = [images.resolve(article, figure) for figure in article.figures()]
-            entry = cache.key(rendering, files, str(number), stem, str(limit), repr(refs),
-                              json.dumps(article.to_dict(), sort_keys=True))
+            data = json.dumps(article.to_dict(), sort_keys=True)
+            entry = cache.key(rendering, str(number), stem, str(limit), repr(refs), data,
+                              json.dumps(_linked_files(data, shell.article_files), sort_keys=True))
             pages, said = cache.remembered(CACHE_KIND, entry, lambda: _article_pages(
                 shell, article, number, stem, images, limit))
             warnings.extend(said)
@@ -199,6 +219,13 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         else:
             chapters.toc.extend(links)
     return chapters
+
+
+def _linked_files(data: str, article_files: dict[str, str]) -> dict[str, str]:
+    """The files of the articles this one may link to (`#id` in its model's JSON): a page
+    changes when one of those moves, not when any other article is renamed."""
+    return {id: name for id, name in article_files.items()
+            if f"#{id}" in data or f"#{quote(id)}" in data}
 
 
 PageFields = tuple[str, str, str, str, bytes]  # a _Page's uid, file name, title, lang, XHTML
