@@ -81,6 +81,18 @@ def internal_target(href: str) -> str | None:
     return href[len(INTERNAL_PREFIX):] or None if href.startswith(INTERNAL_PREFIX) else None
 
 
+_FRAGMENT = re.compile(r'#([^"\\\s<>]+)')
+
+
+def linked_ids(text: str) -> set[str]:
+    """Every article id an `#id` link in `text` (markup, or a model's JSON) may name: a
+    rendering cached per article depends on those articles' addresses and no others."""
+    found = set()
+    for raw in _FRAGMENT.findall(text):
+        found.update({raw, urllib.parse.unquote(html.unescape(raw))})
+    return found
+
+
 def rewrite_internal(markup: str, address: dict[str, str]) -> str:
     """Replace each `#id` href by `address[id]` (links to unknown ids are left as they are)."""
     def replace(match: re.Match[str]) -> str:

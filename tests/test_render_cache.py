@@ -1,8 +1,8 @@
 """A rebuild that reuses cached per-article renderings is byte-identical to a cold build,
 whatever changed: an article's text, a photo, a template, the theme, an option, the order.
-Each format keeps its articles apart (PDF parts, EPUB pages, the email's photos as MIME
-parts), so an edit to one article renders that article again and takes the rest from the
-cache."""
+Each format keeps its articles apart (PDF parts, EPUB pages, the email's article MJML and
+photos as MIME parts), so an edit to one article renders that article again and takes the
+rest from the cache."""
 
 from __future__ import annotations
 
@@ -133,8 +133,8 @@ def parts(cache: Path) -> set[Path]:
 
 def kept(cache: Path) -> dict[str, set[Path]]:
     """Each format's per-article entries in the cache."""
-    return {"pdf": parts(cache), "epub": set((cache / "epub-articles").rglob("*.pickle")),
-            "email": set((cache / "email-photos").rglob("*.pickle"))}
+    return {"pdf": parts(cache), **{name: set((cache / kind).rglob("*.pickle")) for name, kind in (
+        ("epub", "epub-articles"), ("email", "email-articles"), ("photos", "email-photos"))}}
 
 
 def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
@@ -142,8 +142,9 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
     warm = tmp_path / "warm-cache"
     first = built(issue, warm, tmp_path / "first", monkeypatch)
     assert len(parts(warm)) == 5  # the front and four articles
+    # the email's articles twice: the message's (cid: photos) and the preview's
     assert {name: len(entries) for name, entries in kept(warm).items()} == {
-        "pdf": 5, "epub": 4, "email": 4}  # one photo per article
+        "pdf": 5, "epub": 4, "email": 8, "photos": 4}  # one photo per article
     for step, (kind, change) in enumerate(CHANGES):
         before = kept(warm)
         change(issue)
@@ -153,12 +154,12 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
             assert again[name] == cold[name], f"{name} after a change of {kind}"
         new = {name: len(entries - before[name]) for name, entries in kept(warm).items()}
         if kind == "article text":  # only the edited article was rendered again
-            assert new == {"pdf": 2, "epub": 1, "email": 0}  # the PDF's contents too
+            assert new == {"pdf": 2, "epub": 1, "email": 2, "photos": 0}  # the PDF's contents too
             assert all(again[name] != first[name] for name in FORMATS)
         elif kind == "image":
-            assert new["epub"] == 1 and new["email"] == 1
-        elif kind in ("template", "theme", "option"):  # every EPUB page made again
-            assert new["epub"] == 4, kind
+            assert new["epub"] == 1 and new["email"] == 2 and new["photos"] == 1
+        elif kind in ("template", "theme", "option"):  # every article made again
+            assert new["epub"] == 4 and new["email"] == 8, kind
 
 
 def small_briefing(order: list[int]) -> str:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import quote, unquote, urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import jinja2
 from ebooklib import epub
@@ -33,6 +33,7 @@ from ...assets import Asset, Assets
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...labels import IssueLabels, Labels
+from ...links import linked_ids
 from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
@@ -204,7 +205,7 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
             refs = [images.resolve(article, figure) for figure in article.figures()]
             data = json.dumps(article.to_dict(), sort_keys=True)
             entry = cache.key(rendering, str(number), stem, str(limit), repr(refs), data,
-                              json.dumps(_linked_files(data, shell.article_files), sort_keys=True))
+                              json.dumps(_linked_files(data, shell.article_files)))
             pages, said = cache.remembered(CACHE_KIND, entry, lambda: _article_pages(
                 shell, article, number, stem, images, limit))
             warnings.extend(said)
@@ -221,11 +222,10 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
     return chapters
 
 
-def _linked_files(data: str, article_files: dict[str, str]) -> dict[str, str]:
-    """The files of the articles this one may link to (`#id` in its model's JSON): a page
-    changes when one of those moves, not when any other article is renamed."""
-    return {id: name for id, name in article_files.items()
-            if f"#{id}" in data or f"#{quote(id)}" in data}
+def _linked_files(data: str, article_files: dict[str, str]) -> list[tuple[str, str]]:
+    """The files of the articles this one may link to: a page changes when one of those
+    moves, not when any other article is renamed."""
+    return sorted((id, article_files[id]) for id in linked_ids(data) if id in article_files)
 
 
 PageFields = tuple[str, str, str, str, bytes]  # a _Page's uid, file name, title, lang, XHTML
