@@ -193,7 +193,9 @@ class _Generator(generator.BytesGenerator):
     (the same bytes: every line break becomes the policy's, as the original does)."""
 
     def _write_lines(self, lines: str) -> None:
-        if lines:
+        if lines and "\r" not in lines:  # the usual case, and the fast one
+            self.write(lines.replace("\n", self._NL))
+        elif lines:
             self.write(generator.NLCRE.sub(self._NL, lines))
 
 
