@@ -53,11 +53,9 @@ def _locale(tag: str) -> Locale | None:
         return None
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=256)  # asked once per article and per edition's reader: files never change
 def catalogue_name(tag: str) -> str | None:
-    """The shipped catalogue for a tag ("zh_Hant" for "zh-TW", "fr" for "fr-CA"), or None.
-
-    Remembered per tag: templates ask for every label, and the catalogues ship with the code."""
+    """The shipped catalogue for a tag ("zh_Hant" for "zh-TW", "fr" for "fr-CA"), or None."""
     locale = _locale(tag)
     if locale is None:
         return None
