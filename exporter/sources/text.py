@@ -27,7 +27,7 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import densest_run, is_prose, is_sentence, locate, rough_score
+from .text_locate import densest_run, is_prose, is_sentence, locate, may_wrap, rough_run, rough_score
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -189,8 +189,9 @@ _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
 _READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
 _READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
+_RAW_LINES_MAX = 4 * _READ_LINES_MAX  # raw lines, blank ones and wrapped halves included
+_RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cut
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
-_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
@@ -294,7 +295,7 @@ def _classify_all(text: str) -> list[_Line]:
 
     Pages repeat their menus, so each distinct line is read once: a paste of megabytes
     of menus costs a dictionary look-up per line."""
-    raw = _around_prose(_unwrap(_normalised_lines(text)))
+    raw = _around_prose(_unwrap(_normalised_lines(_near_prose(text.split("\n")))))
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
@@ -315,6 +316,17 @@ def _classify_all(text: str) -> list[_Line]:
     return _drop_gallery_copies(lines)
 
 
+def _near_prose(raw: list[str]) -> list[str]:
+    """A paste of many more lines than a page holds cut, before any line is cleaned or
+    joined, to the raw lines around its densest run of prose, so that no step after
+    this one reads every line of megabytes of menus."""
+    if len(raw) <= _RAW_LINES_MAX:
+        return raw
+    run = rough_run(raw)
+    first = max(0, run[0] - _RAW_MARGIN) if run else 0
+    return raw[first:first + _RAW_LINES_MAX]
+
+
 def _around_prose(raw: list[str]) -> list[str]:
     """A very long paste cut to the lines around its densest run of prose, found from
     the lines' shapes alone, so that the line rules read a bounded number of lines."""
@@ -327,11 +339,10 @@ def _around_prose(raw: list[str]) -> list[str]:
     return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
 
 
-def _normalised_lines(text: str) -> list[str]:
+def _normalised_lines(raw: list[str]) -> list[str]:
     """Each line with its spaces collapsed and an expanded caption's "less" toggle cut;
     a line the page repeats many times (a menu, a button) is dropped at once, so that a
     paste of megabytes of menus costs little more than reading it."""
-    raw = text.split("\n")
     normal = {line: "" if count > _REPEATS_MAX else " ".join(line.split())
               for line, count in Counter(raw).items()}
     for line, clean in normal.items():
@@ -343,7 +354,7 @@ def _normalised_lines(text: str) -> list[str]:
 def _unwrap(raw: list[str]) -> list[str]:
     """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
     mid-sentence, followed directly by one starting in lower case, goes on in it."""
-    wraps = {line: len(line) >= _WRAP_MIN_CHARS and not is_sentence(line) for line in set(raw)}
+    wraps = {line: may_wrap(line) for line in set(raw)}
     lines: list[str] = []
     parts: list[str] = []  # the paragraph being joined
     joinable = False

@@ -40,6 +40,10 @@ _META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in
 _ATTRIBUTION = re.compile(r"^[—–]\s*\S")
 _ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
 _ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
+# Eight one-letter words and their spaces, or eight pairs of unspaced characters: no
+# shorter line scores as prose.
+_ROUGH_MIN_CHARS = 2 * _PROSE_MIN_WORDS - 1
+_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
@@ -112,14 +116,45 @@ def score(kind: str, text: str) -> float:
     return _SHORT_LOSS
 
 
-def rough_score(text: str) -> float:
-    """A line's score from its length and last character alone: cheap enough for every
-    line of a paste of megabytes, to find where the article is before reading it."""
+def rough_score(text: str, goes_on: bool = False) -> float:
+    """A line's score from its length and last character alone (or from its length
+    alone when it `goes_on` in the next line): cheap enough for every line of a paste
+    of megabytes, to find where the article is before reading it."""
     length = text.count(" ") + 1
     if length < _ROUGH_SPACED_MIN_WORDS:
         length = max(length, len(text) // _CHARS_PER_WORD)
-    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and text[-1] in _ROUGH_ENDS \
-        else _SHORT_LOSS
+    ends = goes_on or text[-1] in _ROUGH_ENDS
+    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and ends else _SHORT_LOSS
+
+
+def may_wrap(line: str) -> bool:
+    """Long and stopping mid-sentence: a hard-wrapped paragraph's line when the next
+    line goes on in lower case."""
+    return len(line) >= _WRAP_MIN_CHARS and not is_sentence(line)
+
+
+def rough_run(raw: Sequence[str]) -> tuple[int, int] | None:
+    """First and last index of the densest run of prose among raw pasted lines (blank,
+    hard-wrapped, spaces uncollapsed), or None. Only the lines long enough to be prose
+    are scored; the lines between two of them cost a label's loss each, counted from
+    their indices, so the time is that of a length test per line."""
+    scores: list[float] = []
+    places: list[int] = []  # the line each score stands for (a gap: its last line)
+    known: dict[tuple[str, bool], float] = {}  # menus repeat: score each long line once
+    previous = -1
+    for i in [i for i, line in enumerate(raw) if len(line) >= _ROUGH_MIN_CHARS]:
+        if i > previous + 1:
+            scores.append(_SHORT_LOSS * (i - previous - 1))
+            places.append(i - 1)
+        key = (raw[i], i + 1 < len(raw) and raw[i + 1][:1].islower())
+        if key not in known:
+            clean = " ".join(key[0].split())
+            known[key] = rough_score(clean, goes_on=key[1] and may_wrap(clean))
+        scores.append(known[key])
+        places.append(i)
+        previous = i
+    run = densest_run(scores)
+    return (places[run[0]], places[run[1]]) if run else None
 
 
 def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
