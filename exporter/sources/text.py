@@ -27,7 +27,7 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import densest_run, is_prose, is_sentence, locate, may_wrap, rough_run, rough_score
+from .text_locate import ENDS as _ENDS, densest_run, is_prose, is_sentence, locate, may_wrap, rough_run, rough_score
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -104,15 +104,20 @@ _TOPIC_HEADS = (r"related topics", r"explore more on (?:these|this) topics?",
                 r"(?:suggested )?topics", r"tags", r"themen")
 _TOPICS = _full_line(*_TOPIC_HEADS)
 _TOPIC_MAX_WORDS = 4
-# Lines after which nothing belongs to the article.
+# Labels over a list of links to other stories: a rail after the article, or an inline
+# promo when the story goes on under its few headlines.
+_PROMO = _full_line(
+    r"related(?: stories| articles| content| coverage| news| links| reading| posts)?",
+    r"more on this (?:story|topic)", r"read more", r"(?:see|read) also|also (?:read|see)",
+    r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
+    r"you (?:may|might) also like", r"recommended(?: for you)?",
+    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사")
+# Lines after which nothing belongs to the article: the heads of the page's sections
+# under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
-    *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
-    r"more on this (?:story|topic)", r"read more",
-    r"more (?:from|in|on|stories|articles|news)\b.{0,40}", r"most (?:read|viewed|popular)",
-    r"you (?:may|might) also like",
-    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
-    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories", r"about the author", r"sources?", r"references",
+    *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
+    r"top stories", r"about the author", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
@@ -201,7 +206,8 @@ class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
     kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
-    # stop (ends the article, heads nothing), furniture (dropped)
+    # promo (a label over other stories' links), stop (ends the article, heads nothing),
+    # furniture (dropped)
     text: str
     value: Any = None
 
@@ -405,6 +411,8 @@ def _classify(line: str) -> _Line:
         return _Line("newsletter", line)
     if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
         return _Line("furniture", line)
+    if _PROMO.fullmatch(line):
+        return _Line("promo", line)
     if _TAIL.fullmatch(line):
         return _Line("tail", line)
     if _STOP.fullmatch(line):
@@ -524,7 +532,7 @@ def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
             continue
         if line.kind == "meta":
             _take_metadata(line.value, draft)
-        elif line.kind not in ("tail", "stop"):  # a stray "Topics" label or comment
+        elif line.kind not in _ENDS:  # a stray "Topics" label or comment
             # counter above the story ends nothing
             break
         i += 1
@@ -588,8 +596,8 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
         if _is_author_box(line, draft):
             tail = lines[i:]
             break
-        if line.kind in ("tail", "stop"):
-            promo_end = _promo_end(lines, i) if line.kind == "tail" else None
+        if line.kind in _ENDS:
+            promo_end = _promo_end(lines, i) if line.kind == "promo" else None
             if promo_end is None:
                 tail = lines[i:]
                 break
@@ -629,7 +637,7 @@ def _promo_end(lines: list[_Line], start: int) -> int | None:
     """Where the story resumes after an inline "Related" promo at `start` (its label and
     the few short headline lines under it), or None when no prose follows: the tail."""
     for i in range(start + 1, min(len(lines), start + 1 + _PROMO_MAX_LINES)):
-        if lines[i].kind in ("tail", "stop"):
+        if lines[i].kind in _ENDS:
             return None
         if is_prose(lines[i].text) and lines[i].kind == "text":
             return i

@@ -48,6 +48,9 @@ _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
 # Lines the header block may hold between the headline and the first paragraph.
+# Kinds of line that end the article's part of the page: a section's head, a promo's
+# label (unless the story goes on under it), a comment form.
+ENDS = ("stop", "tail", "promo")
 _HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
@@ -101,7 +104,7 @@ def is_prose(text: str) -> bool:
 def score(kind: str, text: str) -> float:
     """What a line adds to the run of prose it stands in: its length when it is prose,
     a loss when it is furniture, a large loss when it ends a page section."""
-    if kind in ("stop", "tail"):
+    if kind in ENDS:
         return _STOP_LOSS
     if kind in ("meta", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
         return _META_LOSS
@@ -222,10 +225,10 @@ def _soften_promos(kinds: Sequence[str], scores: list[float]) -> None:
     row, where a rail of teasers alternates headline and summary) is an inline promo: it
     costs what any label costs, not what a section's end does."""
     for i, kind in enumerate(kinds):
-        if kind != "tail":
+        if kind != "promo":
             continue
         for j in range(i + 1, min(len(kinds) - 1, i + 1 + _PROMO_MAX_LINES)):
-            if kinds[j] in ("tail", "stop"):
+            if kinds[j] in ENDS:
                 break
             if scores[j] > 0:
                 if scores[j + 1] > 0:
@@ -260,7 +263,7 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ("stop", "tail"):  # "Read more" over a promo
+        if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
             continue
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
