@@ -27,7 +27,9 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import ENDS as _ENDS, densest_run, is_prose, is_sentence, locate, may_wrap, rough_run, rough_score
+from .text_locate import ENDS as _ENDS
+from .text_locate import (densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
+                          rough_run, rough_score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -132,6 +134,33 @@ _STOP = _full_line(
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# Sentences the page says to its reader, found anywhere in a line of up to
+# _NOTICE_MAX_WORDS words, by the box they stand in.
+_NOTICES = (
+    # a newsletter sign-up box: its prompt, its promise, its confirmation
+    ("furniture", r"\b(?:subscribe|sign up|register) (?:to|for) (?:our|the|my) (?:[\w'’-]+ ){0,4}"
+                  r"(?:newsletters?|e-?mails?|updates|digest|briefing)\b",
+     r"\bunsubscribe (?:at )?any ?time\b", r"^no spam\b", r"\bsuccess?fully subscribed\b",
+     r"\bactivation link\b"),
+    # an affiliate disclosure over a review or a shopping story
+    ("furniture", r"\baffiliate (?:commission|links?|partnerships?)\b",
+     r"\bwe (?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of sales)\b"),
+    # what an embed leaves when its script did not run
+    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
+    # a comment section's head and its rules
+    ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
+     r"\bawaiting moderation\b", r"^tell us what you think\b",
+     r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
+     r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
+    # the author's box and the tip line under a story
+    ("tail", r"\bfollow (?:him|her|them|me|us) on (?:twitter|facebook|instagram|linkedin)\b\W*(?:@|at\b|$)",
+     r"\b(?:have|got) a (?:news |story )?tip\b", r"\b(?:may|can) be reached at \S+@"),
+    # the legal notice of the page's footer
+    ("tail", r"\bsubject to copyright\b", r"\b(?:may|can) not be reproduced\b",
+     r"\bno part (?:of this \w+ )?may be reproduced\b", r"\bconstitutes acceptance of\b", r"^citation:"),
+)
+_NOTICE_PATTERNS = [(kind, re.compile("|".join(patterns), re.I)) for kind, *patterns in _NOTICES]
+_NOTICE_MAX_WORDS = 60
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
@@ -417,6 +446,9 @@ def _classify(line: str) -> _Line:
         return _Line("tail", line)
     if _STOP.fullmatch(line):
         return _Line("stop", line)
+    notice = _notice(line)
+    if notice is not None:
+        return _Line(notice, line)
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
@@ -434,6 +466,14 @@ def _classify(line: str) -> _Line:
             caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _notice(line: str) -> str | None:
+    """The kind of a line the page says to its reader (a sign-up box, a disclosure, a
+    comment section's rules, the author's box, a legal notice), or None."""
+    if len(line.split()) > _NOTICE_MAX_WORDS:
+        return None
+    return next((kind for kind, pattern in _NOTICE_PATTERNS if pattern.search(line)), None)
 
 
 def _metadata(line: str) -> dict[str, Any] | None:
@@ -621,7 +661,7 @@ def _drop_trailing_labels(body: list[Block]) -> None:
     labels = 0
     while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) and labels < _LABELS_MAX:
         text = to_text(body[-1].text)
-        if is_sentence(text) or len(text.split()) > _HEADING_MAX_WORDS:
+        if is_sentence(text) or is_table_row(text) or len(text.split()) > _HEADING_MAX_WORDS:
             break
         body.pop()
         labels += 1
@@ -742,7 +782,7 @@ def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
-            and len(text.split()) <= _HEADING_MAX_WORDS
+            and len(text.split()) <= _HEADING_MAX_WORDS and not is_table_row(text)
             and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))
             and (text[0].isupper() or text[0].isdigit())
             and following is not None and following.kind == "text"

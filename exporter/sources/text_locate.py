@@ -36,6 +36,9 @@ _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a 
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
+# A table's row (a label and three numbers) is a story's data, a results table or a
+# price list: a long table is as much the page's content as a paragraph.
+_TABLE_ROW_GAIN = 1.0
 _META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in the article
 _ATTRIBUTION = re.compile(r"^[—–]\s*\S")
 _ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
@@ -85,6 +88,11 @@ def is_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text))
 
 
+def is_table_row(text: str) -> bool:
+    """A table's row pasted as a line: a label and three or more numbers."""
+    return bool(_TABLE_ROW.match(text))
+
+
 def is_title_case(text: str) -> bool:
     """Most words after the first start with a capital: a headline or a menu, not prose."""
     initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
@@ -112,8 +120,10 @@ def score(kind: str, text: str) -> float:
         return _FURNITURE_LOSS
     if is_prose(text):
         return words(text) - _PROSE_OFFSET
-    if kind in ("bullet", "numbered") or _TABLE_ROW.match(text):
-        return 0.0  # a list's item or a table's row stands in stories, not in menus
+    if is_table_row(text):
+        return _TABLE_ROW_GAIN
+    if kind in ("bullet", "numbered"):
+        return 0.0  # a list's item stands in stories as often as in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
     return _SHORT_LOSS
