@@ -52,7 +52,9 @@ _FURNITURE = _full_line(
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
-    r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
+    r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
+    r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
@@ -81,6 +83,7 @@ _FURNITURE = _full_line(
     r"(?:these are )?external links (?:and )?will open in a new (?:window|tab)\.?",
     r"follow .{1,40} on (?:instagram|facebook|twitter|youtube|tiktok|x)\b.{0,80}",
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
+    r"(?:view |print )?(?:pdf|print)(?: ?/ ?(?:pdf|print))?(?: mode| version| this)?",
     # where the reporter was, under the byline: a place, not the story's text
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
@@ -109,7 +112,8 @@ _TOPIC_MAX_WORDS = 4
 # Labels over a list of links to other stories: a rail after the article, or an inline
 # promo when the story goes on under its few headlines.
 _PROMO = _full_line(
-    r"related(?: stories| articles| content| coverage| news| links| reading| posts)?",
+    r"related(?: stories| articles| content| coverage| news| links| reading| posts)?"
+    r"(?: (?:from|on|in) .{1,60})?",
     r"more on this (?:story|topic)", r"read more", r"(?:see|read) also|also (?:read|see)",
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
@@ -138,13 +142,14 @@ _STOP = _full_line(
 # _NOTICE_MAX_WORDS words, by the box they stand in.
 _NOTICES = (
     # a newsletter sign-up box: its prompt, its promise, its confirmation
-    ("furniture", r"\b(?:subscribe|sign up|register) (?:to|for) (?:our|the|my) (?:[\w'’-]+ ){0,4}"
-                  r"(?:newsletters?|e-?mails?|updates|digest|briefing)\b",
+    ("furniture", r"\b(?:subscribe|sign up|register|join) (?:to |for )?(?:our|the|my) (?:[\w'’-]+ ){0,4}"
+                  r"(?:newsletters?|e-?mails?|updates|digest|briefing|channel|podcast)\b",
+     r"\bdelivered (?:to|through|in) your (?:inbox|letterbox|mailbox|door)\b",
      r"\bunsubscribe (?:at )?any ?time\b", r"^no spam\b", r"\bsuccess?fully subscribed\b",
      r"\bactivation link\b"),
     # an affiliate disclosure over a review or a shopping story
     ("furniture", r"\baffiliate (?:commission|links?|partnerships?)\b",
-     r"\bwe (?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of sales)\b"),
+     r"\b(?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of (?:the )?sales?)\b"),
     # what an embed leaves when its script did not run
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
@@ -152,6 +157,9 @@ _NOTICES = (
      r"\bawaiting moderation\b", r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
      r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
+    # a cookie consent panel: its banner and its settings
+    ("stop", r"\b(?:this (?:site|website)|we) uses? cookies\b",
+     r"\b(?:necessary|non-necessary|functional|analytics|performance|advertising) cookies\b"),
     # the author's box and the tip line under a story
     ("tail", r"\bfollow (?:him|her|them|me|us) on (?:twitter|facebook|instagram|linkedin)\b\W*(?:@|at\b|$)",
      r"\b(?:have|got) a (?:news |story )?tip\b", r"\b(?:may|can) be reached at \S+@"),
@@ -160,7 +168,7 @@ _NOTICES = (
      r"\bno part (?:of this \w+ )?may be reproduced\b", r"\bconstitutes acceptance of\b", r"^citation:"),
 )
 _NOTICE_PATTERNS = [(kind, re.compile("|".join(patterns), re.I)) for kind, *patterns in _NOTICES]
-_NOTICE_MAX_WORDS = 60
+_NOTICE_MAX_WORDS = 100
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
@@ -181,7 +189,7 @@ _AGENCY_CAPTION = re.compile(
     r"^(?:(?:in )?this\b.{0,60}?\b(?:(?:file )?photo(?:graph)?|image|picture|handout)\b"
     r".{0,40}?\b(?:provided|released|taken|made available|shows?|dated|made|,)|pictured:)\s*.+$",
     re.I)
-_MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
+_MEDIA_CAPTION = re.compile(r"^(?:media caption\s*,|video\s*:\s)", re.I)  # a video we cannot keep
 _META_SEPARATOR = re.compile(r"\s*(?:^|\s)[|·•]\s+")
 _DATE_WORDS = r"(?:on|am|le|el|(?:publiziert|veröffentlicht|publié|publicado) (?:am|le|el))"
 _BYLINE_DATE = re.compile(rf"(?P<by>.+?),?\s+{_DATE_WORDS}\s+(?P<date>.*\d.*)", re.I)
@@ -204,6 +212,15 @@ _UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\
 # credits the article's information, and stays text.
 _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|credits?|"
                                 r"illustration|foto|©)\b", re.I)
+# A photo's credit on a line of its own, under its label: "Photo: Jane Doe",
+# "(Image: © Harbour Authority)".
+_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto)"
+                           r"(?: credit)?\s*:|courtesy(?: of)?)\s*(?P<credit>[^()]{2,80}?)\)?$", re.I)
+# Where a photo came from, after its caption: "Jane Doe, the new harbour master Submitted photo".
+_CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|contributed|courtesy|"
+                           r"file|staff|handout) (?:photo|image|picture)(?: by .{2,40})?)$", re.I)
+# The photographer, the agency and the distributor: "Jane Doe | Quay Press | Harbour Images".
+_CREDIT_CHAIN = re.compile(r"^[^|.!?]{2,40}(?: \| [^|.!?]{2,40})+$")
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
@@ -461,7 +478,16 @@ def _classify(line: str) -> _Line:
         return _Line("meta", line, {})
     if _AGENCY_CAPTION.match(line):
         return _Line("figure", line, Figure(caption=escape_text(line)))
+    labelled = _CREDIT_LABEL.match(line)
+    if labelled:
+        return _Line("figure", line, Figure(credit=escape_text(labelled.group("credit"))))
+    after = _CREDIT_AFTER.match(line)
+    if after:
+        return _Line("figure", line, Figure(caption=escape_text(after.group("caption")),
+                                            credit=escape_text(after.group("credit"))))
     caption, credit = split_credit(escape_text(line))
+    if credit and _CREDIT_CHAIN.match(line):  # a credit naming everyone, no caption
+        return _Line("figure", line, Figure(credit=escape_text(line)))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
