@@ -169,6 +169,15 @@ _NOTICES = (
 )
 _NOTICE_PATTERNS = [(kind, re.compile("|".join(patterns), re.I)) for kind, *patterns in _NOTICES]
 _NOTICE_MAX_WORDS = 100
+# A date or a time inside a line: "Nov 19, 2019, 10:31 pm", "19 June 2024", "21/06/2014",
+# "2019-11-18T20:51:19Z", "22 de outubro de 2010", "5:45 AM".
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zäéû]*\.?"
+_DATE_IN_LINE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}"
+    rf"(?:\s*[ap]\.?m\.?)?)?|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+Z?)?|\d{{1,2}} de \w+ de \d{{4}}"
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)", re.I)
+_DATELINE_MAX_WORDS = 14
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
@@ -476,6 +485,9 @@ def _classify(line: str) -> _Line:
         return _Line("meta", line, meta)
     if _STAMP_LINE.match(line):
         return _Line("meta", line, {})
+    dated = _dateline(line)
+    if dated is not None:
+        return _Line("meta", line, dated)
     if _AGENCY_CAPTION.match(line):
         return _Line("figure", line, Figure(caption=escape_text(line)))
     labelled = _CREDIT_LABEL.match(line)
@@ -492,6 +504,19 @@ def _classify(line: str) -> _Line:
             caption or _PHOTO_CREDIT_LINE.match(line)):
         return _Line("figure", line, Figure(caption=caption or None, credit=credit))
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _dateline(line: str) -> dict[str, Any] | None:
+    """The date a short line under a headline states among other words ("Jane Doe - Nov
+    19, 2019, 10:31 pm", "21/06/2014 Jane Doe Books, News"): None unless the line holds
+    a date or a time and is not a sentence, nor an embedded post's "— Name (@name) date".
+    The date is kept when the parser reads it."""
+    found = _DATE_IN_LINE.search(line)
+    if (found is None or len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
+            or line.startswith(("—", "–"))):
+        return None
+    stamp = parse_date(found.group(0))
+    return {"published": stamp} if stamp else {}
 
 
 def _notice(line: str) -> str | None:
