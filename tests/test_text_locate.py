@@ -273,3 +273,10 @@ def test_question_headline_over_its_byline_is_the_title_not_the_breadcrumbs() ->
     article = _article(page)
     assert (article.title, article.authors) == ("Is the harbour plan good for the town?", ["Jane Doe"])
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above() -> None:
+    story = STORY.splitlines()
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{story[0]}\n{story[1]}\n"
+                       f"Image source, @harbourauth\n{story[2]}\n")
+    assert _body_text(article) == story

@@ -699,8 +699,9 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             _take_metadata(line.value, draft)
             i += 1
             continue
+        credit_line = line.kind == "figure"
         block, i = _block_at(lines, i, draft.body)
-        _append(draft, block)
+        _append(draft, block, credit_line)
     _drop_trailing_labels(draft.body)
     draft.tags = _topics_in_tail(tail)
     draft.tail = tail
@@ -764,10 +765,12 @@ def _topics_in_tail(tail: list[_Line]) -> list[str]:
     return topics
 
 
-def _append(draft: _Draft, block: Block) -> None:
-    """Add a block; a lone credit line credits the short caption just before it."""
+def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
+    """Add a block; a lone credit line credits the short caption just before it (an
+    "Image source, X" line stands above its photo, and credits nothing before it)."""
     previous = draft.body[-1] if draft.body else None
-    if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
+    if (credit_line and isinstance(block, Figure) and block.caption is None
+            and isinstance(previous, Paragraph)
             and len(previous.text.split()) <= _CAPTION_MAX_WORDS
             and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
