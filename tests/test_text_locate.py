@@ -280,3 +280,15 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     article = _article(f"Harbour plan approved\nBy Jane Doe\n{story[0]}\n{story[1]}\n"
                        f"Image source, @harbourauth\n{story[2]}\n")
     assert _body_text(article) == story
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("Teilen", "furniture"), ("Compartilhe", "furniture"), ("Publicidade", "furniture"),
+    ("Schlagwörter", "tail"), ("Meistgelesen", "tail"), ("Les plus lus", "tail"),
+    ("Mais lidas", "tail"), ("© 2024 Die Hafenzeitung. Alle Rechte vorbehalten.", "tail"),
+    ("Copyright © 2024 O Porto. Todos os direitos reservados.", "tail"),
+    ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
+    ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
+])
+def test_page_sections_are_told_in_other_languages_too(line: str, kind: str) -> None:
+    assert text_source._classify(line).kind == kind

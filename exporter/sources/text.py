@@ -41,7 +41,10 @@ def _full_line(*patterns: str) -> re.Pattern[str]:
 _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
-    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
+    r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
+    r"廣告|广告|広告|광고",
+    # share buttons in other languages
+    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
     r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
@@ -106,7 +109,8 @@ _CAPITALISED = r"(?-i:[A-Z])[\w'’.-]*"
 _NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
 # Tail lines that head the article's topic links ("Related Topics" then "South Korea").
 _TOPIC_HEADS = (r"related topics", r"explore more on (?:these|this) topics?",
-                r"(?:suggested )?topics", r"tags", r"themen")
+                r"(?:suggested )?topics", r"tags", r"themen", r"schlagw(?:ö|oe)rter",
+                r"(?:é|e)tiquettes|etiquetas|mots-cl(?:é|e)s")
 _TOPICS = _full_line(*_TOPIC_HEADS)
 _TOPIC_MAX_WORDS = 4
 # Labels over a list of links to other stories: a rail after the article, or an inline
@@ -118,21 +122,31 @@ _PROMO = _full_line(
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
+    r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
+    r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
+    r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사")
 # Lines after which nothing belongs to the article: the heads of the page's sections
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
+    r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
     r"top stories", r"about the author", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
+    r"(?:©|\(c\)|copyright\b).{0,80}(?:alle rechte vorbehalten|tous droits réservés|"
+    r"todos (?:os|los) direitos reservados|todos los derechos reservados|"
+    r"tutti i diritti riservati|alle rechten voorbehouden)",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
     r"leave a (?:reply|comment)", r"post navigation",
+    r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
+    r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
