@@ -289,6 +289,7 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Copyright © 2024 O Porto. Todos os direitos reservados.", "tail"),
     ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
     ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
+    ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
 ])
-def test_page_sections_are_told_in_other_languages_too(line: str, kind: str) -> None:
+def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind

@@ -83,6 +83,7 @@ _FURNITURE = _full_line(
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
     r"you are here\s*:.{0,200}", r"close(?: [\w ]{1,20} panel)?",
+    r"(?:[^>›»\s][^>›»]{0,30}\s[>›»]\s){1,6}[^>›»]{1,60}",  # breadcrumbs: Home > News > Local
     r"(?:these are )?external links (?:and )?will open in a new (?:window|tab)\.?",
     r"follow .{1,40} on (?:instagram|facebook|twitter|youtube|tiktok|x)\b.{0,80}",
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
