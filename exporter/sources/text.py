@@ -503,22 +503,30 @@ def _classify(line: str) -> _Line:
     dated = _dateline(line)
     if dated is not None:
         return _Line("meta", line, dated)
+    figure = _figure_line(line)
+    if figure is not None:
+        return _Line("figure", line, figure)
+    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _figure_line(line: str) -> Figure | None:
+    """The photo a caption or credit line describes, or None when the line is neither."""
     if _AGENCY_CAPTION.match(line):
-        return _Line("figure", line, Figure(caption=escape_text(line)))
+        return Figure(caption=escape_text(line))
     labelled = _CREDIT_LABEL.match(line)
     if labelled:
-        return _Line("figure", line, Figure(credit=escape_text(labelled.group("credit"))))
+        return Figure(credit=escape_text(labelled.group("credit")))
     after = _CREDIT_AFTER.match(line)
     if after:
-        return _Line("figure", line, Figure(caption=escape_text(after.group("caption")),
-                                            credit=escape_text(after.group("credit"))))
+        return Figure(caption=escape_text(after.group("caption")),
+                      credit=escape_text(after.group("credit")))
     caption, credit = split_credit(escape_text(line))
     if credit and _CREDIT_CHAIN.match(line):  # a credit naming everyone, no caption
-        return _Line("figure", line, Figure(credit=escape_text(line)))
+        return Figure(credit=escape_text(line))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
-        return _Line("figure", line, Figure(caption=caption or None, credit=credit))
-    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+        return Figure(caption=caption or None, credit=credit)
+    return None
 
 
 def _dateline(line: str) -> dict[str, Any] | None:
