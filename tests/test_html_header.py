@@ -143,3 +143,18 @@ def test_parsely_page_json() -> None:
     meta = meta_of(tag)
     assert (meta.authors, meta.published, meta.kicker) == (["Jane Roe"], "2012-12-19T18:00:00Z",
                                                            "Weather")
+
+
+@pytest.mark.parametrize(("head", "title"), [
+    # The page's other titles agree with each other, not with it: a summary, not the headline.
+    ('<title>Flood - Riverside</title><script type="application/ld+json">{"@type": "Article",'
+     ' "headline": "water over the lower town"}</script>', "Flood - Riverside"),
+    # The h1 says the same as the JSON-LD headline: it is the headline, whatever og:title says.
+    ('<meta property="og:title" content="Floods: what to know"><script type="application/ld+json">'
+     '{"@type": "Article", "headline": "Flood"}</script>', "Flood"),
+    # Nothing else agrees either: the JSON-LD headline stands.
+    ('<meta property="og:title" content="Floods: what to know"><script type="application/ld+json">'
+     '{"@type": "Article", "headline": "The water came at night"}</script>', "The water came at night"),
+])
+def test_json_ld_headline_needs_no_contradiction(head: str, title: str) -> None:
+    assert meta_of(head).title == title

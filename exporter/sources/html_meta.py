@@ -68,8 +68,8 @@ def read_meta(root: _Element) -> PageMeta:
     meta = _meta_tags(root)
     site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     h1 = _h1(root)
-    title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
-                   _title_tag(root), h1) or ""
+    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), _title_tag(root), h1) if t]
+    title = _first(_headline(_text(ld.get("headline")), shown), *shown) or ""
     if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
         title = h1  # JSON-LD headlines are often cut at 110 characters
     region = html_header.article_region(root)
@@ -146,6 +146,23 @@ def strip_site_name(title: str, site: str | None) -> str:
         if named and len(words) <= 4 and len(head.split()) >= 3 and len(head) > len(tail):
             return head
     return title
+
+
+def _headline(headline: str | None, shown: list[str]) -> str | None:
+    """The JSON-LD headline, unless the page's other titles agree with each other and
+    not with it: then it is a summary some CMSs write into that field ("wave travelling
+    up a river" for a page headed "Tidal bore")."""
+    if not headline or not shown or any(_agree(headline, t) for t in shown):
+        return headline
+    return None if any(_agree(a, b) for i, a in enumerate(shown) for b in shown[i + 1:]) \
+        else headline
+
+
+def _agree(one: str, other: str) -> bool:
+    """Whether one title contains the other, word for word ("Tidal bore" and "Tidal bore
+    - Open Encyclopedia")."""
+    a, b = (" ".join(["", *re.findall(r"\w+", t.lower()), ""]) for t in (one, other))
+    return a.strip() != "" and b.strip() != "" and (a in b or b in a)
 
 
 def _json_ld_article(root: _Element) -> dict[str, Any]:
