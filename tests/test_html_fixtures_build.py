@@ -17,7 +17,7 @@ from exporter.sources import read_source
 from conftest import FIXTURES
 
 PAGES = ["caption-beside", "player-gallery", "jsonld-wrapped", "byline-visible", "dublin-core",
-         "microdata-aside", "jsonld-headline-summary"]
+         "microdata-aside", "jsonld-headline-summary", "byline-dateline"]
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 

@@ -39,8 +39,18 @@ _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|sta
                           re.I)
 _LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
                         "h4", "h5", "h6"})
-_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av)(?:\s|$)", re.I)
+_BY_WORD = re.compile(r"(?:(?:written|words|reported|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
+                      r"(?:\s|$)", re.I)
+# What follows the names on a byline that is also the dateline: "By Jane Roe on 3 March
+# 2021", "By Jane Roe | Updated 12:40", "By Jane Roe 22 Dec 2016".
+_DATELINE = re.compile(r"(?:\s*[|·•—–]\s*|\s+)(?:(?:on|updated|published|posted)\b[\s:]*)?"
+                       r"(?=\S*\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
+                       r".*$", re.I)
+# A label before the names: "Words: Jane Roe", "Author: Jane Roe", "Texte : Jean Dupont".
+_LABEL = re.compile(r"^(?:words|text|texte|author|authors|autor|auteur|writer|written by|"
+                    r"reporting|story)\s*:\s*", re.I)
 _SHORT_TEXT_CHARS = 200
+_BY_LINE_CHILDREN = 12  # "By <a>A</a>, <a>B</a> and <a>C</a> <time>…</time>": a link, span each
 _MAX_BYLINE_WORDS = 12
 _MAX_DEK_WORDS = 80
 _MIN_DEK_WORDS = 6
@@ -109,7 +119,7 @@ def marks_of(root: _Element) -> Marks:
         elif "author" in (el.get("rel") or "") or (
                 el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
             found.byline.append(el)
-        if el.tag in _LINE_TAGS and len(el) <= 4 and _starts_by(el):
+        if el.tag in _LINE_TAGS and len(el) <= _BY_LINE_CHILDREN and _starts_by(el):
             found.by_line.append(el)
     return found
 
@@ -158,11 +168,19 @@ def _is_organisation(el: _Element) -> bool:
 
 def visible_byline(region: _Element, marks: Marks) -> list[str]:
     """Authors a visible byline names: the first byline-classed element or `rel=author`
-    link with a person in it, else the first short "By …" line."""
+    link with a person in it, else the first short "By …" line. A short byline read
+    whole and naming nobody ("PTI, Washington, 20 Nov") is not read again piece by
+    piece: its parts would name a place or an agency."""
+    judged: list[_Element] = []
     for el in _own(region, _marked_byline, marks.byline):
-        names = byline_names(_short_text(el), marked=True)
+        if any(a in judged for a in el.iterancestors()):
+            continue
+        text = _short_text(el)
+        names = byline_names(text, marked=True)
         if names:
             return names
+        if text and len(_names_part(text).split()) <= _MAX_BYLINE_WORDS:
+            judged.append(el)
     for el in _own(region, lambda e: True, marks.by_line):
         names = byline_names(_short_text(el), marked=False)
         if names:
@@ -193,25 +211,45 @@ def _marked_byline(el: _Element) -> bool:
     """A `rel=author` link, a link to an author's page (`/author/jane-doe`), or an
     element whose class says byline/author (not the bio, photo or job title of an
     author box)."""
-    if "author" in (el.get("rel") or "").split() or (
-            el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
+    if "author" in (el.get("rel") or "").split():
         return True
+    if el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or ""):
+        return not _in_running_text(el)
     classes = [t for t in tokens_of(el).split() if _BYLINE_CLASS.search(t)]
     return bool(classes) and not any(_NOT_NAME_CLASS.search(t) for t in classes)
+
+
+def _in_running_text(link: _Element) -> bool:
+    """Whether a link is a mention inside a sentence ("Residents asked the mayor, <a>Jane
+    Roe</a>, …"), not a byline: its paragraph is longer than a byline and not a "By" line
+    (which may carry a date: "By Jane Roe, Sam Okafor on Monday, 18 November")."""
+    block = next(link.iterancestors("p", "li", "blockquote", "td"), None)
+    if block is None:
+        return False
+    text = _short_text(block)
+    return not text or (len(text.split()) > _MAX_BYLINE_WORDS and not _BY_WORD.match(text))
+
+
+def _names_part(text: str) -> str:
+    """A byline's text without its label and dateline, "By" in English: "Texte : Jean
+    Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
+    text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
+    text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
+    return _DATELINE.sub("", text, count=1)
 
 
 def byline_names(text: str, marked: bool) -> list[str]:
     """People named by a byline's text. Text from an element marked as a byline may be a
     bare name ("Jane Doe"); unmarked text must read "By …" (in any of its languages)."""
-    text = " ".join(text.split())
+    text = _names_part(text)
     if not text or len(text.split()) > _MAX_BYLINE_WORDS:
         return []
-    text = _FOREIGN_BY.sub("By ", text, count=1)
-    names = parse_byline(text if text.lower().startswith("by ") else f"By {text}")
+    names = parse_byline(text if _BY_WORD.match(text) else f"By {text}")
     if names:
-        return names
-    if marked and len(text.split()) <= 5:
-        return people([re.sub(r"^by\b\s*", "", text, flags=re.I)])
+        return people(names)  # "BY JANE ROE" as "Jane Roe"
+    if marked and len(text.split()) <= 5:  # a name in a script without capitals, say
+        first = re.sub(r"^by\b\s*", "", text, flags=re.I).split(",")[0]
+        return people([first])  # what follows a comma is a place or desk ("AP, Lisbon")
     return []
 
 

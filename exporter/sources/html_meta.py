@@ -20,6 +20,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lxml.etree import _Element
@@ -81,8 +82,11 @@ def read_meta(root: _Element) -> PageMeta:
                                html_header.kicker(region, marks))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
-        authors=(_people(ld.get("author")) or html_header.microdata_authors(root, region)
-                 or _meta_authors(meta) or html_header.visible_byline(region, marks)),
+        authors=_authors(
+            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher")) if n},
+            (lambda: _people(ld.get("author")) or _people(ld.get("creator")),
+             lambda: html_header.microdata_authors(root, region),
+             lambda: _meta_authors(meta), lambda: html_header.visible_byline(region, marks))),
         publisher=site,
         published=_first_date(_text(ld.get("datePublished")), _text(ld.get("dateCreated")),
                               _microdata_date(region, "datePublished"),
@@ -161,7 +165,7 @@ def _headline(headline: str | None, shown: list[str]) -> str | None:
 def _agree(one: str, other: str) -> bool:
     """Whether one title contains the other, word for word ("Tidal bore" and "Tidal bore
     - Open Encyclopedia")."""
-    a, b = (" ".join(["", *re.findall(r"\w+", t.lower()), ""]) for t in (one, other))
+    a, b = (f" {_norm(t)} " for t in (one, other))
     return a.strip() != "" and b.strip() != "" and (a in b or b in a)
 
 
@@ -327,6 +331,24 @@ def _parsely_page(meta: dict[str, Any]) -> None:
             value = page.get(name.replace("-", "_"))
             if isinstance(value, str) and value.strip():
                 meta.setdefault(f"parsely-{name}", value.strip())
+
+
+def _authors(sites: set[str], sources: Iterable[Callable[[], list[str]]]) -> list[str]:
+    """The first source's authors; but a source naming only the site itself ("author":
+    "Riverside Gazette") gives way to a later one naming someone else, the writer.
+    (On a one-person blog the site is named after its author: nobody else is named.)"""
+    only_site: list[str] = []
+    for source in sources:
+        names = source()
+        if names and all(_norm(n) in sites for n in names):
+            only_site = only_site or names
+        elif names:
+            return names
+    return only_site
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
 
 
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
