@@ -218,3 +218,39 @@ SITE = '<meta property="og:site_name" content="Riverside Gazette">'
 ])
 def test_site_named_as_author(head: str, markup: str, authors: list[str]) -> None:
     assert meta_of(head, markup).authors == authors
+
+
+@pytest.mark.parametrize(("markup", "authors"), [
+    ('<p class="byline">By <a href="/a">Jane Roe</a><br>Science correspondent</p>', ["Jane Roe"]),
+    ('<div class="byline">By Jane Roe <span>Chief Economics Correspondent</span></div>', ["Jane Roe"]),
+    ('<div class="byline">By Jane Roe <a href="https://social.example/jr">@janeroe</a></div>', ["Jane Roe"]),
+    ("<table><tr><td>BY JANE ROE</td></tr></table>", ["Jane Roe"]),  # an old layout table
+    ('<font size="2">By Jane Roe</font>', ["Jane Roe"]),
+    ('<div class="meta"><time>3 June 2020</time> · By Jane Roe</div>', ["Jane Roe"]),
+    ("<p>Author: Jane Roe</p>", ["Jane Roe"]),
+    # A photo's credit under the lead photo, before the byline, is not the byline.
+    ('<figure><img src="a.jpg"><figcaption>The river. <span>By Sam Okafor</span></figcaption>'
+     '</figure><div>By Jane Roe</div>', ["Jane Roe"]),
+    ('<div class="image-credit">By Sam Okafor</div><div>By Jane Roe</div>', ["Jane Roe"]),
+])
+def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list[str]) -> None:
+    assert meta_of("", markup).authors == authors
+
+
+@pytest.mark.parametrize(("head", "authors"), [
+    ('<meta name="author" content="Jane Roe"><meta name="author" content="Sam Okafor">',
+     ["Jane Roe", "Sam Okafor"]),
+    ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
+     ["Jane Roe", "Sam Okafor"]),
+    ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    (SITE + '<meta name="author" content="Jane Roe | Riverside Gazette">', ["Jane Roe"]),
+    (SITE + '<meta name="author" content="Jane Roe - Riverside Gazette">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe for the Riverside Gazette">', ["Jane Roe"]),
+    # A related story's Article is listed first; the page's own is the one it is headed by.
+    ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Bridges and roads'
+     ' reopen", "author": {"@type": "Person", "name": "Bob Teaser"}, "description": "Longer."},'
+     ' {"@type": "NewsArticle", "headline": "Flood", "author": {"@type": "Person",'
+     ' "name": "Jane Roe"}}]</script>', ["Jane Roe"]),
+])
+def test_author_tags_each_author_and_not_the_site(head: str, authors: list[str]) -> None:
+    assert meta_of(head).authors == authors

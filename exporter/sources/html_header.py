@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.etree import _Element
 
-from .bylines import people
+from .bylines import FOR_OUTLET, people
 from .html_dom import is_furniture, text_of, tokens_of
 from .meta import parse_byline, parse_reading_time
 
@@ -31,24 +31,37 @@ _DEK_CLASS = re.compile(r"(?:^|[-_])(?:standfirst|dek|deck|sub-?title|sub-?head(
                         r"summary|lede|lead|intro|excerpt|strap(?:line)?|teaser-text)(?:$|[-_])")
 _KICKER_CLASS = re.compile(r"(?:^|[-_])(?:kicker|eyebrow|overline|rubric|section-label|"
                            r"category-label)(?:$|[-_])")
+_CREDIT_CLASS = re.compile(r"credit|caption|copyright", re.I)
 _ARTICLE_ITEM = re.compile(r"(?:Article|BlogPosting|Report)$")
 _NOT_DEK_TAGS = frozenset({"figure", "figcaption", "img", "picture", "a", "time", "ul", "ol"})
 # Where sites list a writer's articles: /author/jane-doe, /autor/…, /people/…, /staff/….
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|staff|"
                           r"journalists?|reporters?|writers?|contributors?)/[\w.-]+/?(?:$|[?#])",
                           re.I)
-_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
+_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "i", "small",
+                        "td", "font", "cite", "header", "h2", "h3",
                         "h4", "h5", "h6"})
 _BY_WORD = re.compile(r"(?:(?:written|words|reported|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
                       r"(?:\s|$)", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # What follows the names on a byline that is also the dateline: "By Jane Roe on 3 March
 # 2021", "By Jane Roe | Updated 12:40", "By Jane Roe 22 Dec 2016".
 _DATELINE = re.compile(r"(?:\s*[|·•—–]\s*|\s+)(?:(?:on|updated|published|posted)\b[\s:]*)?"
-                       r"(?=\S*\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)"
+                       rf"(?=\S*\d|{_MONTH}\s+\d)"
                        r".*$", re.I)
 # A label before the names: "Words: Jane Roe", "Author: Jane Roe", "Texte : Jean Dupont".
 _LABEL = re.compile(r"^(?:words|text|texte|author|authors|autor|auteur|writer|written by|"
                     r"reporting|story)\s*:\s*", re.I)
+# A job title printed after the name, on the next line or in a span: "Jane Roe Chief
+# Economics Correspondent", "Jane Roe<br>Health reporter".
+_JOB_TITLE = re.compile(r"(?<=\w)\s+(?:chief|senior|deputy|associate|executive|managing|"
+                        r"contributing|staff|special|political|economics?|science|health|"
+                        r"technology|business|foreign|sports?|culture|editor|reporter|"
+                        r"correspondent|writer|columnist|contributor|analyst|producer|"
+                        r"journalist|photographer)\b.*$", re.I)
+_DATE_FIRST = re.compile(rf"^(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)(?=(?:written\s+|posted\s+)?"
+                         r"(?:by|par|von|por)\s)", re.I)
+_HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
 _BY_LINE_CHILDREN = 12  # "By <a>A</a>, <a>B</a> and <a>C</a> <time>…</time>": a link, span each
 _MAX_BYLINE_WORDS = 12
@@ -77,8 +90,20 @@ def _own(region: _Element, wanted: Callable[[_Element], bool],
     asides), among a preselection (a list, or an XPath run on the region); `wanted` is
     asked first as it is the cheaper question."""
     for el in among if isinstance(among, list) else among(region):
-        if isinstance(el.tag, str) and wanted(el) and _within(el, region) and not is_furniture(el):
+        if isinstance(el.tag, str) and wanted(el) and _within(el, region) \
+                and not is_furniture(el) and not _is_photo_credit(el):
             yield el
+
+
+def _is_photo_credit(el: _Element) -> bool:
+    """Whether a "By …" line is a photo's credit: in a figure or its caption, or marked
+    as a credit or caption ("By Sam Okafor" under the photo is not the article's byline)."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("figure", "figcaption") or _CREDIT_CLASS.search(tokens_of(node)):
+            return True
+        if node.tag in ("article", "main", "body"):
+            return False
+    return False
 
 
 def _within(el: _Element, region: _Element) -> bool:
@@ -192,8 +217,9 @@ def _starts_by(el: _Element) -> bool:
     """Whether the element's first words are "By" (or Par, Von, Por, Di, Door, Av)."""
     head = (el.text or "").strip()
     if not head and len(el) and isinstance(el[0].tag, str):
-        head = (el[0].text or "").strip()
-    return bool(_BY_WORD.match(head))
+        first = el[0]  # "<span>By</span> …", or "<time>3 June</time> By …"
+        head = ((first.tail if first.tag == "time" else first.text) or "").strip(" \n\t·|•,")
+    return bool(_BY_WORD.match(head) or _LABEL.match(head))
 
 
 def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
@@ -234,8 +260,11 @@ def _names_part(text: str) -> str:
     """A byline's text without its label and dateline, "By" in English: "Texte : Jean
     Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
     text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
+    dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
+    text = text[dated.end():] if dated else text
     text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
-    return _DATELINE.sub("", text, count=1)
+    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", text, count=1)))
+    return _JOB_TITLE.sub("", text, count=1)
 
 
 def byline_names(text: str, marked: bool) -> list[str]:

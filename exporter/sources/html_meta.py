@@ -65,11 +65,11 @@ class PageMeta:
 
 def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
-    ld = _json_ld_article(root)
     meta = _meta_tags(root)
-    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     h1 = _h1(root)
     shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), _title_tag(root), h1) if t]
+    ld = _json_ld_article(root, shown)
+    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     title = _first(_headline(_text(ld.get("headline")), shown), *shown) or ""
     if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
         title = h1  # JSON-LD headlines are often cut at 110 characters
@@ -114,7 +114,7 @@ _PUBLISHED_KEYS = ("article:published_time", "og:article:published_time", "datep
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
                  "dcterms.modified", "last-modified")
 _AUTHOR_KEYS = ("author", "article:author", "article:author_name", "byl", "dc.creator",
-                "dcterms.creator", "sailthru.author", "parsely-author")
+                "dcterms.creator", "sailthru.author", "parsely-author", "citation_author")
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
@@ -169,8 +169,10 @@ def _agree(one: str, other: str) -> bool:
     return a.strip() != "" and b.strip() != "" and (a in b or b in a)
 
 
-def _json_ld_article(root: _Element) -> dict[str, Any]:
-    """The article object of the page's JSON-LD, with `@id` references resolved."""
+def _json_ld_article(root: _Element, shown: list[str]) -> dict[str, Any]:
+    """The article object of the page's JSON-LD, with `@id` references resolved: the
+    one whose headline the page shows (`shown`: its other titles), not a related
+    story's listed beside it."""
     nodes: list[dict[str, Any]] = []
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
@@ -184,7 +186,8 @@ def _json_ld_article(root: _Element) -> dict[str, Any]:
     articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
     if not articles:
         return {}
-    best = max(articles, key=lambda n: ("headline" in n, len(n)))
+    best = max(articles, key=lambda n: (any(_agree(_text(n.get("headline")) or "", t) for t in shown),
+                                        "headline" in n, len(n)))
     return {k: _deref(v, by_id) for k, v in best.items()}
 
 
@@ -312,8 +315,8 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
             continue
         for key in keys:
             key = key.replace("dcterms:", "dcterms.").replace("dc:", "dc.")
-            if key == "article:tag":
-                out["article:tag[]"].append(content)
+            if key == "article:tag" or key in _AUTHOR_KEYS:
+                out.setdefault(f"{key}[]", []).append(content)
             out.setdefault(key, content)
     _parsely_page(out)
     return out
@@ -334,16 +337,16 @@ def _parsely_page(meta: dict[str, Any]) -> None:
 
 
 def _authors(sites: set[str], sources: Iterable[Callable[[], list[str]]]) -> list[str]:
-    """The first source's authors; but a source naming only the site itself ("author":
-    "Riverside Gazette") gives way to a later one naming someone else, the writer.
+    """The first source's authors but the site itself; a source naming only the site
+    ("author": "Riverside Gazette") gives way to a later one naming someone else.
     (On a one-person blog the site is named after its author: nobody else is named.)"""
     only_site: list[str] = []
     for source in sources:
         names = source()
-        if names and all(_norm(n) in sites for n in names):
-            only_site = only_site or names
-        elif names:
-            return names
+        people = [n for n in names if _norm(n) not in sites]
+        if people:
+            return people  # "Jane Roe | Riverside Gazette": the writer, not the site
+        only_site = only_site or names
     return only_site
 
 
@@ -352,14 +355,17 @@ def _norm(text: str) -> str:
 
 
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
+    """The people of the first author tag that names any; a tag repeated once per
+    author (`<meta name="author">` twice) names them all."""
     for key in _AUTHOR_KEYS:
-        value = meta.get(key)
-        if value and not value.startswith(("http://", "https://")):
-            if key.startswith(("dc.", "dcterms.")):
-                value = _given_first(value)
-            names = html_header.byline_names(value, marked=True)
-            if names:
-                return names
+        names = []
+        for value in meta.get(f"{key}[]") or ([meta[key]] if key in meta else []):
+            if not value.startswith(("http://", "https://")):
+                if key.startswith(("dc.", "dcterms.")):
+                    value = _given_first(value)
+                names.extend(html_header.byline_names(value, marked=True))
+        if names:
+            return list(dict.fromkeys(names))
     return []
 
 
