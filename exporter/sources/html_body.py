@@ -28,16 +28,22 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
     # favor_precision: F1 .975 against .965 by default on the benchmark's pages.
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
-    xml = trafilatura.extract(
-        math_as_text(page), output_format="xml", favor_precision=True, include_images=False,
-        include_tables=True, include_formatting=True, include_links=True,
-        include_comments=False, with_metadata=False, deduplicate=False)
+    page = math_as_text(page)
+    options = dict(output_format="xml", include_images=False, include_tables=True,
+                   include_formatting=True, include_links=True, include_comments=False,
+                   with_metadata=False, deduplicate=False)
+    # A page whose whole text is a line or two (no paragraph markup) has nothing the
+    # precise setting accepts; the recall setting then reads it.
+    xml = trafilatura.extract(page, favor_precision=True, **options) or \
+        trafilatura.extract(page, favor_recall=True, **options)
     if not xml:
         return []
     main = etree.fromstring(xml.encode("utf-8")).find("main")
     if main is None:
         return []
-    return _Mapper(base_url).children(main)
+    loose = clean_inline(html.escape(main.text or "", quote=False))  # text in no element
+    return ([Paragraph(text=loose)] if to_text(loose).strip() else []) + \
+        _Mapper(base_url).children(main)
 
 
 _MATH_OPEN = re.compile(r"<math\b[^<>]*>", re.I)
