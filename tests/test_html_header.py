@@ -254,3 +254,17 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
 ])
 def test_author_tags_each_author_and_not_the_site(head: str, authors: list[str]) -> None:
     assert meta_of(head).authors == authors
+
+
+def test_a_comment_author_inside_the_article_item_is_not_its_author() -> None:
+    """A property belongs to its nearest item: the comment's author is the comment's."""
+    markup = ('<div itemscope itemtype="https://schema.org/NewsArticle">'
+              '<span itemprop="author">Jane Roe</span>'
+              '<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+              '<span itemprop="author">Sam Okafor</span><p itemprop="text">Well said.</p></div></div>')
+    assert meta_of("", markup).authors == ["Jane Roe"]
+    assert meta_of("", markup.replace('<span itemprop="author">Jane Roe</span>', "")).authors == []
+
+
+def test_written_by_box_is_a_byline() -> None:
+    assert meta_of("", '<div class="written-by">Jane Roe</div>').authors == ["Jane Roe"]

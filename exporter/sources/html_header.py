@@ -23,7 +23,7 @@ from .meta import parse_byline, parse_reading_time
 
 # "By" in the languages whose bylines say it: Par, Von, Por, Di, Door, Av.
 _FOREIGN_BY = re.compile(r"^\s*(?:par|von|por|di|door|av)\s+(?=\S)", re.I)
-_BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|contributor")
+_BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|written-?by|contributor")
 # Parts of an author box that are not the name: bio, photo, job title, follow links.
 _NOT_NAME_CLASS = re.compile(r"bio|img|image|photo|pic|avatar|desc|about|info|title|role|job|"
                              r"social|follow|twitter|email|date|time|more|list|page|wrap")
@@ -111,7 +111,8 @@ def _within(el: _Element, region: _Element) -> bool:
 
 
 # Class/id words of the header's parts, matched in one pass over the page.
-_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Cc]ontributor)|"
+_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Ww]ritten-?[Bb]y|"
+                    r"[Cc]ontributor)|"
                     r"(?P<kicker>[Kk]icker|[Ee]yebrow|[Oo]verline|[Rr]ubric|[Ss]ection-label|"
                     r"[Cc]ategory-label)|(?P<breadcrumb>[Bb]readcrumb)")
 
@@ -181,9 +182,9 @@ def microdata_authors(root: _Element, region: _Element) -> list[str]:
 
 
 def _item_of(el: _Element) -> _Element | None:
-    """The Article item a property belongs to: its nearest Article-typed ancestor."""
-    return next((a for a in el.iterancestors() if a.get("itemscope") is not None
-                 and _ARTICLE_ITEM.search(a.get("itemtype") or "")), None)
+    """The item a property belongs to, as microdata defines it: its nearest ancestor
+    with `itemscope` (a comment's or review's author belongs to that comment)."""
+    return next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
 
 
 def _is_organisation(el: _Element) -> bool:
