@@ -228,6 +228,7 @@ def test_site_named_as_author(head: str, markup: str, authors: list[str]) -> Non
     ('<font size="2">By Jane Roe</font>', ["Jane Roe"]),
     ('<div class="meta"><time>3 June 2020</time> · By Jane Roe</div>', ["Jane Roe"]),
     ("<p>Author: Jane Roe</p>", ["Jane Roe"]),
+    ("<p>Reporting by Jane Roe in Lisbon; editing by Sam Okafor</p>", ["Jane Roe"]),
     # A photo's credit under the lead photo, before the byline, is not the byline.
     ('<figure><img src="a.jpg"><figcaption>The river. <span>By Sam Okafor</span></figcaption>'
      '</figure><div>By Jane Roe</div>', ["Jane Roe"]),

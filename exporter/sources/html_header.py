@@ -41,7 +41,7 @@ _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|sta
 _LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "i", "small",
                         "td", "font", "cite", "header", "h2", "h3",
                         "h4", "h5", "h6"})
-_BY_WORD = re.compile(r"(?:(?:written|words|reported|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
+_BY_WORD = re.compile(r"(?:(?:written|words|reported|reporting|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
                       r"(?:\s|$)", re.I)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # What follows the names on a byline that is also the dateline: "By Jane Roe on 3 March
@@ -61,6 +61,7 @@ _JOB_TITLE = re.compile(r"(?<=\w)\s+(?:chief|senior|deputy|associate|executive|m
                         r"journalist|photographer)\b.*$", re.I)
 _DATE_FIRST = re.compile(rf"^(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)(?=(?:written\s+|posted\s+)?"
                          r"(?:by|par|von|por)\s)", re.I)
+_OTHER_ROLES = re.compile(r";[^;]*\bby\b.*$", re.I)  # "Reporting by X; Editing by Y"
 _HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
 _BY_LINE_CHILDREN = 12  # "By <a>A</a>, <a>B</a> and <a>C</a> <time>…</time>": a link, span each
@@ -261,6 +262,7 @@ def _names_part(text: str) -> str:
     """A byline's text without its label and dateline, "By" in English: "Texte : Jean
     Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
     text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
+    text = _OTHER_ROLES.sub("", text)
     dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
     text = text[dated.end():] if dated else text
     text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
