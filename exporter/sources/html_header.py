@@ -273,6 +273,8 @@ def _names_part(text: str) -> str:
 def byline_names(text: str, marked: bool) -> list[str]:
     """People named by a byline's text. Text from an element marked as a byline may be a
     bare name ("Jane Doe"); unmarked text must read "By …" (in any of its languages)."""
+    if len(text) > 2 * _SHORT_TEXT_CHARS:  # a meta tag's content may be anything
+        return []
     text = _names_part(text)
     if not text or len(text.split()) > _MAX_BYLINE_WORDS:
         return []
