@@ -53,6 +53,7 @@ def _locale(tag: str) -> Locale | None:
         return None
 
 
+@lru_cache(maxsize=256)  # asked once per article and per edition's reader: files never change
 def catalogue_name(tag: str) -> str | None:
     """The shipped catalogue for a tag ("zh_Hant" for "zh-TW", "fr" for "fr-CA"), or None."""
     locale = _locale(tag)

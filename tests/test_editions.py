@@ -158,8 +158,10 @@ def test_every_subscriber_gets_exactly_their_sections_once(editions, sink, tmp_p
         (message,) = by_recipient[f"reader{n}@mail.example"]
         assert message["To"].addresses[0].addr_spec == f"reader{n}@mail.example"
         assert _titles(message) == _expected(n), n
-        assert f"Hello Reader {n}," in message.get_body(("plain",)).get_content()
-        assert f"Hello Reader {n}," in message.get_body(("html",)).get_content()
+        greeting = f"Bonjour Reader {n}," if SELECTIONS[n % len(SELECTIONS)][2] == "fr" \
+            else f"Hello Reader {n},"
+        assert greeting in message.get_body(("plain",)).get_content()
+        assert greeting in message.get_body(("html",)).get_content()
     for n in range(0, 500, 50):
         (book,) = by_recipient[f"reader{n}@kindle.example"]
         (attachment,) = list(book.iter_attachments())
@@ -176,6 +178,29 @@ def test_french_editions_use_the_subscribers_language(editions):
     for name in french:
         page = next((editions / name).glob("*.html")).read_text()
         assert '<html lang="fr"' in page
+
+
+def test_the_greeting_is_the_manifests_label_and_escaped_in_html(issue, sink, tmp_path):
+    """[labels] greeting replaces the built-in one; a name is text, never markup."""
+    manifest = tmp_path / "issue.toml"
+    manifest.write_text((issue / "issue.toml").read_text().replace(
+        "[links]", '[labels]\ngreeting = "Dear %(name)s,"\n'
+        'greeting_anonymous = "Dear reader,"\n[links]'))
+    for name in TITLES:
+        for suffix in (".md", ".jpg"):
+            (tmp_path / f"{name}{suffix}").write_bytes((issue / f"{name}{suffix}").read_bytes())
+    (tmp_path / "subscribers.csv").write_text("id,email,name\na,a@mail.example,Ann <b>&\n"
+                                              "b,b@mail.example,\n")
+    out = tmp_path / "out"
+    assert main(["editions", str(manifest), "--subscribers", str(tmp_path / "subscribers.csv"),
+                 "-o", str(out)]) == 0
+    handler, server = sink
+    assert main(["deliver", str(out), "--smtp", server, "--quiet"]) == 0
+    messages = dict(handler.messages)
+    ann, nameless = messages["a@mail.example"], messages["b@mail.example"]
+    assert "Dear Ann <b>&," in ann.get_body(("plain",)).get_content()
+    assert "Dear Ann &lt;b&gt;&amp;," in ann.get_body(("html",)).get_content()
+    assert "Dear reader," in nameless.get_body(("plain",)).get_content()
 
 
 def test_the_date_header_is_the_time_of_sending(editions, sink, tmp_path):
@@ -280,3 +305,24 @@ def test_a_reader_name_with_line_breaks_stays_inside_the_to_header(tmp_path):
     message = email.message_from_bytes(data, policy=policy.default)
     assert "Bcc" not in message and message.get_all("To") == [
         '"Eve Bcc: victim@example.net" <eve@example.com>']
+
+
+def test_a_part_encoded_once_decodes_to_each_readers_text():
+    """deliver encodes an edition's text once and only the merge tokens per reader."""
+    import html
+    import quopri
+
+    from exporter.editions.deliver import _EncodedPart, merge_fields
+
+    fields = merge_fields({"name": "Zoë <b>", "greeting": "Bonjour Zoë <b>,", "email": "z@x.example",
+                           "subscriber": "s1"})
+    text = ("%%GREETING%%\n\n" + "Le port a rouvert lundi après une semaine de travaux. " * 4
+            + " \nTrailing tab\t\n= signs = and dots\n.\n<p>%%NAME%% (%%EMAIL%%) %%SUBSCRIBER_ID%%"
+            + " x" * 60 + "港口" * 300 + " %%NAME%% " * 3)
+    for escape in (str, html.escape):
+        whole = text
+        for token, value in fields.items():
+            whole = whole.replace(token, escape(value))
+        encoded = _EncodedPart(text, escape).filled(fields)
+        assert quopri.decodestring(encoded).decode("utf-8").replace("\r\n", "\n") == whole
+        assert max(len(line) for line in encoded.split(b"\r\n")) <= 76

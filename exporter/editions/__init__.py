@@ -16,7 +16,8 @@ from pathlib import Path
 from ..atomic import write_text
 from ..errors import ExporterError
 from ..manifest import Project
-from .deliver import INDEX_NAME
+from ..labels import IssueLabels
+from .deliver import INDEX_NAME, greeting
 from .engines import run
 from .plan import Edition, plan_editions, subscriber_files
 from .subscribers import Subscriber, read_subscribers
@@ -51,7 +52,8 @@ def make_editions(project: Project, subscribers: list[Subscriber], out_dir: Path
             warned.setdefault(warning, []).append(edition.name)
         if on_edition:
             on_edition(done, len(editions))
-    lines = [json.dumps(_index_line(s, chosen[s.id], project.stem), ensure_ascii=False)
+    words = IssueLabels(project.issue.language, project.labels)
+    lines = [json.dumps(_index_line(s, chosen[s.id], project.stem, words), ensure_ascii=False)
              for s in subscribers if s.id in chosen]
     write_text(out_dir / INDEX_NAME, "\n".join(lines) + "\n")
     warnings = [f"{names[0]}: {w}" if len(names) == 1 else f"{w} ({len(names)} editions)"
@@ -60,8 +62,9 @@ def make_editions(project: Project, subscribers: list[Subscriber], out_dir: Path
                            skipped, warnings)
 
 
-def _index_line(subscriber: Subscriber, edition: Edition, stem: str) -> dict:
+def _index_line(subscriber: Subscriber, edition: Edition, stem: str, words: IssueLabels) -> dict:
     return {"subscriber": subscriber.id, "edition": edition.name,
+            "greeting": greeting(words.of(edition.language), subscriber.name),
             "files": subscriber_files(subscriber, edition, stem),
             "message": f"{stem}.eml",  # the edition's email: sender, subject, identity
             "email": subscriber.email, "name": subscriber.name, "kindle": subscriber.kindle,

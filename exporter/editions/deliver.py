@@ -32,6 +32,7 @@ from pathlib import Path
 from ..backends.email.message import one_line
 from ..backends.email.send import parse_server
 from ..errors import ExporterError
+from ..labels import Labels, labels
 
 LOG_NAME = "deliveries.sqlite"
 INDEX_NAME = "editions.jsonl"
@@ -240,8 +241,8 @@ class _Skeleton:
         original = str(message.get("Message-ID", "")).strip("<> ")
         self.identity, _, self.domain = original.partition("@")
         parts = {p.get_content_type(): p for p in message.walk() if not p.is_multipart()}
-        self.text = parts["text/plain"].get_content()
-        self.html = parts["text/html"].get_content()
+        self.text = _EncodedPart(parts["text/plain"].get_content(), escape=str)
+        self.html = _EncodedPart(parts["text/html"].get_content(), escape=html.escape)
         parts["text/plain"].set_payload(TEXT_MARK.decode())
         parts["text/html"].set_payload(HTML_MARK.decode())
         head, _, self.body = message.as_bytes(policy=policy.SMTP).partition(b"\r\n\r\n")
@@ -255,15 +256,42 @@ class _Skeleton:
 
     def personal(self, row: dict, recipient: str, message_id: str, now: dt.datetime) -> bytes:
         fields = merge_fields(row)
-        text, page = self.text, self.html
-        for token, value in fields.items():
-            text = text.replace(token, value)
-            page = page.replace(token, html.escape(value))
         name = one_line(row.get("name"))  # written as raw bytes: no line break may get in
         headers = [f"To: {formataddr((name, recipient), charset='utf-8')}".encode(),
                    f"Date: {format_datetime(now)}".encode(), f"Message-ID: {message_id}".encode()]
-        body = self.body.replace(TEXT_MARK, _qp(text)).replace(HTML_MARK, _qp(page))
+        body = self.body.replace(TEXT_MARK, self.text.filled(fields)) \
+            .replace(HTML_MARK, self.html.filled(fields))
         return b"\r\n".join(self.head + headers) + b"\r\n\r\n" + body
+
+
+class _EncodedPart:
+    """A text part quoted-printable encoded once; per reader only the merge tokens are.
+
+    Where a line is cut is the encoder's choice (a soft line break, "=" at the end, joins
+    it again on decoding), so the text between tokens is encoded once with a soft break
+    where it stops mid-line, and each reader's values are encoded alone: a message of
+    150 KB costs a few short encodings, not two long ones.
+    """
+
+    def __init__(self, text: str, escape: Callable[[str], str]) -> None:
+        self.escape = escape
+        self.pieces: list[bytes | str] = [  # odd places: a token; even: encoded text
+            piece if place % 2 else _qp_piece(piece)
+            for place, piece in enumerate(MERGE_TOKEN.split(text))]
+
+    def filled(self, fields: dict[str, str]) -> bytes:
+        return b"".join(piece if isinstance(piece, bytes)
+                        else _qp_piece(self.escape(fields.get(piece, piece)))
+                        for piece in self.pieces)
+
+
+MERGE_TOKEN = re.compile(r"(%%[A-Z_]+%%)")  # backends.email.MERGE_FIELDS' form
+
+
+def _qp_piece(text: str) -> bytes:
+    """Quoted-printable of a piece of a line, ending in a soft break if it ends mid-line."""
+    encoded = _qp(text)
+    return encoded if not encoded or encoded.endswith(b"\r\n") else encoded + b"=\r\n"
 
 
 def merge_fields(row: dict) -> dict[str, str]:
@@ -271,9 +299,16 @@ def merge_fields(row: dict) -> dict[str, str]:
     from ..backends.email import MERGE_FIELDS
 
     name = row.get("name") or ""
-    values = {"greeting": f"Hello {name}," if name else "Hello,", "name": name,
+    values = {"greeting": row.get("greeting") or greeting(labels("en"), name), "name": name,
               "email": row.get("email") or "", "id": row.get("subscriber") or ""}
     return {MERGE_FIELDS[key]: value for key, value in values.items()}
+
+
+def greeting(words: Labels, name: str | None) -> str:
+    """The email's first line for one reader, in their edition's language ("Bonjour Ann,")."""
+    if name:
+        return words.pgettext("greeting", "Hello %(name)s,", name=name)
+    return words.pgettext("greeting_anonymous", "Hello,")
 
 
 def _qp(text: str) -> bytes:

@@ -49,11 +49,14 @@ def plan_editions(project: Project, subscribers: list[Subscriber], *,
                   ) -> tuple[list[Edition], dict[str, Edition]]:
     """The distinct editions and each subscriber's (by id); a bad row raises or goes to on_error."""
     groups: dict[tuple, list[Subscriber]] = {}
+    empty: dict[tuple, bool] = {}  # per selection, not per reader: 10,000 readers share 50
     for subscriber in subscribers:
         where = f"subscriber {subscriber.id}"
         try:
             key = selection(subscriber, project.issue, where)
-            if not _select(project.issue, key[0], key[1]).articles():
+            if key not in empty:
+                empty[key] = not _select(project.issue, key[0], key[1]).articles()
+            if empty[key]:
                 raise ExporterError(where, "no article of the issue is left for this selection")
         except ExporterError as exc:
             if on_error is None:

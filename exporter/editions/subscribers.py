@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from email_validator import EmailNotValidError, validate_email
@@ -136,12 +137,19 @@ def _subscriber(row: dict, where: str) -> Subscriber:
 
 def _check_language(tag: str, where: str) -> None:
     """A BCP 47 tag that Babel knows a locale for ("pt-BR", "zh-Hant")."""
+    if not _known_language(tag):
+        raise ExporterError(where, f"'language' is not a language tag: {tag!r}")
+
+
+@lru_cache(maxsize=256)  # a list of 100,000 readers holds a handful of languages
+def _known_language(tag: str) -> bool:
     from babel import Locale, UnknownLocaleError
 
     try:
         Locale.parse(tag, sep="-")
     except (ValueError, TypeError, UnknownLocaleError):
-        raise ExporterError(where, f"'language' is not a language tag: {tag!r}")
+        return False
+    return True
 
 
 def _address(text: str, where: str, key: str) -> str:
