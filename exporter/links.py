@@ -15,7 +15,6 @@ import html
 import re
 import urllib.parse
 
-from courlan import normalize_url
 
 from .model import BLOCKS, FIGURE_OPT, INLINE, INLINE_LIST, INLINE_OPT, INLINE_ROWS, Article, Issue
 
@@ -30,6 +29,8 @@ def url_key(url: str | None) -> str | None:
 
     `http://www.Example.com/a/amp/?utm_source=x#top` and `https://example.com/a` share a key.
     """
+    from courlan import normalize_url  # 0.1 s of imports, only for issues holding links
+
     url = (url or "").strip()
     if not url.lower().startswith(("http://", "https://")):
         return None
