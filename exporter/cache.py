@@ -66,6 +66,22 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def folder_digest(*folders: Path | None) -> str:
+    """A digest of every file under the folders (names and bytes): a cached rendering keyed
+    by it misses after any edit to a template or catalogue it may have read."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            digest.update(b"\0none")
+            continue
+        digest.update(str(folder.resolve()).encode())
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            data = path.read_bytes()
+            digest.update(f"\0{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode())
+            digest.update(data)
+    return digest.hexdigest()
+
+
 def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
                folder: Path | None = None) -> T:
     """compute()'s result, from the cache (under `folder`, else the cache root) when an

@@ -15,7 +15,6 @@ import html
 import re
 import urllib.parse
 
-from courlan import normalize_url
 
 from .model import BLOCKS, FIGURE_OPT, INLINE, INLINE_LIST, INLINE_OPT, INLINE_ROWS, Article, Issue
 
@@ -30,6 +29,8 @@ def url_key(url: str | None) -> str | None:
 
     `http://www.Example.com/a/amp/?utm_source=x#top` and `https://example.com/a` share a key.
     """
+    from courlan import normalize_url  # 0.1 s of imports, only for issues holding links
+
     url = (url or "").strip()
     if not url.lower().startswith(("http://", "https://")):
         return None
@@ -79,6 +80,18 @@ def resolve_internal_links(issue: Issue) -> None:
 def internal_target(href: str) -> str | None:
     """The article id an inline href points at after resolution, else None."""
     return href[len(INTERNAL_PREFIX):] or None if href.startswith(INTERNAL_PREFIX) else None
+
+
+_FRAGMENT = re.compile(r'#([^"\\\s<>]+)')
+
+
+def linked_ids(text: str) -> set[str]:
+    """Every article id an `#id` link in `text` (markup, or a model's JSON) may name: a
+    rendering cached per article depends on those articles' addresses and no others."""
+    found = set()
+    for raw in _FRAGMENT.findall(text):
+        found.update({raw, urllib.parse.unquote(html.unescape(raw))})
+    return found
 
 
 def rewrite_internal(markup: str, address: dict[str, str]) -> str:

@@ -308,10 +308,18 @@ def _date(value: Any, where: str) -> str:
 
 
 def _language(tag: str, where: str, key: str) -> str:
-    """A well-formed, registered BCP 47 tag (`en`, `pt-BR`, `zh-Hant`), checked by langcodes."""
-    import langcodes
+    """A well-formed, registered BCP 47 tag (`en`, `pt-BR`, `zh-Hant`), checked by langcodes.
 
-    if not langcodes.tag_is_valid(tag):
+    The verdict is kept in the build cache: loading langcodes' registry is a good part of
+    a warm rebuild's start."""
+    from . import cache
+
+    def valid() -> bool:
+        import langcodes
+
+        return bool(langcodes.tag_is_valid(tag))
+
+    if not cache.remembered("language-tags", cache.key(tag), valid):
         raise ManifestError(where, f"'{key}' must be a BCP 47 language tag such as en, pt-BR "
                                    f"or zh-Hant, not {tag!r}")
     return tag

@@ -40,6 +40,15 @@ DEFAULT_THEME: dict[str, str | None] = {
 }
 
 
+def templates_key(user_dir: Path | None) -> str:
+    """What every rendering depends on besides its data: the user's templates, the
+    built-ins and the label catalogues, by content (a key for per-article caches)."""
+    from .cache import folder_digest
+    from .labels import LOCALE_DIR
+
+    return folder_digest(user_dir, builtin_templates(), LOCALE_DIR)
+
+
 def theme_values(theme: dict[str, str] | None = None) -> dict[str, str | None]:
     """The manifest's [theme] over the defaults: every key present, so templates need no checks."""
     return {**DEFAULT_THEME, **{k: v for k, v in (theme or {}).items() if v}}

@@ -10,6 +10,7 @@ from exporter.sources.html import parse
 from exporter.sources.html_figures import find_figures
 
 PHOTO = '<img src="https://x.example/p.jpg" width="640" height="400" alt="">'
+BLANK = '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="Boats">'
 
 
 def figures_of(markup: str) -> list[tuple[str | None, str | None, str | None]]:
@@ -23,6 +24,11 @@ def figures_of(markup: str) -> list[tuple[str | None, str | None, str | None]]:
     f'<figure>{PHOTO}</figure><figcaption>Boats at dawn. Photo: Jo Li</figcaption>',
     f'<div>{PHOTO}</div><div role="caption">Boats at dawn. Photo: Jo Li</div>',
     f'<table><tr><td>{PHOTO}</td></tr><tr><td>Boats at dawn. Photo: Jo Li</td></tr></table>',
+    # Two lazy-loading stand-ins over one photo (the real one in <noscript>), its caption
+    # in a box after the photo's wrapper.
+    f'<div class="media"><div><figure><span>{BLANK}{BLANK}<noscript>{PHOTO}</noscript></span>'
+    '</figure></div></div><div class="media-caption"><figcaption>Boats at dawn. Photo: Jo Li'
+    '</figcaption></div>',
 ])
 def test_caption_beside_the_photo(markup: str) -> None:
     assert figures_of(markup) == [("https://x.example/p.jpg", "Boats at dawn.", "Jo Li")]

@@ -17,7 +17,8 @@ from exporter.sources import read_source
 from conftest import FIXTURES
 
 PAGES = ["caption-beside", "player-gallery", "jsonld-wrapped", "byline-visible", "dublin-core",
-         "microdata-aside"]
+         "microdata-aside", "jsonld-headline-summary", "byline-dateline",
+         "formula-and-styled-runs"]
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 

@@ -143,3 +143,129 @@ def test_parsely_page_json() -> None:
     meta = meta_of(tag)
     assert (meta.authors, meta.published, meta.kicker) == (["Jane Roe"], "2012-12-19T18:00:00Z",
                                                            "Weather")
+
+
+@pytest.mark.parametrize(("head", "title"), [
+    # The page's other titles agree with each other, not with it: a summary, not the headline.
+    ('<title>Flood - Riverside</title><script type="application/ld+json">{"@type": "Article",'
+     ' "headline": "water over the lower town"}</script>', "Flood - Riverside"),
+    # The h1 says the same as the JSON-LD headline: it is the headline, whatever og:title says.
+    ('<meta property="og:title" content="Floods: what to know"><script type="application/ld+json">'
+     '{"@type": "Article", "headline": "Flood"}</script>', "Flood"),
+    # Nothing else agrees either: the JSON-LD headline stands.
+    ('<meta property="og:title" content="Floods: what to know"><script type="application/ld+json">'
+     '{"@type": "Article", "headline": "The water came at night"}</script>', "The water came at night"),
+])
+def test_json_ld_headline_needs_no_contradiction(head: str, title: str) -> None:
+    assert meta_of(head).title == title
+
+
+def test_a_mention_in_running_text_is_no_byline() -> None:
+    """A link to a person's page inside a sentence names who the story is about."""
+    sentence = ('<p>Residents asked the mayor, <a href="https://x.example/people/jane-roe.html">Jane'
+                ' Roe</a>, to rebuild the embankment before the autumn storms arrive again.</p>')
+    assert meta_of("", sentence).authors == []
+
+
+@pytest.mark.parametrize(("line", "authors"), [
+    ('<p>Written by <a href="/team">Jane Roe, MS</a> on March 3, 2021</p>', ["Jane Roe"]),
+    ("<div>By Jane Roe and Sam Okafor | Updated 3 March 2021</div>", ["Jane Roe", "Sam Okafor"]),
+    ("<div>By Jane Roe · 5 min read</div>", ["Jane Roe"]),
+    ('<span class="byline">Jane Roe 22 Dec 2016</span>', ["Jane Roe"]),
+])
+def test_byline_that_is_also_the_dateline(line: str, authors: list[str]) -> None:
+    """The names, without the date, reading time or "Written" printed on the same line."""
+    assert meta_of("", line).authors == authors
+
+
+def test_a_long_by_line_with_author_page_links_is_a_byline() -> None:
+    line = ('<p>By <a href="/staff/jane-roe/">Jane Roe</a> , <a href="/staff/sam-okafor/">Sam'
+            ' Okafor</a> <span>on Monday, November 18th, 2019 at 11:08 a.m.</span></p>')
+    assert meta_of("", line).authors[:1] == ["Jane Roe"]
+
+
+@pytest.mark.parametrize(("markup", "authors"), [
+    ('<p class="post-meta">Posted by <a href="/u/jr">Jane Roe</a> on 3 March 2021</p>', ["Jane Roe"]),
+    ("<div>BY JANE ROE</div>", ["Jane Roe"]),
+    ('<div class="article-byline"><span class="byline-label">Words:</span> Jane Roe</div>', ["Jane Roe"]),
+    ('<p>By <a href="/a">Jane Roe</a>, <a href="/b">Sam Okafor</a>, <a href="/c">Ann Lee</a>,'
+     ' <a href="/d">Bo Li</a> and <a href="/e">Cy Young</a></p>',
+     ["Jane Roe", "Sam Okafor", "Ann Lee", "Bo Li", "Cy Young"]),
+    ('<div class="meta"><span>By</span> <span><a href="/a">Jane Roe</a></span> <span>and</span>'
+     ' <span><a href="/b">Sam Okafor</a></span> <span>5 June 2020</span></div>', ["Jane Roe", "Sam Okafor"]),
+    # A byline read whole that names an agency and a place: its parts are no authors.
+    ('<div class="article-author"><a class="author-name" href="/author/ap">AP,</a>'
+     ' <span class="author-name">Lisbon,</span> <span>Nov 20 2019, 10:18am</span></div>', []),
+])
+def test_by_line_shapes(markup: str, authors: list[str]) -> None:
+    assert meta_of("", markup).authors == authors
+
+
+SITE = '<meta property="og:site_name" content="Riverside Gazette">'
+
+
+@pytest.mark.parametrize(("head", "markup", "authors"), [
+    # The publisher named as the author gives way to the byline under the headline.
+    (SITE + '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood",'
+     ' "author": "Riverside Gazette"}</script>', '<div class="byline">By Jane Roe</div>', ["Jane Roe"]),
+    (SITE + '<meta name="author" content="Riverside Gazette">', '<div class="byline">By Jane Roe</div>',
+     ["Jane Roe"]),
+    # A one-person blog is named after its author: nobody else is named, the name stands.
+    ('<meta property="og:site_name" content="Jane Roe"><meta name="author" content="Jane Roe">', "",
+     ["Jane Roe"]),
+    ('<script type="application/ld+json">{"@type": "BlogPosting", "headline": "Flood",'
+     ' "creator": {"@type": "Person", "name": "Jane Roe"}}</script>', "", ["Jane Roe"]),
+])
+def test_site_named_as_author(head: str, markup: str, authors: list[str]) -> None:
+    assert meta_of(head, markup).authors == authors
+
+
+@pytest.mark.parametrize(("markup", "authors"), [
+    ('<p class="byline">By <a href="/a">Jane Roe</a><br>Science correspondent</p>', ["Jane Roe"]),
+    ('<div class="byline">By Jane Roe <span>Chief Economics Correspondent</span></div>', ["Jane Roe"]),
+    ('<div class="byline">By Jane Roe <a href="https://social.example/jr">@janeroe</a></div>', ["Jane Roe"]),
+    ("<table><tr><td>BY JANE ROE</td></tr></table>", ["Jane Roe"]),  # an old layout table
+    ('<font size="2">By Jane Roe</font>', ["Jane Roe"]),
+    ('<div class="meta"><time>3 June 2020</time> · By Jane Roe</div>', ["Jane Roe"]),
+    ("<p>Author: Jane Roe</p>", ["Jane Roe"]),
+    ("<p>Reporting by Jane Roe in Lisbon; editing by Sam Okafor</p>", ["Jane Roe"]),
+    # A photo's credit under the lead photo, before the byline, is not the byline.
+    ('<figure><img src="a.jpg"><figcaption>The river. <span>By Sam Okafor</span></figcaption>'
+     '</figure><div>By Jane Roe</div>', ["Jane Roe"]),
+    ('<div class="image-credit">By Sam Okafor</div><div>By Jane Roe</div>', ["Jane Roe"]),
+])
+def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list[str]) -> None:
+    assert meta_of("", markup).authors == authors
+
+
+@pytest.mark.parametrize(("head", "authors"), [
+    ('<meta name="author" content="Jane Roe"><meta name="author" content="Sam Okafor">',
+     ["Jane Roe", "Sam Okafor"]),
+    ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
+     ["Jane Roe", "Sam Okafor"]),
+    ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    (SITE + '<meta name="author" content="Jane Roe | Riverside Gazette">', ["Jane Roe"]),
+    (SITE + '<meta name="author" content="Jane Roe - Riverside Gazette">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe for the Riverside Gazette">', ["Jane Roe"]),
+    # A related story's Article is listed first; the page's own is the one it is headed by.
+    ('<script type="application/ld+json">[{"@type": "NewsArticle", "headline": "Bridges and roads'
+     ' reopen", "author": {"@type": "Person", "name": "Bob Teaser"}, "description": "Longer."},'
+     ' {"@type": "NewsArticle", "headline": "Flood", "author": {"@type": "Person",'
+     ' "name": "Jane Roe"}}]</script>', ["Jane Roe"]),
+])
+def test_author_tags_each_author_and_not_the_site(head: str, authors: list[str]) -> None:
+    assert meta_of(head).authors == authors
+
+
+def test_a_comment_author_inside_the_article_item_is_not_its_author() -> None:
+    """A property belongs to its nearest item: the comment's author is the comment's."""
+    markup = ('<div itemscope itemtype="https://schema.org/NewsArticle">'
+              '<span itemprop="author">Jane Roe</span>'
+              '<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+              '<span itemprop="author">Sam Okafor</span><p itemprop="text">Well said.</p></div></div>')
+    assert meta_of("", markup).authors == ["Jane Roe"]
+    assert meta_of("", markup.replace('<span itemprop="author">Jane Roe</span>', "")).authors == []
+
+
+def test_written_by_box_is_a_byline() -> None:
+    assert meta_of("", '<div class="written-by">Jane Roe</div>').authors == ["Jane Roe"]

@@ -8,6 +8,7 @@ Regenerate the goldens after a deliberate change (then review the diff):
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -82,6 +83,21 @@ def test_authors_are_people_only() -> None:
 def test_unreadable_or_empty_pages_are_refused(data: bytes) -> None:
     with pytest.raises(SourceError, match="empty.html"):
         read(data, Origin("empty.html", None))
+
+
+@pytest.mark.parametrize("body", ["Closed today.", "<div>The ferry is cancelled until Monday.</div>"])
+def test_page_of_one_bare_line_is_read(body: str) -> None:
+    """A page with no paragraph markup and a few words is that text, not an error."""
+    [article] = read(f"<html><body>{body}</body></html>".encode(), Origin("note.html", None))
+    text = " ".join(b.text for b in article.body)
+    assert text == re.sub(r"<[^>]+>", "", body)
+
+
+def test_login_page_without_article_text_is_refused() -> None:
+    page = (b"<html><body><nav><a href='/'>Home</a> <a href='/a'>About</a></nav>"
+            b"<form>Sign in to continue <input></form></body></html>")
+    with pytest.raises(SourceError, match="no article text"):
+        read(page, Origin("login.html", None))
 
 
 def test_xml_declared_page_is_read() -> None:

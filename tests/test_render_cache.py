@@ -1,8 +1,13 @@
 """A rebuild that reuses cached per-article renderings is byte-identical to a cold build,
-whatever changed: an article's text, a photo, a template, the theme, an option, the order."""
+whatever changed: an article's text, a photo, a template, the theme, an option, the order.
+Each format keeps its articles apart (PDF parts, EPUB pages, the email's article MJML and
+photos as MIME parts), so an edit to one article renders that article again and takes the
+rest from the cache."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +16,7 @@ from PIL import Image
 
 from exporter.build import build
 from exporter.manifest import load_manifest
+from exporter.templating import builtin_templates
 
 FORMATS = ["pdf", "epub", "email"]
 OUTPUTS = {"pdf": "issue.pdf", "epub": "issue.epub", "email": "issue.eml"}
@@ -25,7 +31,7 @@ accent = "{accent}"
 [pdf]
 workers = 2
 page_size = "{page_size}"
-"""
+{options}"""
 SECTIONS = {"World": ["one.md", "two.md"], "Science": ["three.md", "four.md"]}
 ARTICLE = """---
 title: Story {n}
@@ -46,12 +52,17 @@ def photo(path: Path, colour: tuple[int, int, int]) -> None:
     image.save(path, quality=85)
 
 
+# An option of each other format: the e-ink profile's grey photos, the campaign's links.
+OTHER_OPTIONS = '\n[epub]\nprofile = "kobo"\n\n[email]\nutm_source = "cache-test"\n'
+
+
 def write_issue(folder: Path, *, accent: str = "#224466", page_size: str = "A4",
-                order: tuple[str, ...] = ("World", "Science")) -> None:
+                order: tuple[str, ...] = ("World", "Science"), options: str = "") -> None:
     sections = "".join(f'\n[[sections]]\ntitle = "{name}"\narticles = {SECTIONS[name]!r}\n'
                        .replace("'", '"') for name in order)
     (folder / "issue.toml").write_text(MANIFEST.format(sections=sections, accent=accent,
-                                                       page_size=page_size), encoding="utf-8")
+                                                       page_size=page_size, options=options),
+                                       encoding="utf-8")
 
 
 @pytest.fixture
@@ -73,9 +84,10 @@ def built(folder: Path, cache: Path, out: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def edit_text(folder: Path) -> None:
+    """A paragraph and the headline (listed on the EPUB's cover) of the third story."""
     path = folder / "three.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("Paragraph 1", "Paragraph one"),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("Paragraph 1", "Paragraph one")
+                    .replace("title: Story 3", "title: Story three"), encoding="utf-8")
 
 
 def lengthen(folder: Path) -> None:
@@ -90,9 +102,16 @@ def edit_photo(folder: Path) -> None:
 
 
 def edit_template(folder: Path) -> None:
+    """The shared article template (PDF, EPUB) and the email's article macros."""
     (folder / "tpl" / "article.html").write_text(
         '{% extends "!default/article.html" %}{% block footer %}<p class="note">Corrected.</p>'
         "{% endblock %}", encoding="utf-8")
+    blocks = (builtin_templates() / "email" / "blocks.mjml").read_text(encoding="utf-8")
+    assert '<p class="byline muted">' in blocks
+    (folder / "tpl" / "email").mkdir()
+    (folder / "tpl" / "email" / "blocks.mjml").write_text(
+        blocks.replace('<p class="byline muted">', '<p class="byline muted small">'),
+        encoding="utf-8")
 
 
 CHANGES: list[tuple[str, Callable[[Path], None]]] = [
@@ -101,9 +120,10 @@ CHANGES: list[tuple[str, Callable[[Path], None]]] = [
     ("image", edit_photo),
     ("template", edit_template),
     ("theme", lambda folder: write_issue(folder, accent="#993300")),
-    ("option", lambda folder: write_issue(folder, accent="#993300", page_size="Letter")),
+    ("option", lambda folder: write_issue(folder, accent="#993300", page_size="Letter",
+                                          options=OTHER_OPTIONS)),
     ("section order", lambda folder: write_issue(folder, accent="#993300", page_size="Letter",
-                                                 order=("Science", "World"))),
+                                                 options=OTHER_OPTIONS, order=("Science", "World"))),
 ]
 
 
@@ -111,22 +131,35 @@ def parts(cache: Path) -> set[Path]:
     return set((cache / "pdf-parts").rglob("*.pdf"))
 
 
+def kept(cache: Path) -> dict[str, set[Path]]:
+    """Each format's per-article entries in the cache."""
+    return {"pdf": parts(cache), **{name: set((cache / kind).rglob("*.pickle")) for name, kind in (
+        ("epub", "epub-articles"), ("email", "email-articles"), ("photos", "email-photos"))}}
+
 
 def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     warm = tmp_path / "warm-cache"
     first = built(issue, warm, tmp_path / "first", monkeypatch)
     assert len(parts(warm)) == 5  # the front and four articles
+    # the email's articles twice: the message's (cid: photos) and the preview's
+    assert {name: len(entries) for name, entries in kept(warm).items()} == {
+        "pdf": 5, "epub": 4, "email": 8, "photos": 4}  # one photo per article
     for step, (kind, change) in enumerate(CHANGES):
-        before = parts(warm)
+        before = kept(warm)
         change(issue)
         again = built(issue, warm, tmp_path / f"warm-{step}", monkeypatch)
         cold = built(issue, tmp_path / f"cold-cache-{step}", tmp_path / f"cold-{step}", monkeypatch)
         for name in FORMATS:
             assert again[name] == cold[name], f"{name} after a change of {kind}"
-        if kind == "article text":  # only the edited article was typeset again
-            assert len(parts(warm) - before) == 1
-            assert again["pdf"] != first["pdf"] and again["epub"] != first["epub"]
+        new = {name: len(entries - before[name]) for name, entries in kept(warm).items()}
+        if kind == "article text":  # only the edited article was rendered again
+            assert new == {"pdf": 2, "epub": 1, "email": 2, "photos": 0}  # the PDF's contents too
+            assert all(again[name] != first[name] for name in FORMATS)
+        elif kind == "image":
+            assert new["epub"] == 1 and new["email"] == 2 and new["photos"] == 1
+        elif kind in ("template", "theme", "option"):  # every article made again
+            assert new["epub"] == 4 and new["email"] == 8, kind
 
 
 def small_briefing(order: list[int]) -> str:
@@ -153,3 +186,82 @@ def test_a_part_moved_to_another_page_is_typeset_again(tmp_path: Path) -> None:
 
     pdf([0, 1, 2], tmp_path / "warm")
     assert pdf([1, 0, 2], tmp_path / "warm") == pdf([1, 0, 2], tmp_path / "cold")
+
+
+
+def test_eml_writer_matches_the_standard_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The message writer's shortcuts (photo parts from the cache, text parts written
+    whole) change no byte against the standard library's add_related and as_bytes."""
+    import io
+    from email import policy
+    from email.message import EmailMessage
+
+    from exporter.backends.email.message import Attachment, _Generator, _related_part
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    photos = []
+    for n in range(2):
+        path = tmp_path / f"p{n}.jpg"
+        photo(path, (60 * n, 100, 150))
+        photos.append(Attachment(path.read_bytes(), "image/jpeg", f"p{n}@exporter", f"p{n}.jpg"))
+
+    def message(cached: bool) -> EmailMessage:
+        message = EmailMessage(policy=policy.SMTP)
+        message["Subject"] = "Caf\u00e9 news"
+        message.set_content("Plain\r\nCRLF,\rCR and LF\nline ends, \u00e9, a trailing one\n",
+                            subtype="plain", charset="utf-8", cte="quoted-printable")
+        message.add_alternative("<p>Caf\u00e9 \u2014 " + "x" * 300 + "</p>\n", subtype="html",
+                                charset="utf-8", cte="quoted-printable")
+        html = message.get_payload()[1]
+        if cached:
+            html.make_related()
+        for item in photos:
+            if cached:
+                html.attach(_related_part(item))
+            else:
+                html.add_related(item.data, maintype="image", subtype="jpeg", cid=f"<{item.cid}>",
+                                 filename=item.filename, disposition="inline")
+        for n, part in enumerate(p for p in message.walk() if p.is_multipart()):
+            part.set_boundary(f"=_b_{n}")
+        return message
+
+    def written(message: EmailMessage) -> bytes:
+        out = io.BytesIO()
+        _Generator(out, mangle_from_=False, policy=policy.SMTP).flatten(message)
+        return out.getvalue()
+
+    standard = message(cached=False).as_bytes(policy=policy.SMTP)
+    assert written(message(cached=False)) == standard
+    assert written(message(cached=True)) == standard  # parts made and kept
+    assert len(list((tmp_path / "cache" / "email-photos").rglob("*.pickle"))) == 2
+    assert written(message(cached=True)) == standard  # parts from the cache
+
+
+
+def test_epub_page_follows_a_moved_article_it_links_to(issue: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A link to another article of the issue names that article's file, numbered by its
+    place: when the target moves and the linking article does not, the linking page is
+    made again, not reused."""
+    for name, n in (("one", 1), ("three", 3)):
+        path = issue / f"{name}.md"
+        text = path.read_text(encoding="utf-8").replace("lead:", f"url: https://example.com/s{n}\nlead:")
+        if n == 1:
+            text += "\nMore in [the third story](https://example.com/s3).\n"
+        path.write_text(text, encoding="utf-8")
+
+    def epub(cache: str, out: str) -> bytes:
+        monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / cache))
+        build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / out)
+        return (tmp_path / out / "issue.epub").read_bytes()
+
+    epub("warm", "first")
+    manifest = issue / "issue.toml"
+    order = '["three.md", "four.md"]'
+    assert order in manifest.read_text(encoding="utf-8")
+    manifest.write_text(manifest.read_text(encoding="utf-8").replace(order, '["four.md", "three.md"]'),
+                        encoding="utf-8")
+    again = epub("warm", "again")
+    assert again == epub("cold", "cold")
+    with zipfile.ZipFile(io.BytesIO(again)) as book:
+        assert b"004-story-3.xhtml#story-3" in book.read("EPUB/text/001-story-1.xhtml")

@@ -13,7 +13,7 @@ from exporter.model import Figure, Heading, Paragraph
 from exporter.sources import Origin
 from exporter.sources import text as text_source
 from exporter.sources.text import read
-from exporter.sources.text_locate import densest_run, locate, rough_score, words
+from exporter.sources.text_locate import densest_run, locate, rough_run, rough_score, words
 
 STORY = (
     "The council approved the harbour plan on Monday after a debate that lasted most of the day.\n"
@@ -223,6 +223,49 @@ def test_the_line_rules_read_a_bounded_window_of_a_huge_paste(monkeypatch) -> No
     assert len(calls) <= 2 * text_source._READ_MARGIN + 10
 
 
+WRAPPED = ("The ferry crews on the northern routes will strike for two days next week,\n"
+           "their union said on Monday, after talks with the operator about rest periods\n"
+           "broke down late on Friday night.\n\n"
+           "The operator said it would run a reduced timetable on the busiest routes and\n"
+           "that passengers with bookings would be able to change them without a fee.\n")
+
+
+def test_rough_run_finds_prose_among_raw_lines_blank_wrapped_and_unclean() -> None:
+    raw = ["Home", "  News  ", "", "Section 12", *WRAPPED.split("\n"), "Contact us", "Jobs"]
+    assert rough_run(raw) == (4, 9)
+    assert rough_run(["Home", "", "Weather and travel news"]) is None
+
+
+def _numbered_menus(count: int) -> str:
+    return "".join(f"Section {n}\n" for n in range(count))
+
+
+def test_a_paste_of_hundreds_of_thousands_of_lines_is_cut_before_any_line_is_cleaned(
+        monkeypatch) -> None:
+    """Splitting the paste is the only step that reads every line: cleaning, joining and
+    classifying read a bounded window around the prose."""
+    seen: list[int] = []
+    normalised = text_source._normalised_lines
+    monkeypatch.setattr(text_source, "_normalised_lines",
+                        lambda raw: seen.append(len(raw)) or normalised(raw))
+    menus = _numbered_menus(150_000)
+    article = _article(menus + "Harbour plan approved\nBy Jane Doe\n" + STORY + menus)
+    assert _body_text(article) == STORY.splitlines()
+    assert seen and max(seen) <= text_source._RAW_LINES_MAX
+
+
+def test_a_huge_paste_finds_its_hard_wrapped_story_not_the_footer_far_from_it() -> None:
+    """Hard-wrapped lines stop mid-sentence, yet they are the story's prose, and outweigh
+    the single long line of an "about us" box further down."""
+    menus = _numbered_menus(20_000)
+    about = ("The Daily Quay is published by Quay Media, which also publishes three weekly "
+             "papers in the small towns along the northern coast of the island.")
+    article = _article(f"{menus}Ferry crews to strike\nBy Jane Doe\n\n{WRAPPED}\n{WRAPPED}\n"
+                       f"{menus}{about}\n{menus}")
+    assert article.title == "Ferry crews to strike"
+    assert _body_text(article) == [" ".join(p.split()) for p in WRAPPED.split("\n\n")] * 2
+
+
 def test_question_headline_over_its_byline_is_the_title_not_the_breadcrumbs() -> None:
     page = (f"{MENU}You are here: HomeNewsLocal\nClose share panel\n"
             "Is the harbour plan good for the town?\nBy Jane Doe\n"
@@ -230,3 +273,23 @@ def test_question_headline_over_its_byline_is_the_title_not_the_breadcrumbs() ->
     article = _article(page)
     assert (article.title, article.authors) == ("Is the harbour plan good for the town?", ["Jane Doe"])
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above() -> None:
+    story = STORY.splitlines()
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{story[0]}\n{story[1]}\n"
+                       f"Image source, @harbourauth\n{story[2]}\n")
+    assert _body_text(article) == story
+
+
+@pytest.mark.parametrize("line, kind", [
+    ("Teilen", "furniture"), ("Compartilhe", "furniture"), ("Publicidade", "furniture"),
+    ("Schlagwörter", "tail"), ("Meistgelesen", "tail"), ("Les plus lus", "tail"),
+    ("Mais lidas", "tail"), ("© 2024 Die Hafenzeitung. Alle Rechte vorbehalten.", "tail"),
+    ("Copyright © 2024 O Porto. Todos os direitos reservados.", "tail"),
+    ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
+    ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
+    ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
+])
+def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
+    assert text_source._classify(line).kind == kind

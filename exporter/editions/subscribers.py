@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 
 from ..errors import ExporterError
 
@@ -154,6 +153,8 @@ def _known_language(tag: str) -> bool:
 
 def _address(text: str, where: str, key: str) -> str:
     """A deliverable address, normalised; anything else is this row's error."""
+    from email_validator import EmailNotValidError, validate_email  # only `editions` reads rows
+
     try:
         return validate_email(text, check_deliverability=False).normalized
     except EmailNotValidError as exc:

@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable
 
 _BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por)\s+", re.I)
-_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*")
+_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*|\s+[-–—]\s+")
+FOR_OUTLET = re.compile(r"\s+for\s+\S.*$", re.I)  # "Jane Roe for the Gazette": the outlet
 # Words that make a byline part a desk, job title, outlet or agency rather than a person.
 _NOT_A_PERSON = re.compile(
     r"\b(?:staff|reports?|desk|wire|newsroom|editors?|editorial|team|agenc(?:y|ies)|press|"
@@ -30,7 +31,7 @@ def people(names: Iterable[str]) -> list[str]:
         name = html.unescape(" ".join(name.split()))
         if name.startswith(("http://", "https://")):
             continue
-        for part in _SPLIT.split(_BY.sub("", name)):
+        for part in _SPLIT.split(FOR_OUTLET.sub("", _BY.sub("", name))):
             part = part.strip(" .")
             if _is_person(part):
                 found.append(_capitalised(part))

@@ -28,16 +28,58 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
     # favor_precision: F1 .975 against .965 by default on the benchmark's pages.
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
-    xml = trafilatura.extract(
-        page, output_format="xml", favor_precision=True, include_images=False,
-        include_tables=True, include_formatting=True, include_links=True,
-        include_comments=False, with_metadata=False, deduplicate=False)
+    page = math_as_text(page)
+    options = dict(output_format="xml", include_images=False, include_tables=True,
+                   include_formatting=True, include_links=True, include_comments=False,
+                   with_metadata=False, deduplicate=False)
+    # A page whose whole text is a line or two (no paragraph markup) has nothing the
+    # precise setting accepts; the recall setting then reads it.
+    xml = trafilatura.extract(page, favor_precision=True, **options) or \
+        trafilatura.extract(page, favor_recall=True, **options)
     if not xml:
         return []
     main = etree.fromstring(xml.encode("utf-8")).find("main")
     if main is None:
         return []
-    return _Mapper(base_url).children(main)
+    loose = clean_inline(html.escape(main.text or "", quote=False))  # text in no element
+    return ([Paragraph(text=loose)] if to_text(loose).strip() else []) + \
+        _Mapper(base_url).children(main)
+
+
+_MATH_OPEN = re.compile(r"<math\b[^<>]*>", re.I)
+_MATH_CLOSE = re.compile(r"</math\s*>", re.I)
+_ANNOTATION = re.compile(r"<annotation(?:-xml)?\b[^<>]*>.*?</annotation(?:-xml)?\s*>", re.I | re.S)
+_TAG = re.compile(r"<[^<>]*>")
+
+
+def math_as_text(page: str) -> str:
+    """The page with each MathML formula as a span of its symbols ("x = − b ± …"):
+    trafilatura drops `<math>` with its text, and a formula inside a paragraph cuts
+    the sentence short. Its TeX annotation, a second copy, is left out."""
+    if "<math" not in page and "<MATH" not in page:
+        return page
+    out: list[str] = []
+    at = 0
+    while (opening := _MATH_OPEN.search(page, at)) is not None:
+        closing = _MATH_CLOSE.search(page, opening.end())
+        if closing is None:
+            break
+        formula = _TAG.sub(" ", _ANNOTATION.sub(" ", page[opening.end():closing.start()]))
+        out += [page[at:opening.start()], f"<span>{' '.join(formula.split())}</span>"]
+        at = closing.end()
+    return "".join(out) + page[at:]
+
+
+def _glued(child: etree._Element) -> bool:
+    """Whether a link's or styled run's last word would run into the next word:
+    trafilatura drops the space after a link's text, and the space alone between two
+    styled runs ("<em>is currently</em> <em>streaming</em>"); a styled run followed by
+    text ("<b>W</b>ord", a drop cap) is asked about only for links."""
+    after = child.tail or ""
+    if not after:
+        following = child.getnext()
+        after = "".join(following.itertext())[:1] if following is not None else ""
+    return bool(_GLUED.match("".join(child.itertext())[-1:] + after[:1]))
 
 
 class _Mapper:
@@ -105,11 +147,11 @@ class _Mapper:
                     and child.get("rend") in _INLINE:
                 tag = _INLINE[child.get("rend")]
                 out.append(f"<{tag}>{self._markup(child)}</{tag}>")
+                out.append(" " if not child.tail and _glued(child) else "")
             elif child.tag == "ref" and child.get("target"):
                 href = urljoin(self.base_url or "", child.get("target", ""))
                 out.append(f'<a href="{html.escape(href)}">{self._markup(child)}</a>')
-                if _GLUED.match("".join(child.itertext())[-1:] + (child.tail or "")[:1]):
-                    out.append(" ")  # trafilatura drops the space after a link's text
+                out.append(" " if _glued(child) else "")
             else:
                 out.append(f" {self._markup(child)} " if child.tag in _BLOCKS else
                            self._markup(child))

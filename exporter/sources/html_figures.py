@@ -22,7 +22,7 @@ from .common import pixels
 from .credits import split_credit
 from .html_dom import inline_markup, is_furniture, text_of, tokens_of
 from .html_embeds import find_player
-from .html_images import find_poster, pick_image
+from .html_images import find_poster, pick_image, shows_photo
 
 _CAPTION = re.compile(r"caption")
 _CREDIT = re.compile(r"credit|copyright|photographer|attribution")
@@ -200,8 +200,12 @@ def sibling_captions(root: _Element, containers: list[_Element]) -> dict[_Elemen
 
 def _media_count(el: _Element) -> int:
     """Photos in an element (an `<img>` itself counts), or 1 for a player's poster."""
-    images = 1 if el.tag == "img" else sum(1 for _ in _imgs(el))
-    return images or (1 if find_poster(el) else 0)
+    if el.tag == "img":
+        return 1
+    images = list(_imgs(el))
+    if len(images) > 1:  # placeholders stacked over one photo while it loads are not photos
+        return max(1, sum(1 for img in images if shows_photo(img)))
+    return len(images) or (1 if find_poster(el) else 0)
 
 
 def _image_holder(caption_el: _Element) -> _Element | None:

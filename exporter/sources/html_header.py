@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.etree import _Element
 
-from .bylines import people
+from .bylines import FOR_OUTLET, people
 from .html_dom import is_furniture, text_of, tokens_of
 from .meta import parse_byline, parse_reading_time
 
 # "By" in the languages whose bylines say it: Par, Von, Por, Di, Door, Av.
 _FOREIGN_BY = re.compile(r"^\s*(?:par|von|por|di|door|av)\s+(?=\S)", re.I)
-_BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|contributor")
+_BYLINE_CLASS = re.compile(r"byline|by-line|\bby-?author|author|writer|written-?by|contributor")
 # Parts of an author box that are not the name: bio, photo, job title, follow links.
 _NOT_NAME_CLASS = re.compile(r"bio|img|image|photo|pic|avatar|desc|about|info|title|role|job|"
                              r"social|follow|twitter|email|date|time|more|list|page|wrap")
@@ -31,16 +31,40 @@ _DEK_CLASS = re.compile(r"(?:^|[-_])(?:standfirst|dek|deck|sub-?title|sub-?head(
                         r"summary|lede|lead|intro|excerpt|strap(?:line)?|teaser-text)(?:$|[-_])")
 _KICKER_CLASS = re.compile(r"(?:^|[-_])(?:kicker|eyebrow|overline|rubric|section-label|"
                            r"category-label)(?:$|[-_])")
+_CREDIT_CLASS = re.compile(r"credit|caption|copyright", re.I)
 _ARTICLE_ITEM = re.compile(r"(?:Article|BlogPosting|Report)$")
 _NOT_DEK_TAGS = frozenset({"figure", "figcaption", "img", "picture", "a", "time", "ul", "ol"})
 # Where sites list a writer's articles: /author/jane-doe, /autor/…, /people/…, /staff/….
 _AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en)?|auteurs?|autore|people|staff|"
                           r"journalists?|reporters?|writers?|contributors?)/[\w.-]+/?(?:$|[?#])",
                           re.I)
-_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "small",
+_LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em", "i", "small",
+                        "td", "font", "cite", "header", "h2", "h3",
                         "h4", "h5", "h6"})
-_BY_WORD = re.compile(r"(?:by|par|von|por|di|door|av)(?:\s|$)", re.I)
+_BY_WORD = re.compile(r"(?:(?:written|words|reported|reporting|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
+                      r"(?:\s|$)", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+# What follows the names on a byline that is also the dateline: "By Jane Roe on 3 March
+# 2021", "By Jane Roe | Updated 12:40", "By Jane Roe 22 Dec 2016".
+_DATELINE = re.compile(r"(?:\s*[|·•—–]\s*|\s+)(?:(?:on|updated|published|posted)\b[\s:]*)?"
+                       rf"(?=\S*\d|{_MONTH}\s+\d)"
+                       r".*$", re.I)
+# A label before the names: "Words: Jane Roe", "Author: Jane Roe", "Texte : Jean Dupont".
+_LABEL = re.compile(r"^(?:words|text|texte|author|authors|autor|auteur|writer|written by|"
+                    r"reporting|story)\s*:\s*", re.I)
+# A job title printed after the name, on the next line or in a span: "Jane Roe Chief
+# Economics Correspondent", "Jane Roe<br>Health reporter".
+_JOB_TITLE = re.compile(r"(?<=\w)\s+(?:chief|senior|deputy|associate|executive|managing|"
+                        r"contributing|staff|special|political|economics?|science|health|"
+                        r"technology|business|foreign|sports?|culture|editor|reporter|"
+                        r"correspondent|writer|columnist|contributor|analyst|producer|"
+                        r"journalist|photographer)\b.*$", re.I)
+_DATE_FIRST = re.compile(rf"^(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)(?=(?:written\s+|posted\s+)?"
+                         r"(?:by|par|von|por)\s)", re.I)
+_OTHER_ROLES = re.compile(r";[^;]*\bby\b.*$", re.I)  # "Reporting by X; Editing by Y"
+_HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
+_BY_LINE_CHILDREN = 12  # "By <a>A</a>, <a>B</a> and <a>C</a> <time>…</time>": a link, span each
 _MAX_BYLINE_WORDS = 12
 _MAX_DEK_WORDS = 80
 _MIN_DEK_WORDS = 6
@@ -67,8 +91,20 @@ def _own(region: _Element, wanted: Callable[[_Element], bool],
     asides), among a preselection (a list, or an XPath run on the region); `wanted` is
     asked first as it is the cheaper question."""
     for el in among if isinstance(among, list) else among(region):
-        if isinstance(el.tag, str) and wanted(el) and _within(el, region) and not is_furniture(el):
+        if isinstance(el.tag, str) and wanted(el) and _within(el, region) \
+                and not is_furniture(el) and not _is_photo_credit(el):
             yield el
+
+
+def _is_photo_credit(el: _Element) -> bool:
+    """Whether a "By …" line is a photo's credit: in a figure or its caption, or marked
+    as a credit or caption ("By Sam Okafor" under the photo is not the article's byline)."""
+    for node in (el, *el.iterancestors()):
+        if node.tag in ("figure", "figcaption") or _CREDIT_CLASS.search(tokens_of(node)):
+            return True
+        if node.tag in ("article", "main", "body"):
+            return False
+    return False
 
 
 def _within(el: _Element, region: _Element) -> bool:
@@ -76,7 +112,8 @@ def _within(el: _Element, region: _Element) -> bool:
 
 
 # Class/id words of the header's parts, matched in one pass over the page.
-_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Cc]ontributor)|"
+_MARKS = re.compile(r"(?P<byline>[Bb]y-?[Ll]ine|[Aa]uthor|AUTHOR|BYLINE|[Ww]riter|[Ww]ritten-?[Bb]y|"
+                    r"[Cc]ontributor)|"
                     r"(?P<kicker>[Kk]icker|[Ee]yebrow|[Oo]verline|[Rr]ubric|[Ss]ection-label|"
                     r"[Cc]ategory-label)|(?P<breadcrumb>[Bb]readcrumb)")
 
@@ -109,7 +146,7 @@ def marks_of(root: _Element) -> Marks:
         elif "author" in (el.get("rel") or "") or (
                 el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
             found.byline.append(el)
-        if el.tag in _LINE_TAGS and len(el) <= 4 and _starts_by(el):
+        if el.tag in _LINE_TAGS and len(el) <= _BY_LINE_CHILDREN and _starts_by(el):
             found.by_line.append(el)
     return found
 
@@ -146,9 +183,9 @@ def microdata_authors(root: _Element, region: _Element) -> list[str]:
 
 
 def _item_of(el: _Element) -> _Element | None:
-    """The Article item a property belongs to: its nearest Article-typed ancestor."""
-    return next((a for a in el.iterancestors() if a.get("itemscope") is not None
-                 and _ARTICLE_ITEM.search(a.get("itemtype") or "")), None)
+    """The item a property belongs to, as microdata defines it: its nearest ancestor
+    with `itemscope` (a comment's or review's author belongs to that comment)."""
+    return next((a for a in el.iterancestors() if a.get("itemscope") is not None), None)
 
 
 def _is_organisation(el: _Element) -> bool:
@@ -158,11 +195,19 @@ def _is_organisation(el: _Element) -> bool:
 
 def visible_byline(region: _Element, marks: Marks) -> list[str]:
     """Authors a visible byline names: the first byline-classed element or `rel=author`
-    link with a person in it, else the first short "By …" line."""
+    link with a person in it, else the first short "By …" line. A short byline read
+    whole and naming nobody ("PTI, Washington, 20 Nov") is not read again piece by
+    piece: its parts would name a place or an agency."""
+    judged: list[_Element] = []
     for el in _own(region, _marked_byline, marks.byline):
-        names = byline_names(_short_text(el), marked=True)
+        if any(a in judged for a in el.iterancestors()):
+            continue
+        text = _short_text(el)
+        names = byline_names(text, marked=True)
         if names:
             return names
+        if text and len(_names_part(text).split()) <= _MAX_BYLINE_WORDS:
+            judged.append(el)
     for el in _own(region, lambda e: True, marks.by_line):
         names = byline_names(_short_text(el), marked=False)
         if names:
@@ -174,8 +219,9 @@ def _starts_by(el: _Element) -> bool:
     """Whether the element's first words are "By" (or Par, Von, Por, Di, Door, Av)."""
     head = (el.text or "").strip()
     if not head and len(el) and isinstance(el[0].tag, str):
-        head = (el[0].text or "").strip()
-    return bool(_BY_WORD.match(head))
+        first = el[0]  # "<span>By</span> …", or "<time>3 June</time> By …"
+        head = ((first.tail if first.tag == "time" else first.text) or "").strip(" \n\t·|•,")
+    return bool(_BY_WORD.match(head) or _LABEL.match(head))
 
 
 def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
@@ -193,25 +239,51 @@ def _marked_byline(el: _Element) -> bool:
     """A `rel=author` link, a link to an author's page (`/author/jane-doe`), or an
     element whose class says byline/author (not the bio, photo or job title of an
     author box)."""
-    if "author" in (el.get("rel") or "").split() or (
-            el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or "")):
+    if "author" in (el.get("rel") or "").split():
         return True
+    if el.tag == "a" and _AUTHOR_PAGE.search(el.get("href") or ""):
+        return not _in_running_text(el)
     classes = [t for t in tokens_of(el).split() if _BYLINE_CLASS.search(t)]
     return bool(classes) and not any(_NOT_NAME_CLASS.search(t) for t in classes)
+
+
+def _in_running_text(link: _Element) -> bool:
+    """Whether a link is a mention inside a sentence ("Residents asked the mayor, <a>Jane
+    Roe</a>, …"), not a byline: its paragraph is longer than a byline and not a "By" line
+    (which may carry a date: "By Jane Roe, Sam Okafor on Monday, 18 November")."""
+    block = next(link.iterancestors("p", "li", "blockquote", "td"), None)
+    if block is None:
+        return False
+    text = _short_text(block)
+    return not text or (len(text.split()) > _MAX_BYLINE_WORDS and not _BY_WORD.match(text))
+
+
+def _names_part(text: str) -> str:
+    """A byline's text without its label and dateline, "By" in English: "Texte : Jean
+    Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
+    text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
+    text = _OTHER_ROLES.sub("", text)
+    dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
+    text = text[dated.end():] if dated else text
+    text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
+    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", text, count=1)))
+    return _JOB_TITLE.sub("", text, count=1)
 
 
 def byline_names(text: str, marked: bool) -> list[str]:
     """People named by a byline's text. Text from an element marked as a byline may be a
     bare name ("Jane Doe"); unmarked text must read "By …" (in any of its languages)."""
-    text = " ".join(text.split())
+    if len(text) > 2 * _SHORT_TEXT_CHARS:  # a meta tag's content may be anything
+        return []
+    text = _names_part(text)
     if not text or len(text.split()) > _MAX_BYLINE_WORDS:
         return []
-    text = _FOREIGN_BY.sub("By ", text, count=1)
-    names = parse_byline(text if text.lower().startswith("by ") else f"By {text}")
+    names = parse_byline(text if _BY_WORD.match(text) else f"By {text}")
     if names:
-        return names
-    if marked and len(text.split()) <= 5:
-        return people([re.sub(r"^by\b\s*", "", text, flags=re.I)])
+        return people(names)  # "BY JANE ROE" as "Jane Roe"
+    if marked and len(text.split()) <= 5:  # a name in a script without capitals, say
+        first = re.sub(r"^by\b\s*", "", text, flags=re.I).split(",")[0]
+        return people([first])  # what follows a comma is a place or desk ("AP, Lisbon")
     return []
 
 

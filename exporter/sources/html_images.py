@@ -103,6 +103,12 @@ def is_placeholder(url: str) -> bool:
     return path.endswith((".gif", ".svg")) or bool(_PLACEHOLDER.search(path.rsplit("/", 1)[-1]))
 
 
+def shows_photo(img: _Element) -> bool:
+    """Whether an `<img>` names a real photo anywhere (src, srcset, lazy-loading
+    attributes), not only a placeholder."""
+    return any(not is_placeholder(url) for url, _, _ in _candidates(img))
+
+
 def _all_imgs(container: _Element) -> list[_Element]:
     """Images in document order, then `<noscript>` copies, then script-loaded stand-ins
     (a `<div data-src>` that a page's JavaScript turns into an image)."""

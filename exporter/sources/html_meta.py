@@ -20,6 +20,7 @@ import html
 import json
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lxml.etree import _Element
@@ -64,12 +65,12 @@ class PageMeta:
 
 def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
-    ld = _json_ld_article(root)
     meta = _meta_tags(root)
-    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     h1 = _h1(root)
-    title = _first(_text(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title"),
-                   _title_tag(root), h1) or ""
+    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), _title_tag(root), h1) if t]
+    ld = _json_ld_article(root, shown)
+    site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
+    title = _first(_headline(_text(ld.get("headline")), shown), *shown) or ""
     if h1 and len(h1) > len(title) and h1.lower().startswith(title.rstrip(".… ").lower()):
         title = h1  # JSON-LD headlines are often cut at 110 characters
     region = html_header.article_region(root)
@@ -81,8 +82,11 @@ def read_meta(root: _Element) -> PageMeta:
                                html_header.kicker(region, marks))),
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
-        authors=(_people(ld.get("author")) or html_header.microdata_authors(root, region)
-                 or _meta_authors(meta) or html_header.visible_byline(region, marks)),
+        authors=_authors(
+            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher")) if n},
+            (lambda: _people(ld.get("author")) or _people(ld.get("creator")),
+             lambda: html_header.microdata_authors(root, region),
+             lambda: _meta_authors(meta), lambda: html_header.visible_byline(region, marks))),
         publisher=site,
         published=_first_date(_text(ld.get("datePublished")), _text(ld.get("dateCreated")),
                               _microdata_date(region, "datePublished"),
@@ -110,7 +114,7 @@ _PUBLISHED_KEYS = ("article:published_time", "og:article:published_time", "datep
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
                  "dcterms.modified", "last-modified")
 _AUTHOR_KEYS = ("author", "article:author", "article:author_name", "byl", "dc.creator",
-                "dcterms.creator", "sailthru.author", "parsely-author")
+                "dcterms.creator", "sailthru.author", "parsely-author", "citation_author")
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
@@ -148,8 +152,27 @@ def strip_site_name(title: str, site: str | None) -> str:
     return title
 
 
-def _json_ld_article(root: _Element) -> dict[str, Any]:
-    """The article object of the page's JSON-LD, with `@id` references resolved."""
+def _headline(headline: str | None, shown: list[str]) -> str | None:
+    """The JSON-LD headline, unless the page's other titles agree with each other and
+    not with it: then it is a summary some CMSs write into that field ("wave travelling
+    up a river" for a page headed "Tidal bore")."""
+    if not headline or not shown or any(_agree(headline, t) for t in shown):
+        return headline
+    return None if any(_agree(a, b) for i, a in enumerate(shown) for b in shown[i + 1:]) \
+        else headline
+
+
+def _agree(one: str, other: str) -> bool:
+    """Whether one title contains the other, word for word ("Tidal bore" and "Tidal bore
+    - Open Encyclopedia")."""
+    a, b = (f" {_norm(t)} " for t in (one, other))
+    return a.strip() != "" and b.strip() != "" and (a in b or b in a)
+
+
+def _json_ld_article(root: _Element, shown: list[str]) -> dict[str, Any]:
+    """The article object of the page's JSON-LD, with `@id` references resolved: the
+    one whose headline the page shows (`shown`: its other titles), not a related
+    story's listed beside it."""
     nodes: list[dict[str, Any]] = []
     for script in root.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json":
@@ -163,7 +186,8 @@ def _json_ld_article(root: _Element) -> dict[str, Any]:
     articles = [n for n in nodes if _types(n) & ARTICLE_TYPES]
     if not articles:
         return {}
-    best = max(articles, key=lambda n: ("headline" in n, len(n)))
+    best = max(articles, key=lambda n: (any(_agree(_text(n.get("headline")) or "", t) for t in shown),
+                                        "headline" in n, len(n)))
     return {k: _deref(v, by_id) for k, v in best.items()}
 
 
@@ -291,8 +315,8 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
             continue
         for key in keys:
             key = key.replace("dcterms:", "dcterms.").replace("dc:", "dc.")
-            if key == "article:tag":
-                out["article:tag[]"].append(content)
+            if key == "article:tag" or key in _AUTHOR_KEYS:
+                out.setdefault(f"{key}[]", []).append(content)
             out.setdefault(key, content)
     _parsely_page(out)
     return out
@@ -312,15 +336,36 @@ def _parsely_page(meta: dict[str, Any]) -> None:
                 meta.setdefault(f"parsely-{name}", value.strip())
 
 
+def _authors(sites: set[str], sources: Iterable[Callable[[], list[str]]]) -> list[str]:
+    """The first source's authors but the site itself; a source naming only the site
+    ("author": "Riverside Gazette") gives way to a later one naming someone else.
+    (On a one-person blog the site is named after its author: nobody else is named.)"""
+    only_site: list[str] = []
+    for source in sources:
+        names = source()
+        people = [n for n in names if _norm(n) not in sites]
+        if people:
+            return people  # "Jane Roe | Riverside Gazette": the writer, not the site
+        only_site = only_site or names
+    return only_site
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def _meta_authors(meta: dict[str, Any]) -> list[str]:
+    """The people of the first author tag that names any; a tag repeated once per
+    author (`<meta name="author">` twice) names them all."""
     for key in _AUTHOR_KEYS:
-        value = meta.get(key)
-        if value and not value.startswith(("http://", "https://")):
-            if key.startswith(("dc.", "dcterms.")):
-                value = _given_first(value)
-            names = html_header.byline_names(value, marked=True)
-            if names:
-                return names
+        names = []
+        for value in meta.get(f"{key}[]") or ([meta[key]] if key in meta else []):
+            if not value.startswith(("http://", "https://")):
+                if key.startswith(("dc.", "dcterms.")):
+                    value = _given_first(value)
+                names.extend(html_header.byline_names(value, marked=True))
+        if names:
+            return list(dict.fromkeys(names))
     return []
 
 

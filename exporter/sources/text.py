@@ -27,7 +27,9 @@ from . import Origin
 from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
-from .text_locate import densest_run, is_prose, is_sentence, locate, rough_score
+from .text_locate import ENDS as _ENDS
+from .text_locate import (densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
+                          rough_run, rough_score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -39,7 +41,10 @@ def _full_line(*patterns: str) -> re.Pattern[str]:
 _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
-    r"werbung|anzeige|publicit[ée]|publicidad|pubblicit[àa]|廣告|广告|広告|광고",
+    r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
+    r"廣告|广告|広告|광고",
+    # share buttons in other languages
+    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
     r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
@@ -50,7 +55,9 @@ _FURNITURE = _full_line(
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
-    r"share (?:on|via) [\w ]{1,20}|facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest",
+    r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
+    r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
@@ -76,9 +83,11 @@ _FURNITURE = _full_line(
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
     r"you are here\s*:.{0,200}", r"close(?: [\w ]{1,20} panel)?",
+    r"(?:[^>›»\s][^>›»]{0,30}\s[>›»]\s){1,6}[^>›»]{1,60}",  # breadcrumbs: Home > News > Local
     r"(?:these are )?external links (?:and )?will open in a new (?:window|tab)\.?",
     r"follow .{1,40} on (?:instagram|facebook|twitter|youtube|tiktok|x)\b.{0,80}",
     r"skip to [\w ]{1,30}|zum inhalt springen|menu|search|home|sign in|log in|register|close",
+    r"(?:view |print )?(?:pdf|print)(?: ?/ ?(?:pdf|print))?(?: mode| version| this)?",
     # where the reporter was, under the byline: a place, not the story's text
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
@@ -101,32 +110,89 @@ _CAPITALISED = r"(?-i:[A-Z])[\w'’.-]*"
 _NAMES = rf"{_CAPITALISED}(?:(?:\s+|\s*,\s*|\s+(?:in|and|&)\s+){_CAPITALISED})*"
 # Tail lines that head the article's topic links ("Related Topics" then "South Korea").
 _TOPIC_HEADS = (r"related topics", r"explore more on (?:these|this) topics?",
-                r"(?:suggested )?topics", r"tags", r"themen")
+                r"(?:suggested )?topics", r"tags", r"themen", r"schlagw(?:ö|oe)rter",
+                r"(?:é|e)tiquettes|etiquetas|mots-cl(?:é|e)s")
 _TOPICS = _full_line(*_TOPIC_HEADS)
 _TOPIC_MAX_WORDS = 4
-# Lines after which nothing belongs to the article.
+# Labels over a list of links to other stories: a rail after the article, or an inline
+# promo when the story goes on under its few headlines.
+_PROMO = _full_line(
+    r"related(?: stories| articles| content| coverage| news| links| reading| posts)?"
+    r"(?: (?:from|on|in) .{1,60})?",
+    r"more on this (?:story|topic)", r"read more", r"(?:see|read) also|also (?:read|see)",
+    r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
+    r"you (?:may|might) also like", r"recommended(?: for you)?",
+    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
+    r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
+    r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
+    r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사")
+# Lines after which nothing belongs to the article: the heads of the page's sections
+# under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
-    *_TOPIC_HEADS, r"related(?: stories| articles| content| coverage)?",
-    r"more on this (?:story|topic)", r"read more",
-    r"more (?:from|in|on|stories|articles|news)\b.{0,40}", r"most (?:read|viewed|popular)",
-    r"you (?:may|might) also like",
-    r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet",
-    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
-    r"recommended(?: for you)?", r"top stories", r"about the author", r"sources?", r"references",
+    *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
+    r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
+    r"top stories", r"about the author", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
+    r"(?:©|\(c\)|copyright\b).{0,80}(?:alle rechte vorbehalten|tous droits réservés|"
+    r"todos (?:os|los) direitos reservados|todos los derechos reservados|"
+    r"tutti i diritti riservati|alle rechten voorbehouden)",
     rf"(?:additional )?(?:reporting|writing) by {_NAMES}(?:\s*;.{{0,200}})?",
     rf"editing by {_NAMES}", r"our standards:.*", r"a version of this article appears in print.*")
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
     r"leave a (?:reply|comment)", r"post navigation",
+    r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
+    r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# Sentences the page says to its reader, found anywhere in a line of up to
+# _NOTICE_MAX_WORDS words, by the box they stand in.
+_NOTICES = (
+    # a newsletter sign-up box: its prompt, its promise, its confirmation
+    ("furniture", r"\b(?:subscribe|sign up|register|join) (?:to |for )?(?:our|the|my) (?:[\w'’-]+ ){0,4}"
+                  r"(?:newsletters?|e-?mails?|updates|digest|briefing|channel|podcast)\b",
+     r"\bdelivered (?:to|through|in) your (?:inbox|letterbox|mailbox|door)\b",
+     r"\bunsubscribe (?:at )?any ?time\b", r"^no spam\b", r"\bsuccess?fully subscribed\b",
+     r"\bactivation link\b"),
+    # an affiliate disclosure over a review or a shopping story
+    ("furniture", r"\baffiliate (?:commission|links?|partnerships?)\b",
+     r"\b(?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of (?:the )?sales?)\b"),
+    # what an embed leaves when its script did not run
+    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
+    # a comment section's head and its rules
+    ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
+     r"\bawaiting moderation\b", r"^tell us what you think\b",
+     r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
+     r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
+    # a cookie consent panel: its banner and its settings
+    ("stop", r"\b(?:this (?:site|website)|we) uses? cookies\b",
+     r"\b(?:necessary|non-necessary|functional|analytics|performance|advertising) cookies\b"),
+    # the author's box and the tip line under a story
+    ("tail", r"\bfollow (?:him|her|them|me|us) on (?:twitter|facebook|instagram|linkedin)\b\W*(?:@|at\b|$)",
+     r"\b(?:have|got) a (?:news |story )?tip\b", r"\b(?:may|can) be reached at \S+@"),
+    # the legal notice of the page's footer
+    ("tail", r"\bsubject to copyright\b", r"\b(?:may|can) not be reproduced\b",
+     r"\bno part (?:of this \w+ )?may be reproduced\b", r"\bconstitutes acceptance of\b", r"^citation:"),
+)
+_NOTICE_PATTERNS = [(kind, re.compile("|".join(patterns), re.I)) for kind, *patterns in _NOTICES]
+_NOTICE_MAX_WORDS = 100
+# A date or a time inside a line: "Nov 19, 2019, 10:31 pm", "19 June 2024", "21/06/2014",
+# "2019-11-18T20:51:19Z", "22 de outubro de 2010", "5:45 AM".
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-zäéû]*\.?"
+_DATE_IN_LINE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}"
+    rf"(?:\s*[ap]\.?m\.?)?)?|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+Z?)?|\d{{1,2}} de \w+ de \d{{4}}"
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)", re.I)
+_DATELINE_MAX_WORDS = 14
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
@@ -147,7 +213,7 @@ _AGENCY_CAPTION = re.compile(
     r"^(?:(?:in )?this\b.{0,60}?\b(?:(?:file )?photo(?:graph)?|image|picture|handout)\b"
     r".{0,40}?\b(?:provided|released|taken|made available|shows?|dated|made|,)|pictured:)\s*.+$",
     re.I)
-_MEDIA_CAPTION = re.compile(r"^media caption\s*,", re.I)  # a video we cannot keep
+_MEDIA_CAPTION = re.compile(r"^(?:media caption\s*,|video\s*:\s)", re.I)  # a video we cannot keep
 _META_SEPARATOR = re.compile(r"\s*(?:^|\s)[|·•]\s+")
 _DATE_WORDS = r"(?:on|am|le|el|(?:publiziert|veröffentlicht|publié|publicado) (?:am|le|el))"
 _BYLINE_DATE = re.compile(rf"(?P<by>.+?),?\s+{_DATE_WORDS}\s+(?P<date>.*\d.*)", re.I)
@@ -170,6 +236,15 @@ _UNSPACED_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\
 # credits the article's information, and stays text.
 _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|credits?|"
                                 r"illustration|foto|©)\b", re.I)
+# A photo's credit on a line of its own, under its label: "Photo: Jane Doe",
+# "(Image: © Harbour Authority)".
+_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto)"
+                           r"(?: credit)?\s*:|courtesy(?: of)?)\s*(?P<credit>[^()]{2,80}?)\)?$", re.I)
+# Where a photo came from, after its caption: "Jane Doe, the new harbour master Submitted photo".
+_CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|contributed|courtesy|"
+                           r"file|staff|handout) (?:photo|image|picture)(?: by .{2,40})?)$", re.I)
+# The photographer, the agency and the distributor: "Jane Doe | Quay Press | Harbour Images".
+_CREDIT_CHAIN = re.compile(r"^[^|.!?]{2,40}(?: \| [^|.!?]{2,40})+$")
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
@@ -189,8 +264,9 @@ _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
 _READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
 _READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
+_RAW_LINES_MAX = 4 * _READ_LINES_MAX  # raw lines, blank ones and wrapped halves included
+_RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cut
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
-_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 
@@ -200,7 +276,8 @@ class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
     kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
-    # stop (ends the article, heads nothing), furniture (dropped)
+    # promo (a label over other stories' links), stop (ends the article, heads nothing),
+    # furniture (dropped)
     text: str
     value: Any = None
 
@@ -294,7 +371,7 @@ def _classify_all(text: str) -> list[_Line]:
 
     Pages repeat their menus, so each distinct line is read once: a paste of megabytes
     of menus costs a dictionary look-up per line."""
-    raw = _around_prose(_unwrap(_normalised_lines(text)))
+    raw = _around_prose(_unwrap(_normalised_lines(_near_prose(text.split("\n")))))
     seen: dict[str, _Line] = {}
     lines: list[_Line] = []
     i = 0
@@ -315,6 +392,17 @@ def _classify_all(text: str) -> list[_Line]:
     return _drop_gallery_copies(lines)
 
 
+def _near_prose(raw: list[str]) -> list[str]:
+    """A paste of many more lines than a page holds cut, before any line is cleaned or
+    joined, to the raw lines around its densest run of prose, so that no step after
+    this one reads every line of megabytes of menus."""
+    if len(raw) <= _RAW_LINES_MAX:
+        return raw
+    run = rough_run(raw)
+    first = max(0, run[0] - _RAW_MARGIN) if run else 0
+    return raw[first:first + _RAW_LINES_MAX]
+
+
 def _around_prose(raw: list[str]) -> list[str]:
     """A very long paste cut to the lines around its densest run of prose, found from
     the lines' shapes alone, so that the line rules read a bounded number of lines."""
@@ -327,11 +415,10 @@ def _around_prose(raw: list[str]) -> list[str]:
     return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
 
 
-def _normalised_lines(text: str) -> list[str]:
+def _normalised_lines(raw: list[str]) -> list[str]:
     """Each line with its spaces collapsed and an expanded caption's "less" toggle cut;
     a line the page repeats many times (a menu, a button) is dropped at once, so that a
     paste of megabytes of menus costs little more than reading it."""
-    raw = text.split("\n")
     normal = {line: "" if count > _REPEATS_MAX else " ".join(line.split())
               for line, count in Counter(raw).items()}
     for line, clean in normal.items():
@@ -343,7 +430,7 @@ def _normalised_lines(text: str) -> list[str]:
 def _unwrap(raw: list[str]) -> list[str]:
     """The non-blank lines, with hard-wrapped paragraphs joined: a long line that stops
     mid-sentence, followed directly by one starting in lower case, goes on in it."""
-    wraps = {line: len(line) >= _WRAP_MIN_CHARS and not is_sentence(line) for line in set(raw)}
+    wraps = {line: may_wrap(line) for line in set(raw)}
     lines: list[str] = []
     parts: list[str] = []  # the paragraph being joined
     joinable = False
@@ -394,10 +481,15 @@ def _classify(line: str) -> _Line:
         return _Line("newsletter", line)
     if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
         return _Line("furniture", line)
+    if _PROMO.fullmatch(line):
+        return _Line("promo", line)
     if _TAIL.fullmatch(line):
         return _Line("tail", line)
     if _STOP.fullmatch(line):
         return _Line("stop", line)
+    notice = _notice(line)
+    if notice is not None:
+        return _Line(notice, line)
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
@@ -408,13 +500,54 @@ def _classify(line: str) -> _Line:
         return _Line("meta", line, meta)
     if _STAMP_LINE.match(line):
         return _Line("meta", line, {})
+    dated = _dateline(line)
+    if dated is not None:
+        return _Line("meta", line, dated)
+    figure = _figure_line(line)
+    if figure is not None:
+        return _Line("figure", line, figure)
+    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _figure_line(line: str) -> Figure | None:
+    """The photo a caption or credit line describes, or None when the line is neither."""
     if _AGENCY_CAPTION.match(line):
-        return _Line("figure", line, Figure(caption=escape_text(line)))
+        return Figure(caption=escape_text(line))
+    labelled = _CREDIT_LABEL.match(line)
+    if labelled:
+        return Figure(credit=escape_text(labelled.group("credit")))
+    after = _CREDIT_AFTER.match(line)
+    if after:
+        return Figure(caption=escape_text(after.group("caption")),
+                      credit=escape_text(after.group("credit")))
     caption, credit = split_credit(escape_text(line))
+    if credit and _CREDIT_CHAIN.match(line):  # a credit naming everyone, no caption
+        return Figure(credit=escape_text(line))
     if credit and len(caption.split()) <= _CAPTION_MAX_WORDS and (
             caption or _PHOTO_CREDIT_LINE.match(line)):
-        return _Line("figure", line, Figure(caption=caption or None, credit=credit))
-    return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+        return Figure(caption=caption or None, credit=credit)
+    return None
+
+
+def _dateline(line: str) -> dict[str, Any] | None:
+    """The date a short line under a headline states among other words ("Jane Doe - Nov
+    19, 2019, 10:31 pm", "21/06/2014 Jane Doe Books, News"): None unless the line holds
+    a date or a time and is not a sentence, nor an embedded post's "— Name (@name) date".
+    The date is kept when the parser reads it."""
+    found = _DATE_IN_LINE.search(line)
+    if (found is None or len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
+            or line.startswith(("—", "–"))):
+        return None
+    stamp = parse_date(found.group(0))
+    return {"published": stamp} if stamp else {}
+
+
+def _notice(line: str) -> str | None:
+    """The kind of a line the page says to its reader (a sign-up box, a disclosure, a
+    comment section's rules, the author's box, a legal notice), or None."""
+    if len(line.split()) > _NOTICE_MAX_WORDS:
+        return None
+    return next((kind for kind, pattern in _NOTICE_PATTERNS if pattern.search(line)), None)
 
 
 def _metadata(line: str) -> dict[str, Any] | None:
@@ -513,7 +646,7 @@ def _read_header(lines: list[_Line], draft: _Draft) -> list[_Line]:
             continue
         if line.kind == "meta":
             _take_metadata(line.value, draft)
-        elif line.kind not in ("tail", "stop"):  # a stray "Topics" label or comment
+        elif line.kind not in _ENDS:  # a stray "Topics" label or comment
             # counter above the story ends nothing
             break
         i += 1
@@ -577,8 +710,8 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
         if _is_author_box(line, draft):
             tail = lines[i:]
             break
-        if line.kind in ("tail", "stop"):
-            promo_end = _promo_end(lines, i) if line.kind == "tail" else None
+        if line.kind in _ENDS:
+            promo_end = _promo_end(lines, i) if line.kind == "promo" else None
             if promo_end is None:
                 tail = lines[i:]
                 break
@@ -589,8 +722,9 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             _take_metadata(line.value, draft)
             i += 1
             continue
+        credit_line = line.kind == "figure"
         block, i = _block_at(lines, i, draft.body)
-        _append(draft, block)
+        _append(draft, block, credit_line)
     _drop_trailing_labels(draft.body)
     draft.tags = _topics_in_tail(tail)
     draft.tail = tail
@@ -602,7 +736,7 @@ def _drop_trailing_labels(body: list[Block]) -> None:
     labels = 0
     while len(body) > 1 and isinstance(body[-1], (Paragraph, Heading)) and labels < _LABELS_MAX:
         text = to_text(body[-1].text)
-        if is_sentence(text) or len(text.split()) > _HEADING_MAX_WORDS:
+        if is_sentence(text) or is_table_row(text) or len(text.split()) > _HEADING_MAX_WORDS:
             break
         body.pop()
         labels += 1
@@ -618,7 +752,7 @@ def _promo_end(lines: list[_Line], start: int) -> int | None:
     """Where the story resumes after an inline "Related" promo at `start` (its label and
     the few short headline lines under it), or None when no prose follows: the tail."""
     for i in range(start + 1, min(len(lines), start + 1 + _PROMO_MAX_LINES)):
-        if lines[i].kind in ("tail", "stop"):
+        if lines[i].kind in _ENDS:
             return None
         if is_prose(lines[i].text) and lines[i].kind == "text":
             return i
@@ -654,10 +788,12 @@ def _topics_in_tail(tail: list[_Line]) -> list[str]:
     return topics
 
 
-def _append(draft: _Draft, block: Block) -> None:
-    """Add a block; a lone credit line credits the short caption just before it."""
+def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
+    """Add a block; a lone credit line credits the short caption just before it (an
+    "Image source, X" line stands above its photo, and credits nothing before it)."""
     previous = draft.body[-1] if draft.body else None
-    if (isinstance(block, Figure) and block.caption is None and isinstance(previous, Paragraph)
+    if (credit_line and isinstance(block, Figure) and block.caption is None
+            and isinstance(previous, Paragraph)
             and len(previous.text.split()) <= _CAPTION_MAX_WORDS
             and not previous.text.endswith(":")):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
@@ -723,7 +859,7 @@ def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
-            and len(text.split()) <= _HEADING_MAX_WORDS
+            and len(text.split()) <= _HEADING_MAX_WORDS and not is_table_row(text)
             and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))
             and (text[0].isupper() or text[0].isdigit())
             and following is not None and following.kind == "text"

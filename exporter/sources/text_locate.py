@@ -36,14 +36,24 @@ _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a 
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
+# A table's row (a label and three numbers) is a story's data, a results table or a
+# price list: a long table is as much the page's content as a paragraph.
+_TABLE_ROW_GAIN = 1.0
 _META_LOSS = -1.0  # bylines, dates, captions and a quote's "— Name" belong in the article
 _ATTRIBUTION = re.compile(r"^[—–]\s*\S")
 _ROUGH_ENDS = frozenset(".!?…。！？:：\"”’)」』")
 _ROUGH_SPACED_MIN_WORDS = 3  # fewer spaces than this: perhaps a script written without
+# Eight one-letter words and their spaces, or eight pairs of unspaced characters: no
+# shorter line scores as prose.
+_ROUGH_MIN_CHARS = 2 * _PROSE_MIN_WORDS - 1
+_WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
 # Lines the header block may hold between the headline and the first paragraph.
+# Kinds of line that end the article's part of the page: a section's head, a promo's
+# label (unless the story goes on under it), a comment form.
+ENDS = ("stop", "tail", "promo")
 _HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
@@ -78,6 +88,11 @@ def is_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text))
 
 
+def is_table_row(text: str) -> bool:
+    """A table's row pasted as a line: a label and three or more numbers."""
+    return bool(_TABLE_ROW.match(text))
+
+
 def is_title_case(text: str) -> bool:
     """Most words after the first start with a capital: a headline or a menu, not prose."""
     initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
@@ -97,7 +112,7 @@ def is_prose(text: str) -> bool:
 def score(kind: str, text: str) -> float:
     """What a line adds to the run of prose it stands in: its length when it is prose,
     a loss when it is furniture, a large loss when it ends a page section."""
-    if kind in ("stop", "tail"):
+    if kind in ENDS:
         return _STOP_LOSS
     if kind in ("meta", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
         return _META_LOSS
@@ -105,21 +120,54 @@ def score(kind: str, text: str) -> float:
         return _FURNITURE_LOSS
     if is_prose(text):
         return words(text) - _PROSE_OFFSET
-    if kind in ("bullet", "numbered") or _TABLE_ROW.match(text):
-        return 0.0  # a list's item or a table's row stands in stories, not in menus
+    if is_table_row(text):
+        return _TABLE_ROW_GAIN
+    if kind in ("bullet", "numbered"):
+        return 0.0  # a list's item stands in stories as often as in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
     return _SHORT_LOSS
 
 
-def rough_score(text: str) -> float:
-    """A line's score from its length and last character alone: cheap enough for every
-    line of a paste of megabytes, to find where the article is before reading it."""
+def rough_score(text: str, goes_on: bool = False) -> float:
+    """A line's score from its length and last character alone (or from its length
+    alone when it `goes_on` in the next line): cheap enough for every line of a paste
+    of megabytes, to find where the article is before reading it."""
     length = text.count(" ") + 1
     if length < _ROUGH_SPACED_MIN_WORDS:
         length = max(length, len(text) // _CHARS_PER_WORD)
-    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and text[-1] in _ROUGH_ENDS \
-        else _SHORT_LOSS
+    ends = goes_on or text[-1] in _ROUGH_ENDS
+    return length - _PROSE_OFFSET if length >= _PROSE_MIN_WORDS and ends else _SHORT_LOSS
+
+
+def may_wrap(line: str) -> bool:
+    """Long and stopping mid-sentence: a hard-wrapped paragraph's line when the next
+    line goes on in lower case."""
+    return len(line) >= _WRAP_MIN_CHARS and not is_sentence(line)
+
+
+def rough_run(raw: Sequence[str]) -> tuple[int, int] | None:
+    """First and last index of the densest run of prose among raw pasted lines (blank,
+    hard-wrapped, spaces uncollapsed), or None. Only the lines long enough to be prose
+    are scored; the lines between two of them cost a label's loss each, counted from
+    their indices, so the time is that of a length test per line."""
+    scores: list[float] = []
+    places: list[int] = []  # the line each score stands for (a gap: its last line)
+    known: dict[tuple[str, bool], float] = {}  # menus repeat: score each long line once
+    previous = -1
+    for i in [i for i, line in enumerate(raw) if len(line) >= _ROUGH_MIN_CHARS]:
+        if i > previous + 1:
+            scores.append(_SHORT_LOSS * (i - previous - 1))
+            places.append(i - 1)
+        key = (raw[i], i + 1 < len(raw) and raw[i + 1][:1].islower())
+        if key not in known:
+            clean = " ".join(key[0].split())
+            known[key] = rough_score(clean, goes_on=key[1] and may_wrap(clean))
+        scores.append(known[key])
+        places.append(i)
+        previous = i
+    run = densest_run(scores)
+    return (places[run[0]], places[run[1]]) if run else None
 
 
 def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
@@ -187,10 +235,10 @@ def _soften_promos(kinds: Sequence[str], scores: list[float]) -> None:
     row, where a rail of teasers alternates headline and summary) is an inline promo: it
     costs what any label costs, not what a section's end does."""
     for i, kind in enumerate(kinds):
-        if kind != "tail":
+        if kind != "promo":
             continue
         for j in range(i + 1, min(len(kinds) - 1, i + 1 + _PROMO_MAX_LINES)):
-            if kinds[j] in ("tail", "stop"):
+            if kinds[j] in ENDS:
                 break
             if scores[j] > 0:
                 if scores[j + 1] > 0:
@@ -225,7 +273,7 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ("stop", "tail"):  # "Read more" over a promo
+        if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
             continue
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)

@@ -6,11 +6,13 @@ beside the web page). Photos are hosted at `asset_base_url` by default; `embed_i
 puts them in the message as CID parts instead. Without either, photos are embedded
 automatically and a warning names the option: a newsletter with broken images is worse
 than a larger one. In full mode an issue over `budget_kb` (Gmail clips at 102 KB) falls
-back to teasers with a warning, or fails under `strict`.
+back to teasers with a warning, or fails under `strict`. Each article's MJML is kept in
+the build cache, so a rebuild after one article changes renders that article only.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
@@ -20,13 +22,14 @@ from typing import Any, Literal
 import jinja2
 from markupsafe import Markup
 
+from ... import cache
 from ...atomic import write_bytes, write_text
 from ...errors import BuildError
 from ...inline import escape_text, to_text
 from ...labels import IssueLabels
-from ...links import article_addresses, internal_target
+from ...links import article_addresses, internal_target, linked_ids
 from ...model import Article, Figure, Issue, Paragraph
-from ...templating import direction, environment, logo_rendition, long_date, render
+from ...templating import direction, environment, logo_rendition, long_date, render, templates_key
 from .. import Job, Result
 from .message import Attachment, check_safe, compile_mjml, make_eml, one_line, wrap
 
@@ -90,12 +93,14 @@ class _Plan:
     images: dict[int, _Image] = field(default_factory=dict)  # id(figure) -> image
     logo: _Image | None = None  # the [theme] logo
     warnings: list[str] = field(default_factory=list)
+    rendering: str = ""  # the key of all an article's MJML depends on besides the article
+    models: dict[str, tuple[str, set[str]]] = field(default_factory=dict)  # id -> JSON, links
 
 
 def build(job: Job, options: Options) -> Result:
     issue = job.issue
     _check_options(options)
-    plan = _Plan()
+    plan = _Plan(rendering=_rendering_key(job, options))
     _write_images(job, plan)
     embed = options.embed_images
     if (plan.images or plan.logo) and not embed and not options.asset_base_url:
@@ -137,6 +142,17 @@ def build(job: Job, options: Options) -> Result:
     if plan.images or plan.logo:
         files.append(job.out_dir / f"{job.stem}-images")
     return Result(files, plan.warnings)
+
+
+def _rendering_key(job: Job, options: Options) -> str:
+    """What every article's MJML depends on besides the article, its photos and its place:
+    the templates, options, theme, labels and the issue's own fields (not its articles)."""
+    issue = {k: v for k, v in job.issue.to_dict().items() if k != "sections"}
+    return cache.key(ARTICLE_CACHE, templates_key(job.templates), repr(options), job.stem,
+                     json.dumps([issue, job.theme, job.labels], sort_keys=True, default=str))
+
+
+ARTICLE_CACHE = "email-articles"  # each article's MJML, under the cache root
 
 
 def _check_options(options: Options) -> None:
@@ -254,6 +270,21 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         """A content link: safe schemes only, with the campaign's UTM parameters."""
         return _utm(_safe_url(url), options)
 
+    def article_mjml(macro: Any, article: Article, last: bool) -> Markup:
+        """`macro(article, last)` (blocks.mjml's `article`), from the build cache when
+        nothing it shows changed: the article, its photos as sent, its place, the links
+        to other articles it holds, and the rendering key (templates, options, theme)."""
+        if article.id not in plan.models:
+            data = json.dumps(article.to_dict(), sort_keys=True)
+            plan.models[article.id] = data, linked_ids(data)
+        data, linked = plan.models[article.id]
+        photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]
+        siblings = sorted((a.id, _article_link(issue, a, options))
+                          for a in issue.articles() if a.id in linked)
+        entry = cache.key(plan.rendering, mode, target, str(last), str(anchors[article.id]), data,
+                          repr(photos), json.dumps(siblings))
+        return Markup(cache.remembered(ARTICLE_CACHE, entry, lambda: str(macro(article, last))))
+
     return {
         "issue": issue,
         "mode": mode,
@@ -265,6 +296,7 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "logo": shown(plan.logo, LOGO_WIDTH, job.theme.get("masthead") or issue.title) if plan.logo else None,
         "lead_width": LEAD_WIDTH,
         "link": link,
+        "article_mjml": article_mjml,
         # short anchors: the email pays for every byte twice (contents link and target)
         "anchor": lambda article: f"a{anchors[article.id]}",
         "plain_link": _safe_url,

@@ -3,7 +3,8 @@
 The article markup is the shared fragment (`exporter/article_html.py`) inside our own
 page shell (`templates/epub/page.xhtml`); ebooklib writes the package, nav and NCX, and
 `package` makes the zip reproducible. Images are resized for a device profile and
-stored once per content hash.
+stored once per content hash. Each article's finished pages are kept in the build cache
+(`exporter.cache`), so a rebuild after one article changes renders that article only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import json
 import re
 import sys
 import uuid
@@ -25,13 +27,15 @@ from lxml import etree
 from markupsafe import Markup
 from PIL import Image as PILImage
 
+from ... import cache
 from ...article_html import ImageRef, render_article
 from ...assets import Asset, Assets
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...labels import IssueLabels, Labels
+from ...links import linked_ids
 from ...model import Article, Block, Figure, Issue
-from ...templating import environment, long_date, render
+from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
 from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
@@ -41,6 +45,7 @@ TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
 COVER_IMAGE = f"{IMAGE_DIR}/cover.jpg"  # its own name: never a photo's path
 PNG_LIMIT = 400_000  # a "graphic" PNG this large is a photo: send it as JPEG instead
 ROOT = "EPUB"  # ebooklib's folder inside the zip
+CACHE_KIND = "epub-articles"  # each article's pages, under the cache root
 
 
 @dataclass(frozen=True)
@@ -105,15 +110,18 @@ def build(job: Job, options: Options) -> Result:
     css = render(env, "epub/style.css", **_theme_css(job.theme))
     book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
                                 content=css.encode("utf-8")))
-    cover = cover_jpeg(draw_cover(issue, job.assets, job.theme, job.cover, labels=labels), profile.cover,
-                       profile.grayscale, options.quality or profile.quality)
+    cover = _cover(job, profile, options.quality or profile.quality, labels)
     book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
 
     names = _file_names(issue.articles())
     shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
     images = _Images(book, job.assets, profile, options.quality)
     split_kb = profile.document_kb if options.max_document_kb == -1 else options.max_document_kb
-    chapters = _chapters(shell, issue, names, images, split_kb * 1000 or sys.maxsize, warnings)
+    rendering = cache.key(CACHE_KIND, templates_key(job.templates), language,
+                          json.dumps([job.theme, job.labels], sort_keys=True, default=str),
+                          repr(profile), str(options.quality), str(split_kb))
+    chapters = _chapters(shell, issue, names, images, split_kb * 1000 or sys.maxsize, warnings,
+                         rendering)
     contents = labels.pgettext("contents", "Contents")
     cover_page = shell.page("cover", f"{TEXT_DIR}/cover.xhtml", labels.pgettext("cover", "Cover"),
                             "cover.xhtml", html_class="cover-html", body_class="cover-body",
@@ -145,6 +153,27 @@ def build(job: Job, options: Options) -> Result:
     return Result([path], warnings)
 
 
+def _cover(job: Job, profile: Profile, quality: int, labels: Labels) -> bytes:
+    """The cover as the reader gets it, kept in the build cache: drawing its text is most
+    of a warm rebuild's own time. Keyed by all it shows: the issue's masthead lines, each
+    article's headline, kicker and lead photo, the cover photo, logo, theme and labels."""
+    issue, assets = job.issue, job.assets
+
+    def image_key(article: Article, figure: Figure | None) -> str | None:
+        asset = assets.get(article, figure.image) if figure is not None else None
+        return asset.key if asset is not None else None
+
+    logo = assets.add_file(Path(job.theme["logo"])).key if job.theme.get("logo") else None
+    shown = [[a.title, a.kicker, image_key(a, a.lead)] for a in issue.articles()]
+    entry = cache.key("epub-cover", json.dumps(
+        [issue.title, issue.subtitle, issue.publisher, issue.edition, issue.date, issue.language,
+         shown, job.cover.key if job.cover else None, logo, job.theme, job.labels,
+         profile.cover, profile.grayscale, quality], sort_keys=True, default=str))
+    return cache.remembered("epub-cover", entry, lambda: cover_jpeg(
+        draw_cover(issue, assets, job.theme, job.cover, labels=labels), profile.cover,
+        profile.grayscale, quality))
+
+
 @dataclass
 class _Chapters:
     """The article pages in reading order, the nav's tree and the contents page's list."""
@@ -158,8 +187,12 @@ class _Chapters:
 
 
 def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Images, limit: int,
-              warnings: list[str]) -> _Chapters:
-    """One XHTML file per article (more if it passes `limit` bytes), grouped by section."""
+              warnings: list[str], rendering: str) -> _Chapters:
+    """One XHTML file per article (more if it passes `limit` bytes), grouped by section.
+
+    `rendering` keys everything an article's pages depend on besides the article itself
+    (templates, theme, labels, options), so its pages are taken from the cache when none
+    of it changed."""
     chapters = _Chapters()
     number = 0
     for section in issue.sections:
@@ -167,13 +200,16 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         for article in section.articles:
             number += 1
             stem = names[article.id]
-            parts = _article_parts(shell.env, article, images.resolve, limit, warnings)
-            for i, fragment in enumerate(parts, start=1):
-                suffix = "" if i == 1 else f"-{i}"
-                title = article.title if i == 1 else f"{article.title} ({i})"
-                chapters.pages.append(shell.wrap(
-                    f"a{number:03d}{suffix}", f"{TEXT_DIR}/{stem}{suffix}.xhtml", title, fragment,
-                    lang=article.language, body_class="article-page", base_url=article.url))
+            # Photos go into the book in this order whether the pages are cached or not,
+            # and their stored names and sizes are part of the pages' key.
+            refs = [images.resolve(article, figure) for figure in article.figures()]
+            data = json.dumps(article.to_dict(), sort_keys=True)
+            entry = cache.key(rendering, str(number), stem, str(limit), repr(refs), data,
+                              json.dumps(_linked_files(data, shell.article_files)))
+            pages, said = cache.remembered(CACHE_KIND, entry, lambda: _article_pages(
+                shell, article, number, stem, images, limit))
+            warnings.extend(said)
+            chapters.pages.extend(_Page(*page) for page in pages)
             entries.append({"article": article, "href": f"{stem}.xhtml"})
             links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
         if not entries:
@@ -184,6 +220,30 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
         else:
             chapters.toc.extend(links)
     return chapters
+
+
+def _linked_files(data: str, article_files: dict[str, str]) -> list[tuple[str, str]]:
+    """The files of the articles this one may link to: a page changes when one of those
+    moves, not when any other article is renamed."""
+    return sorted((id, article_files[id]) for id in linked_ids(data) if id in article_files)
+
+
+PageFields = tuple[str, str, str, str, bytes]  # a _Page's uid, file name, title, lang, XHTML
+
+
+def _article_pages(shell: _Shell, article: Article, number: int, stem: str, images: _Images,
+                   limit: int) -> tuple[list[PageFields], list[str]]:
+    """The article's pages (one, or more past `limit` bytes) and the warnings on the way."""
+    said: list[str] = []
+    pages = []
+    for i, fragment in enumerate(_article_parts(shell.env, article, images.resolve, limit, said), 1):
+        suffix = "" if i == 1 else f"-{i}"
+        title = article.title if i == 1 else f"{article.title} ({i})"
+        page = shell.wrap(f"a{number:03d}{suffix}", f"{TEXT_DIR}/{stem}{suffix}.xhtml", title,
+                          fragment, lang=article.language, body_class="article-page",
+                          base_url=article.url)
+        pages.append((page.id, page.file_name, page.title, page.lang, page.content))
+    return pages, said
 
 
 SERIF = 'Georgia, "Iowan Old Style", "Palatino Linotype", Palatino, "DejaVu Serif", serif'
