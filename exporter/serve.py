@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import http.server
+import multiprocessing
 import os
 import shutil
 import signal
@@ -84,6 +85,7 @@ class Builder:
         self.count = 0
         self.watched: set[Path] = {manifest.resolve()}
         self.watched_dirs: set[Path] = set()
+        self.stamps: dict[Path, int | None] = {}  # each input's mtime as the last build read it
 
     def rebuild(self) -> None:
         from .build import build
@@ -92,11 +94,13 @@ class Builder:
         self.count += 1
         folder = self.root / f"build-{self.count}"
         started = time.perf_counter()
+        before = self._stamps()  # as the build starts: an edit while it reads is seen later
         try:
             project = load_manifest(self.manifest, allow_private=self.allow_private)
             if self.templates is not None:
                 project.templates = self.templates.resolve()
             self._remember_inputs(project)
+            self.stamps = {**self._stamps(), **before}
             outputs, warnings = build(project, FORMATS, folder, offline=self.offline,
                                       allow_private=self.allow_private)
             _pdf_pages(folder / f"{project.stem}.pdf", folder / "pages")
@@ -128,6 +132,17 @@ class Builder:
         self.watched = files
         self.watched_dirs = {project.templates.resolve()} if project.templates else set()
 
+    def _stamps(self) -> dict[Path, int | None]:
+        files = set(self.watched)
+        for folder in self.watched_dirs:
+            files.update(p for p in folder.rglob("*") if p.is_file())
+        return {path: _mtime(path) for path in files}
+
+    def stale(self) -> bool:
+        """Whether an input changed since the last build read it, seen or not by the watcher
+        (an edit made before the watcher was in place, or while it was being moved)."""
+        return any(_mtime(path) != stamp for path, stamp in self.stamps.items())
+
     def concerns(self, path: str) -> bool:
         """Whether a changed file is one the build reads."""
         changed = Path(path).resolve()
@@ -146,12 +161,21 @@ def watch(builder: Builder, stop: threading.Event) -> None:
 
     while not stop.is_set():
         folders = builder.folders()
+        # every second without events too, to catch what changed before the watch began
         for changes in watchfiles.watch(*folders, stop_event=stop, debounce=300,
-                                        raise_interrupt=False):
-            if any(builder.concerns(path) for _, path in changes):
+                                        raise_interrupt=False, rust_timeout=1000,
+                                        yield_on_timeout=True):
+            if any(builder.concerns(path) for _, path in changes) or builder.stale():
                 builder.rebuild()
                 if builder.folders() != folders:  # an article or template folder came or went
                     break
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:  # gone (or not yet there)
+        return None
 
 
 def _pdf_pages(pdf: Path, folder: Path) -> None:
@@ -334,6 +358,34 @@ def _stop_on_sigterm(owner: int) -> Callable[[int, object], None]:
     return handler
 
 
+def _end_build_processes() -> None:
+    """Stop a rebuild still going when the server stops: Python would otherwise wait at
+    exit for its worker processes to finish typesetting into a folder about to be removed."""
+    for pid in _descendants(os.getpid()):
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:  # ended meanwhile
+            pass
+    for child in multiprocessing.active_children():  # reaped, so none is left a zombie
+        child.join(timeout=5)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process under pid (Linux's /proc); elsewhere only multiprocessing's children."""
+    tasks = Path(f"/proc/{pid}/task")
+    if not tasks.is_dir():
+        return [child.pid for child in multiprocessing.active_children() if child.pid]
+    found = []
+    for task in tasks.iterdir():
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:  # the thread ended meanwhile
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
 def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
           offline: bool = False, allow_private: bool = False,
           on_ready: Callable[[str], None] = print) -> None:
@@ -364,6 +416,7 @@ def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
             signal.signal(signal.SIGTERM, previous)
             stop.set()
             server.server_close()
+            _end_build_processes()
             watcher.join(timeout=5)
             with state.changed:  # wake the event streams so their threads end
                 state.generation += 1

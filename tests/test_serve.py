@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,31 @@ def test_kill_stops_it_and_removes_its_build_folders(issue, server):
     assert list(temp.glob("exporter-serve-*/build-1/issue.pdf"))
     process.terminate()
     assert process.wait(timeout=20) == 0
+    assert list(temp.iterdir()) == []
+
+
+def _has_children(pid: int) -> bool:
+    return any((task / "children").read_text().split()
+               for task in Path(f"/proc/{pid}/task").iterdir() if (task / "children").exists())
+
+
+def test_ctrl_c_during_a_rebuild_stops_without_waiting_for_it(issue, server):
+    """A rebuild of a long article typesets for half a minute; Ctrl-C ends it at once.
+    The edit comes the moment the server is ready: the watcher must not miss it either."""
+    _, process = server
+    temp = issue.parent / "tmp"
+    sentence = "The harbour reopened on Monday after a week of repairs to the sea wall. "
+    long_body = "\n\n".join(sentence * 5 for _ in range(2400))
+    (issue / "harbour.md").write_text(ARTICLE.format(title="A very long day") + long_body)
+    for _ in range(600):  # the rebuild's worker processes have started
+        if _has_children(process.pid):
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("no rebuild started")
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) == 0  # without stopping them: 20 s more of typesetting
+    assert "Traceback" not in process.stderr.read()
     assert list(temp.iterdir()) == []
 
 
