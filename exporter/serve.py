@@ -94,7 +94,9 @@ class Builder:
         self.count += 1
         folder = self.root / f"build-{self.count}"
         started = time.perf_counter()
-        before = self._stamps()  # as the build starts: an edit while it reads is seen later
+        # As the build starts, so an edit while it reads is seen later, and a failed
+        # build is not tried again until something changes.
+        before = self.stamps = self._stamps()
         try:
             project = load_manifest(self.manifest, allow_private=self.allow_private)
             if self.templates is not None:
@@ -360,10 +362,12 @@ def _stop_on_sigterm(owner: int) -> Callable[[int, object], None]:
 
 def _end_build_processes() -> None:
     """Stop a rebuild still going when the server stops: Python would otherwise wait at
-    exit for its worker processes to finish typesetting into a folder about to be removed."""
+    exit for its worker processes to finish typesetting into a folder about to be removed.
+    SIGKILL, since a worker inside a long C call (a layout, a PDF save) would run a
+    SIGTERM handler only once the call returned."""
     for pid in _descendants(os.getpid()):
         try:
-            os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:  # ended meanwhile
             pass
     for child in multiprocessing.active_children():  # reaped, so none is left a zombie

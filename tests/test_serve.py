@@ -194,3 +194,19 @@ def test_serve_of_an_article_says_it_needs_a_manifest(issue):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "needs a manifest" in result.stderr
+
+
+def test_a_failed_build_is_not_tried_again_until_something_changes(issue, tmp_path):
+    """The watcher rebuilds when an input is newer than the last build read it; a build
+    that failed read the broken file too, so it must not count as stale every second."""
+    from exporter.serve import Builder, PreviewState
+
+    state = PreviewState()
+    builder = Builder(issue / "issue.toml", tmp_path / "builds", state)
+    builder.rebuild()
+    assert state.good is not None and not builder.stale()
+    os.utime(issue / "harbour.md", ns=(0, 0))  # any change of the time counts
+    assert builder.stale()
+    (issue / "issue.toml").write_text('title = "Harbour Weekly"\n[[sections]\n')  # broken TOML
+    builder.rebuild()
+    assert state.error and not builder.stale()
