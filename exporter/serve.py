@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .errors import ExporterError
+from .parallel import Launch
 
 FORMATS = ["email", "pdf", "epub"]
 PAGE_DPI = 60  # PDF page images: enough to read a layout, quick to make
@@ -74,6 +75,18 @@ class PreviewState:
             return self.generation
 
 
+@dataclass
+class Made:
+    """What a build process sends back: its result or its error, and the files it read."""
+
+    error: str | None = None
+    stem: str = ""
+    title: str = ""
+    warnings: list[str] = field(default_factory=list)
+    watched: set[Path] = field(default_factory=set)
+    watched_dirs: set[Path] = field(default_factory=set)
+
+
 class Builder:
     """Builds the manifest into a fresh folder under `root` and publishes it to `state`."""
 
@@ -86,37 +99,68 @@ class Builder:
         self.watched: set[Path] = {manifest.resolve()}
         self.watched_dirs: set[Path] = set()
         self.stamps: dict[Path, int | None] = {}  # each input's mtime as the last build read it
+        self.lock = threading.Lock()
+        self.closed = False
 
     def rebuild(self) -> None:
-        from .build import build
-        from .manifest import load_manifest
-
+        """Build in a child process, which `close` can end at once, and publish the result."""
         self.count += 1
         folder = self.root / f"build-{self.count}"
         started = time.perf_counter()
         # As the build starts, so an edit while it reads is seen later, and a failed
         # build is not tried again until something changes.
         before = self.stamps = self._stamps()
+        with self.lock:  # once the server stops, no build starts
+            if self.closed:
+                return
+            launch = Launch([("preview", lambda _payload: self._build(folder))], isolate=True)
+        try:
+            with launch:
+                (made,) = launch.run(None)
+        except ExporterError as exc:  # the build process was ended (or crashed)
+            made = Made(error=str(exc))
+        if made.watched:
+            self.watched, self.watched_dirs = made.watched, made.watched_dirs
+            self.stamps = {**self._stamps(), **before}
+        if made.error is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+            self.state.fail(" ".join(made.error.split()))
+            return
+        self.state.publish(Snapshot(folder, made.stem, made.title,
+                                    time.perf_counter() - started, made.warnings))
+
+    def _build(self, folder: Path) -> Made:
+        """The build itself, in the child: what it made, or its one-line error, and what it read."""
+        from .build import build
+        from .manifest import load_manifest
+
+        made = Made()
         try:
             project = load_manifest(self.manifest, allow_private=self.allow_private)
             if self.templates is not None:
                 project.templates = self.templates.resolve()
-            self._remember_inputs(project)
-            self.stamps = {**self._stamps(), **before}
+            made.watched, made.watched_dirs = self._inputs(project)
             outputs, warnings = build(project, FORMATS, folder, offline=self.offline,
                                       allow_private=self.allow_private)
             _pdf_pages(folder / f"{project.stem}.pdf", folder / "pages")
             _unpack_epub(folder / f"{project.stem}.epub", folder / "book")
         except ExporterError as exc:
-            shutil.rmtree(folder, ignore_errors=True)
-            self.state.fail(" ".join(str(exc).split()))
-            return
-        warnings += [f"{o.format}: {w}" for o in outputs for w in o.warnings]
-        self.state.publish(Snapshot(folder, project.stem, project.issue.title,
-                                    time.perf_counter() - started, warnings))
+            made.error = str(exc)
+            return made
+        made.stem, made.title = project.stem, project.issue.title
+        made.warnings = warnings + [f"{o.format}: {w}" for o in outputs for w in o.warnings]
+        return made
 
-    def _remember_inputs(self, project) -> None:  # project: manifest.Project
-        """Every file the build read: the manifest, sources, photos, cover, logo, templates."""
+    def close(self) -> None:
+        """End a build still going and start no other: Python would otherwise wait at exit
+        for its processes to finish typesetting into a folder about to be removed."""
+        with self.lock:
+            self.closed = True
+        _end_build_processes()
+
+    def _inputs(self, project) -> tuple[set[Path], set[Path]]:  # project: manifest.Project
+        """Every file the build read (the manifest, sources, photos, cover, logo), and the
+        templates folder."""
         files = {self.manifest.resolve()}
         for article in project.issue.articles():
             location = Path(article.source.location)
@@ -131,8 +175,7 @@ class Builder:
         for extra in (project.cover, project.theme.get("logo")):
             if extra:
                 files.add(Path(extra).resolve())
-        self.watched = files
-        self.watched_dirs = {project.templates.resolve()} if project.templates else set()
+        return files, ({project.templates.resolve()} if project.templates else set())
 
     def _stamps(self) -> dict[Path, int | None]:
         files = set(self.watched)
@@ -361,10 +404,8 @@ def _stop_on_sigterm(owner: int) -> Callable[[int, object], None]:
 
 
 def _end_build_processes() -> None:
-    """Stop a rebuild still going when the server stops: Python would otherwise wait at
-    exit for its worker processes to finish typesetting into a folder about to be removed.
-    SIGKILL, since a worker inside a long C call (a layout, a PDF save) would run a
-    SIGTERM handler only once the call returned."""
+    """SIGKILL every process under this one: a worker inside a long C call (a layout, a
+    PDF save) would run a SIGTERM handler only once the call returned."""
     for pid in _descendants(os.getpid()):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -420,7 +461,7 @@ def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
             signal.signal(signal.SIGTERM, previous)
             stop.set()
             server.server_close()
-            _end_build_processes()
+            builder.close()
             watcher.join(timeout=5)
             with state.changed:  # wake the event streams so their threads end
                 state.generation += 1
