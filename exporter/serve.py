@@ -450,8 +450,11 @@ def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
         watcher = threading.Thread(target=watch, args=(builder, stop), daemon=True)
         watcher.start()
         # `kill` stops it cleanly too; in place before the address is printed, since a
-        # script that reads the address may kill it at once
+        # script that reads the address may kill it at once. Ctrl-C stops it even when
+        # its parent left SIGINT ignored or blocked (both are inherited across exec).
         previous = signal.signal(signal.SIGTERM, _stop_on_sigterm(os.getpid()))
+        previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             on_ready(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
             server.serve_forever(poll_interval=0.2)
@@ -459,6 +462,7 @@ def serve(manifest: Path, *, port: int = 8000, templates: Path | None = None,
             pass
         finally:
             signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, previous_int)
             stop.set()
             server.server_close()
             builder.close()

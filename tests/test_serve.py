@@ -143,6 +143,30 @@ def test_ctrl_c_during_a_rebuild_stops_without_waiting_for_it(issue, server):
     assert list(temp.iterdir()) == []
 
 
+@pytest.mark.parametrize("inherited", ["ignored", "blocked"])
+def test_ctrl_c_stops_it_whatever_its_parent_did_to_the_signal(issue, inherited):
+    """A shell's background job starts with SIGINT ignored, a thread may have it blocked:
+    both are inherited across exec, and Ctrl-C must still stop the server."""
+    def prepare() -> None:
+        if inherited == "ignored":
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        else:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    (issue.parent / "tmp").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "exporter", "serve", str(issue / "issue.toml"), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=prepare,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(issue.parent / "tmp")})
+    try:
+        assert process.stdout.readline().startswith("serving http://127.0.0.1:")
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+    assert list((issue.parent / "tmp").iterdir()) == []
+
+
 def test_kill_right_after_the_ready_line_still_stops_cleanly(issue):
     """`kill` may come the moment the address is printed: the handler is in place by then."""
     temp = issue.parent / "tmp"
