@@ -35,13 +35,16 @@ HEARTBEAT = 15.0  # seconds between keep-alive comments on the event stream
 
 @dataclass
 class Snapshot:
-    """One finished build: its folder and what the page shows of it."""
+    """One finished build: its folder and what the page shows of it. The page is made
+    from this alone, since the folder may be removed while a request is answered."""
 
     folder: Path
     stem: str
     title: str
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # PDF page images, in order
+    chapters: list[str] = field(default_factory=list)  # paths in the unpacked book
 
 
 class PreviewState:
@@ -83,6 +86,8 @@ class Made:
     stem: str = ""
     title: str = ""
     warnings: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    chapters: list[str] = field(default_factory=list)
     watched: set[Path] = field(default_factory=set)
     watched_dirs: set[Path] = field(default_factory=set)
 
@@ -126,8 +131,8 @@ class Builder:
             shutil.rmtree(folder, ignore_errors=True)
             self.state.fail(" ".join(made.error.split()))
             return
-        self.state.publish(Snapshot(folder, made.stem, made.title,
-                                    time.perf_counter() - started, made.warnings))
+        self.state.publish(Snapshot(folder, made.stem, made.title, time.perf_counter() - started,
+                                    made.warnings, made.pages, made.chapters))
 
     def _build(self, folder: Path) -> Made:
         """The build itself, in the child: what it made, or its one-line error, and what it read."""
@@ -142,8 +147,8 @@ class Builder:
             made.watched, made.watched_dirs = self._inputs(project)
             outputs, warnings = build(project, FORMATS, folder, offline=self.offline,
                                       allow_private=self.allow_private)
-            _pdf_pages(folder / f"{project.stem}.pdf", folder / "pages")
-            _unpack_epub(folder / f"{project.stem}.epub", folder / "book")
+            made.pages = _pdf_pages(folder / f"{project.stem}.pdf", folder / "pages")
+            made.chapters = _unpack_epub(folder / f"{project.stem}.epub", folder / "book")
         except ExporterError as exc:
             made.error = str(exc)
             return made
@@ -223,20 +228,24 @@ def _mtime(path: Path) -> int | None:
         return None
 
 
-def _pdf_pages(pdf: Path, folder: Path) -> None:
-    """The PDF's pages as PNG images (pdftoppm); none when poppler is not installed."""
+def _pdf_pages(pdf: Path, folder: Path) -> list[str]:
+    """The PDF's pages as PNG images (pdftoppm), their names in order; none when
+    poppler is not installed."""
     if not pdf.exists() or shutil.which("pdftoppm") is None:
-        return
+        return []
     folder.mkdir()
     subprocess.run(["pdftoppm", "-r", str(PAGE_DPI), "-png", str(pdf), str(folder / "page")],
                    check=False, capture_output=True, timeout=300)
+    return [p.name for p in sorted(folder.glob("*.png"))]
 
 
-def _unpack_epub(epub: Path, folder: Path) -> None:
-    """The book's files, so that its chapters can be shown as they are."""
-    if epub.exists():
-        with zipfile.ZipFile(epub) as book:
-            book.extractall(folder)  # our own book: names were made by our backend
+def _unpack_epub(epub: Path, folder: Path) -> list[str]:
+    """The book's files, so that its chapters can be shown as they are; the chapters' paths."""
+    if not epub.exists():
+        return []
+    with zipfile.ZipFile(epub) as book:
+        book.extractall(folder)  # our own book: names were made by our backend
+    return _chapters(folder)
 
 
 def _chapters(book: Path) -> list[str]:
@@ -274,14 +283,11 @@ def _sections(good: Snapshot) -> str:
     out = f"/out/{good.stem}"
     status = f"Built in {good.seconds:.1f} s" + (
         f" · {len(good.warnings)} warning(s): " + "; ".join(good.warnings) if good.warnings else "")
-    pages = sorted((good.folder / "pages").glob("*.png")) if (good.folder / "pages").is_dir() else []
-    book = good.folder / "book"
-    chapters = _chapters(book) if book.is_dir() else []
-    pdf = ("".join(f'<img src="/out/pages/{p.name}" alt="PDF page {n}">'
-                   for n, p in enumerate(pages, 1))
+    pdf = ("".join(f'<img src="/out/pages/{name}" alt="PDF page {n}">'
+                   for n, name in enumerate(good.pages, 1))
            or "<p>PDF pages need pdftoppm (apt-get install poppler-utils).</p>")
     epub = "".join(f'<iframe class="chapter" title="EPUB chapter {n}" src="/out/book/{c}"></iframe>'
-                   for n, c in enumerate(chapters, 1))
+                   for n, c in enumerate(good.chapters, 1))
     return (f'<header><h1>{html.escape(good.title)}</h1><p class="status">{html.escape(status)}</p></header>'
             f'<h2>Email</h2><div class="row">'
             f'<figure><iframe class="desktop" title="Email, desktop" src="{out}.html"></iframe>'
@@ -341,9 +347,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._send(404, b"not built yet\n", "text/plain")
         root = good.folder.resolve()
         target = (root / relative).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        if not target.is_relative_to(root):
             return self._send(404, b"not found\n", "text/plain")
-        self._send(200, target.read_bytes(), _media_type(target))
+        try:
+            body = target.read_bytes()
+        except OSError:  # not there, or its build was removed meanwhile
+            return self._send(404, b"not found\n", "text/plain")
+        self._send(200, body, _media_type(target))
 
     def _events(self) -> None:
         self.send_response(200)

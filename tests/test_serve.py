@@ -234,3 +234,16 @@ def test_a_failed_build_is_not_tried_again_until_something_changes(issue, tmp_pa
     (issue / "issue.toml").write_text('title = "Harbour Weekly"\n[[sections]\n')  # broken TOML
     builder.rebuild()
     assert state.error and not builder.stale()
+
+
+def test_the_page_of_a_build_whose_folder_is_being_removed_still_renders(tmp_path):
+    """A page request may run while its build's folder is removed (a newer build
+    replaced it, or the server is stopping): the page must not read that folder."""
+    from exporter.serve import PreviewState, Snapshot, page
+
+    state = PreviewState()
+    (tmp_path / "build-1" / "book" / "EPUB").mkdir(parents=True)  # half removed: no container.xml
+    state.publish(Snapshot(tmp_path / "build-1", "issue", "Harbour Weekly", 1.0,
+                           pages=["page-1.png"], chapters=["EPUB/harbour.xhtml"]))
+    html = page(state)
+    assert 'src="/out/book/EPUB/harbour.xhtml"' in html and 'src="/out/pages/page-1.png"' in html
