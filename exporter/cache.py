@@ -88,7 +88,7 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
     entry exists for this key."""
     if not enabled():
         return compute()
-    path = (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
+    path = _entry_path(kind, entry_key, folder)
     try:
         with path.open("rb") as file:
             return pickle.load(file)
@@ -104,6 +104,19 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
     return value
 
 
+def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> Path:
+    return (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
+
+
+def is_parsed(data: bytes, describe: Any) -> bool:
+    """Whether `parsed_source` would find this source already parsed."""
+    return enabled() and _entry_path("parsed", _parsed_key(data, describe)).is_file()
+
+
+def _parsed_key(data: bytes, describe: Any) -> str:
+    return key(data, repr(describe))
+
+
 def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
     """A source's articles, parsed once per content: `describe` holds what else matters
     to the result (the kind, the origin's location, URL and base folder). The source's
@@ -117,7 +130,7 @@ def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
         return value, [str(w.message) for w in caught if issubclass(w.category, SourceWarning)]
 
-    value, notes = remembered("parsed", key(data, repr(describe)), parse_noting_warnings)
+    value, notes = remembered("parsed", _parsed_key(data, describe), parse_noting_warnings)
     for note in notes:
         warnings.warn(note, SourceWarning, stacklevel=2)
     return value

@@ -65,3 +65,28 @@ def test_same_bytes_elsewhere_keep_their_own_location(own_cache: Path, tmp_path:
         path.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
     assert read_source(one)[0].source.location == str(one)
     assert read_source(two)[0].source.location == str(two)
+
+
+def test_a_rebuild_parses_in_workers_only_the_sources_not_yet_parsed(own_cache: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting worker processes costs more than reading parsed articles from the cache:
+    after one article of many changes, the rebuild starts none."""
+    from exporter.sources import warm
+
+    sources = []
+    for n in range(warm.WARM_MIN_SOURCES + 2):
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(ARTICLE.read_text(encoding="utf-8").replace("\n\n", f"\n\nStory {n}.\n\n", 1),
+                          encoding="utf-8")
+        sources.append(str(source))
+    monkeypatch.setattr(warm, "max_workers", lambda: 2)
+    started: list[list[str]] = []
+    monkeypatch.setattr(warm, "run_all", lambda jobs: started.append([name for name, _ in jobs]))
+    warm.warm_sources(sources)
+    assert started == [["sources-0", "sources-1"]]  # nothing parsed yet: in workers
+    for source in sources:
+        read_source(source)
+    Path(sources[0]).write_text(Path(sources[0]).read_text(encoding="utf-8") + "\nLate.\n",
+                                encoding="utf-8")
+    warm.warm_sources(sources)
+    assert started == [["sources-0", "sources-1"]]  # one changed file: read in the build itself
