@@ -108,9 +108,14 @@ def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> Path:
     return (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
 
 
+def stored(kind: str, entry_key: str, *, folder: Path | None = None) -> bool:
+    """Whether `remembered` would find an entry (so that no worker need be started for it)."""
+    return enabled() and _entry_path(kind, entry_key, folder).is_file()
+
+
 def is_parsed(data: bytes, describe: Any) -> bool:
     """Whether `parsed_source` would find this source already parsed."""
-    return enabled() and _entry_path("parsed", _parsed_key(data, describe)).is_file()
+    return stored("parsed", _parsed_key(data, describe))
 
 
 def _parsed_key(data: bytes, describe: Any) -> str:

@@ -90,3 +90,34 @@ def test_a_rebuild_parses_in_workers_only_the_sources_not_yet_parsed(own_cache: 
                                 encoding="utf-8")
     warm.warm_sources(sources)
     assert started == [["sources-0", "sources-1"]]  # one changed file: read in the build itself
+
+
+def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding photos in workers pays only when they are not remembered: after one photo
+    of many changes, the rebuild checks it itself and starts no process."""
+    import importlib
+
+    from PIL import Image as PILImage
+
+    from exporter.manifest import project_from_sources
+
+    build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
+
+    sources = []
+    for n in range(build.WARM_MIN_IMAGES + 2):
+        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(tmp_path / f"photo-{n}.jpg")
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(f"---\ntitle: Story {n}\n---\n\nText {n}.\n\n![Photo {n}](photo-{n}.jpg)\n",
+                          encoding="utf-8")
+        sources.append(str(source))
+    project = project_from_sources(sources)
+    monkeypatch.setattr(build, "max_workers", lambda: 2)
+    started: list[list[str]] = []
+    monkeypatch.setattr(build, "run_all", lambda jobs: started.append([name for name, _ in jobs]))
+    build.prepare_assets(project)
+    assert started == [["images-0", "images-1"]]  # nothing checked yet: in workers
+    PILImage.new("RGB", (40, 30), (255, 0, 0)).save(tmp_path / "photo-0.jpg")
+    assets = build.prepare_assets(project)
+    assert started == [["images-0", "images-1"]]  # one new photo: checked in the build itself
+    assert len(assets.by_src) == len(sources) and not assets.warnings
