@@ -121,3 +121,18 @@ def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: 
     assets = build.prepare_assets(project)
     assert started == [["images-0", "images-1"]]  # one new photo: checked in the build itself
     assert len(assets.by_src) == len(sources) and not assets.warnings
+
+
+def test_the_code_fingerprint_follows_the_bytes_not_the_dates(tmp_path: Path) -> None:
+    """Wheels built reproducibly give every file one date: two versions whose modules
+    have the same sizes and dates must still key their caches apart."""
+    import os
+
+    module = tmp_path / "exporter" / "render.py"
+    module.parent.mkdir()
+    module.write_text("WIDTH = 600\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    before = cache.package_digest(module.parent)
+    module.write_text("WIDTH = 640\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    assert cache.package_digest(module.parent) != before
