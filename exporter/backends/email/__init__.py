@@ -124,6 +124,8 @@ def build(job: Job, options: Options) -> Result:
     # The .html file is the message's HTML; embedded photos point to the image folder
     # there, so the file also previews in a browser.
     preview = _render_html(env, job, options, plan, mode, "relative") if embed else html
+    for written in {html, preview}:  # only what is written: not a full render over budget
+        check_safe(written, html_path.name)
     write_text(html_path, preview)
     text_path = job.out_dir / f"{job.stem}.txt"
     write_text(text_path, text)
@@ -233,9 +235,7 @@ def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Pla
     context = _context(job, options, plan, mode, target)
     css = render(env.overlay(autoescape=False), "email/inline.css", **context)
     mjml = render(env, "email/message.mjml", css=Markup(css), **context)
-    html = compile_mjml(mjml, "email/message.mjml", css)
-    check_safe(html, f"{job.stem}.html")
-    return html
+    return compile_mjml(mjml, "email/message.mjml", css)
 
 
 def _render_page(env: jinja2.Environment, job: Job, options: Options, plan: _Plan) -> str:
