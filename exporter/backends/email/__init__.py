@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -270,20 +271,23 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         """A content link: safe schemes only, with the campaign's UTM parameters."""
         return _utm(_safe_url(url), options)
 
-    def article_mjml(macro: Any, article: Article, last: bool) -> Markup:
-        """`macro(article, last)` (blocks.mjml's `article`), from the build cache when
-        nothing it shows changed: the article, its photos as sent, its place, the links
-        to other articles it holds, and the rendering key (templates, options, theme)."""
-        if article.id not in plan.models:
-            data = json.dumps(article.to_dict(), sort_keys=True)
-            plan.models[article.id] = data, linked_ids(data)
-        data, linked = plan.models[article.id]
-        photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]
-        siblings = sorted((a.id, _article_link(issue, a, options))
-                          for a in issue.articles() if a.id in linked)
-        entry = cache.key(plan.rendering, mode, target, str(last), str(anchors[article.id]), data,
-                          repr(photos), json.dumps(siblings))
-        return Markup(cache.remembered(ARTICLE_CACHE, entry, lambda: str(macro(article, last))))
+    def cached_article(part: str) -> Callable[..., Markup]:
+        """`macro(article, *args)`, from the build cache when nothing it shows changed:
+        the article, its photos as sent, its place, the links to other articles it
+        holds, and the rendering key (templates, options, theme). `part` names the
+        template (message MJML, plain text, web version) the macro belongs to."""
+        def render_article(macro: Any, article: Article, *args: Any) -> Markup:
+            if article.id not in plan.models:
+                data = json.dumps(article.to_dict(), sort_keys=True)
+                plan.models[article.id] = data, linked_ids(data)
+            data, linked = plan.models[article.id]
+            photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]
+            siblings = sorted((a.id, _article_link(issue, a, options))
+                              for a in issue.articles() if a.id in linked)
+            entry = cache.key(plan.rendering, part, mode, target, repr(args), str(anchors[article.id]),
+                              data, repr(photos), json.dumps(siblings))
+            return Markup(cache.remembered(ARTICLE_CACHE, entry, lambda: str(macro(article, *args))))
+        return render_article
 
     return {
         "issue": issue,
@@ -296,7 +300,9 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "logo": shown(plan.logo, LOGO_WIDTH, job.theme.get("masthead") or issue.title) if plan.logo else None,
         "lead_width": LEAD_WIDTH,
         "link": link,
-        "article_mjml": article_mjml,
+        "article_mjml": cached_article("mjml"),  # blocks.mjml's `article`, with `last`
+        "article_text": cached_article("text"),
+        "article_web": cached_article("web"),
         # short anchors: the email pays for every byte twice (contents link and target)
         "anchor": lambda article: f"a{anchors[article.id]}",
         "plain_link": _safe_url,
