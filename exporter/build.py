@@ -100,6 +100,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
         outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
                           seconds, result.warnings)
                    for name, (result, seconds) in zip(modules, results)]
+    cache.prune()  # entries of old versions of the articles and photos (once a day)
     languages = [project.issue.language] + [a.language for a in project.issue.articles()]
     return outputs, template_warnings + assets.warnings + fallback_warnings(languages)
 

@@ -7,6 +7,8 @@ beside the fetch cache and image renditions; EXPORTER_NO_CACHE=1 turns them off.
 
 Entries are pickles written by exporter itself into the user's own cache folder (the
 same trust as the installed code); one that cannot be read is ignored and rebuilt.
+Every entry is keyed by content, so an edit leaves the old one behind: `prune` removes
+what no build has read or written for a month.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import functools
 import hashlib
 import os
 import pickle
+import stat
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +29,8 @@ from .errors import SourceWarning
 
 T = TypeVar("T")
 FORMAT = 2  # bump when the layout of entries changes
+DAY = 86400.0
+KEEP_DAYS = 30  # an entry nothing has read or written for this long is removed
 
 
 def enabled() -> bool:
@@ -140,3 +146,39 @@ def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
         warnings.warn(note, SourceWarning, stacklevel=2)
     return value
 
+
+
+def prune(root: Path | None = None, *, now: float | None = None) -> int:
+    """Remove the cache's files that no build has read or written for KEEP_DAYS days;
+    at most once a day. How many were removed.
+
+    Reading a file updates its access time (Linux's default `relatime` does so once a
+    day); on a volume mounted `noatime` an entry in use may be removed after a month
+    and is then simply made again.
+    """
+    root = root or cache_root()
+    now = time.time() if now is None else now
+    marker = root / ".pruned"
+    try:
+        if now - marker.stat().st_mtime < DAY:
+            return 0
+    except FileNotFoundError:
+        pass
+    if not enabled() or not root.is_dir():
+        return 0
+    cutoff, removed = now - KEEP_DAYS * DAY, 0
+    for path in root.rglob("*"):
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and max(info.st_atime, info.st_mtime) < cutoff \
+                    and path != marker:
+                path.unlink()
+                removed += 1
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+    try:
+        marker.touch()
+        os.utime(marker, (now, now))
+    except OSError:  # a read-only cache folder is still read
+        pass
+    return removed

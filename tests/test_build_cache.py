@@ -136,3 +136,29 @@ def test_the_code_fingerprint_follows_the_bytes_not_the_dates(tmp_path: Path) ->
     module.write_text("WIDTH = 640\n")
     os.utime(module, ns=(315532800 * 10**9,) * 2)
     assert cache.package_digest(module.parent) != before
+
+
+def test_entries_unused_for_a_month_are_pruned_once_a_day(own_cache: Path, tmp_path: Path) -> None:
+    """Every entry is keyed by content, so each edit leaves an old one behind: a build
+    removes those no build has read or written for KEEP_DAYS days."""
+    import os
+    import time
+
+    from exporter.build import build
+    from exporter.manifest import project_from_sources
+
+    now = time.time()
+    old, recent = own_cache / "parsed" / "ab" / "old.pickle", own_cache / "parsed" / "cd" / "read.pickle"
+    for path, age in ((old, cache.KEEP_DAYS + 1), (recent, cache.KEEP_DAYS + 1)):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"entry")
+        os.utime(path, (now - age * cache.DAY,) * 2)
+    os.utime(recent, (now - cache.DAY, now - (cache.KEEP_DAYS + 1) * cache.DAY))  # read yesterday
+    source = tmp_path / "story.md"
+    source.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    build(project_from_sources([str(source)]), ["epub"], tmp_path / "out")
+    assert not old.exists() and recent.exists()
+    assert any((own_cache / "epub-articles").rglob("*.pickle"))  # this build's own entries stay
+    os.utime(recent, (now - 40 * cache.DAY,) * 2)
+    assert cache.prune() == 0 and recent.exists()  # pruned today already
+    assert cache.prune(now=now + 2 * cache.DAY) == 1 and not recent.exists()  # the next day
