@@ -80,7 +80,7 @@ def resolve_internal_links(issue: Issue) -> None:
     The first article claiming an address keeps it, like the first of two equal ids.
     """
     hrefs: list[str] = []
-    for node in [*issue.articles(), *issue.intro]:
+    for node in [*issue.articles(), *issue.intro]:  # a rewrite that changes nothing, to read every link
         _rewrite_node(node, lambda markup: hrefs.extend(_hrefs(markup)) or markup)
     _know_keys([u for a in issue.articles() for u in _candidates(a) if u] + hrefs)
     targets: dict[str, str] = {}
