@@ -431,3 +431,16 @@ def test_the_whole_sample_manifest(tmp_path):
     for article in project.issue.articles():
         assert article.title in text
     assert len((tmp_path / "briefing.html").read_bytes()) < 90 * 1024
+
+
+def test_a_long_sender_name_keeps_its_address(tmp_path):
+    """The From name is cut to the header limit, never the address after it (a long issue
+    title without a publisher used to leave the header without one, and the message
+    could not be written)."""
+    issue = _big_issue(1)
+    issue.title, issue.publisher = "Harbour " * 60, None
+    email_backend.build(_job(issue, tmp_path), email_backend.Options())
+    message = BytesParser(policy=policy.default).parsebytes((tmp_path / "big.eml").read_bytes())
+    (sender,) = message["From"].addresses
+    assert sender.addr_spec == "newsletter@localhost" and sender.display_name.endswith("…")
+    assert message["Message-ID"].endswith("@localhost>")

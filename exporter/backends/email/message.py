@@ -115,9 +115,11 @@ def one_line(text: str | None, limit: int = HEADER_CHARS) -> str:
 def mailbox(text: str) -> str:
     """An address header's value on one line, "Name <address>" with the name quoted
     again: a colon or comma in the name cannot turn it into a group or a second address."""
-    text = one_line(text)
+    text = one_line(text, limit=len(text or ""))  # the name is cut, never the address
     match = re.fullmatch(r"(.*?)\s*<([^<>\s]+@[^<>\s]+)>", text)
-    return formataddr((match.group(1).strip('" '), match.group(2))) if match else text
+    if match is None:
+        return one_line(text)
+    return formataddr((one_line(match.group(1).strip('" ')), match.group(2)))
 
 
 def wrap(text: str, width: int = 72, indent: str = "", first: str | None = None) -> str:
