@@ -293,3 +293,81 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
+
+
+def test_two_word_headline_under_a_menu_of_short_items_is_the_title() -> None:
+    menu = "Race Reports\nTechnical Pieces\nThe Big Weekend Guide\nForum\nPit Lane\n"
+    article = _article(f"{menu}Harbour Standings\n19 June 2024\n{STORY}")
+    assert article.title == "Harbour Standings"
+    assert _body_text(article) == STORY.splitlines()
+
+
+JAPANESE_STORY = (
+    "港湾局は十九日、北の埠頭に新しい桟橋を建設する計画を発表した。工事は来年の春に始まる予定だという。\n"
+    "計画では、Harbour Line Ferry Service の大型船も接岸できるよう、岸壁を二百メートル延ばす。\n"
+    "住民からは夜間の騒音を心配する声も上がっており、港湾局は説明会を開くとしている。\n")
+
+
+def test_teaser_list_after_a_japanese_story_is_not_body() -> None:
+    teasers = "".join(f"港の夜景を楽しむ新しい遊覧船が今月から運航開始、週末の便は早くも予約で満席に（{n}） "
+                      f"港町新聞 3/{n}(木) 18:01\n" for n in range(1, 8))
+    article = _article(f"新しい桟橋の建設計画を発表\n{JAPANESE_STORY}注目のニュース\n{teasers}")
+    assert _body_text(article) == JAPANESE_STORY.splitlines()
+
+
+@pytest.mark.parametrize("label", ["【Related】", "[Related]", "(Related stories)"])
+def test_a_bracketed_related_label_heads_a_promo(label: str) -> None:
+    rail = ("Ferry fares rise again\nFares on the island routes rise by a tenth from July, the "
+            "operator said on Friday.\nNew lighthouse opens to visitors\nThe old tower on the "
+            "point opens its doors to visitors for the first time in forty years.\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{label}\n{rail}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_comment_section_rules_end_the_article() -> None:
+    rules = ("Discussion Policy\nGold Badge\n"
+             "Gold badge holders consistently post smart, timely comments about the harbour.\n"
+             "You must be logged in to report a comment.\n"
+             "Comments our editors find particularly useful are displayed in Top Comments.\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}Comments\n{rules}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_links_joined_by_bars_and_a_quick_links_footer_are_not_body() -> None:
+    footer = ("Quick Links\nOur services\n"
+              "Quay | Ferry timetables and fares Quay | Parking at the harbour Quay | Berth "
+              "bookings for boats Quay | Moorings for visitors Quay | The harbour master's office\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{footer}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+CODE = """(function(exports) {
+  "use strict";
+  function Cow(name) {
+    this.name = name || "Anon cow";
+  }
+  exports.Cow = Cow;
+  Cow.prototype = {
+    greets: function(target) {
+      if (!target) {
+        throw new Error("missing target");
+      }
+      return this.name + " greets " + target;
+    }
+  };
+})(this);
+// cow_test.js
+var expect = chai.expect;
+<script src="vendor/coverage.js"></script>
+<script src="cow_test.js"></script>
+"""
+
+
+def test_a_code_sample_stays_inside_a_tutorial() -> None:
+    intro = ("Adding coverage to the test suite is a matter of loading one more script in the "
+             "page that runs the tests, before the tests themselves:")
+    outro = ("Running the tests now prints a report at the bottom of the page with the lines "
+             "that no test has reached, which is where the next tests should go.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{intro}\n{CODE}{outro}\n")
+    assert _body_text(article) == [*STORY.splitlines(), intro,
+                                   *(" ".join(line.split()) for line in CODE.splitlines()), outro]

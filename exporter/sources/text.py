@@ -33,8 +33,10 @@ from .text_locate import (densest_run, is_prose, is_sentence, is_table_row, loca
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
-    """One case-insensitive regex matching a whole line against any of `patterns`."""
-    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?", re.I)
+    """One case-insensitive regex matching a whole line against any of `patterns`, perhaps
+    set in brackets as labels often are ("[Advertisement]", "【関連記事】")."""
+    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?|[\[【(（]\s*(?:"
+                      + "|".join(patterns) + r")\s*[\]】)）]", re.I)
 
 
 # Lines that are page furniture wherever they stand: dropped.
@@ -133,7 +135,7 @@ _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
     r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
-    r"top stories", r"about the author", r"(?:our )?sources?", r"references",
+    r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
@@ -150,7 +152,8 @@ _STOP = _full_line(
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
-    r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
+    r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
+    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
     r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # Sentences the page says to its reader, found anywhere in a line of up to
@@ -169,7 +172,8 @@ _NOTICES = (
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
     ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
-     r"\bawaiting moderation\b", r"^tell us what you think\b",
+     r"\bawaiting moderation\b", r"\byou must be (?:logged|signed) in to (?:comment|post|reply|report)\b",
+     r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
      r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
     # a cookie consent panel: its banner and its settings

@@ -32,6 +32,14 @@ _CUT_SHORT = ("...", "…")  # a teaser's summary cut short, not a sentence of t
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
 _PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
 _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
+# Chinese and Japanese prose ends its sentences with a mark; a line of theirs without one
+# is a headline or a teaser (with its source and time), however long, up to this length.
+_RUN_ON_UNSPACED_MIN_WORDS = 60
+# Three bars or bullets between short parts: a list of links pasted as one line.
+_LINK_LIST = re.compile(r"(?:\s[|•·]\s+\S[^|•·]{0,60}){3}")
+# A line of program code in a tutorial: a statement's end, a block's brace, a comment or
+# a markup tag. Neither proves nor breaks a run of prose, as a list's item does not.
+_CODE_LINE = re.compile(r"[{};]$|^(?://|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/])")
 _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
@@ -93,8 +101,16 @@ def is_table_row(text: str) -> bool:
     return bool(_TABLE_ROW.match(text))
 
 
+def is_unspaced(text: str) -> bool:
+    """Written mostly in a script without spaces between words (Chinese, Japanese, Thai)."""
+    return 2 * len(_UNSPACED.findall(text)) > len(text)
+
+
 def is_title_case(text: str) -> bool:
-    """Most words after the first start with a capital: a headline or a menu, not prose."""
+    """Most words after the first start with a capital: a headline or a menu, not prose
+    (a name in Latin letters inside a Chinese or Japanese sentence proves nothing)."""
+    if is_unspaced(text):
+        return False
     initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
     cased = [c for c in initials if c.lower() != c.upper()]
     return len(cased) >= 3 and sum(c.isupper() for c in cased) >= _TITLE_CASE_SHARE * len(cased)
@@ -102,11 +118,13 @@ def is_title_case(text: str) -> bool:
 
 def is_prose(text: str) -> bool:
     """A line of running text: a long enough sentence, or a long line in any shape,
-    but not a list of capitalised headline words."""
+    but not a list of capitalised headline words nor of links."""
     length = words(text)
-    if length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT):
+    if (length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT)
+            or _LINK_LIST.search(text)):
         return False
-    return is_sentence(text) or length >= _RUN_ON_MIN_WORDS
+    run_on = _RUN_ON_UNSPACED_MIN_WORDS if is_unspaced(text) else _RUN_ON_MIN_WORDS
+    return is_sentence(text) or length >= run_on
 
 
 def score(kind: str, text: str) -> float:
@@ -122,7 +140,7 @@ def score(kind: str, text: str) -> float:
         return words(text) - _PROSE_OFFSET
     if is_table_row(text):
         return _TABLE_ROW_GAIN
-    if kind in ("bullet", "numbered"):
+    if kind in ("bullet", "numbered") or _CODE_LINE.search(text):
         return 0.0  # a list's item stands in stories as often as in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
@@ -262,9 +280,10 @@ def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
     header block (metadata, photo, furniture, at most two standfirst lines). A line of
-    two words is taken only when no longer one follows: two words are more often an
-    agency or a section's name than a headline."""
-    standfirst = header = 0
+    two words is taken only when no longer one stands right above it: two words are more
+    often an agency or a section's name than a headline, but a longer line further up,
+    over more short lines, is a menu's item."""
+    standfirst = header = short_header = 0
     short = None
     for i in range(start - 1, -1, -1):
         kind, text = kinds[i], texts[i]
@@ -275,10 +294,13 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
             break
         if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
             continue
+        if short is not None and header > short_header + 1:
+            return short
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
         if is_title_shaped(text):
-            short = i if short is None else short
+            if short is None:
+                short, short_header = i, header
             continue
         standfirst += 1
         if standfirst > _STANDFIRST_MAX_LINES:
