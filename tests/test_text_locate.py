@@ -290,6 +290,10 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
     ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
     ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
+    ("61Click to share on Facebook (Opens in new window)61", "furniture"),
+    ("Click to email this to a friend (Opens in new window)", "furniture"), ("Like this:", "furniture"),
+    ("[Advertisement]", "furniture"), ("【関連記事】", "promo"), ("Quick Links", "tail"),
+    ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -371,3 +375,21 @@ def test_a_code_sample_stays_inside_a_tutorial() -> None:
     article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{intro}\n{CODE}{outro}\n")
     assert _body_text(article) == [*STORY.splitlines(), intro,
                                    *(" ".join(line.split()) for line in CODE.splitlines()), outro]
+
+
+def test_chinese_paragraph_ending_in_a_translators_note_is_prose() -> None:
+    story = ("港務局週四宣布，北面碼頭將興建新的泊位，工程預計明年春季動工，兩年內完成。\n"
+             "居民普遍歡迎計劃，但希望當局在夜間控制碼頭的噪音，並增加往來市區的巴士班次。\n")
+    last = "港務局表示，將在下月舉行居民諮詢會，詳細介紹工程的時間表和交通安排。（編譯/林小東）"
+    article = _article(f"港務局宣布興建新泊位\n航運日報2024年6月20日07:17\n{story}{last}\n")
+    assert article.published == "2024-06-20T07:17"
+    assert _body_text(article) == [*story.splitlines(), last]
+
+
+def test_teaser_cards_inside_the_story_are_dropped() -> None:
+    first, second, third = STORY.splitlines()
+    card = ("Ferry Fares Rise Again This Summer " * 3).strip()
+    summary = "Fares on the island routes rise by a tenth from July, the operator… Read more Read more"
+    article = _article(f"Harbour plan approved\n{first}\n{second}\n{card}\n{summary}\n{third}\n")
+    assert _body_text(article) == STORY.splitlines()
+

@@ -61,6 +61,7 @@ _FURNITURE = _full_line(
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
     r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
+    r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
     r"\d{1,5}|\(\d{1,5}\)",
@@ -80,7 +81,7 @@ _FURNITURE = _full_line(
     # labels over a story's summary points
     r"key (?:points|takeaways)|highlights|in brief|at a glance",
     # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
-    r".{1,300}(?:\.\.\.|…)\s*(?:more|read more|show more)",
+    r".{1,300}(?:\.\.\.|…)(?:\s*(?:more|read more|show more)){1,2}",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
@@ -195,7 +196,7 @@ _DATE_IN_LINE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}"
     rf"(?:\s*[ap]\.?m\.?)?)?|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+Z?)?|\d{{1,2}} de \w+ de \d{{4}}"
-    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)", re.I)
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)|\d{{4}}年\d{{1,2}}月\d{{1,2}}日(?:\s*\d{{1,2}}:\d{{2}})?", re.I)
 _DATELINE_MAX_WORDS = 14
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
@@ -273,6 +274,7 @@ _RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cu
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
+_CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
 @dataclass(frozen=True)
@@ -483,7 +485,7 @@ def _classify(line: str) -> _Line:
         return _Line("text", line)
     if _NEWSLETTER.fullmatch(line):
         return _Line("newsletter", line)
-    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
+    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line):
         return _Line("furniture", line)
     if _PROMO.fullmatch(line):
         return _Line("promo", line)
@@ -511,6 +513,18 @@ def _classify(line: str) -> _Line:
     if figure is not None:
         return _Line("figure", line, figure)
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _is_card_title(line: str) -> bool:
+    """A teaser card's headline pasted two or three times in a row (its photo's text, its
+    link and its title): another story's card, never a line of this one."""
+    parts = line.split()
+    for copies in (2, 3):
+        size = len(parts) // copies
+        if size >= _CARD_TITLE_MIN_WORDS and len(parts) == size * copies \
+                and parts[:size] * copies == parts:
+            return True
+    return False
 
 
 def _figure_line(line: str) -> Figure | None:

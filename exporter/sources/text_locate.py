@@ -23,8 +23,9 @@ from dataclasses import dataclass
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
 _CHARS_PER_WORD = 2
 # A sentence ends in one of these (a colon introducing a quote or a list), perhaps
-# inside closing quotes or brackets or before an emoji.
-_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
+# inside closing quotes or brackets, before an emoji or, in Chinese and Japanese, before
+# a short note in brackets (a translator's credit: "...發表在《自然》上。（編譯/林靖東）").
+_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*(?:（[^（）]{1,40}）\W*)?$")
 # A table's row pasted as a line: a label and three or more numbers.
 _TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
