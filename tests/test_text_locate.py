@@ -393,3 +393,10 @@ def test_teaser_cards_inside_the_story_are_dropped() -> None:
     article = _article(f"Harbour plan approved\n{first}\n{second}\n{card}\n{summary}\n{third}\n")
     assert _body_text(article) == STORY.splitlines()
 
+
+
+def test_a_share_panel_between_the_headline_and_the_story_is_not_body() -> None:
+    panel = ("Share this with\nEmail\nCopy this link\nhttps://www.example.org/news/harbour-plan\n"
+             "Report\n")
+    article = _article(f"{MENU}Harbour plan approved by the council\nBy Jane Doe\n{panel}{STORY}")
+    assert _body_text(article) == STORY.splitlines()

@@ -28,7 +28,7 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
+from .text_locate import (score, densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
                           rough_run, rough_score)
 
 
@@ -352,8 +352,16 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
-    body = [line for line in lines[frame.title + 1:frame.end + 1] if line.text != above[-1].text]
-    return _kept(body), tail  # a gallery repeats the headline under its photos
+    header = _kept([line for line in lines[frame.title + 1:frame.start] if line.text != above[-1].text])
+    header = header[:1] + [line for line in header[1:] if not _is_label(line)]  # [:1]: a standfirst
+    body = [line for line in lines[frame.start:frame.end + 1] if line.text != above[-1].text]
+    return header + _kept(body), tail  # a gallery repeats the headline under its photos
+
+
+def _is_label(line: _Line) -> bool:
+    """A line of the header block that neither is prose nor ends a sentence: a share
+    panel's link or button, a label, not the story's text."""
+    return line.kind == "text" and score("text", line.text) < 0
 
 
 def _kept(lines: list[_Line]) -> list[_Line]:
