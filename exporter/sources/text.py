@@ -155,8 +155,8 @@ _STOP = _full_line(
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
     r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
-    r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
-    r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # Sentences the page says to its reader, found anywhere in a line of up to
 # _NOTICE_MAX_WORDS words, by the box they stand in.
 _NOTICES = (
@@ -560,9 +560,11 @@ def _dateline(line: str) -> dict[str, Any] | None:
     19, 2019, 10:31 pm", "21/06/2014 Jane Doe Books, News"): None unless the line holds
     a date or a time and is not a sentence, nor an embedded post's "— Name (@name) date".
     The date is kept when the parser reads it."""
-    found = _DATE_IN_LINE.search(line)
-    if (found is None or len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
+    if (len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
             or line.startswith(("—", "–"))):
+        return None
+    found = _DATE_IN_LINE.search(line)
+    if found is None:
         return None
     stamp = parse_date(found.group(0))
     return {"published": stamp} if stamp else {}

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
 _CHARS_PER_WORD = 2
 # A sentence ends in one of these (a colon introducing a quote or a list), perhaps
-# inside closing quotes or brackets, before an emoji or, in Chinese and Japanese, before
-# a short note in brackets (a translator's credit: "...發表在《自然》上。（編譯/林靖東）").
-_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*(?:（[^（）]{1,40}）\W*)?$")
+# inside closing quotes or brackets or before an emoji; in Chinese and Japanese, perhaps
+# before a short note in brackets (a translator's credit: "...發表在《自然》上。（編譯/林靖東）").
+_SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
+_NOTE_END = re.compile(r"[。！？]\W*（[^（）]{1,40}）\W*$")
 # A table's row pasted as a line: a label and three or more numbers.
 _TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
@@ -38,10 +39,13 @@ _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
 _RUN_ON_UNSPACED_MIN_WORDS = 60
 # Three bars or bullets between short parts: a list of links pasted as one line.
 _LINK_LIST = re.compile(r"(?:\s[|•·]\s+\S[^|•·]{0,60}){3}")
+_LINK_BARS = 3
 # A line of program code in a tutorial: a statement's end, a block's brace, a comment or
 # a markup tag. Neither proves nor breaks a run of prose, as a list's item does not.
-_CODE_LINE = re.compile(r"[{};]$|^(?://|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/])")
+_CODE_START = re.compile(r"//|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/]")
+_CODE_ENDS = ("{", "}", ";")
 _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
+_TITLE_CHARS_READ = 200  # enough of a line to tell its script
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
@@ -94,12 +98,23 @@ def words(text: str) -> float:
 
 def is_sentence(text: str) -> bool:
     """Ends like a sentence."""
-    return bool(_SENTENCE_END.search(text))
+    return bool(_SENTENCE_END.search(text) or (text.endswith("）") and _NOTE_END.search(text)))
 
 
 def is_table_row(text: str) -> bool:
     """A table's row pasted as a line: a label and three or more numbers."""
     return bool(_TABLE_ROW.match(text))
+
+
+def is_code(text: str) -> bool:
+    """A line of program code: a statement's end, a block's brace, a comment, a tag."""
+    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text))
+
+
+def is_link_list(text: str) -> bool:
+    """Three or more bars or bullets between short parts: links pasted as one line."""
+    bars = text.count("|") + text.count("•") + text.count("·")
+    return bars >= _LINK_BARS and bool(_LINK_LIST.search(text))
 
 
 def is_unspaced(text: str) -> bool:
@@ -110,7 +125,7 @@ def is_unspaced(text: str) -> bool:
 def is_title_case(text: str) -> bool:
     """Most words after the first start with a capital: a headline or a menu, not prose
     (a name in Latin letters inside a Chinese or Japanese sentence proves nothing)."""
-    if is_unspaced(text):
+    if is_unspaced(text[:_TITLE_CHARS_READ]):
         return False
     initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
     cased = [c for c in initials if c.lower() != c.upper()]
@@ -122,10 +137,11 @@ def is_prose(text: str) -> bool:
     but not a list of capitalised headline words nor of links."""
     length = words(text)
     if (length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT)
-            or _LINK_LIST.search(text)):
+            or is_link_list(text)):
         return False
-    run_on = _RUN_ON_UNSPACED_MIN_WORDS if is_unspaced(text) else _RUN_ON_MIN_WORDS
-    return is_sentence(text) or length >= run_on
+    if is_sentence(text):
+        return True
+    return length >= (_RUN_ON_UNSPACED_MIN_WORDS if is_unspaced(text) else _RUN_ON_MIN_WORDS)
 
 
 def score(kind: str, text: str) -> float:
@@ -141,7 +157,7 @@ def score(kind: str, text: str) -> float:
         return words(text) - _PROSE_OFFSET
     if is_table_row(text):
         return _TABLE_ROW_GAIN
-    if kind in ("bullet", "numbered") or _CODE_LINE.search(text):
+    if kind in ("bullet", "numbered") or is_code(text):
         return 0.0  # a list's item stands in stories as often as in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
