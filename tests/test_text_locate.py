@@ -400,3 +400,23 @@ def test_a_share_panel_between_the_headline_and_the_story_is_not_body() -> None:
              "Report\n")
     article = _article(f"{MENU}Harbour plan approved by the council\nBy Jane Doe\n{panel}{STORY}")
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_the_line_rules_read_a_bounded_number_of_characters_of_a_paste_all_prose(
+        monkeypatch) -> None:
+    """Megabytes of distinct paragraphs (a book pasted whole): the rules read the story's
+    start, up to a budget of characters, and a single line of megabytes is cut there."""
+    read_chars: list[int] = []
+    classify = text_source._classify
+    monkeypatch.setattr(text_source, "_classify",
+                        lambda line: read_chars.append(len(line)) or classify(line))
+    paragraphs = "".join(f"{STORY.splitlines()[n % 3][:-1]}, in part {n} of the plan.\n"
+                         for n in range(5_000))
+    article = _article("Harbour plan approved\n" + paragraphs)
+    assert _body_text(article)[0] == "The council approved the harbour plan on Monday after a " \
+        "debate that lasted most of the day, in part 0 of the plan."
+    assert sum(read_chars) <= text_source._READ_CHARS_MAX
+    read_chars.clear()
+    article = _article("Harbour plan approved\n" + paragraphs.replace("\n", " ") + "\n")
+    assert sum(read_chars) <= text_source._READ_CHARS_MAX
+    assert len(to_text(article.body[0].text)) < text_source._READ_CHARS_MAX

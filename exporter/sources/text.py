@@ -269,6 +269,8 @@ _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
 _READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
 _READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
+# Characters the line rules read: a long-read of 20,000 words, its page's header and tail.
+_READ_CHARS_MAX = 200_000
 _RAW_LINES_MAX = 4 * _READ_LINES_MAX  # raw lines, blank ones and wrapped halves included
 _RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cut
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
@@ -419,14 +421,26 @@ def _near_prose(raw: list[str]) -> list[str]:
 
 def _around_prose(raw: list[str]) -> list[str]:
     """A very long paste cut to the lines around its densest run of prose, found from
-    the lines' shapes alone, so that the line rules read a bounded number of lines."""
-    if len(raw) <= _READ_LINES_MAX:
+    the lines' shapes alone, so that the line rules read a bounded number of lines
+    and of characters."""
+    if len(raw) <= _READ_LINES_MAX and sum(map(len, raw)) <= _READ_CHARS_MAX:
         return raw
     run = densest_run([rough_score(line) for line in raw])
     if run is None:
-        return raw[:_READ_LINES_MAX]
+        return _within_chars(raw, 0, _READ_LINES_MAX)
     first = max(0, run[0] - _READ_MARGIN)
-    return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
+    return _within_chars(raw, first, min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX))
+
+
+def _within_chars(raw: list[str], first: int, end: int) -> list[str]:
+    """The lines from `first` up to `end`, stopping where they exceed the characters the
+    line rules read; the line that crosses the limit is cut there."""
+    total = 0
+    for i in range(first, min(end, len(raw))):
+        if total + len(raw[i]) > _READ_CHARS_MAX:
+            return [*raw[first:i], raw[i][:_READ_CHARS_MAX - total]]
+        total += len(raw[i])
+    return raw[first:end]
 
 
 def _normalised_lines(raw: list[str]) -> list[str]:
