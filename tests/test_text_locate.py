@@ -175,6 +175,13 @@ def test_author_box_after_the_story_ends_it() -> None:
     assert _body_text(article) == STORY.splitlines()
 
 
+def test_author_box_starting_with_the_authors_name_ends_the_story() -> None:
+    bio = ("Jane Doe Jane is the harbour correspondent of the Daily Quay, which she joined in "
+           "2010 after ten years at sea.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{bio}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
 def test_words_count_characters_of_unspaced_scripts() -> None:
     assert words("The ferry leaves at seven") == 5
     assert words("渡輪將增設夜航班次") == 4.5
@@ -294,6 +301,9 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Click to email this to a friend (Opens in new window)", "furniture"), ("Like this:", "furniture"),
     ("[Advertisement]", "furniture"), ("【関連記事】", "promo"), ("Quick Links", "tail"),
     ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
+    ("You must login or create an account to comment.", "stop"), ("Share Tweet Share", "furniture"),
+    ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
+    ("Main article: Harbour of Quayside", "furniture"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind

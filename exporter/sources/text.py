@@ -60,6 +60,9 @@ _FURNITURE = _full_line(
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
     r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
+    # a share panel's buttons run together: "Share Tweet Share", "tweet share Reddit Pocket"
+    r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
+    r"\s*){2,12}",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
     r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
@@ -95,7 +98,8 @@ _FURNITURE = _full_line(
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
     # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
-    r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*"
+    r"(?:read more|related|also read|see also|more|read next|recommended|main articles?|"
+    r"further information)\s*:\s*"
     r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
@@ -122,7 +126,7 @@ _TOPIC_MAX_WORDS = 4
 _PROMO = _full_line(
     r"related(?: stories| articles| content| coverage| news| links| reading| posts)?"
     r"(?: (?:from|on|in) .{1,60})?",
-    r"more on this (?:story|topic)", r"read more", r"(?:see|read) also|also (?:read|see)",
+    r"more on this (?:story|topic)", r"next up(?: in .{1,40})?", r"read more", r"(?:see|read) also|also (?:read|see)",
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
@@ -173,7 +177,7 @@ _NOTICES = (
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
     ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
-     r"\bawaiting moderation\b", r"\byou must be (?:logged|signed) in to (?:comment|post|reply|report)\b",
+     r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",
      r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
      r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
@@ -203,6 +207,8 @@ _DATELINE_MAX_WORDS = 14
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
 _TOGGLE_ENDS = ("less", "Less", "LESS")
 _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
+# What follows the author's name in their biography: perhaps their first name, then a verb.
+_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined)\s")
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
@@ -785,9 +791,14 @@ def _drop_trailing_labels(body: list[Block]) -> None:
 
 
 def _is_author_box(line: _Line, draft: _Draft) -> bool:
-    """ "About Jane Doe" naming the article's author heads the author's biography box."""
+    """ "About Jane Doe" naming the article's author heads the author's biography box, or
+    the box starts with the author's name and what they are ("Jane Doe Jane is the
+    harbour correspondent", "Jane Doe has covered the port since 2010")."""
     match = _ABOUT.fullmatch(line.text)
-    return bool(match) and match.group("name") in draft.authors
+    if match:
+        return match.group("name") in draft.authors
+    return any(line.text.startswith(author) and _BIO.match(line.text, len(author))
+               for author in draft.authors)
 
 
 def _promo_end(lines: list[_Line], start: int) -> int | None:
