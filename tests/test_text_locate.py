@@ -430,3 +430,19 @@ def test_the_line_rules_read_a_bounded_number_of_characters_of_a_paste_all_prose
     article = _article("Harbour plan approved\n" + paragraphs.replace("\n", " ") + "\n")
     assert sum(read_chars) <= text_source._READ_CHARS_MAX
     assert len(to_text(article.body[0].text)) < text_source._READ_CHARS_MAX
+
+
+def test_headline_over_a_date_line_and_a_bare_name_is_the_title() -> None:
+    page = (f"{MENU}HARBOUR WEEK\nHarbour plan approved after a long debate\n"
+            f"PUBLISHED WED, JUN 19 2024 4:29 PM\nJane Doe\n@JANEDOE\n{STORY}")
+    assert _article(page).title == "Harbour plan approved after a long debate"
+
+
+def test_headline_over_two_word_buttons_and_a_photo_is_the_title() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nShare on Facebook\nMore Options\n"
+            "Share via Email\nResize Text\nPrint Article\nThe quay at dawn on Monday.\n"
+            f"(Bild: Hafenamt)\nBy Jane Doe\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert article.lead is not None and article.lead.credit == "Hafenamt"
+    assert _body_text(article) == STORY.splitlines()

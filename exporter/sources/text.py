@@ -249,7 +249,7 @@ _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|cre
                                 r"illustration|foto|©)\b", re.I)
 # A photo's credit on a line of its own, under its label: "Photo: Jane Doe",
 # "(Image: © Harbour Authority)".
-_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto)"
+_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto|bild|imagen|immagine)"
                            r"(?: credit)?\s*:|courtesy(?: of)?)\s*(?P<credit>[^()]{2,80}?)\)?$", re.I)
 # Where a photo came from, after its caption: "Jane Doe, the new harbour master Submitted photo".
 _CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|contributed|courtesy|"
@@ -262,6 +262,7 @@ _HEADING_MAX_WORDS = 12
 _QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
+_STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
@@ -361,14 +362,17 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
     header = _kept([line for line in lines[frame.title + 1:frame.start] if line.text != above[-1].text])
-    header = header[:1] + [line for line in header[1:] if not _is_label(line)]  # [:1]: a standfirst
+    header = [line for n, line in enumerate(header) if not _is_label(line, standfirst=n == 0)]
     body = [line for line in lines[frame.start:frame.end + 1] if line.text != above[-1].text]
     return header + _kept(body), tail  # a gallery repeats the headline under its photos
 
 
-def _is_label(line: _Line) -> bool:
+def _is_label(line: _Line, standfirst: bool) -> bool:
     """A line of the header block that neither is prose nor ends a sentence: a share
-    panel's link or button, a label, not the story's text."""
+    panel's link or button, a label, not the story's text; right under the headline,
+    a line long enough to be the standfirst is not one."""
+    if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
+        return False
     return line.kind == "text" and score("text", line.text) < 0
 
 

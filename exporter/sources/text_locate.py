@@ -76,6 +76,9 @@ _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
 _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or kickers
+# A headline stands over a two-word line with at most this many lines of text between
+# (a caption, a label); a longer line over more of them is a menu's item.
+_SHORT_LINES_OVER_MENU = 2
 
 
 @dataclass(frozen=True)
@@ -297,11 +300,12 @@ def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
     header block (metadata, photo, furniture, at most two standfirst lines). A line of
-    two words is taken only when no longer one stands right above it: two words are more
+    two words is taken only when no longer one stands close above it: two words are more
     often an agency or a section's name than a headline, but a longer line further up,
-    over more short lines, is a menu's item."""
-    standfirst = header = short_header = 0
+    over more short lines of text, is a menu's item."""
+    standfirst = header = 0
     short = None
+    above_short = 0  # lines of text read above the two-word line
     for i in range(start - 1, -1, -1):
         kind, text = kinds[i], texts[i]
         if kind == "furniture":
@@ -311,13 +315,14 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
             break
         if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
             continue
-        if short is not None and header > short_header + 1:
-            return short
+        if short is not None:
+            above_short += 1
+            if above_short > _SHORT_LINES_OVER_MENU:
+                return short
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
         if is_title_shaped(text):
-            if short is None:
-                short, short_header = i, header
+            short = i if short is None else short
             continue
         standfirst += 1
         if standfirst > _STANDFIRST_MAX_LINES:
