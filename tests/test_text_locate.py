@@ -303,7 +303,8 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
     ("You must login or create an account to comment.", "stop"), ("Share Tweet Share", "furniture"),
     ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
-    ("Main article: Harbour of Quayside", "furniture"),
+    ("Main article: Harbour of Quayside", "furniture"), ("1 of 6", "furniture"),
+    ("Shares", "furniture"), ("1,204 shares", "furniture"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -446,3 +447,10 @@ def test_headline_over_two_word_buttons_and_a_photo_is_the_title() -> None:
     assert article.title == "Harbour plan approved after a long debate"
     assert article.lead is not None and article.lead.credit == "Hafenamt"
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_publication_stamp_under_the_story_is_not_body() -> None:
+    story = STORY * 2
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{story}"
+                       "Published: Monday, June 17th, 2024 at 11:08 a.m.\n")
+    assert _body_text(article) == story.splitlines()

@@ -53,7 +53,7 @@ _FURNITURE = _full_line(
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
-    r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
@@ -78,7 +78,7 @@ _FURNITURE = _full_line(
     r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
     r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前",
     # photo gallery controls
-    r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
+    r"(?:(?:image|photo|picture|slide) )?\d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
     # a social media handle under a byline
     r"@\w{2,30}",
     # labels over a story's summary points
@@ -770,7 +770,8 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             i = promo_end
             continue
         if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
-                                    or set(line.value) == {"reading_time"}):
+                                    or set(line.value) == {"reading_time"}
+                                    or _STAMP_LINE.match(line.text)):
             _take_metadata(line.value, draft)
             i += 1
             continue
