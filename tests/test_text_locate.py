@@ -454,3 +454,9 @@ def test_a_publication_stamp_under_the_story_is_not_body() -> None:
     article = _article(f"Harbour plan approved\nBy Jane Doe\n{story}"
                        "Published: Monday, June 17th, 2024 at 11:08 a.m.\n")
     assert _body_text(article) == story.splitlines()
+
+
+def test_byline_naming_the_authors_publication_after_a_bar() -> None:
+    article = _article(f"Harbour plan approved\nBy Jane Doe | Quay Media for the Daily Quay\n{STORY}")
+    assert article.authors == ["Jane Doe"]
+    assert _body_text(article) == STORY.splitlines()

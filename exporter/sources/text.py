@@ -271,6 +271,8 @@ _METADATA_BODY_BLOCKS = 2
 _TAIL_LINES = 40  # how far under the article its topic links are looked for
 _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
+_AFFILIATION_MAX_WORDS = 8
+_BY_WORD = re.compile(r"by\s", re.I)
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
@@ -617,12 +619,16 @@ def _metadata(line: str) -> dict[str, Any] | None:
 
 
 def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
-    """What the parts of a metadata line state, or None unless every part parses."""
+    """What the parts of a metadata line state, or None unless every part parses; the
+    part right after a "By" byline may name the author's publication ("By Jane Doe |
+    Quay Media for the Daily Quay")."""
     found: dict[str, Any] = {}
-    for part in parts:
+    for n, part in enumerate(parts):
         minutes, stamp, people = parse_reading_time(part), parse_date(part), None
         if minutes is None and stamp is None:
             people = parse_byline(part)
+            if people is None and _is_affiliation(part, parts[n - 1] if n else ""):
+                continue
             if people is None:
                 return None
         if minutes is not None:
@@ -632,6 +638,12 @@ def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
         else:
             found["authors"] = people
     return found or None
+
+
+def _is_affiliation(part: str, before: str) -> bool:
+    """A publication's name after a "By" byline: a few words, not a sentence."""
+    return (_BY_WORD.match(before) is not None and len(part.split()) <= _AFFILIATION_MAX_WORDS
+            and not is_sentence(part))
 
 
 # ---------------------------------------------------------------- headline zone
