@@ -305,6 +305,10 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
     ("Main article: Harbour of Quayside", "furniture"), ("1 of 6", "furniture"),
     ("Shares", "furniture"), ("1,204 shares", "furniture"),
+    ("Поделиться", "furniture"), ("分享到：", "furniture"), ("シェアする", "furniture"),
+    ("Читайте также", "promo"), ("推荐阅读", "promo"), ("おすすめ記事", "promo"),
+    ("Самое читаемое", "tail"), ("アクセスランキング（総合）", "tail"),
+    ("Оставить комментарий", "stop"), ("发表评论", "stop"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind

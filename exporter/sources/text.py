@@ -44,7 +44,7 @@ _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
-    r"廣告|广告|広告|광고",
+    r"廣告|广告|広告|광고|реклама",
     # share buttons in other languages
     r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
@@ -64,6 +64,7 @@ _FURNITURE = _full_line(
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
+    r"поделиться|分享到\s*[:：]?|我要分享|シェアする|ツイート|この記事をシェア(?:する)?",
     r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
@@ -133,12 +134,15 @@ _PROMO = _full_line(
     r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
-    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사")
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
+    r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
+    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно")
 # Lines after which nothing belongs to the article: the heads of the page's sections
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
     r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"самое (?:читаемое|популярное)|熱門文章|热门文章|人気記事|アクセスランキング.{0,20}|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
     r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
@@ -155,6 +159,7 @@ _STOP = _full_line(
     r"leave a (?:reply|comment)", r"post navigation",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
+    r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
