@@ -464,3 +464,20 @@ def test_byline_naming_the_authors_publication_after_a_bar() -> None:
     article = _article(f"Harbour plan approved\nBy Jane Doe | Quay Media for the Daily Quay\n{STORY}")
     assert article.authors == ["Jane Doe"]
     assert _body_text(article) == STORY.splitlines()
+
+
+COMMENT = ("I have lived by the harbour for thirty years and I have never seen the council move "
+           "this fast on anything, which makes me wonder who gains from the new berth.")
+
+
+@pytest.mark.parametrize("when", ["19 June 2024 at 9:14 am", "2 hours ago"])
+def test_a_thread_of_comments_without_reply_buttons_is_not_body(when: str) -> None:
+    thread = "".join(f"harbourfan{n}\n{when}\n{COMMENT}\nLike\n" for n in range(4))
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}4 Comments\n{thread}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_live_blogs_timed_entries_stay_in_the_story() -> None:
+    entries = "".join(f"9:1{n} am\n{STORY}" for n in range(3))
+    article = _article(f"Harbour strike: live\nBy Jane Doe\n{STORY}{entries}")
+    assert len(_body_text(article)) > len(STORY.splitlines()) * 3

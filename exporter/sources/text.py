@@ -28,8 +28,8 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (score, densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
-                          rough_run, rough_score)
+from .text_locate import (RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
+                          may_wrap, rough_run, rough_score, score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -72,12 +72,7 @@ _FURNITURE = _full_line(
     # comment buttons and counters: near the headline as often as over the comments
     r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
     # relative dates, which cannot be made exact
-    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
-    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
-    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
-    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
-    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
-    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前",
+    *RELATIVE_TIMES,
     # photo gallery controls
     r"(?:(?:image|photo|picture|slide) )?\d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
     # a social media handle under a byline

@@ -63,6 +63,18 @@ _WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
+# A time said relative to now ("2 hours ago"): under a byline, or a comment's name.
+RELATIVE_TIMES = (
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
+    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
+    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
+    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
+    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前")
+_RELATIVE_TIME = re.compile("|".join(RELATIVE_TIMES), re.I)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_COMMENTER_MAX_WORDS = 3  # a commenter's name or handle; a live blog's entry has a headline
+_COMMENTS_MIN = 2
 # Lines the header block may hold between the headline and the first paragraph.
 # Kinds of line that end the article's part of the page: a section's head, a promo's
 # label (unless the story goes on under it), a comment form.
@@ -218,7 +230,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     if run is None:
         return None
     start, end = run
-    end = _before_teasers(kinds, texts, scores, start, end)
+    end = _before_comments(kinds, texts, scores, start, _before_teasers(kinds, texts, scores, start, end))
     if _opens_with_headline(kinds, texts, scores, start, end):
         return Frame(title=start, start=start + 1, end=_last_line(scores, end))
     title = _title_above(kinds, texts, start)
@@ -242,6 +254,31 @@ def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence
     while last > start and scores[last] <= 0:
         last -= 1
     return last
+
+
+def _before_comments(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                     start: int, end: int) -> int:
+    """The run's end, moved up to before a thread of comments when the run reaches into
+    one: two or more entries of a commenter's name, the time they wrote (a date and time,
+    or "2 hours ago") and their words, after the story has begun."""
+    heads = [m for m in range(start + 1, end) if _is_comment_head(kinds, texts, scores, m)]
+    if len(heads) < _COMMENTS_MIN:
+        return end
+    last = heads[0] - 1
+    while last > start and scores[last] <= 0:
+        last -= 1
+    return last
+
+
+def _is_comment_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                     name: int) -> bool:
+    """Is the line at `name` a commenter's name over the time they wrote and their words?"""
+    if (name + 2 >= len(kinds) or kinds[name] != "text" or scores[name] > 0
+            or words(texts[name]) > _COMMENTER_MAX_WORDS or scores[name + 2] <= 0):
+        return False
+    when = texts[name + 1]
+    return bool((kinds[name + 1] == "meta" and _TIME_OF_DAY.search(when))
+                or (kinds[name + 1] == "furniture" and _RELATIVE_TIME.fullmatch(when)))
 
 
 def _teaser_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
