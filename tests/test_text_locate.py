@@ -481,3 +481,9 @@ def test_a_live_blogs_timed_entries_stay_in_the_story() -> None:
     entries = "".join(f"9:1{n} am\n{STORY}" for n in range(3))
     article = _article(f"Harbour strike: live\nBy Jane Doe\n{STORY}{entries}")
     assert len(_body_text(article)) > len(STORY.splitlines()) * 3
+
+
+def test_a_paragraph_of_one_sentence_said_twice_is_text_not_a_card() -> None:
+    line = STORY.splitlines()[0]
+    article = _article(f"Harbour plan approved\n{line} {line}\n{STORY}")
+    assert _body_text(article)[0] == f"{line} {line}"

@@ -551,7 +551,10 @@ def _classify(line: str) -> _Line:
 
 def _is_card_title(line: str) -> bool:
     """A teaser card's headline pasted two or three times in a row (its photo's text, its
-    link and its title): another story's card, never a line of this one."""
+    link and its title): another story's card, never a line of this one (a sentence said
+    twice is a line of text)."""
+    if is_sentence(line):
+        return False
     parts = line.split()
     for copies in (2, 3):
         size = len(parts) // copies
