@@ -248,12 +248,7 @@ def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence
     and a summary, after the story has begun (one dated line alone is the story's own)."""
     heads = [head for m in range(start + 1, end) if kinds[m] == "meta"
              and (head := _teaser_head(kinds, texts, scores, m)) is not None]
-    if len(heads) < _TEASERS_MIN:
-        return end
-    last = heads[0] - 1
-    while last > start and scores[last] <= 0:
-        last -= 1
-    return last
+    return end if len(heads) < _TEASERS_MIN else _last_prose_above(scores, start, heads[0])
 
 
 def _before_comments(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
@@ -262,9 +257,12 @@ def _before_comments(kinds: Sequence[str], texts: Sequence[str], scores: Sequenc
     one: two or more entries of a commenter's name, the time they wrote (a date and time,
     or "2 hours ago") and their words, after the story has begun."""
     heads = [m for m in range(start + 1, end) if _is_comment_head(kinds, texts, scores, m)]
-    if len(heads) < _COMMENTS_MIN:
-        return end
-    last = heads[0] - 1
+    return end if len(heads) < _COMMENTS_MIN else _last_prose_above(scores, start, heads[0])
+
+
+def _last_prose_above(scores: Sequence[float], start: int, line: int) -> int:
+    """The last line of prose above `line`, not above the run's `start`."""
+    last = line - 1
     while last > start and scores[last] <= 0:
         last -= 1
     return last
