@@ -82,7 +82,8 @@ class Assets:
                     continue
                 try:
                     data, origin = self._read(image.src, base, roots)
-                    asset = by_key.get(hashlib.sha256(data).hexdigest()) or self._decode(data, origin)
+                    digest = hashlib.sha256(data).hexdigest()
+                    asset = by_key.get(digest) or self._decode(data, origin, digest)
                 except ExporterError as exc:
                     self.warnings.append(f"{article.source.location}: image {image.src}: {exc.message}")
                     continue
@@ -101,7 +102,8 @@ class Assets:
                 data, _ = self._read(image.src, base, roots)
             except ExporterError:  # reported by load_issue
                 continue
-            if not stored("image-checks", _check_key(data), folder=self.cache_dir):
+            if not stored("image-checks", _check_key(hashlib.sha256(data).hexdigest()),
+                          folder=self.cache_dir):
                 return False
         return True
 
@@ -191,13 +193,14 @@ class Assets:
         except OSError as exc:  # a name too long, a file that went away...
             raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
 
-    def _decode(self, data: bytes, origin: str) -> Asset:
+    def _decode(self, data: bytes, origin: str, key: str | None = None) -> Asset:
+        """The checked image; `key` is the bytes' SHA-256 when the caller has it already."""
         if not data:
             raise ExporterError(origin, "empty image file")
-        key = hashlib.sha256(data).hexdigest()
+        key = key or hashlib.sha256(data).hexdigest()
         # A full decode checks the image; its outcome depends only on the bytes, so a
         # rebuild remembers it instead of decoding every photo again.
-        width, height, fmt = remembered("image-checks", _check_key(data), lambda: _check(data, origin),
+        width, height, fmt = remembered("image-checks", _check_key(key), lambda: _check(data, origin),
                                          folder=self.cache_dir)
         path = self.cache_dir / "originals" / key
         if not path.exists():
@@ -205,8 +208,9 @@ class Assets:
         return Asset(key, path, width, height, fmt)
 
 
-def _check_key(data: bytes) -> str:
-    return cache_key(hashlib.sha256(data).hexdigest())
+def _check_key(digest: str) -> str:
+    """The check cache's key for an image whose bytes have this SHA-256."""
+    return cache_key(digest)
 
 
 def _encode(data: bytes, width: int, height: int, fmt: str, quality: int, grayscale: bool) -> bytes:
