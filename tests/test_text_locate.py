@@ -175,6 +175,13 @@ def test_author_box_after_the_story_ends_it() -> None:
     assert _body_text(article) == STORY.splitlines()
 
 
+def test_author_box_starting_with_the_authors_name_ends_the_story() -> None:
+    bio = ("Jane Doe Jane is the harbour correspondent of the Daily Quay, which she joined in "
+           "2010 after ten years at sea.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{bio}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
 def test_words_count_characters_of_unspaced_scripts() -> None:
     assert words("The ferry leaves at seven") == 5
     assert words("渡輪將增設夜航班次") == 4.5
@@ -290,6 +297,193 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
     ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
     ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
+    ("61Click to share on Facebook (Opens in new window)61", "furniture"),
+    ("Click to email this to a friend (Opens in new window)", "furniture"), ("Like this:", "furniture"),
+    ("[Advertisement]", "furniture"), ("【関連記事】", "promo"), ("Quick Links", "tail"),
+    ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
+    ("You must login or create an account to comment.", "stop"), ("Share Tweet Share", "furniture"),
+    ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
+    ("Main article: Harbour of Quayside", "furniture"), ("1 of 6", "furniture"),
+    ("Shares", "furniture"), ("1,204 shares", "furniture"),
+    ("Поделиться", "furniture"), ("分享到：", "furniture"), ("シェアする", "furniture"),
+    ("Читайте также", "promo"), ("推荐阅读", "promo"), ("おすすめ記事", "promo"),
+    ("Самое читаемое", "tail"), ("アクセスランキング（総合）", "tail"),
+    ("Оставить комментарий", "stop"), ("发表评论", "stop"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
+
+
+def test_two_word_headline_under_a_menu_of_short_items_is_the_title() -> None:
+    menu = "Race Reports\nTechnical Pieces\nThe Big Weekend Guide\nForum\nPit Lane\n"
+    article = _article(f"{menu}Harbour Standings\n19 June 2024\n{STORY}")
+    assert article.title == "Harbour Standings"
+    assert _body_text(article) == STORY.splitlines()
+
+
+JAPANESE_STORY = (
+    "港湾局は十九日、北の埠頭に新しい桟橋を建設する計画を発表した。工事は来年の春に始まる予定だという。\n"
+    "計画では、Harbour Line Ferry Service の大型船も接岸できるよう、岸壁を二百メートル延ばす。\n"
+    "住民からは夜間の騒音を心配する声も上がっており、港湾局は説明会を開くとしている。\n")
+
+
+def test_teaser_list_after_a_japanese_story_is_not_body() -> None:
+    teasers = "".join(f"港の夜景を楽しむ新しい遊覧船が今月から運航開始、週末の便は早くも予約で満席に（{n}） "
+                      f"港町新聞 3/{n}(木) 18:01\n" for n in range(1, 8))
+    article = _article(f"新しい桟橋の建設計画を発表\n{JAPANESE_STORY}注目のニュース\n{teasers}")
+    assert _body_text(article) == JAPANESE_STORY.splitlines()
+
+
+@pytest.mark.parametrize("label", ["【Related】", "[Related]", "(Related stories)"])
+def test_a_bracketed_related_label_heads_a_promo(label: str) -> None:
+    rail = ("Ferry fares rise again\nFares on the island routes rise by a tenth from July, the "
+            "operator said on Friday.\nNew lighthouse opens to visitors\nThe old tower on the "
+            "point opens its doors to visitors for the first time in forty years.\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{label}\n{rail}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_comment_section_rules_end_the_article() -> None:
+    rules = ("Discussion Policy\nGold Badge\n"
+             "Gold badge holders consistently post smart, timely comments about the harbour.\n"
+             "You must be logged in to report a comment.\n"
+             "Comments our editors find particularly useful are displayed in Top Comments.\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}Comments\n{rules}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_links_joined_by_bars_and_a_quick_links_footer_are_not_body() -> None:
+    footer = ("Quick Links\nOur services\n"
+              "Quay | Ferry timetables and fares Quay | Parking at the harbour Quay | Berth "
+              "bookings for boats Quay | Moorings for visitors Quay | The harbour master's office\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{footer}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+CODE = """(function(exports) {
+  "use strict";
+  function Cow(name) {
+    this.name = name || "Anon cow";
+  }
+  exports.Cow = Cow;
+  Cow.prototype = {
+    greets: function(target) {
+      if (!target) {
+        throw new Error("missing target");
+      }
+      return this.name + " greets " + target;
+    }
+  };
+})(this);
+// cow_test.js
+var expect = chai.expect;
+<script src="vendor/coverage.js"></script>
+<script src="cow_test.js"></script>
+"""
+
+
+def test_a_code_sample_stays_inside_a_tutorial() -> None:
+    intro = ("Adding coverage to the test suite is a matter of loading one more script in the "
+             "page that runs the tests, before the tests themselves:")
+    outro = ("Running the tests now prints a report at the bottom of the page with the lines "
+             "that no test has reached, which is where the next tests should go.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{intro}\n{CODE}{outro}\n")
+    assert _body_text(article) == [*STORY.splitlines(), intro,
+                                   *(" ".join(line.split()) for line in CODE.splitlines()), outro]
+
+
+def test_chinese_paragraph_ending_in_a_translators_note_is_prose() -> None:
+    story = ("港務局週四宣布，北面碼頭將興建新的泊位，工程預計明年春季動工，兩年內完成。\n"
+             "居民普遍歡迎計劃，但希望當局在夜間控制碼頭的噪音，並增加往來市區的巴士班次。\n")
+    last = "港務局表示，將在下月舉行居民諮詢會，詳細介紹工程的時間表和交通安排。（編譯/林小東）"
+    article = _article(f"港務局宣布興建新泊位\n航運日報2024年6月20日07:17\n{story}{last}\n")
+    assert article.published == "2024-06-20T07:17"
+    assert _body_text(article) == [*story.splitlines(), last]
+
+
+def test_teaser_cards_inside_the_story_are_dropped() -> None:
+    first, second, third = STORY.splitlines()
+    card = ("Ferry Fares Rise Again This Summer " * 3).strip()
+    summary = "Fares on the island routes rise by a tenth from July, the operator… Read more Read more"
+    article = _article(f"Harbour plan approved\n{first}\n{second}\n{card}\n{summary}\n{third}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+
+def test_a_share_panel_between_the_headline_and_the_story_is_not_body() -> None:
+    panel = ("Share this with\nEmail\nCopy this link\nhttps://www.example.org/news/harbour-plan\n"
+             "Report\n")
+    article = _article(f"{MENU}Harbour plan approved by the council\nBy Jane Doe\n{panel}{STORY}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_the_line_rules_read_a_bounded_number_of_characters_of_a_paste_all_prose(
+        monkeypatch) -> None:
+    """Megabytes of distinct paragraphs (a book pasted whole): the rules read the story's
+    start, up to a budget of characters, and a single line of megabytes is cut there."""
+    read_chars: list[int] = []
+    classify = text_source._classify
+    monkeypatch.setattr(text_source, "_classify",
+                        lambda line: read_chars.append(len(line)) or classify(line))
+    paragraphs = "".join(f"{STORY.splitlines()[n % 3][:-1]}, in part {n} of the plan.\n"
+                         for n in range(5_000))
+    article = _article("Harbour plan approved\n" + paragraphs)
+    assert _body_text(article)[0] == "The council approved the harbour plan on Monday after a " \
+        "debate that lasted most of the day, in part 0 of the plan."
+    assert sum(read_chars) <= text_source._READ_CHARS_MAX
+    read_chars.clear()
+    article = _article("Harbour plan approved\n" + paragraphs.replace("\n", " ") + "\n")
+    assert sum(read_chars) <= text_source._READ_CHARS_MAX
+    assert len(to_text(article.body[0].text)) < text_source._READ_CHARS_MAX
+
+
+def test_headline_over_a_date_line_and_a_bare_name_is_the_title() -> None:
+    page = (f"{MENU}HARBOUR WEEK\nHarbour plan approved after a long debate\n"
+            f"PUBLISHED WED, JUN 19 2024 4:29 PM\nJane Doe\n@JANEDOE\n{STORY}")
+    assert _article(page).title == "Harbour plan approved after a long debate"
+
+
+def test_headline_over_two_word_buttons_and_a_photo_is_the_title() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nShare on Facebook\nMore Options\n"
+            "Share via Email\nResize Text\nPrint Article\nThe quay at dawn on Monday.\n"
+            f"(Bild: Hafenamt)\nBy Jane Doe\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert article.lead is not None and article.lead.credit == "Hafenamt"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_publication_stamp_under_the_story_is_not_body() -> None:
+    story = STORY * 2
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{story}"
+                       "Published: Monday, June 17th, 2024 at 11:08 a.m.\n")
+    assert _body_text(article) == story.splitlines()
+
+
+def test_byline_naming_the_authors_publication_after_a_bar() -> None:
+    article = _article(f"Harbour plan approved\nBy Jane Doe | Quay Media for the Daily Quay\n{STORY}")
+    assert article.authors == ["Jane Doe"]
+    assert _body_text(article) == STORY.splitlines()
+
+
+COMMENT = ("I have lived by the harbour for thirty years and I have never seen the council move "
+           "this fast on anything, which makes me wonder who gains from the new berth.")
+
+
+@pytest.mark.parametrize("when", ["19 June 2024 at 9:14 am", "2 hours ago"])
+def test_a_thread_of_comments_without_reply_buttons_is_not_body(when: str) -> None:
+    thread = "".join(f"harbourfan{n}\n{when}\n{COMMENT}\nLike\n" for n in range(4))
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}4 Comments\n{thread}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_live_blogs_timed_entries_stay_in_the_story() -> None:
+    entries = "".join(f"9:1{n} am\n{STORY}" for n in range(3))
+    article = _article(f"Harbour strike: live\nBy Jane Doe\n{STORY}{entries}")
+    assert len(_body_text(article)) > len(STORY.splitlines()) * 3
+
+
+def test_a_paragraph_of_one_sentence_said_twice_is_text_not_a_card() -> None:
+    line = STORY.splitlines()[0]
+    article = _article(f"Harbour plan approved\n{line} {line}\n{STORY}")
+    assert _body_text(article)[0] == f"{line} {line}"

@@ -28,13 +28,15 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (densest_run, is_prose, is_sentence, is_table_row, locate, may_wrap,
-                          rough_run, rough_score)
+from .text_locate import (RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
+                          may_wrap, rough_run, rough_score, score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
-    """One case-insensitive regex matching a whole line against any of `patterns`."""
-    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?", re.I)
+    """One case-insensitive regex matching a whole line against any of `patterns`, perhaps
+    set in brackets as labels often are ("[Advertisement]", "【関連記事】")."""
+    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?|[\[【(（]\s*(?:"
+                      + "|".join(patterns) + r")\s*[\]】)）]", re.I)
 
 
 # Lines that are page furniture wherever they stand: dropped.
@@ -42,7 +44,7 @@ _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
-    r"廣告|广告|広告|광고",
+    r"廣告|广告|広告|광고|реклама",
     # share buttons in other languages
     r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
@@ -51,34 +53,34 @@ _FURNITURE = _full_line(
     # trust badges
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
-    r"share|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
     r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
+    # a share panel's buttons run together: "Share Tweet Share", "tweet share Reddit Pocket"
+    r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
+    r"\s*){2,12}",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
+    r"поделиться|分享到\s*[:：]?|我要分享|シェアする|ツイート|この記事をシェア(?:する)?",
+    r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
     r"\d{1,5}|\(\d{1,5}\)",
     # comment buttons and counters: near the headline as often as over the comments
     r"(?:\d{1,5} |reader |view |show |read )?comments?(?: \(\d{1,5}\))?",
     # relative dates, which cannot be made exact
-    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
-    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
-    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
-    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
-    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
-    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前",
+    *RELATIVE_TIMES,
     # photo gallery controls
-    r"(?:image|photo|picture|slide) \d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
+    r"(?:(?:image|photo|picture|slide) )?\d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
     # a social media handle under a byline
     r"@\w{2,30}",
     # labels over a story's summary points
     r"key (?:points|takeaways)|highlights|in brief|at a glance",
     # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
-    r".{1,300}(?:\.\.\.|…)\s*(?:more|read more|show more)",
+    r".{1,300}(?:\.\.\.|…)(?:\s*(?:more|read more|show more)){1,2}",
     # licensing links under photos
     r"purchase licensing rights(?:,? opens new tab)?|opens new tab",
     # navigation, breadcrumbs' labels, a share panel's controls, follow-us lines
@@ -92,7 +94,8 @@ _FURNITURE = _full_line(
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
     # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
-    r"(?:read more|related|also read|see also|more|read next|recommended)\s*:\s*"
+    r"(?:read more|related|also read|see also|more|read next|recommended|main articles?|"
+    r"further information)\s*:\s*"
     r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
@@ -119,21 +122,24 @@ _TOPIC_MAX_WORDS = 4
 _PROMO = _full_line(
     r"related(?: stories| articles| content| coverage| news| links| reading| posts)?"
     r"(?: (?:from|on|in) .{1,60})?",
-    r"more on this (?:story|topic)", r"read more", r"(?:see|read) also|also (?:read|see)",
+    r"more on this (?:story|topic)", r"next up(?: in .{1,40})?", r"read more", r"(?:see|read) also|also (?:read|see)",
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
     r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
-    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사")
+    r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
+    r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
+    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно")
 # Lines after which nothing belongs to the article: the heads of the page's sections
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
     r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"самое (?:читаемое|популярное)|熱門文章|热门文章|人気記事|アクセスランキング.{0,20}|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
-    r"top stories", r"about the author", r"(?:our )?sources?", r"references",
+    r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
     r"(?:©|\(c\)|copyright\b).{0,80}all rights reserved",  # a notice, not a sentence
@@ -148,11 +154,13 @@ _STOP = _full_line(
     r"leave a (?:reply|comment)", r"post navigation",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
+    r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
-    r"(?:post|add|write) a comment", r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
-    r".{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
-    r".{0,200}\baccept (?:all )?cookies\b.{0,100}")
+    r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
+    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
+    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # Sentences the page says to its reader, found anywhere in a line of up to
 # _NOTICE_MAX_WORDS words, by the box they stand in.
 _NOTICES = (
@@ -169,7 +177,8 @@ _NOTICES = (
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
     ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
-     r"\bawaiting moderation\b", r"^tell us what you think\b",
+     r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",
+     r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
      r".{0,200}\b(?:moderat|approv|aprovad|publicad|publié)\w*"),
     # a cookie consent panel: its banner and its settings
@@ -191,13 +200,15 @@ _DATE_IN_LINE = re.compile(
     rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}"
     rf"(?:\s*[ap]\.?m\.?)?)?|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}}"
     rf"|\d{{4}}-\d{{2}}-\d{{2}}(?:T[\d:.]+Z?)?|\d{{1,2}} de \w+ de \d{{4}}"
-    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)", re.I)
+    rf"|\d{{1,2}}:\d{{2}}\s*[ap]\.?m\.?)|\d{{4}}年\d{{1,2}}月\d{{1,2}}日(?:\s*\d{{1,2}}:\d{{2}})?", re.I)
 _DATELINE_MAX_WORDS = 14
 # A comment's head: "username says:" over the time it was posted.
 # A publication-time line in a shape the date parser does not read: kept out of the body.
 # The "less" toggle under an expanded caption: "... the harbour at dawn. less".
 _TOGGLE_ENDS = ("less", "Less", "LESS")
 _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
+# What follows the author's name in their biography: perhaps their first name, then a verb.
+_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined)\s")
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
@@ -238,7 +249,7 @@ _PHOTO_CREDIT_LINE = re.compile(r"(?:photo(?:graph)?s?|pictures?|pic|images?|cre
                                 r"illustration|foto|©)\b", re.I)
 # A photo's credit on a line of its own, under its label: "Photo: Jane Doe",
 # "(Image: © Harbour Authority)".
-_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto)"
+_CREDIT_LABEL = re.compile(r"^\(?(?:(?:photo(?:graph)?s?|pictures?|images?|illustration|foto|bild|imagen|immagine)"
                            r"(?: credit)?\s*:|courtesy(?: of)?)\s*(?P<credit>[^()]{2,80}?)\)?$", re.I)
 # Where a photo came from, after its caption: "Jane Doe, the new harbour master Submitted photo".
 _CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|contributed|courtesy|"
@@ -251,6 +262,7 @@ _HEADING_MAX_WORDS = 12
 _QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
+_STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
@@ -259,16 +271,21 @@ _METADATA_BODY_BLOCKS = 2
 _TAIL_LINES = 40  # how far under the article its topic links are looked for
 _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
+_AFFILIATION_MAX_WORDS = 8
+_BY_WORD = re.compile(r"by\s", re.I)
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
 _READ_LINES_MAX = 2000  # more lines than a long feature and its page hold
 _READ_MARGIN = 200  # lines kept above and below the prose: header block, tail
+# Characters the line rules read: a long-read of 20,000 words, its page's header and tail.
+_READ_CHARS_MAX = 200_000
 _RAW_LINES_MAX = 4 * _READ_LINES_MAX  # raw lines, blank ones and wrapped halves included
 _RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cut
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
+_CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
 @dataclass(frozen=True)
@@ -346,8 +363,19 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
-    body = [line for line in lines[frame.title + 1:frame.end + 1] if line.text != above[-1].text]
-    return _kept(body), tail  # a gallery repeats the headline under its photos
+    header = _kept([line for line in lines[frame.title + 1:frame.start] if line.text != above[-1].text])
+    header = [line for n, line in enumerate(header) if not _is_label(line, standfirst=n == 0)]
+    body = [line for line in lines[frame.start:frame.end + 1] if line.text != above[-1].text]
+    return header + _kept(body), tail  # a gallery repeats the headline under its photos
+
+
+def _is_label(line: _Line, standfirst: bool) -> bool:
+    """A line of the header block that neither is prose nor ends a sentence: a share
+    panel's link or button, a label, not the story's text; right under the headline,
+    a line long enough to be the standfirst is not one."""
+    if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
+        return False
+    return line.kind == "text" and score("text", line.text) < 0
 
 
 def _kept(lines: list[_Line]) -> list[_Line]:
@@ -405,14 +433,26 @@ def _near_prose(raw: list[str]) -> list[str]:
 
 def _around_prose(raw: list[str]) -> list[str]:
     """A very long paste cut to the lines around its densest run of prose, found from
-    the lines' shapes alone, so that the line rules read a bounded number of lines."""
-    if len(raw) <= _READ_LINES_MAX:
+    the lines' shapes alone, so that the line rules read a bounded number of lines
+    and of characters."""
+    if len(raw) <= _READ_LINES_MAX and sum(map(len, raw)) <= _READ_CHARS_MAX:
         return raw
     run = densest_run([rough_score(line) for line in raw])
     if run is None:
-        return raw[:_READ_LINES_MAX]
+        return _within_chars(raw, 0, _READ_LINES_MAX)
     first = max(0, run[0] - _READ_MARGIN)
-    return raw[first:min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX)]
+    return _within_chars(raw, first, min(run[1] + 1 + _READ_MARGIN, first + _READ_LINES_MAX))
+
+
+def _within_chars(raw: list[str], first: int, end: int) -> list[str]:
+    """The lines from `first` up to `end`, stopping where they exceed the characters the
+    line rules read; the line that crosses the limit is cut there."""
+    total = 0
+    for i in range(first, min(end, len(raw))):
+        if total + len(raw[i]) > _READ_CHARS_MAX:
+            return [*raw[first:i], raw[i][:_READ_CHARS_MAX - total]]
+        total += len(raw[i])
+    return raw[first:end]
 
 
 def _normalised_lines(raw: list[str]) -> list[str]:
@@ -479,7 +519,7 @@ def _classify(line: str) -> _Line:
         return _Line("text", line)
     if _NEWSLETTER.fullmatch(line):
         return _Line("newsletter", line)
-    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line):
+    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line):
         return _Line("furniture", line)
     if _PROMO.fullmatch(line):
         return _Line("promo", line)
@@ -509,6 +549,21 @@ def _classify(line: str) -> _Line:
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
 
 
+def _is_card_title(line: str) -> bool:
+    """A teaser card's headline pasted two or three times in a row (its photo's text, its
+    link and its title): another story's card, never a line of this one (a sentence said
+    twice is a line of text)."""
+    if is_sentence(line):
+        return False
+    parts = line.split()
+    for copies in (2, 3):
+        size = len(parts) // copies
+        if size >= _CARD_TITLE_MIN_WORDS and len(parts) == size * copies \
+                and parts[:size] * copies == parts:
+            return True
+    return False
+
+
 def _figure_line(line: str) -> Figure | None:
     """The photo a caption or credit line describes, or None when the line is neither."""
     if _AGENCY_CAPTION.match(line):
@@ -534,9 +589,11 @@ def _dateline(line: str) -> dict[str, Any] | None:
     19, 2019, 10:31 pm", "21/06/2014 Jane Doe Books, News"): None unless the line holds
     a date or a time and is not a sentence, nor an embedded post's "— Name (@name) date".
     The date is kept when the parser reads it."""
-    found = _DATE_IN_LINE.search(line)
-    if (found is None or len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
+    if (len(line.split()) > _DATELINE_MAX_WORDS or is_sentence(line)
             or line.startswith(("—", "–"))):
+        return None
+    found = _DATE_IN_LINE.search(line)
+    if found is None:
         return None
     stamp = parse_date(found.group(0))
     return {"published": stamp} if stamp else {}
@@ -565,12 +622,16 @@ def _metadata(line: str) -> dict[str, Any] | None:
 
 
 def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
-    """What the parts of a metadata line state, or None unless every part parses."""
+    """What the parts of a metadata line state, or None unless every part parses; the
+    part right after a "By" byline may name the author's publication ("By Jane Doe |
+    Quay Media for the Daily Quay")."""
     found: dict[str, Any] = {}
-    for part in parts:
+    for n, part in enumerate(parts):
         minutes, stamp, people = parse_reading_time(part), parse_date(part), None
         if minutes is None and stamp is None:
             people = parse_byline(part)
+            if people is None and _is_affiliation(part, parts[n - 1] if n else ""):
+                continue
             if people is None:
                 return None
         if minutes is not None:
@@ -580,6 +641,12 @@ def _metadata_parts(parts: list[str]) -> dict[str, Any] | None:
         else:
             found["authors"] = people
     return found or None
+
+
+def _is_affiliation(part: str, before: str) -> bool:
+    """A publication's name after a "By" byline: a few words, not a sentence."""
+    return (_BY_WORD.match(before) is not None and len(part.split()) <= _AFFILIATION_MAX_WORDS
+            and not is_sentence(part))
 
 
 # ---------------------------------------------------------------- headline zone
@@ -718,7 +785,8 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
             i = promo_end
             continue
         if line.kind == "meta" and (len(draft.body) <= _METADATA_BODY_BLOCKS
-                                    or set(line.value) == {"reading_time"}):
+                                    or set(line.value) == {"reading_time"}
+                                    or _STAMP_LINE.match(line.text)):
             _take_metadata(line.value, draft)
             i += 1
             continue
@@ -743,9 +811,14 @@ def _drop_trailing_labels(body: list[Block]) -> None:
 
 
 def _is_author_box(line: _Line, draft: _Draft) -> bool:
-    """ "About Jane Doe" naming the article's author heads the author's biography box."""
+    """ "About Jane Doe" naming the article's author heads the author's biography box, or
+    the box starts with the author's name and what they are ("Jane Doe Jane is the
+    harbour correspondent", "Jane Doe has covered the port since 2010")."""
     match = _ABOUT.fullmatch(line.text)
-    return bool(match) and match.group("name") in draft.authors
+    if match:
+        return match.group("name") in draft.authors
+    return any(line.text.startswith(author) and _BIO.match(line.text, len(author))
+               for author in draft.authors)
 
 
 def _promo_end(lines: list[_Line], start: int) -> int | None:

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f\uac00-\ud7af]")
 _CHARS_PER_WORD = 2
 # A sentence ends in one of these (a colon introducing a quote or a list), perhaps
-# inside closing quotes or brackets or before an emoji.
+# inside closing quotes or brackets or before an emoji; in Chinese and Japanese, perhaps
+# before a short note in brackets (a translator's credit: "...發表在《自然》上。（編譯/林靖東）").
 _SENTENCE_END = re.compile(r"[.!?…。！？:：]\W*$")
+_NOTE_END = re.compile(r"[。！？]\W*（[^（）]{1,40}）\W*$")
 # A table's row pasted as a line: a label and three or more numbers.
 _TABLE_ROW = re.compile(r"^\S.*?(?:\s[-+]?[\d.,:%]+[%]?){3,}$")
 _CASED_WORD = re.compile(r"^[\"'“‘(]?([^\W\d_])")
@@ -32,7 +34,18 @@ _CUT_SHORT = ("...", "…")  # a teaser's summary cut short, not a sentence of t
 _PROSE_MIN_WORDS = 8  # a sentence of this length is prose
 _PROSE_OFFSET = 4.0  # a sentence this short proves little: rails hold them too
 _RUN_ON_MIN_WORDS = 20  # a line this long is prose even without an end mark
+# Chinese and Japanese prose ends its sentences with a mark; a line of theirs without one
+# is a headline or a teaser (with its source and time), however long, up to this length.
+_RUN_ON_UNSPACED_MIN_WORDS = 60
+# Three bars or bullets between short parts: a list of links pasted as one line.
+_LINK_LIST = re.compile(r"(?:\s[|•·]\s+\S[^|•·]{0,60}){3}")
+_LINK_BARS = 3
+# A line of program code in a tutorial: a statement's end, a block's brace, a comment or
+# a markup tag. Neither proves nor breaks a run of prose, as a list's item does not.
+_CODE_START = re.compile(r"//|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/]")
+_CODE_ENDS = ("{", "}", ";")
 _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
+_TITLE_CHARS_READ = 200  # enough of a line to tell its script
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
 _SHORT_LOSS = -3.0  # a line that is not prose: a menu item, a label
 _FURNITURE_LOSS = -1.0  # known furniture (share buttons, ad labels) stands inside stories too
@@ -50,6 +63,18 @@ _WRAP_MIN_CHARS = 40  # e-mail and plain-text tools wrap at 60 to 80 characters
 _PROMO_MAX_LINES = 4  # a promo's label and its few headlines
 _TRAILING_LINES = 3  # how far past its last long line a story's short last lines may reach
 _STOP_LOSS = -25.0 # a section-ending line: "Most popular", a comment thread's head
+# A time said relative to now ("2 hours ago"): under a byline, or a comment's name.
+RELATIVE_TIMES = (
+    r"(?:(?:updated|published|posted)\s*:?\s*)?(?:(?:\d{1,3}|an?) "
+    r"(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?) ago|just now|yesterday|today)",
+    r"vor (?:\d{1,3}|einer?) (?:minuten?|stunden?|tag(?:en)?|wochen?)",
+    r"il y a (?:\d{1,3}|une?) (?:minutes?|heures?|jours?|semaines?)",
+    r"hace (?:\d{1,3}|una?) (?:minutos?|horas?|d[ií]as?|semanas?)",
+    r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前")
+_RELATIVE_TIME = re.compile("|".join(RELATIVE_TIMES), re.I)
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+_COMMENTER_MAX_WORDS = 3  # a commenter's name or handle; a live blog's entry has a headline
+_COMMENTS_MIN = 2
 # Lines the header block may hold between the headline and the first paragraph.
 # Kinds of line that end the article's part of the page: a section's head, a promo's
 # label (unless the story goes on under it), a comment form.
@@ -63,6 +88,9 @@ _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
 _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or kickers
+# A headline stands over a two-word line with at most this many lines of text between
+# (a caption, a label); a longer line over more of them is a menu's item.
+_SHORT_LINES_OVER_MENU = 2
 
 
 @dataclass(frozen=True)
@@ -85,7 +113,7 @@ def words(text: str) -> float:
 
 def is_sentence(text: str) -> bool:
     """Ends like a sentence."""
-    return bool(_SENTENCE_END.search(text))
+    return bool(_SENTENCE_END.search(text) or (text.endswith("）") and _NOTE_END.search(text)))
 
 
 def is_table_row(text: str) -> bool:
@@ -93,8 +121,27 @@ def is_table_row(text: str) -> bool:
     return bool(_TABLE_ROW.match(text))
 
 
+def is_code(text: str) -> bool:
+    """A line of program code: a statement's end, a block's brace, a comment, a tag."""
+    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text))
+
+
+def is_link_list(text: str) -> bool:
+    """Three or more bars or bullets between short parts: links pasted as one line."""
+    bars = text.count("|") + text.count("•") + text.count("·")
+    return bars >= _LINK_BARS and bool(_LINK_LIST.search(text))
+
+
+def is_unspaced(text: str) -> bool:
+    """Written mostly in a script without spaces between words (Chinese, Japanese, Thai)."""
+    return 2 * len(_UNSPACED.findall(text)) > len(text)
+
+
 def is_title_case(text: str) -> bool:
-    """Most words after the first start with a capital: a headline or a menu, not prose."""
+    """Most words after the first start with a capital: a headline or a menu, not prose
+    (a name in Latin letters inside a Chinese or Japanese sentence proves nothing)."""
+    if is_unspaced(text[:_TITLE_CHARS_READ]):
+        return False
     initials = [m.group(1) for m in map(_CASED_WORD.match, text.split(None, _TITLE_WORDS_READ)[1:-1]) if m]
     cased = [c for c in initials if c.lower() != c.upper()]
     return len(cased) >= 3 and sum(c.isupper() for c in cased) >= _TITLE_CASE_SHARE * len(cased)
@@ -102,11 +149,14 @@ def is_title_case(text: str) -> bool:
 
 def is_prose(text: str) -> bool:
     """A line of running text: a long enough sentence, or a long line in any shape,
-    but not a list of capitalised headline words."""
+    but not a list of capitalised headline words nor of links."""
     length = words(text)
-    if length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT):
+    if (length < _PROSE_MIN_WORDS or is_title_case(text) or text.endswith(_CUT_SHORT)
+            or is_link_list(text)):
         return False
-    return is_sentence(text) or length >= _RUN_ON_MIN_WORDS
+    if is_sentence(text):
+        return True
+    return length >= (_RUN_ON_UNSPACED_MIN_WORDS if is_unspaced(text) else _RUN_ON_MIN_WORDS)
 
 
 def score(kind: str, text: str) -> float:
@@ -122,7 +172,7 @@ def score(kind: str, text: str) -> float:
         return words(text) - _PROSE_OFFSET
     if is_table_row(text):
         return _TABLE_ROW_GAIN
-    if kind in ("bullet", "numbered"):
+    if kind in ("bullet", "numbered") or is_code(text):
         return 0.0  # a list's item stands in stories as often as in menus
     if is_sentence(text) and words(text) >= 3:
         return 0.0  # a short sentence: neither proves nor breaks a run
@@ -180,7 +230,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     if run is None:
         return None
     start, end = run
-    end = _before_teasers(kinds, texts, scores, start, end)
+    end = _before_comments(kinds, texts, scores, start, _before_teasers(kinds, texts, scores, start, end))
     if _opens_with_headline(kinds, texts, scores, start, end):
         return Frame(title=start, start=start + 1, end=_last_line(scores, end))
     title = _title_above(kinds, texts, start)
@@ -198,12 +248,35 @@ def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence
     and a summary, after the story has begun (one dated line alone is the story's own)."""
     heads = [head for m in range(start + 1, end) if kinds[m] == "meta"
              and (head := _teaser_head(kinds, texts, scores, m)) is not None]
-    if len(heads) < _TEASERS_MIN:
-        return end
-    last = heads[0] - 1
+    return end if len(heads) < _TEASERS_MIN else _last_prose_above(scores, start, heads[0])
+
+
+def _before_comments(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                     start: int, end: int) -> int:
+    """The run's end, moved up to before a thread of comments when the run reaches into
+    one: two or more entries of a commenter's name, the time they wrote (a date and time,
+    or "2 hours ago") and their words, after the story has begun."""
+    heads = [m for m in range(start + 1, end) if _is_comment_head(kinds, texts, scores, m)]
+    return end if len(heads) < _COMMENTS_MIN else _last_prose_above(scores, start, heads[0])
+
+
+def _last_prose_above(scores: Sequence[float], start: int, line: int) -> int:
+    """The last line of prose above `line`, not above the run's `start`."""
+    last = line - 1
     while last > start and scores[last] <= 0:
         last -= 1
     return last
+
+
+def _is_comment_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
+                     name: int) -> bool:
+    """Is the line at `name` a commenter's name over the time they wrote and their words?"""
+    if (name + 2 >= len(kinds) or kinds[name] != "text" or scores[name] > 0
+            or words(texts[name]) > _COMMENTER_MAX_WORDS or scores[name + 2] <= 0):
+        return False
+    when = texts[name + 1]
+    return bool((kinds[name + 1] == "meta" and _TIME_OF_DAY.search(when))
+                or (kinds[name + 1] == "furniture" and _RELATIVE_TIME.fullmatch(when)))
 
 
 def _teaser_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
@@ -262,10 +335,12 @@ def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
     header block (metadata, photo, furniture, at most two standfirst lines). A line of
-    two words is taken only when no longer one follows: two words are more often an
-    agency or a section's name than a headline."""
+    two words is taken only when no longer one stands close above it: two words are more
+    often an agency or a section's name than a headline, but a longer line further up,
+    over more short lines of text, is a menu's item."""
     standfirst = header = 0
     short = None
+    above_short = 0  # lines of text read above the two-word line
     for i in range(start - 1, -1, -1):
         kind, text = kinds[i], texts[i]
         if kind == "furniture":
@@ -275,6 +350,10 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
             break
         if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
             continue
+        if short is not None:
+            above_short += 1
+            if above_short > _SHORT_LINES_OVER_MENU:
+                return short
         if is_title_shaped(text) and words(text) >= _HEADLINE_MIN_WORDS - 1:
             return _title_over_standfirst(kinds, texts, i)
         if is_title_shaped(text):
