@@ -113,8 +113,11 @@ _PUBLISHED_KEYS = ("article:published_time", "og:article:published_time", "datep
                    "sailthru.date", "parsely-pub-date")
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
                  "dcterms.modified", "last-modified")
-_AUTHOR_KEYS = ("author", "article:author", "article:author_name", "byl", "dc.creator",
-                "dcterms.creator", "sailthru.author", "parsely-author", "citation_author")
+# Dublin Core's creator first: a bibliographic field filled in for the piece, where
+# `author` is often a CMS's page-wide default (the account, the site).
+_AUTHOR_KEYS = ("dc.creator", "dcterms.creator", "author", "article:author",
+                "article:author_name", "byl", "sailthru.author", "parsely-author",
+                "citation_author")
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
@@ -342,12 +345,24 @@ def _authors(sites: set[str], sources: Iterable[Callable[[], list[str]]]) -> lis
     (On a one-person blog the site is named after its author: nobody else is named.)"""
     only_site: list[str] = []
     for source in sources:
-        names = source()
+        names = [_without_site(n, sites) for n in source()]
         people = [n for n in names if _norm(n) not in sites]
         if people:
             return people  # "Jane Roe | Riverside Gazette": the writer, not the site
         only_site = only_site or names
     return only_site
+
+
+def _without_site(name: str, sites: set[str]) -> str:
+    """"Jane Roe Riverside Gazette" -> "Jane Roe": a byline that runs the writer's name
+    into the publication's (a name link, then the outlet's label) names the writer; a
+    leading "The" of the outlet's name may be left out."""
+    words = name.split()
+    names = sites | {s.removeprefix("the ") for s in sites}
+    for cut in range(2, len(words)):  # the longest tail first: "The Riverside Gazette"
+        if _norm(" ".join(words[cut:])) in names:
+            return " ".join(words[:cut]).rstrip(" ,|-–—")
+    return name
 
 
 def _norm(text: str) -> str:

@@ -167,7 +167,8 @@ _BY = re.compile(r"^\s*(?:(?:(?:words|text|reporting|written|analysis|opinion|in
                  r"photographs?|posted|published)\s+)?by|von|par|por)\s+", re.I)
 _IN_PLACE = re.compile(r"\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*$")
 _DESK_MAX_WORDS = 5
-_AND = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*")
+# "and" in the languages of "By" above: "Von X und Y", "Par X et Y", "Por X y Y".
+_AND = re.compile(r"\s*(?:,\s*)?(?:\b(?:and|et|und|y|e|en|och|og)\b|&)\s*")
 
 
 def parse_byline(text: str) -> list[str] | None:
