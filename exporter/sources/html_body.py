@@ -28,7 +28,7 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
     # favor_precision: F1 .975 against .965 by default on the benchmark's pages.
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
-    page = math_as_text(page)
+    page = loose_text_as_paragraphs(math_as_text(page))
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
                    with_metadata=False, deduplicate=False)
@@ -46,18 +46,88 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
         _Mapper(base_url).children(main)
 
 
+# Elements that start a block of their own; text between them is a paragraph's.
+_BLOCK_TAGS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "dl", "table",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure",
+                         "form", "header", "footer", "nav", "aside", "main", "hr", "iframe",
+                         "video", "audio", "picture", "img", "address", "details", "fieldset",
+                         "script", "style", "noscript", "template", "svg", "button", "select"})
+_HOLDERS = ("div", "section", "article", "main", "body", "td")
+_MIN_LOOSE_WORDS = 8
+_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+
+
+def loose_text_as_paragraphs(page: str) -> str:
+    """The page with text a designer wrote outside paragraph tags made a `<p>`: a
+    `<div>` used as a paragraph (text of its own, no block inside), and a run of text
+    between blocks ("</p> , there are two solutions to <span>…</span> …"), as
+    Readability does. trafilatura's precise setting reads paragraph markup only."""
+    if "<div" not in page and "<DIV" not in page and "</p>" not in page:
+        return page
+    root = etree.fromstring(page, _PARSER)
+    if root is None:
+        return page
+    for holder in list(root.iter(*_HOLDERS)):
+        if not any(_is_block(d) for d in holder.iterdescendants()):
+            if holder.tag == "div" and _words(holder.text) >= _MIN_LOOSE_WORDS:
+                holder.tag = "p"
+        else:
+            _wrap_runs(holder)
+    return etree.tostring(root, encoding="unicode", method="html")
+
+
+def _is_block(el: etree._Element) -> bool:
+    return isinstance(el.tag, str) and el.tag in _BLOCK_TAGS
+
+
+def _words(text: str | None) -> int:
+    return len((text or "").split())
+
+
+def _wrap_runs(holder: etree._Element) -> None:
+    """Each run of text and inline elements between the holder's blocks that says
+    enough to be a paragraph, wrapped in a `<p>`."""
+    runs: list[tuple[etree._Element | None, list[etree._Element]]] = [(None, [])]
+    for child in holder:
+        if _is_block(child):
+            runs.append((child, []))
+        else:
+            runs[-1][1].append(child)
+    for before, inline in runs:
+        lead = holder.text if before is None else before.tail
+        text = (lead or "") + "".join("".join(e.itertext()) + (e.tail or "") for e in inline
+                                      if isinstance(e.tag, str))
+        if _words(text) < _MIN_LOOSE_WORDS:
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text = lead
+        if before is None:
+            holder.text = None
+            holder.insert(0, paragraph)
+        else:
+            before.tail = None
+            before.addnext(paragraph)
+        paragraph.extend(inline)
+
+
 _MATH_OPEN = re.compile(r"<math\b[^<>]*>", re.I)
 _MATH_CLOSE = re.compile(r"</math\s*>", re.I)
 _ANNOTATION = re.compile(r"<annotation(?:-xml)?\b[^<>]*>.*?</annotation(?:-xml)?\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
+# MathJax 3's rendering: `<mjx-container>` of glyphs drawn by its style sheet, the
+# formula itself kept as MathML for screen readers in `<mjx-assistive-mml>`.
+_MATHJAX_TAG = re.compile(r"</?mjx-[\w-]*\b[^<>]*>", re.I)
 
 
 def math_as_text(page: str) -> str:
     """The page with each MathML formula as a span of its symbols ("x = − b ± …"):
     trafilatura drops `<math>` with its text, and a formula inside a paragraph cuts
-    the sentence short. Its TeX annotation, a second copy, is left out."""
+    the sentence short. Its TeX annotation, a second copy, is left out; a page saved
+    after MathJax rendered it keeps the MathML only (its `mjx-` elements, unknown to
+    the HTML parser, would end the paragraph they sit in)."""
     if "<math" not in page and "<MATH" not in page:
         return page
+    page = _MATHJAX_TAG.sub("", page)
     out: list[str] = []
     at = 0
     while (opening := _MATH_OPEN.search(page, at)) is not None:
