@@ -15,6 +15,7 @@ from lxml import etree
 
 from ..inline import clean_inline, to_text
 from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
+from .html_dom import tokens_of
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
@@ -23,12 +24,13 @@ _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "cell", "row", "div"}
 _CONTAINERS = frozenset({"div", "figure", "main", "ref"})
 
 
-def extract_body(page: str, base_url: str | None) -> list[Block]:
-    """Blocks of the main text, in reading order ([] if none found)."""
+def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
+    """Blocks of the main text of a page's tree (prepared by `loose_text_as_paragraphs`),
+    in reading order ([] if none found)."""
     # favor_precision: F1 .975 against .965 by default on the benchmark's pages.
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
-    page = loose_text_as_paragraphs(math_as_text(page))
+    page = etree.tostring(root, encoding="unicode", method="html")
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
                    with_metadata=False, deduplicate=False)
@@ -49,35 +51,36 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
 # Elements that start a block of their own; text between them is a paragraph's.
 _BLOCK_TAGS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "dl", "table",
                          "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure",
+                         "figcaption", "dd", "dt", "hgroup", "dialog", "canvas", "object", "embed",
                          "form", "header", "footer", "nav", "aside", "main", "hr", "iframe",
                          "video", "audio", "picture", "img", "address", "details", "fieldset",
                          "script", "style", "noscript", "template", "svg", "button", "select"})
 _HOLDERS = ("div", "section", "article", "main", "body", "td")
 _MIN_LOOSE_WORDS = 8
-_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
+_CAPTION_CLASS = re.compile(r"caption|credit|copyright", re.I)
 
 
-def loose_text_as_paragraphs(page: str) -> str:
-    """The page with text a designer wrote outside paragraph tags made a `<p>`: a
-    `<div>` used as a paragraph (text of its own, no block inside), and a run of text
-    between blocks ("</p> , there are two solutions to <span>…</span> …"), as
-    Readability does. trafilatura's precise setting reads paragraph markup only."""
-    if "<div" not in page and "<DIV" not in page and "</p>" not in page:
-        return page
-    root = etree.fromstring(page, _PARSER)
-    if root is None:
-        return page
+def loose_text_as_paragraphs(root: etree._Element) -> None:
+    """Text a designer wrote outside paragraph tags made a `<p>`, in place: a `<div>`
+    used as a paragraph (text of its own, no block inside), and a run of text between
+    blocks ("</p> , there are two solutions to <span>…</span> …"), as Readability
+    does. trafilatura's precise setting reads paragraph markup only, and figures are
+    placed by the paragraph before them."""
     for holder in list(root.iter(*_HOLDERS)):
         if not any(_is_block(d) for d in holder.iterdescendants()):
             if holder.tag == "div" and _words(holder.text) >= _MIN_LOOSE_WORDS:
                 holder.tag = "p"
         else:
             _wrap_runs(holder)
-    return etree.tostring(root, encoding="unicode", method="html")
 
 
 def _is_block(el: etree._Element) -> bool:
     return isinstance(el.tag, str) and el.tag in _BLOCK_TAGS
+
+
+def _is_caption(el: etree._Element) -> bool:
+    """A caption or credit printed beside a photo's wrapper: found there by html_figures."""
+    return el.get("role") == "caption" or bool(_CAPTION_CLASS.search(tokens_of(el)))
 
 
 def _words(text: str | None) -> int:
@@ -95,9 +98,9 @@ def _wrap_runs(holder: etree._Element) -> None:
             runs[-1][1].append(child)
     for before, inline in runs:
         lead = holder.text if before is None else before.tail
-        text = (lead or "") + "".join("".join(e.itertext()) + (e.tail or "") for e in inline
-                                      if isinstance(e.tag, str))
-        if _words(text) < _MIN_LOOSE_WORDS:
+        text = " ".join([lead or "", *("".join(e.itertext()) + (e.tail or "") for e in inline
+                                       if isinstance(e.tag, str))])
+        if _words(text) < _MIN_LOOSE_WORDS or any(_is_caption(e) for e in inline):
             continue
         paragraph = etree.Element("p")
         paragraph.text = lead
@@ -114,20 +117,12 @@ _MATH_OPEN = re.compile(r"<math\b[^<>]*>", re.I)
 _MATH_CLOSE = re.compile(r"</math\s*>", re.I)
 _ANNOTATION = re.compile(r"<annotation(?:-xml)?\b[^<>]*>.*?</annotation(?:-xml)?\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
-# MathJax 3's rendering: `<mjx-container>` of glyphs drawn by its style sheet, the
-# formula itself kept as MathML for screen readers in `<mjx-assistive-mml>`.
-_MATHJAX_TAG = re.compile(r"</?mjx-[\w-]*\b[^<>]*>", re.I)
-
-
 def math_as_text(page: str) -> str:
     """The page with each MathML formula as a span of its symbols ("x = − b ± …"):
     trafilatura drops `<math>` with its text, and a formula inside a paragraph cuts
-    the sentence short. Its TeX annotation, a second copy, is left out; a page saved
-    after MathJax rendered it keeps the MathML only (its `mjx-` elements, unknown to
-    the HTML parser, would end the paragraph they sit in)."""
+    the sentence short. Its TeX annotation, a second copy, is left out."""
     if "<math" not in page and "<MATH" not in page:
         return page
-    page = _MATHJAX_TAG.sub("", page)
     out: list[str] = []
     at = 0
     while (opening := _MATH_OPEN.search(page, at)) is not None:
