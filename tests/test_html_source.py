@@ -282,3 +282,11 @@ VIDEO = "<div><iframe src='https://video.example/ferry'></iframe></div>"
 def test_text_outside_paragraph_tags_is_a_paragraph(markup: str) -> None:
     assert any(LOOSE_SENTENCE in p for p in _paragraphs(markup))
 
+
+
+def test_a_link_holding_a_block_ends_a_run_of_loose_text() -> None:
+    """A teaser link wrapping a `<div>` is a block of its own, not part of the loose
+    sentence before it: the sentence stays one paragraph, without the teaser's words."""
+    teaser = "<a href='/winter'><div><h3>Winter timetable</h3><p>All crossings listed.</p></div></a>"
+    paragraphs = _paragraphs(f"{FIRST * 3} {LOOSE_SENTENCE} {teaser}<p>{LOOSE_SENTENCE[::-1]}</p>")
+    assert LOOSE_SENTENCE in paragraphs

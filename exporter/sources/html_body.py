@@ -54,7 +54,8 @@ _BLOCK_TAGS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "dl
                          "figcaption", "dd", "dt", "hgroup", "dialog", "canvas", "object", "embed",
                          "form", "header", "footer", "nav", "aside", "main", "hr", "iframe",
                          "video", "audio", "picture", "img", "address", "details", "fieldset",
-                         "script", "style", "noscript", "template", "svg", "button", "select"})
+                         "script", "style", "noscript", "template", "svg", "button", "select",
+                         "center", "menu", "legend", "textarea"})
 _HOLDERS = ("div", "section", "article", "main", "body", "td")
 _MIN_LOOSE_WORDS = 8
 _CAPTION_CLASS = re.compile(r"caption|credit|copyright", re.I)
@@ -92,8 +93,8 @@ def _wrap_runs(holder: etree._Element) -> None:
     enough to be a paragraph, wrapped in a `<p>`."""
     runs: list[tuple[etree._Element | None, list[etree._Element]]] = [(None, [])]
     for child in holder:
-        if _is_block(child):
-            runs.append((child, []))
+        if _is_block(child) or any(_is_block(d) for d in child.iterdescendants()):
+            runs.append((child, []))  # a block, or an inline element holding one (<a><div>)
         else:
             runs[-1][1].append(child)
     for before, inline in runs:
