@@ -329,3 +329,18 @@ def test_dublin_core_creator_comes_before_the_author_tag(head: str) -> None:
     """Dublin Core's creator is a bibliographic field a publisher fills in for the piece;
     `<meta name="author">` is often a CMS's page-wide default (the account, the site)."""
     assert meta_of(head).authors == ["Jane Roe"]
+
+
+@pytest.mark.parametrize(("head", "markup", "authors"), [
+    ("", "<p>Par Émilie Dupont</p>", ["Émilie Dupont"]),
+    ("", "<p>Door Øyvind Ås en Łukasz Nowak</p>", ["Øyvind Ås", "Łukasz Nowak"]),
+    ("", '<div class="byline">Par Émilie Dupont et Ève Martin</div>', ["Émilie Dupont", "Ève Martin"]),
+    ("", "<p>Par Marie du Pont</p>", ["Marie du Pont"]),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood", "author":'
+     ' {"@type": "Person", "givenName": "Émilie", "familyName": "Dupont"}}</script>', "",
+     ["Émilie Dupont"]),
+])
+def test_names_beyond_ascii_capitals_and_in_parts(head: str, markup: str, authors: list[str]) -> None:
+    """A name starts with a capital of any cased alphabet ("Émilie", "Łukasz"); a JSON-LD
+    Person may give its name as `givenName` and `familyName`."""
+    assert meta_of(head, markup).authors == authors

@@ -271,7 +271,8 @@ def _people(value: Any) -> list[str]:
         if isinstance(item, dict):
             if _types(item) & _NOT_PEOPLE:
                 continue
-            item = item.get("name")
+            item = item.get("name") or " ".join(  # schema.org's parts of a Person's name
+                filter(None, (_text(item.get(k)) for k in ("givenName", "familyName"))))
         name = _text(item)
         if name:
             names.append(name)
