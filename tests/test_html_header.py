@@ -307,6 +307,7 @@ def test_co_authors_joined_in_the_pages_language(head: str, markup: str, authors
 @pytest.mark.parametrize(("head", "markup"), [
     (SITE, '<div class="byline"><a href="/a">Jane Roe</a> <span>Riverside Gazette</span></div>'),
     (SITE, '<div class="byline">By Jane Roe Riverside Gazette</div>'),
+    ("<title>Flood | Riverside Gazette</title>", '<p class="author">Jane Roe Riverside Gazette</p>'),
     (SITE + '<meta name="author" content="Jane Roe Riverside Gazette">', ""),
     ("", "<p>By Jane Roe | Riverside Gazette</p>"),
     ("", '<p class="byline">Jane Roe<br>Riverside Gazette</p>'),

@@ -83,7 +83,8 @@ def read_meta(root: _Element) -> PageMeta:
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
         authors=_authors(
-            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher")) if n},
+            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher"),
+                                _title_tail(_title_tag(root), [title, *shown])) if n},
             (lambda: _people(ld.get("author")) or _people(ld.get("creator")),
              lambda: html_header.microdata_authors(root, region),
              lambda: _meta_authors(meta), lambda: html_header.visible_byline(region, marks))),
@@ -153,6 +154,18 @@ def strip_site_name(title: str, site: str | None) -> str:
         if named and len(words) <= 4 and len(head.split()) >= 3 and len(head) > len(tail):
             return head
     return title
+
+
+def _title_tail(title_tag: str | None, headlines: list[str]) -> str | None:
+    """The site's name as the `<title>` prints it after the headline ("Flood | Riverside
+    Gazette" -> "Riverside Gazette"), for pages that name their site nowhere else."""
+    if not title_tag:
+        return None
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title_tag.rpartition(sep)
+        if found and tail.strip() and any(_norm(head) == _norm(h) for h in headlines):
+            return tail.strip()
+    return None
 
 
 def _headline(headline: str | None, shown: list[str]) -> str | None:
