@@ -5,7 +5,7 @@
 2. microdata in the article (`itemprop="author"`, `itemprop="datePublished"`);
 3. `<meta>` tags: OpenGraph/`article:*`, RDFa-style `property` (several space-separated
    values each count), Dublin Core (`DC.creator` written "Surname, Given"), `byl` and
-   the other CMS names;
+   the other CMS names; for authors, Dublin Core's creator before `author`;
 4. what the article's header shows: the visible byline, `<time>`, dek, eyebrow or
    breadcrumb, a stated reading time (html_header).
 
