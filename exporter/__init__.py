@@ -19,21 +19,17 @@ the source and the problem.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backends import DEFAULT_FORMATS as FORMATS
 from .backends import parse_formats
-from .backends.email.send import Sent, parse_recipients, parse_server
-from .backends.email.send import send_eml as send_email
 from .build import Output, build
 from .check import check_paths as check
 from .check import has_errors
-from .editions import make_editions, read_subscribers
-from .editions.deliver import Policy as DeliveryPolicy
-from .editions.deliver import Smtp, deliver
 from .errors import ExporterError, SourceWarning, UsageError
 from .findings import Finding
 from .inline import to_text
@@ -42,9 +38,37 @@ from .manifest import project_from_sources as issue_from_sources
 from .model import (Article, Block, Embed, Figure, Heading, Image, Issue, Links, ListBlock, Paragraph,
                     Quote, Section, SourceRef, Table)
 from .preview import preview
-from .scaffold import copy_templates, list_templates, new_issue
 from .serve import serve
 from .sources import read_source as read
+
+if TYPE_CHECKING:
+    from .backends.email.send import Sent, parse_recipients, parse_server
+    from .backends.email.send import send_eml as send_email
+    from .editions import make_editions, read_subscribers
+    from .editions.deliver import Policy as DeliveryPolicy
+    from .editions.deliver import Smtp, deliver
+    from .scaffold import copy_templates, list_templates, new_issue
+
+# Imported when first used, so that a build does not load mail sending, editions and
+# scaffolding (a warm rebuild is mostly interpreter start-up and imports).
+LAZY = {
+    "Sent": ("backends.email.send", "Sent"), "parse_recipients": ("backends.email.send", "parse_recipients"),
+    "parse_server": ("backends.email.send", "parse_server"), "send_email": ("backends.email.send", "send_eml"),
+    "make_editions": ("editions", "make_editions"), "read_subscribers": ("editions", "read_subscribers"),
+    "DeliveryPolicy": ("editions.deliver", "Policy"), "Smtp": ("editions.deliver", "Smtp"),
+    "deliver": ("editions.deliver", "deliver"), "copy_templates": ("scaffold", "copy_templates"),
+    "list_templates": ("scaffold", "list_templates"), "new_issue": ("scaffold", "new_issue"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in LAZY:
+        raise AttributeError(f"module 'exporter' has no attribute '{name}'")
+    module, attribute = LAZY[name]
+    value = getattr(importlib.import_module(f".{module}", __name__), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FORMATS", "Article", "Block", "DeliveryPolicy", "Embed", "ExporterError", "Figure", "Finding",

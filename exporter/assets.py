@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 from PIL import ImageFile, ImageOps
 
 from .atomic import write_bytes
-from .cache import cache_root, remembered
+from .cache import cache_root, remembered, stored
 from .cache import key as cache_key
 from .errors import ExporterError
 from .locations import is_url
@@ -88,6 +88,22 @@ class Assets:
                     continue
                 by_key[asset.key] = asset
                 self.by_src[(article.id, image.src)] = asset
+
+    def checked(self, article: Article, base: Path | None, extra_roots: Iterable[Path] = ()) -> bool:
+        """Whether every local image of the article is checked already (remembered by
+        content), so that `load_issue` only reads and hashes it; a remote one counts as
+        not checked, since reading it means fetching it."""
+        roots = [p.resolve() for p in extra_roots]
+        for image in _images(article):
+            try:
+                if is_url(image.src):
+                    return False
+                data, _ = self._read(image.src, base, roots)
+            except ExporterError:  # reported by load_issue
+                continue
+            if not stored("image-checks", _check_key(data), folder=self.cache_dir):
+                return False
+        return True
 
     def get(self, article: Article, image: Image | None) -> Asset | None:
         return self.by_src.get((article.id, image.src)) if image else None
@@ -181,12 +197,16 @@ class Assets:
         key = hashlib.sha256(data).hexdigest()
         # A full decode checks the image; its outcome depends only on the bytes, so a
         # rebuild remembers it instead of decoding every photo again.
-        width, height, fmt = remembered("image-checks", cache_key(key), lambda: _check(data, origin),
+        width, height, fmt = remembered("image-checks", _check_key(data), lambda: _check(data, origin),
                                          folder=self.cache_dir)
         path = self.cache_dir / "originals" / key
         if not path.exists():
             write_bytes(path, data)
         return Asset(key, path, width, height, fmt)
+
+
+def _check_key(data: bytes) -> str:
+    return cache_key(hashlib.sha256(data).hexdigest())
 
 
 def _encode(data: bytes, width: int, height: int, fmt: str, quality: int, grayscale: bool) -> bytes:

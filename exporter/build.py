@@ -41,11 +41,16 @@ WARM_MIN_IMAGES = 8  # below this, starting processes costs more than it saves
 
 def _warm_images(project: Project, assets: Assets) -> None:
     """Check (fully decode) many images in worker processes first; the one-by-one pass
-    that follows then finds every check cached and only reads and hashes the files."""
-    articles = project.issue.articles()
-    images = sum(len(a.figures()) for a in articles)
+    that follows then finds every check cached and only reads and hashes the files.
+    Articles whose images are all checked already are left out: after an edit to one
+    article, no process is started at all."""
     workers = max_workers()
-    if not cache.enabled() or workers < 2 or images < WARM_MIN_IMAGES:
+    if not cache.enabled() or workers < 2:
+        return
+    roots = [project.root]
+    articles = [a for a in project.issue.articles()
+                if not assets.checked(a, project.base_dirs.get(a.id), roots)]
+    if sum(len(a.figures()) for a in articles) < WARM_MIN_IMAGES:
         return
 
     class Some:
@@ -58,7 +63,7 @@ def _warm_images(project: Project, assets: Assets) -> None:
     def check(chunk: list) -> None:
         Assets(cache_dir=assets.cache_dir, offline=assets.offline,
                allow_private=assets.allow_private).load_issue(
-            Some(chunk), project.base_dirs, extra_roots=[project.root])  # type: ignore[arg-type]
+            Some(chunk), project.base_dirs, extra_roots=roots)  # type: ignore[arg-type]
 
     run_all([(f"images-{i}", partial(check, articles[i::workers])) for i in range(workers)])
 
@@ -95,6 +100,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
         outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
                           seconds, result.warnings)
                    for name, (result, seconds) in zip(modules, results)]
+    cache.prune()  # entries of old versions of the articles and photos (once a day)
     languages = [project.issue.language] + [a.language for a in project.issue.articles()]
     return outputs, template_warnings + assets.warnings + fallback_warnings(languages)
 

@@ -7,6 +7,8 @@ beside the fetch cache and image renditions; EXPORTER_NO_CACHE=1 turns them off.
 
 Entries are pickles written by exporter itself into the user's own cache folder (the
 same trust as the installed code); one that cannot be read is ignored and rebuilt.
+Every entry is keyed by content, so an edit leaves the old one behind: `prune` removes
+what no build has read or written for a month.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import functools
 import hashlib
 import os
 import pickle
+import stat
+import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +29,8 @@ from .errors import SourceWarning
 
 T = TypeVar("T")
 FORMAT = 2  # bump when the layout of entries changes
+DAY = 86400.0
+KEEP_DAYS = 30  # an entry nothing has read or written for this long is removed
 
 
 def enabled() -> bool:
@@ -41,18 +47,18 @@ def cache_root() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """The package version plus the size and mtime of every module: any code edit misses."""
-    from importlib import metadata
+    """A digest of exporter's own code: any edit or other version misses."""
+    return package_digest(Path(__file__).resolve().parent)
 
-    try:
-        version = metadata.version("exporter")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    digest = hashlib.sha256(f"{FORMAT}:{version}".encode())
-    package = Path(__file__).resolve().parent
+
+def package_digest(package: Path) -> str:
+    """The bytes of every module, not their dates: a reproducible wheel gives every file
+    the same date, and reading 0.6 MB costs less than importing importlib.metadata."""
+    digest = hashlib.sha256(f"{FORMAT}".encode())
     for path in sorted(package.rglob("*.py")):
-        stat = path.stat()
-        digest.update(f"{path.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        data = path.read_bytes()
+        digest.update(f"\0{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+        digest.update(data)
     return digest.hexdigest()[:16]
 
 
@@ -88,7 +94,7 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
     entry exists for this key."""
     if not enabled():
         return compute()
-    path = (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
+    path = _entry_path(kind, entry_key, folder)
     try:
         with path.open("rb") as file:
             return pickle.load(file)
@@ -104,6 +110,24 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
     return value
 
 
+def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> Path:
+    return (folder or cache_root()) / kind / entry_key[:2] / f"{entry_key}.pickle"
+
+
+def stored(kind: str, entry_key: str, *, folder: Path | None = None) -> bool:
+    """Whether `remembered` would find an entry (so that no worker need be started for it)."""
+    return enabled() and _entry_path(kind, entry_key, folder).is_file()
+
+
+def is_parsed(data: bytes, describe: Any) -> bool:
+    """Whether `parsed_source` would find this source already parsed."""
+    return stored("parsed", _parsed_key(data, describe))
+
+
+def _parsed_key(data: bytes, describe: Any) -> str:
+    return key(data, repr(describe))
+
+
 def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
     """A source's articles, parsed once per content: `describe` holds what else matters
     to the result (the kind, the origin's location, URL and base folder). The source's
@@ -117,8 +141,44 @@ def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
         return value, [str(w.message) for w in caught if issubclass(w.category, SourceWarning)]
 
-    value, notes = remembered("parsed", key(data, repr(describe)), parse_noting_warnings)
+    value, notes = remembered("parsed", _parsed_key(data, describe), parse_noting_warnings)
     for note in notes:
         warnings.warn(note, SourceWarning, stacklevel=2)
     return value
 
+
+
+def prune(root: Path | None = None, *, now: float | None = None) -> int:
+    """Remove the cache's files that no build has read or written for KEEP_DAYS days;
+    at most once a day. How many were removed.
+
+    Reading a file updates its access time (Linux's default `relatime` does so once a
+    day); on a volume mounted `noatime` an entry in use may be removed after a month
+    and is then simply made again.
+    """
+    root = root or cache_root()
+    now = time.time() if now is None else now
+    marker = root / ".pruned"
+    try:
+        if now - marker.stat().st_mtime < DAY:
+            return 0
+    except FileNotFoundError:
+        pass
+    if not enabled() or not root.is_dir():
+        return 0
+    cutoff, removed = now - KEEP_DAYS * DAY, 0
+    for path in root.rglob("*"):
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and max(info.st_atime, info.st_mtime) < cutoff \
+                    and path != marker:
+                path.unlink()
+                removed += 1
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+    try:
+        marker.touch()
+        os.utime(marker, (now, now))
+    except OSError:  # a read-only cache folder is still read
+        pass
+    return removed

@@ -71,14 +71,19 @@ def catalogue_name(tag: str) -> str | None:
 
 @lru_cache(maxsize=32)
 def _translations(name: str) -> gettext.GNUTranslations:
-    """A catalogue compiled from its .po file in memory (no .mo file to ship or go stale)."""
-    path = LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=name)
+    """A catalogue compiled from its .po file (no .mo file to ship or go stale), kept in
+    the build cache by the file's bytes: parsing a .po costs more than a small build."""
+    from . import cache
+
+    po = (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po").read_bytes()
+    mo = cache.remembered("catalogues", cache.key(po, name), lambda: _compile(po, name))
+    return gettext.GNUTranslations(io.BytesIO(mo))
+
+
+def _compile(po: bytes, name: str) -> bytes:
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    write_mo(buffer, read_po(io.BytesIO(po), locale=name))
+    return buffer.getvalue()
 
 
 @lru_cache(maxsize=1)

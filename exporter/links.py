@@ -14,8 +14,9 @@ import dataclasses
 import html
 import re
 import urllib.parse
+from collections.abc import Iterable
 
-
+from . import cache
 from .model import BLOCKS, FIGURE_OPT, INLINE, INLINE_LIST, INLINE_OPT, INLINE_ROWS, Article, Issue
 
 INTERNAL_PREFIX = "#"
@@ -29,11 +30,29 @@ def url_key(url: str | None) -> str | None:
 
     `http://www.Example.com/a/amp/?utm_source=x#top` and `https://example.com/a` share a key.
     """
-    from courlan import normalize_url  # 0.1 s of imports, only for issues holding links
-
     url = (url or "").strip()
+    if url not in _KEYS:
+        _KEYS[url] = _compute_key(url)
+    return _KEYS[url]
+
+
+_KEYS: dict[str, str | None] = {}  # this process's keys, filled in batches by _know_keys
+
+
+def _know_keys(urls: Iterable[str]) -> None:
+    """Key many addresses at once, remembered on disk by the whole set: a rebuild whose
+    links did not change then imports no URL library (0.1 s) and keys nothing."""
+    missing = sorted({u.strip() for u in urls} - _KEYS.keys())
+    if missing:
+        _KEYS.update(cache.remembered("url-keys", cache.key(*missing),
+                                      lambda: {url: _compute_key(url) for url in missing}))
+
+
+def _compute_key(url: str) -> str | None:
     if not url.lower().startswith(("http://", "https://")):
         return None
+    from courlan import normalize_url  # 0.1 s of imports, only for addresses not known
+
     try:
         parts = urllib.parse.urlsplit(normalize_url(url, strict=True, trailing_slash=False))
     except ValueError:
@@ -48,8 +67,11 @@ def url_key(url: str | None) -> str | None:
 
 def article_addresses(article: Article) -> list[str]:
     """Every address the article is known by: its canonical URL and the address it was read from."""
-    candidates = [article.url, article.source.location if article.source else None]
-    return [url for url in candidates if url_key(url)]
+    return [url for url in _candidates(article) if url_key(url)]
+
+
+def _candidates(article: Article) -> list[str | None]:
+    return [article.url, article.source.location if article.source else None]
 
 
 def resolve_internal_links(issue: Issue) -> None:
@@ -57,6 +79,10 @@ def resolve_internal_links(issue: Issue) -> None:
 
     The first article claiming an address keeps it, like the first of two equal ids.
     """
+    hrefs: list[str] = []
+    for node in [*issue.articles(), *issue.intro]:  # a rewrite that changes nothing, to read every link
+        _rewrite_node(node, lambda markup: hrefs.extend(_hrefs(markup)) or markup)
+    _know_keys([u for a in issue.articles() for u in _candidates(a) if u] + hrefs)
     targets: dict[str, str] = {}
     for article in issue.articles():
         for url in article_addresses(article):
@@ -75,6 +101,10 @@ def resolve_internal_links(issue: Issue) -> None:
             _rewrite_node(article, rewrite)
         for block in issue.intro:
             _rewrite_node(block, rewrite)
+
+
+def _hrefs(markup: str) -> list[str]:
+    return [html.unescape(h) for h in _HREF.findall(markup)] if "<a href=" in markup else []
 
 
 def internal_target(href: str) -> str | None:

@@ -28,3 +28,18 @@ def test_the_public_api_is_what_the_module_lists():
 
     assert all(hasattr(exporter, name) for name in exporter.__all__)
     assert (ROOT / "exporter" / "py.typed").is_file()
+
+
+def test_a_build_does_not_load_mail_sending_editions_or_scaffolding():
+    """A warm rebuild is mostly start-up: the command loads only what a build uses, and
+    the rest of the API when it is first named."""
+    import subprocess
+    import sys
+
+    script = ("import sys, exporter.cli, exporter; "
+              "loaded = [m for m in ('exporter.editions', 'exporter.backends.email.send', 'exporter.scaffold') "
+              "if m in sys.modules]; "
+              "print(loaded, exporter.deliver.__module__, exporter.send_email.__name__)")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.split() == ["[]", "exporter.editions.deliver", "send_eml"]

@@ -65,3 +65,100 @@ def test_same_bytes_elsewhere_keep_their_own_location(own_cache: Path, tmp_path:
         path.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
     assert read_source(one)[0].source.location == str(one)
     assert read_source(two)[0].source.location == str(two)
+
+
+def test_a_rebuild_parses_in_workers_only_the_sources_not_yet_parsed(own_cache: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting worker processes costs more than reading parsed articles from the cache:
+    after one article of many changes, the rebuild starts none."""
+    from exporter.sources import warm
+
+    sources = []
+    for n in range(warm.WARM_MIN_SOURCES + 2):
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(ARTICLE.read_text(encoding="utf-8").replace("\n\n", f"\n\nStory {n}.\n\n", 1),
+                          encoding="utf-8")
+        sources.append(str(source))
+    monkeypatch.setattr(warm, "max_workers", lambda: 2)
+    started: list[list[str]] = []
+    monkeypatch.setattr(warm, "run_all", lambda jobs: started.append([name for name, _ in jobs]))
+    warm.warm_sources(sources)
+    assert started == [["sources-0", "sources-1"]]  # nothing parsed yet: in workers
+    for source in sources:
+        read_source(source)
+    Path(sources[0]).write_text(Path(sources[0]).read_text(encoding="utf-8") + "\nLate.\n",
+                                encoding="utf-8")
+    warm.warm_sources(sources)
+    assert started == [["sources-0", "sources-1"]]  # one changed file: read in the build itself
+
+
+def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding photos in workers pays only when they are not remembered: after one photo
+    of many changes, the rebuild checks it itself and starts no process."""
+    import importlib
+
+    from PIL import Image as PILImage
+
+    from exporter.manifest import project_from_sources
+
+    build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
+
+    sources = []
+    for n in range(build.WARM_MIN_IMAGES + 2):
+        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(tmp_path / f"photo-{n}.jpg")
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(f"---\ntitle: Story {n}\n---\n\nText {n}.\n\n![Photo {n}](photo-{n}.jpg)\n",
+                          encoding="utf-8")
+        sources.append(str(source))
+    project = project_from_sources(sources)
+    monkeypatch.setattr(build, "max_workers", lambda: 2)
+    started: list[list[str]] = []
+    monkeypatch.setattr(build, "run_all", lambda jobs: started.append([name for name, _ in jobs]))
+    build.prepare_assets(project)
+    assert started == [["images-0", "images-1"]]  # nothing checked yet: in workers
+    PILImage.new("RGB", (40, 30), (255, 0, 0)).save(tmp_path / "photo-0.jpg")
+    assets = build.prepare_assets(project)
+    assert started == [["images-0", "images-1"]]  # one new photo: checked in the build itself
+    assert len(assets.by_src) == len(sources) and not assets.warnings
+
+
+def test_the_code_fingerprint_follows_the_bytes_not_the_dates(tmp_path: Path) -> None:
+    """Wheels built reproducibly give every file one date: two versions whose modules
+    have the same sizes and dates must still key their caches apart."""
+    import os
+
+    module = tmp_path / "exporter" / "render.py"
+    module.parent.mkdir()
+    module.write_text("WIDTH = 600\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    before = cache.package_digest(module.parent)
+    module.write_text("WIDTH = 640\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    assert cache.package_digest(module.parent) != before
+
+
+def test_entries_unused_for_a_month_are_pruned_once_a_day(own_cache: Path, tmp_path: Path) -> None:
+    """Every entry is keyed by content, so each edit leaves an old one behind: a build
+    removes those no build has read or written for KEEP_DAYS days."""
+    import os
+    import time
+
+    from exporter.build import build
+    from exporter.manifest import project_from_sources
+
+    now = time.time()
+    old, recent = own_cache / "parsed" / "ab" / "old.pickle", own_cache / "parsed" / "cd" / "read.pickle"
+    for path, age in ((old, cache.KEEP_DAYS + 1), (recent, cache.KEEP_DAYS + 1)):
+        path.parent.mkdir(parents=True)
+        path.write_bytes(b"entry")
+        os.utime(path, (now - age * cache.DAY,) * 2)
+    os.utime(recent, (now - cache.DAY, now - (cache.KEEP_DAYS + 1) * cache.DAY))  # read yesterday
+    source = tmp_path / "story.md"
+    source.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    build(project_from_sources([str(source)]), ["epub"], tmp_path / "out")
+    assert not old.exists() and recent.exists()
+    assert any((own_cache / "epub-articles").rglob("*.pickle"))  # this build's own entries stay
+    os.utime(recent, (now - 40 * cache.DAY,) * 2)
+    assert cache.prune() == 0 and recent.exists()  # pruned today already
+    assert cache.prune(now=now + 2 * cache.DAY) == 1 and not recent.exists()  # the next day

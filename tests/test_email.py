@@ -343,6 +343,26 @@ def test_user_template_overrides_one_block(tmp_path):
     assert "Sent by Desk with care" in text and "Story number 1" in text
 
 
+@pytest.mark.parametrize("name, body, written", [
+    ("message.mjml", '{% extends "!default/email/message.mjml" %}\n{% block footer %}<mj-section>'
+     "<mj-column><mj-raw><script>steal()</script></mj-raw></mj-column></mj-section>{% endblock %}\n",
+     "big.html"),
+    ("web.html", "<!doctype html><html><body><h1>{{ issue.title }}</h1><script>steal()</script>"
+     "</body></html>\n", "big.web.html"),
+])
+def test_a_user_template_that_writes_a_script_is_refused(tmp_path, name, body, written):
+    """The last line of defence: what a template adds is checked in what is written,
+    whichever mode (full or teasers) the message ends up in."""
+    templates = tmp_path / "templates" / "email"
+    templates.mkdir(parents=True)
+    (templates / name).write_text(body)
+    job = _job(_big_issue(2), tmp_path / "out")
+    job.templates = tmp_path / "templates"
+    with pytest.raises(BuildError, match=rf"{re.escape(written)}: refusing to write a <script>"):
+        email_backend.build(job, email_backend.Options(asset_base_url="https://x.example"))
+    assert not (tmp_path / "out" / written).exists()
+
+
 def test_wrap_keeps_urls_whole():
     url = "https://example.com/" + "a" * 90
     wrapped = wrap("See " + url + " for more words that need wrapping here and there " * 3)

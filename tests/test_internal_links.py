@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 import posixpath
 import re
 import subprocess
@@ -188,3 +189,27 @@ def test_a_long_issue_typeset_in_parts_keeps_its_links_between_articles(tmp_path
     jumps = [link for link in _links(first)
              if link.get("/Dest") or (link.get("/A") and link["/A"].get_object().get("/D"))]
     assert jumps, "the link to the last story is not a jump inside the PDF"
+
+
+def test_a_rebuild_whose_links_did_not_change_keys_no_address_again(tmp_path):
+    """Keying addresses needs a URL library that costs a tenth of a second to import:
+    a rebuild after an edit that changed no link reads the keys from the cache."""
+    import sys
+
+    (tmp_path / "ferry.md").write_text(_article(
+        "Ferry timetable changes", "https://news.example/2026/ferry",
+        "See [the tides story](http://www.news.example/2026/tides-rise/?utm_source=x)."))
+    (tmp_path / "tides.md").write_text(_article(
+        "Tides rise along the coast", "https://news.example/2026/tides-rise", "Spring tides."))
+    script = ("import sys; from pathlib import Path; from exporter.manifest import project_from_sources; "
+              "p = project_from_sources(sys.argv[1:]); "
+              "print(p.issue.articles()[0].body[0].text, 'courlan' in sys.modules)")
+    env = {**os.environ, "EXPORTER_CACHE_DIR": str(tmp_path / "cache")}
+    runs = []
+    for edit in ("", "\nA late paragraph.\n"):
+        with (tmp_path / "ferry.md").open("a") as file:
+            file.write(edit)
+        runs.append(subprocess.run([sys.executable, "-c", script, "ferry.md", "tides.md"], cwd=tmp_path,
+                                   env=env, capture_output=True, text=True, check=True).stdout)
+    assert '<a href="#tides-rise-along-the-coast">' in runs[0] and runs[0].split()[-1] == "True"
+    assert runs[1] == runs[0].replace("True", "False")

@@ -320,3 +320,24 @@ def test_page_labels_become_css_content() -> None:
     assert css_content('%(page)s "/" %(pages)s') == 'counter(page) " \\"/\\" " counter(pages)'
     assert css_content("→ p. %(page)s", page="target-counter(attr(href url), page)") == \
         '"→ p. " target-counter(attr(href url), page)'
+
+
+def test_a_catalogue_is_compiled_once_and_then_read_from_the_build_cache(tmp_path, monkeypatch):
+    """Parsing a .po file costs more than a small rebuild: its compiled form is kept,
+    keyed by the file's bytes."""
+    from exporter import labels
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    labels._translations.cache_clear()
+    french = labels._translations("fr").pgettext("continue_reading", "Continue reading")
+    assert french != "Continue reading"
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("the .po file was parsed again")
+
+    monkeypatch.setattr(labels, "read_po", no_parsing)
+    labels._translations.cache_clear()
+    try:
+        assert labels._translations("fr").pgettext("continue_reading", "Continue reading") == french
+    finally:
+        labels._translations.cache_clear()

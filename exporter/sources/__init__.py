@@ -119,8 +119,25 @@ def read_source(location: str | Path, *, url: str | None = None,
     origin = Origin(location, path.resolve().parent, url, allow_private)
     from ..cache import parsed_source  # a rebuild parses only the files that changed
 
-    return parsed_source(data, (path.name, origin),
+    return parsed_source(data, _describe(path, origin),
                          lambda: read_bytes(data, origin, name=path.name))
+
+
+def is_parsed(location: str, *, url: str | None = None, allow_private: bool = False) -> bool:
+    """Whether `read_source` would find this local file in the parsed-source cache."""
+    from ..cache import is_parsed as stored
+
+    path = Path(location)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return stored(data, _describe(path, Origin(location, path.resolve().parent, url, allow_private)))
+
+
+def _describe(path: Path, origin: Origin) -> tuple:
+    """What besides its bytes decides how a file reads: its name and where it came from."""
+    return path.name, origin
 
 
 def read_bytes(data: bytes, origin: Origin, name: str = "") -> list[Article]:

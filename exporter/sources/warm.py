@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import cache
 from ..parallel import max_workers, run_all
-from . import is_url, kind_for, read_source
+from . import is_parsed, is_url, kind_for, read_source
 
 WARM_MIN_SOURCES = 8  # below this, starting processes costs more than it saves
 
@@ -16,11 +16,15 @@ def warm_sources(locations: list[str], *, url: str | None = None, allow_private:
     """Parse many local sources in worker processes, into the cache.
 
     The caller then reads them one by one as usual and finds each one parsed; errors
-    are left for that pass to report, with its own handling.
+    are left for that pass to report, with its own handling. Files already parsed are
+    left out: after an edit to one article, no process is started at all.
     """
-    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and Path(loc).is_file()]
     workers = max_workers()
-    if not cache.enabled() or workers < 2 or len(files) < WARM_MIN_SOURCES:
+    if not cache.enabled() or workers < 2:
+        return
+    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and Path(loc).is_file()
+             and not is_parsed(loc, url=url, allow_private=allow_private)]
+    if len(files) < WARM_MIN_SOURCES:
         return
 
     for location in files:  # readers imported once here, not once per worker

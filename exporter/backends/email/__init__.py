@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -124,6 +125,8 @@ def build(job: Job, options: Options) -> Result:
     # The .html file is the message's HTML; embedded photos point to the image folder
     # there, so the file also previews in a browser.
     preview = _render_html(env, job, options, plan, mode, "relative") if embed else html
+    for written in {html, preview}:  # only what is written: not a full render over budget
+        check_safe(written, html_path.name)
     write_text(html_path, preview)
     text_path = job.out_dir / f"{job.stem}.txt"
     write_text(text_path, text)
@@ -233,9 +236,7 @@ def _render_html(env: jinja2.Environment, job: Job, options: Options, plan: _Pla
     context = _context(job, options, plan, mode, target)
     css = render(env.overlay(autoescape=False), "email/inline.css", **context)
     mjml = render(env, "email/message.mjml", css=Markup(css), **context)
-    html = compile_mjml(mjml, "email/message.mjml", css)
-    check_safe(html, f"{job.stem}.html")
-    return html
+    return compile_mjml(mjml, "email/message.mjml", css)
 
 
 def _render_page(env: jinja2.Environment, job: Job, options: Options, plan: _Plan) -> str:
@@ -270,20 +271,23 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         """A content link: safe schemes only, with the campaign's UTM parameters."""
         return _utm(_safe_url(url), options)
 
-    def article_mjml(macro: Any, article: Article, last: bool) -> Markup:
-        """`macro(article, last)` (blocks.mjml's `article`), from the build cache when
-        nothing it shows changed: the article, its photos as sent, its place, the links
-        to other articles it holds, and the rendering key (templates, options, theme)."""
-        if article.id not in plan.models:
-            data = json.dumps(article.to_dict(), sort_keys=True)
-            plan.models[article.id] = data, linked_ids(data)
-        data, linked = plan.models[article.id]
-        photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]
-        siblings = sorted((a.id, _article_link(issue, a, options))
-                          for a in issue.articles() if a.id in linked)
-        entry = cache.key(plan.rendering, mode, target, str(last), str(anchors[article.id]), data,
-                          repr(photos), json.dumps(siblings))
-        return Markup(cache.remembered(ARTICLE_CACHE, entry, lambda: str(macro(article, last))))
+    def cached_article(part: str) -> Callable[..., Markup]:
+        """`macro(article, *args)`, from the build cache when nothing it shows changed:
+        the article, its photos as sent, its place, the links to other articles it
+        holds, and the rendering key (templates, options, theme). `part` names the
+        template (message MJML, plain text, web version) the macro belongs to."""
+        def render_article(macro: Any, article: Article, *args: Any) -> Markup:
+            if article.id not in plan.models:
+                data = json.dumps(article.to_dict(), sort_keys=True)
+                plan.models[article.id] = data, linked_ids(data)
+            data, linked = plan.models[article.id]
+            photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]
+            siblings = sorted((a.id, _article_link(issue, a, options))
+                              for a in issue.articles() if a.id in linked)
+            entry = cache.key(plan.rendering, part, mode, target, repr(args), str(anchors[article.id]),
+                              data, repr(photos), json.dumps(siblings))
+            return Markup(cache.remembered(ARTICLE_CACHE, entry, lambda: str(macro(article, *args))))
+        return render_article
 
     return {
         "issue": issue,
@@ -296,7 +300,9 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         "logo": shown(plan.logo, LOGO_WIDTH, job.theme.get("masthead") or issue.title) if plan.logo else None,
         "lead_width": LEAD_WIDTH,
         "link": link,
-        "article_mjml": article_mjml,
+        "article_mjml": cached_article("mjml"),  # blocks.mjml's `article`, with `last`
+        "article_text": cached_article("text"),
+        "article_web": cached_article("web"),
         # short anchors: the email pays for every byte twice (contents link and target)
         "anchor": lambda article: f"a{anchors[article.id]}",
         "plain_link": _safe_url,
