@@ -18,7 +18,7 @@ from conftest import FIXTURES
 
 PAGES = ["caption-beside", "player-gallery", "jsonld-wrapped", "byline-visible", "dublin-core",
          "microdata-aside", "jsonld-headline-summary", "byline-dateline",
-         "formula-and-styled-runs"]
+         "formula-and-styled-runs", "loose-text-and-rendered-formula"]
 JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 
 

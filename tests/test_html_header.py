@@ -269,3 +269,79 @@ def test_a_comment_author_inside_the_article_item_is_not_its_author() -> None:
 
 def test_written_by_box_is_a_byline() -> None:
     assert meta_of("", '<div class="written-by">Jane Roe</div>').authors == ["Jane Roe"]
+
+
+@pytest.mark.parametrize(("markup", "authors"), [
+    ('<div class="byline">Written by Jane Roe<br>Edited by Sam Okafor</div>', ["Jane Roe"]),
+    ('<p class="byline">Written by <a href="/a">Jane Roe</a> | Edited by <a href="/b">Sam Okafor'
+     '</a></p>', ["Jane Roe"]),
+    ("<p>Written by Jane Roe. Photographs by Sam Okafor.</p>", ["Jane Roe"]),
+    ('<p class="contributors">Text by Jane Roe · Illustrations by Ann Lee</p>', ["Jane Roe"]),
+    ("<p>Par Claire Fontaine, photos par Marc Delorme</p>", ["Claire Fontaine"]),
+])
+def test_credit_line_of_several_roles_names_only_the_writer(markup: str, authors: list[str]) -> None:
+    """"Written by X, Edited by Y": the editor, photographer or illustrator credited on
+    the same line is not an author of the text."""
+    assert meta_of("", markup).authors == authors
+
+
+@pytest.mark.parametrize(("head", "markup", "authors"), [
+    ("", '<div class="byline">Par Claire Fontaine (avec Marc Delorme et Léa Petit)</div>',
+     ["Claire Fontaine", "Marc Delorme", "Léa Petit"]),
+    ("", '<div class="byline">By Jane Roe (with Sam Okafor)</div>', ["Jane Roe", "Sam Okafor"]),
+    ("", '<p class="author">Jane Roe (with Sam Okafor, Ann Lee and Bo Li)</p>',
+     ["Jane Roe", "Sam Okafor", "Ann Lee", "Bo Li"]),
+    ("", "<p>Von Jana Roth und Lukas Berger</p>", ["Jana Roth", "Lukas Berger"]),
+    ("", "<p>Por Ana Reyes y Luis Ortega</p>", ["Ana Reyes", "Luis Ortega"]),
+    ('<meta name="author" content="Claire Fontaine et Marc Delorme">', "",
+     ["Claire Fontaine", "Marc Delorme"]),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood",'
+     ' "author": "Claire Fontaine (avec Marc Delorme et Léa Petit)"}</script>', "",
+     ["Claire Fontaine", "Marc Delorme", "Léa Petit"]),
+])
+def test_co_authors_joined_in_the_pages_language(head: str, markup: str, authors: list[str]) -> None:
+    """"X (avec Y et Z)", "X (with Y)", "Von X und Y": every writer named, in order."""
+    assert meta_of(head, markup).authors == authors
+
+
+@pytest.mark.parametrize(("head", "markup"), [
+    (SITE, '<div class="byline"><a href="/a">Jane Roe</a> <span>Riverside Gazette</span></div>'),
+    (SITE, '<div class="byline">By Jane Roe Riverside Gazette</div>'),
+    ("<title>Flood | Riverside Gazette</title>", '<p class="author">Jane Roe Riverside Gazette</p>'),
+    (SITE + '<meta name="author" content="Jane Roe Riverside Gazette">', ""),
+    ("", "<p>By Jane Roe | Riverside Gazette</p>"),
+    ("", '<p class="byline">Jane Roe<br>Riverside Gazette</p>'),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood",'
+     ' "publisher": {"@type": "Organization", "name": "The Riverside Gazette"},'
+     ' "author": {"@type": "Person", "name": "Jane Roe The Riverside Gazette"}}</script>', ""),
+])
+def test_author_name_followed_by_the_publications_name(head: str, markup: str) -> None:
+    """"Jane Roe Riverside Gazette" on a page published by the Riverside Gazette: the
+    publication's name after the writer's is not part of it."""
+    assert meta_of(head, markup).authors == ["Jane Roe"]
+
+
+@pytest.mark.parametrize("head", [
+    '<meta name="author" content="Riverside Gazette"><meta name="DC.creator" content="Roe, Jane">',
+    '<meta name="author" content="web-team"><meta property="dc:creator" content="Jane Roe">',
+    '<meta name="author" content="Sam Okafor"><meta name="dcterms.creator" content="Jane Roe">',
+])
+def test_dublin_core_creator_comes_before_the_author_tag(head: str) -> None:
+    """Dublin Core's creator is a bibliographic field a publisher fills in for the piece;
+    `<meta name="author">` is often a CMS's page-wide default (the account, the site)."""
+    assert meta_of(head).authors == ["Jane Roe"]
+
+
+@pytest.mark.parametrize(("head", "markup", "authors"), [
+    ("", "<p>Par Émilie Dupont</p>", ["Émilie Dupont"]),
+    ("", "<p>Door Øyvind Ås en Łukasz Nowak</p>", ["Øyvind Ås", "Łukasz Nowak"]),
+    ("", '<div class="byline">Par Émilie Dupont et Ève Martin</div>', ["Émilie Dupont", "Ève Martin"]),
+    ("", "<p>Par Marie du Pont</p>", ["Marie du Pont"]),
+    ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Flood", "author":'
+     ' {"@type": "Person", "givenName": "Émilie", "familyName": "Dupont"}}</script>', "",
+     ["Émilie Dupont"]),
+])
+def test_names_beyond_ascii_capitals_and_in_parts(head: str, markup: str, authors: list[str]) -> None:
+    """A name starts with a capital of any cased alphabet ("Émilie", "Łukasz"); a JSON-LD
+    Person may give its name as `givenName` and `familyName`."""
+    assert meta_of(head, markup).authors == authors

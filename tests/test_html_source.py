@@ -258,3 +258,35 @@ def test_first_photo_before_the_text_is_the_lead_without_og_image() -> None:
     article = read(_tram_page("", photo), Origin("page.html", Path(".")))[0]
     assert article.lead is not None and article.lead.image.src == "hero.jpg"
     assert article.lead.image.alt == "A tram on the harbour line"
+
+
+LOOSE_SENTENCE = "The ferry company moves to its winter timetable every October, a week after the regatta."
+FIRST = "<p>Passengers ask every year why the first crossing leaves forty minutes later in winter.</p>"
+
+
+def _paragraphs(article_markup: str) -> list[str]:
+    page = f"<html><body><article><h1>Ferries</h1>{article_markup}</article></body></html>"
+    return [b.text for b in read(page.encode(), Origin("page.html", None))[0].body
+            if b.type == "paragraph"]
+
+
+VIDEO = "<div><iframe src='https://video.example/ferry'></iframe></div>"
+
+
+@pytest.mark.parametrize("markup", [
+    # A <div> used as a paragraph, after a short caption line and a video.
+    f"{FIRST * 4}<p>The quay</p>{VIDEO}<h2>Winter</h2><div>\n{LOOSE_SENTENCE}\n{LOOSE_SENTENCE}\n</div>",
+    f"{FIRST} {LOOSE_SENTENCE} <hr>",  # a run of text between two blocks
+    f"<div>{FIRST} {LOOSE_SENTENCE} <figure><img src='a.jpg'></figure></div>",
+])
+def test_text_outside_paragraph_tags_is_a_paragraph(markup: str) -> None:
+    assert any(LOOSE_SENTENCE in p for p in _paragraphs(markup))
+
+
+
+def test_a_link_holding_a_block_ends_a_run_of_loose_text() -> None:
+    """A teaser link wrapping a `<div>` is a block of its own, not part of the loose
+    sentence before it: the sentence stays one paragraph, without the teaser's words."""
+    teaser = "<a href='/winter'><div><h3>Winter timetable</h3><p>All crossings listed.</p></div></a>"
+    paragraphs = _paragraphs(f"{FIRST * 3} {LOOSE_SENTENCE} {teaser}<p>{LOOSE_SENTENCE[::-1]}</p>")
+    assert LOOSE_SENTENCE in paragraphs

@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable
 
 _BY = re.compile(r"^\s*(?:by|written by|words by|von|par|por)\s+", re.I)
-_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&|\|)\s*|\s+[-–—]\s+")
+_SPLIT = re.compile(r"\s*(?:,|;|\b(?:and|et|und|y|e|en|och|og)\b|&|\|)\s*|\s+[-–—]\s+")
+# Co-writers in brackets: "X (avec Y et Z)", "X (with Y)", "X (mit Y und Z)".
+CO_WRITERS = re.compile(r"\s*\((?:with|avec|mit|con|com|met|med)\s+([^()]+)\)", re.I)
 FOR_OUTLET = re.compile(r"\s+for\s+\S.*$", re.I)  # "Jane Roe for the Gazette": the outlet
 # Words that make a byline part a desk, job title, outlet or agency rather than a person.
 _NOT_A_PERSON = re.compile(
@@ -31,6 +33,7 @@ def people(names: Iterable[str]) -> list[str]:
         name = html.unescape(" ".join(name.split()))
         if name.startswith(("http://", "https://")):
             continue
+        name = CO_WRITERS.sub(r" and \1", name)
         for part in _SPLIT.split(FOR_OUTLET.sub("", _BY.sub("", name))):
             part = part.strip(" .")
             if _is_person(part):

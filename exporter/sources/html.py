@@ -23,7 +23,7 @@ from ..model import (Article, Block, Embed, Figure, Heading, Image, ListBlock, P
                      Table)
 from . import Origin
 from .common import decode, source_ref
-from .html_body import extract_body
+from .html_body import extract_body, loose_text_as_paragraphs, math_as_text
 from .html_dom import resolve_url
 from .html_figures import FoundFigure, find_figures
 from .html_images import is_placeholder
@@ -74,11 +74,12 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
     page = _XML_DECLARATION.sub("", page, count=1)  # lxml refuses it in a str
     # libxml2 does not know these are void and would nest the rest of the page inside.
     page = _HTML5_VOIDS.sub(_closed_void, page)
-    root = parse(page, origin)
+    root = parse(math_as_text(page), origin)
+    loose_text_as_paragraphs(root)
     meta = read_meta(root)
     base = origin.url or _absolute(meta.canonical)
     try:
-        text = extract_body(page, base)
+        text = extract_body(root, base)
     except Exception as err:  # trafilatura's internals on a hostile page: any error type
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")

@@ -15,6 +15,7 @@ from lxml import etree
 
 from ..inline import clean_inline, to_text
 from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
+from .html_dom import tokens_of
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
@@ -23,12 +24,13 @@ _BLOCKS = frozenset({"p", "head", "item", "list", "quote", "cell", "row", "div"}
 _CONTAINERS = frozenset({"div", "figure", "main", "ref"})
 
 
-def extract_body(page: str, base_url: str | None) -> list[Block]:
-    """Blocks of the main text, in reading order ([] if none found)."""
+def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
+    """Blocks of the main text of a page's tree (prepared by `loose_text_as_paragraphs`),
+    in reading order ([] if none found)."""
     # favor_precision: F1 .975 against .965 by default on the benchmark's pages.
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
-    page = math_as_text(page)
+    page = etree.tostring(root, encoding="unicode", method="html")
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
                    with_metadata=False, deduplicate=False)
@@ -46,12 +48,76 @@ def extract_body(page: str, base_url: str | None) -> list[Block]:
         _Mapper(base_url).children(main)
 
 
+# Elements that start a block of their own; text between them is a paragraph's.
+_BLOCK_TAGS = frozenset({"p", "div", "section", "article", "ul", "ol", "li", "dl", "table",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure",
+                         "figcaption", "dd", "dt", "hgroup", "dialog", "canvas", "object", "embed",
+                         "form", "header", "footer", "nav", "aside", "main", "hr", "iframe",
+                         "video", "audio", "picture", "img", "address", "details", "fieldset",
+                         "script", "style", "noscript", "template", "svg", "button", "select",
+                         "center", "menu", "legend", "textarea"})
+_HOLDERS = ("div", "section", "article", "main", "body", "td")
+_MIN_LOOSE_WORDS = 8
+_CAPTION_CLASS = re.compile(r"caption|credit|copyright", re.I)
+
+
+def loose_text_as_paragraphs(root: etree._Element) -> None:
+    """Text a designer wrote outside paragraph tags made a `<p>`, in place: a `<div>`
+    used as a paragraph (text of its own, no block inside), and a run of text between
+    blocks ("</p> , there are two solutions to <span>…</span> …"), as Readability
+    does. trafilatura's precise setting reads paragraph markup only, and figures are
+    placed by the paragraph before them."""
+    for holder in list(root.iter(*_HOLDERS)):
+        if not any(_is_block(d) for d in holder.iterdescendants()):
+            if holder.tag == "div" and _words(holder.text) >= _MIN_LOOSE_WORDS:
+                holder.tag = "p"
+        else:
+            _wrap_runs(holder)
+
+
+def _is_block(el: etree._Element) -> bool:
+    return isinstance(el.tag, str) and el.tag in _BLOCK_TAGS
+
+
+def _is_caption(el: etree._Element) -> bool:
+    """A caption or credit printed beside a photo's wrapper: found there by html_figures."""
+    return el.get("role") == "caption" or bool(_CAPTION_CLASS.search(tokens_of(el)))
+
+
+def _words(text: str | None) -> int:
+    return len((text or "").split())
+
+
+def _wrap_runs(holder: etree._Element) -> None:
+    """Each run of text and inline elements between the holder's blocks that says
+    enough to be a paragraph, wrapped in a `<p>`."""
+    runs: list[tuple[etree._Element | None, list[etree._Element]]] = [(None, [])]
+    for child in holder:
+        if _is_block(child) or any(_is_block(d) for d in child.iterdescendants()):
+            runs.append((child, []))  # a block, or an inline element holding one (<a><div>)
+        else:
+            runs[-1][1].append(child)
+    for before, inline in runs:
+        lead = holder.text if before is None else before.tail
+        text = " ".join([lead or "", *("".join(e.itertext()) + (e.tail or "") for e in inline
+                                       if isinstance(e.tag, str))])
+        if _words(text) < _MIN_LOOSE_WORDS or any(_is_caption(e) for e in inline):
+            continue
+        paragraph = etree.Element("p")
+        paragraph.text = lead
+        if before is None:
+            holder.text = None
+            holder.insert(0, paragraph)
+        else:
+            before.tail = None
+            before.addnext(paragraph)
+        paragraph.extend(inline)
+
+
 _MATH_OPEN = re.compile(r"<math\b[^<>]*>", re.I)
 _MATH_CLOSE = re.compile(r"</math\s*>", re.I)
 _ANNOTATION = re.compile(r"<annotation(?:-xml)?\b[^<>]*>.*?</annotation(?:-xml)?\s*>", re.I | re.S)
 _TAG = re.compile(r"<[^<>]*>")
-
-
 def math_as_text(page: str) -> str:
     """The page with each MathML formula as a span of its symbols ("x = − b ± …"):
     trafilatura drops `<math>` with its text, and a formula inside a paragraph cuts

@@ -10,6 +10,7 @@ article's.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 from lxml.etree import _Element
 
-from .bylines import FOR_OUTLET, people
+from .bylines import CO_WRITERS, FOR_OUTLET, people
 from .html_dom import is_furniture, text_of, tokens_of
 from .meta import parse_byline, parse_reading_time
 
@@ -62,6 +63,14 @@ _JOB_TITLE = re.compile(r"(?<=\w)\s+(?:chief|senior|deputy|associate|executive|m
 _DATE_FIRST = re.compile(rf"^(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)(?=(?:written\s+|posted\s+)?"
                          r"(?:by|par|von|por)\s)", re.I)
 _OTHER_ROLES = re.compile(r";[^;]*\bby\b.*$", re.I)  # "Reporting by X; Editing by Y"
+# A credit line naming other roles after the writer's: "Written by X | Edited by Y",
+# "Text by X · Illustrations by Y", "Par X, photos par Y". Only the writer is an author.
+_LATER_ROLE = re.compile(
+    r"(?<=\w)(?:\s*[.,;|·•/–—-]\s*|\s+)(?:edit(?:ed|ing)|photo(?:graph)?s?|photography|"
+    r"pictures|images|illustrations?|illustrated|graphics|video|design(?:ed)?|produced|"
+    r"production|fact-?check(?:ed|ing)|translat(?:ed|ion)|édité|édition|traduit|fotos?|"
+    r"bilder|redaktion|edición)\s+(?:by|par|von|por|di|door|av)\b.*$", re.I)
+_SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
 _BY_LINE_CHILDREN = 12  # "By <a>A</a>, <a>B</a> and <a>C</a> <time>…</time>": a link, span each
@@ -202,14 +211,14 @@ def visible_byline(region: _Element, marks: Marks) -> list[str]:
     for el in _own(region, _marked_byline, marks.byline):
         if any(a in judged for a in el.iterancestors()):
             continue
-        text = _short_text(el)
+        text = _byline_text(el)
         names = byline_names(text, marked=True)
         if names:
             return names
         if text and len(_names_part(text).split()) <= _MAX_BYLINE_WORDS:
             judged.append(el)
     for el in _own(region, lambda e: True, marks.by_line):
-        names = byline_names(_short_text(el), marked=False)
+        names = byline_names(_byline_text(el), marked=False)
         if names:
             return names
     return []
@@ -233,6 +242,18 @@ def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
         if length > limit:
             return ""
     return text_of(el)
+
+
+def _byline_text(el: _Element) -> str:
+    """A byline's short text with its line breaks kept as " | ": "Jane Roe<br>Riverside
+    Gazette" is a name and then an outlet or a job title, not one long name."""
+    text = _short_text(el)
+    if not text or el.find(".//br") is None:
+        return text
+    lines = copy.deepcopy(el)  # a short line: cheap to copy
+    for br in lines.iter("br"):
+        br.tail = " | " + (br.tail or "")
+    return _short_text(lines)
 
 
 def _marked_byline(el: _Element) -> bool:
@@ -262,11 +283,13 @@ def _names_part(text: str) -> str:
     """A byline's text without its label and dateline, "By" in English: "Texte : Jean
     Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
     text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
-    text = _OTHER_ROLES.sub("", text)
+    text = _LATER_ROLE.sub("", _OTHER_ROLES.sub("", text))
+    text = CO_WRITERS.sub(r" and \1", text)
     dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
     text = text[dated.end():] if dated else text
     text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
     text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", text, count=1)))
+    text = _SEPARATOR.sub(", ", text)  # "Jane Roe | Riverside Gazette": a name, then an outlet
     return _JOB_TITLE.sub("", text, count=1)
 
 

@@ -5,7 +5,7 @@
 2. microdata in the article (`itemprop="author"`, `itemprop="datePublished"`);
 3. `<meta>` tags: OpenGraph/`article:*`, RDFa-style `property` (several space-separated
    values each count), Dublin Core (`DC.creator` written "Surname, Given"), `byl` and
-   the other CMS names;
+   the other CMS names; for authors, Dublin Core's creator before `author`;
 4. what the article's header shows: the visible byline, `<time>`, dek, eyebrow or
    breadcrumb, a stated reading time (html_header).
 
@@ -83,7 +83,8 @@ def read_meta(root: _Element) -> PageMeta:
         description=_first(_text(ld.get("description")), meta.get("og:description"),
                            meta.get("description"), meta.get("dc.description")),
         authors=_authors(
-            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher")) if n},
+            {_norm(n) for n in (site, meta.get("og:site_name"), meta.get("dc.publisher"),
+                                _title_tail(_title_tag(root), [title, *shown])) if n},
             (lambda: _people(ld.get("author")) or _people(ld.get("creator")),
              lambda: html_header.microdata_authors(root, region),
              lambda: _meta_authors(meta), lambda: html_header.visible_byline(region, marks))),
@@ -113,8 +114,11 @@ _PUBLISHED_KEYS = ("article:published_time", "og:article:published_time", "datep
                    "sailthru.date", "parsely-pub-date")
 _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
                  "dcterms.modified", "last-modified")
-_AUTHOR_KEYS = ("author", "article:author", "article:author_name", "byl", "dc.creator",
-                "dcterms.creator", "sailthru.author", "parsely-author", "citation_author")
+# Dublin Core's creator first: a bibliographic field filled in for the piece, where
+# `author` is often a CMS's page-wide default (the account, the site).
+_AUTHOR_KEYS = ("dc.creator", "dcterms.creator", "author", "article:author",
+                "article:author_name", "byl", "sailthru.author", "parsely-author",
+                "citation_author")
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
@@ -150,6 +154,18 @@ def strip_site_name(title: str, site: str | None) -> str:
         if named and len(words) <= 4 and len(head.split()) >= 3 and len(head) > len(tail):
             return head
     return title
+
+
+def _title_tail(title_tag: str | None, headlines: list[str]) -> str | None:
+    """The site's name as the `<title>` prints it after the headline ("Flood | Riverside
+    Gazette" -> "Riverside Gazette"), for pages that name their site nowhere else."""
+    if not title_tag:
+        return None
+    for sep in _TITLE_SEPARATORS:
+        head, found, tail = title_tag.rpartition(sep)
+        if found and tail.strip() and any(_norm(head) == _norm(h) for h in headlines):
+            return tail.strip()
+    return None
 
 
 def _headline(headline: str | None, shown: list[str]) -> str | None:
@@ -268,7 +284,8 @@ def _people(value: Any) -> list[str]:
         if isinstance(item, dict):
             if _types(item) & _NOT_PEOPLE:
                 continue
-            item = item.get("name")
+            item = item.get("name") or " ".join(  # schema.org's parts of a Person's name
+                filter(None, (_text(item.get(k)) for k in ("givenName", "familyName"))))
         name = _text(item)
         if name:
             names.append(name)
@@ -342,12 +359,24 @@ def _authors(sites: set[str], sources: Iterable[Callable[[], list[str]]]) -> lis
     (On a one-person blog the site is named after its author: nobody else is named.)"""
     only_site: list[str] = []
     for source in sources:
-        names = source()
+        names = [_without_site(n, sites) for n in source()]
         people = [n for n in names if _norm(n) not in sites]
         if people:
             return people  # "Jane Roe | Riverside Gazette": the writer, not the site
         only_site = only_site or names
     return only_site
+
+
+def _without_site(name: str, sites: set[str]) -> str:
+    """"Jane Roe Riverside Gazette" -> "Jane Roe": a byline that runs the writer's name
+    into the publication's (a name link, then the outlet's label) names the writer; a
+    leading "The" of the outlet's name may be left out."""
+    words = name.split()
+    names = sites | {s.removeprefix("the ") for s in sites}
+    for cut in range(2, len(words)):  # the longest tail first: "The Riverside Gazette"
+        if _norm(" ".join(words[cut:])) in names:
+            return " ".join(words[:cut]).rstrip(" ,|-–—")
+    return name
 
 
 def _norm(text: str) -> str:

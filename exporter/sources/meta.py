@@ -161,13 +161,17 @@ _NOT_A_PERSON = re.compile(
     r"sports?|international|online|digital|media|times|post|herald|journal|tribune|"
     r"guardian|bbc|cnn|reuters|afp|ap|bloomberg|xinhua|yonhap|kyodo|dpa|associated"
     r")\b", re.I)
-_NAME_WORD = r"(?:[A-Z][\w'’.-]*|[A-Z]\.|(?:de|da|van|von|der|den|del|la|le|bin|al|ibn|dos)\b)"
+# Capital letters of every alphabet with case ("Émilie", "Øyvind", "Łukasz", "Иван").
+_CAPITAL = "[" + "".join(c for c in map(chr, range(0x2000)) if c.isupper()) + "]"
+_NAME_WORD = (rf"(?:{_CAPITAL}[\w'’.-]*|(?:de|da|du|des|van|von|der|den|del|la|le|ter|ten|zu|"
+              r"bin|al|ibn|dos)\b)")
 _PERSON = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
 _BY = re.compile(r"^\s*(?:(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
                  r"photographs?|posted|published)\s+)?by|von|par|por)\s+", re.I)
-_IN_PLACE = re.compile(r"\s+in\s+[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}\s*$")
+_IN_PLACE = re.compile(rf"\s+in\s+{_CAPITAL}[\w'’.-]*(?:\s+{_CAPITAL}[\w'’.-]*){{0,2}}\s*$")
 _DESK_MAX_WORDS = 5
-_AND = re.compile(r"\s*(?:,\s*)?(?:\band\b|&)\s*")
+# "and" in the languages of "By" above: "Von X und Y", "Par X et Y", "Por X y Y".
+_AND = re.compile(r"\s*(?:,\s*)?(?:\b(?:and|et|und|y|e|en|och|og)\b|&)\s*")
 
 
 def parse_byline(text: str) -> list[str] | None:
