@@ -22,8 +22,8 @@ class Options:
 
 def build(job: Job, options: Options) -> Result:
     started = time.time()
-    if options.witness:
-        Path(options.witness, f"{options.suffix}.pid").write_text(str(os.getpid()))
+    if options.witness:  # whole or absent: the test may read it while this process is killed
+        write_text(Path(options.witness, f"{options.suffix}.pid"), str(os.getpid()))
     time.sleep(options.delay)
     if options.fail == "build":
         raise BuildError("fake template.html:3", "no such variable 'x'")
@@ -32,5 +32,5 @@ def build(job: Job, options: Options) -> Result:
     path = job.out_dir / f"{job.stem}.{options.suffix}"
     write_text(path, f"{len(job.issue.articles())} articles, pid {os.getpid()}\n")
     if options.witness:
-        Path(options.witness, f"{options.suffix}.times").write_text(f"{started} {time.time()}")
+        write_text(Path(options.witness, f"{options.suffix}.times"), f"{started} {time.time()}")
     return Result([path], warnings=[f"{options.suffix} done"])
