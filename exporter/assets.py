@@ -15,9 +15,8 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from PIL import Image as PILImage
-from PIL import ImageFile, ImageOps
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from .atomic import write_bytes
 from .cache import cache_root, remembered, stored
@@ -26,9 +25,11 @@ from .errors import ExporterError
 from .locations import is_url
 from .model import Article, Image, Issue
 
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+
 MAX_IMAGE_BYTES = 40 * 2**20
 MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9,500 px square: beyond any real news photo
-PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 READABLE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "MPO"}
 
 
@@ -208,6 +209,15 @@ class Assets:
         return Asset(key, path, width, height, fmt)
 
 
+def pillow() -> ModuleType:
+    """PIL.Image with our pixel limit, imported at first use: a rebuild that finds every
+    image checked and resized already does not load Pillow at all."""
+    from PIL import Image as PILImage
+
+    PILImage.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    return PILImage
+
+
 def _check_key(digest: str) -> str:
     """The check cache's key for an image whose bytes have this SHA-256."""
     return cache_key(digest)
@@ -215,6 +225,7 @@ def _check_key(digest: str) -> str:
 
 def _encode(data: bytes, width: int, height: int, fmt: str, quality: int, grayscale: bool) -> bytes:
     """Decode, make upright, resize and encode one rendition."""
+    PILImage = pillow()
     image = _open(data, draft=(width, height))
     image = _normalise(image, keep_alpha=fmt == "PNG", grayscale=grayscale)
     if (width, height) != image.size:
@@ -242,7 +253,7 @@ def _jpeg_as_is(data: bytes, grayscale: bool) -> bytes | None:
     XMP, IPTC and comments are dropped, as re-encoding would drop them.
     """
     try:
-        with PILImage.open(io.BytesIO(data)) as image:
+        with pillow().open(io.BytesIO(data)) as image:
             if (image.format != "JPEG" or image.mode != ("L" if grayscale else "RGB")
                     or image.info.get("progressive") or image.info.get("progression")
                     or image.getexif().get(0x0112, 1) != 1
@@ -302,6 +313,9 @@ def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = No
     With `draft`, a JPEG is decoded at the smallest of 1/2, 1/4, 1/8 scale that still
     covers that (upright) size: the same picture for a downscale, much faster.
     """
+    from PIL import ImageFile
+
+    PILImage = pillow()
     # WeasyPrint switches Pillow's process-wide LOAD_TRUNCATED_IMAGES on when imported;
     # the asset step must refuse cut-off files whatever another library set.
     tolerant, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
@@ -325,6 +339,9 @@ def _open(data: bytes, origin: str = "image", draft: tuple[int, int] | None = No
 
 def _normalise(image: PILImage.Image, *, keep_alpha: bool, grayscale: bool) -> PILImage.Image:
     """Upright, 8-bit, RGB or L: what every e-reader, mail client and PDF viewer shows."""
+    from PIL import ImageOps
+
+    PILImage = pillow()
     ImageOps.exif_transpose(image, in_place=True)  # no copy when nothing turns
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         image = image.point(lambda v: v / 256).convert("L")

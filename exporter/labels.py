@@ -24,8 +24,6 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
@@ -81,6 +79,9 @@ def _translations(name: str) -> gettext.GNUTranslations:
 
 
 def _compile(po: bytes, name: str) -> bytes:
+    from babel.messages.mofile import write_mo  # with the .po reader: only on a cache miss
+    from babel.messages.pofile import read_po
+
     buffer = io.BytesIO()
     write_mo(buffer, read_po(io.BytesIO(po), locale=name))
     return buffer.getvalue()
@@ -89,6 +90,8 @@ def _compile(po: bytes, name: str) -> bytes:
 @lru_cache(maxsize=1)
 def label_keys() -> dict[str, str]:
     """Every label's key (its message context) and its English text, from the template."""
+    from babel.messages.pofile import read_po
+
     with TEMPLATE.open("rb") as pot:
         catalog = read_po(pot)
     keys = {}
@@ -102,6 +105,8 @@ def check_overrides(table: Mapping[str, Any], where: str) -> dict[str, str]:
     """A manifest's [labels] checked: known keys, text, the English label's placeholders."""
     from .errors import ManifestError
 
+    if not table:  # nothing to check: the template is not read
+        return {}
     known = label_keys()
     checked = {}
     for key, value in table.items():

@@ -5,21 +5,25 @@ its assets are inherited, not pickled); only its result travels back. The first 
 stops the others and is raised in the caller, with ExporterErrors arriving intact (their
 one-line message and source), so a build fails exactly as it would have sequentially.
 EXPORTER_JOBS=1 runs everything in the calling process (debugging, profiling, tests).
+multiprocessing is imported only when a process is started: a build that runs its one
+task inline (a warm rebuild of one format) does not pay for loading it.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.connection
 import os
 import pickle
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import BuildError, ExporterError
+
+if TYPE_CHECKING:
+    import multiprocessing.connection
+    import multiprocessing.context
 
 
 def max_workers() -> int:
@@ -44,6 +48,8 @@ def busy() -> bool:
 
 def context() -> multiprocessing.context.BaseContext:
     """fork where available: no re-import, and the parent's data is shared copy-on-write."""
+    import multiprocessing
+
     method = os.environ.get("EXPORTER_START_METHOD") or (
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     return multiprocessing.get_context(method)
@@ -133,8 +139,10 @@ class Launch:
             out.close()
         self.inputs = []
         results: list[Any] = [None] * len(self.tasks)
+        from multiprocessing.connection import wait
+
         while self.running:
-            for conn in multiprocessing.connection.wait(list(self.running)):
+            for conn in wait(list(self.running)):
                 index, name, process = self.running.pop(conn)
                 try:
                     status, result = pickle.loads(conn.recv_bytes())

@@ -10,8 +10,6 @@ last good build, which stays on screen.
 from __future__ import annotations
 
 import html
-import http.server
-import multiprocessing
 import os
 import shutil
 import signal
@@ -23,10 +21,18 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from .errors import ExporterError
 from .parallel import Launch
+
+if TYPE_CHECKING:
+    import http.server
+
+    _RequestHandler = http.server.BaseHTTPRequestHandler
+else:
+    _RequestHandler = object  # http.server's, added by make_server
 
 FORMATS = ["email", "pdf", "epub"]
 PAGE_DPI = 60  # PDF page images: enough to read a layout, quick to make
@@ -318,8 +324,11 @@ events.onmessage = (event) => { if (Number(event.data) !== generation) location.
 """
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    """The page, its event stream, and files of the last good build (nothing else)."""
+class Handler(_RequestHandler):
+    """The page, its event stream, and files of the last good build (nothing else).
+
+    Mixed into http.server's request handler by `make_server`, so that the HTTP modules
+    load when a server starts, not with every `import exporter` (a build does not serve)."""
 
     state: PreviewState  # set on the subclass made by make_server
     protocol_version = "HTTP/1.1"
@@ -395,7 +404,9 @@ def _media_type(path: Path) -> str:
 
 def make_server(state: PreviewState, port: int) -> http.server.ThreadingHTTPServer:
     """An HTTP server on 127.0.0.1 only: the preview is never reachable from elsewhere."""
-    handler = type("PreviewHandler", (Handler,), {"state": state})
+    import http.server
+
+    handler = type("PreviewHandler", (Handler, http.server.BaseHTTPRequestHandler), {"state": state})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
     server.daemon_threads = True
     return server
@@ -433,6 +444,8 @@ def _end_build_processes() -> None:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:  # ended meanwhile
             pass
+    import multiprocessing
+
     for child in multiprocessing.active_children():  # reaped, so none is left a zombie
         child.join(timeout=5)
 
@@ -441,6 +454,8 @@ def _descendants(pid: int) -> list[int]:
     """Every process under pid (Linux's /proc); elsewhere only multiprocessing's children."""
     tasks = Path(f"/proc/{pid}/task")
     if not tasks.is_dir():
+        import multiprocessing
+
         return [child.pid for child in multiprocessing.active_children() if child.pid]
     found = []
     for task in tasks.iterdir():

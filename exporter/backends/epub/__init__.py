@@ -25,11 +25,10 @@ import jinja2
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
-from PIL import Image as PILImage
 
 from ... import cache
 from ...article_html import ImageRef, render_article
-from ...assets import Asset, Assets
+from ...assets import Asset, Assets, pillow
 from ...atomic import write_bytes
 from ...errors import BuildError
 from ...labels import IssueLabels, Labels
@@ -394,6 +393,7 @@ class _Images:
 
 def _flatten_png(data: bytes) -> bytes:
     """A PNG without alpha (e-readers draw transparency black): composited on white."""
+    PILImage = pillow()
     with PILImage.open(io.BytesIO(data)) as image:
         if "A" not in image.getbands():
             return data

@@ -4,6 +4,7 @@ The cover shows the logo, the masthead, subtitle, edition and date, a photo (the
 manifest's cover, else the first lead photo with its headline) and the headlines. It is
 drawn at COVER_SIZE: the 1:1.6 shape Kindle and Kobo show full screen, kept just under
 Apple Books' 4-megapixel limit; `cover_jpeg` fits it to a reader profile's screen.
+Pillow is imported when a cover is drawn: a rebuild takes the cover from the cache.
 """
 
 from __future__ import annotations
@@ -11,15 +12,19 @@ from __future__ import annotations
 import io
 import re
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont, ImageOps
-
-from ...assets import Asset, Assets
+from ...assets import Asset, Assets, pillow
 from ...inline import to_text
 from ...labels import IssueLabels, Labels
 from ...model import Article, Issue
 from ...templating import logo_rendition, long_date
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+    from PIL import ImageDraw, ImageFont
+
+    Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 COVER_SIZE = (1580, 2528)  # 1:1.6; 3.99 megapixels (1600 x 2560 would be 4.1)
 LOGO_HEIGHT = 180
@@ -57,12 +62,11 @@ _BREAK_ANYWHERE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # Han, kana: no spa
 NO_LINE_START = set("，。、；：！？）」』】〉》”’・ー…,.;:!?)")  # kinsoku: never start a line
 _TOKEN = re.compile(f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+")
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
-
-
 @lru_cache(maxsize=64)
 def font(kind: str, size: int) -> Font:
     """A DejaVu face at `size` px, else Pillow's built-in font (never an exception)."""
+    from PIL import ImageFont
+
     if kind.startswith("cjk-"):  # no CJK font installed: DejaVu at least draws the Latin
         candidates = FONT_FILES[kind] + FONT_FILES[kind.removeprefix("cjk-")]
     else:
@@ -96,6 +100,9 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
     The photo is `photo` (the manifest's cover), listed under "In this issue" with every
     headline; else the first lead photo, with its headline and the next ones.
     """
+    from PIL import ImageDraw, ImageOps
+
+    PILImage = pillow()
     width, height = COVER_SIZE
     accent = accent_colour(theme)
     masthead = (theme or {}).get("masthead") or issue.title
@@ -216,7 +223,7 @@ def cover_jpeg(cover: PILImage.Image, box: tuple[int, int], grayscale: bool, qua
     """The cover fitted inside a reader's screen (never enlarged), grey for e-ink, as a
     baseline JPEG."""
     image = cover.convert("L" if grayscale else "RGB")
-    image.thumbnail(box, PILImage.Resampling.LANCZOS)
+    image.thumbnail(box, pillow().Resampling.LANCZOS)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, optimize=True, progressive=False)
     return buffer.getvalue()
@@ -248,6 +255,7 @@ def _logo(assets: Assets, theme: dict[str, str], width: int) -> PILImage.Image |
     rendition = logo_rendition(assets, theme, max_width=width, max_height=LOGO_HEIGHT, fmt="PNG")
     if rendition is None:
         return None
+    PILImage = pillow()
     with PILImage.open(rendition.path) as image:
         rgba = image.convert("RGBA")
     flat = PILImage.new("RGB", rgba.size, PAPER)
@@ -257,7 +265,7 @@ def _logo(assets: Assets, theme: dict[str, str], width: int) -> PILImage.Image |
 
 def _picture(assets: Assets, asset: Asset) -> PILImage.Image:
     rendition = assets.rendition(asset, max_width=1600, max_height=1600, fmt="JPEG", quality=90)
-    with PILImage.open(rendition.path) as image:
+    with pillow().open(rendition.path) as image:
         return image.convert("RGB")
 
 

@@ -1,0 +1,77 @@
+"""A warm EPUB rebuild does little more than write the book: after one article changes it
+loads none of the other formats' libraries nor Pillow, and reads no unchanged photo again.
+(That it is byte-identical to a cold build is tested in test_render_cache.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from outputs import photo
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = """---
+title: Story {n}
+lead:
+  image: photo{n}.jpg
+  caption: "Photo {n}. Photo: Desk"
+---
+
+{body}
+"""
+MANIFEST = """title = "Warm Weekly"
+date = 2026-11-30
+
+[[sections]]
+title = "News"
+articles = ["one.md", "two.md", "three.md"]
+"""
+# What a cached EPUB rebuild has no use for: the other formats, Pillow (every photo is
+# checked and resized already, the cover drawn), the preview server, process pools.
+NOT_LOADED = ["PIL", "weasyprint", "pikepdf", "mjml", "css_inline", "trafilatura", "httpx",
+              "http.server", "multiprocessing", "exporter.backends.pdf",
+              "exporter.backends.email"]
+
+
+@pytest.fixture
+def issue(tmp_path: Path) -> Path:
+    folder = tmp_path / "issue"
+    folder.mkdir()
+    for n, name in enumerate(["one", "two", "three"], 1):
+        body = "\n\n".join(f"Paragraph {k} of story {n}, with some news in it." for k in range(3))
+        (folder / f"{name}.md").write_text(ARTICLE.format(n=n, body=body), encoding="utf-8")
+        photo(folder / f"photo{n}.jpg", (320 + 40 * n, 200))
+    (folder / "issue.toml").write_text(MANIFEST, encoding="utf-8")
+    return folder
+
+
+def build_epub(issue: Path, out: Path, script: str = "") -> str:
+    """`exporter build issue.toml -f epub` in a fresh interpreter; what `script` prints
+    after the build (it runs in the same process)."""
+    code = ("import sys\nfrom exporter.cli import main\n"
+            f"code = main(['build', {str(issue / 'issue.toml')!r}, '-f', 'epub', '-o', {str(out)!r}])\n"
+            "assert code == 0, code\n" + script)
+    done = subprocess.run([sys.executable, "-c", code],
+                          capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()[-1] if script else ""
+
+
+def edit(issue: Path) -> None:
+    path = issue / "two.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nA late update.\n", encoding="utf-8")
+
+
+def test_a_cached_rebuild_loads_no_other_format_nor_pillow(issue: Path, tmp_path: Path) -> None:
+    build_epub(issue, tmp_path / "cold")
+    edit(issue)
+    loaded = json.loads(build_epub(issue, tmp_path / "warm",
+                                   "import json\nprint(json.dumps(sorted(sys.modules)))\n"))
+    assert "exporter.backends.epub" in loaded and "ebooklib" in loaded
+    assert [name for name in NOT_LOADED if name in loaded] == []
