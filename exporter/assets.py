@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -82,9 +83,7 @@ class Assets:
                 if (article.id, image.src) in self.by_src:
                     continue
                 try:
-                    data, origin = self._read(image.src, base, roots)
-                    digest = hashlib.sha256(data).hexdigest()
-                    asset = by_key.get(digest) or self._decode(data, origin, digest)
+                    asset = self._load(image.src, base, roots, by_key)
                 except ExporterError as exc:
                     self.warnings.append(f"{article.source.location}: image {image.src}: {exc.message}")
                     continue
@@ -93,18 +92,17 @@ class Assets:
 
     def checked(self, article: Article, base: Path | None, extra_roots: Iterable[Path] = ()) -> bool:
         """Whether every local image of the article is checked already (remembered by
-        content), so that `load_issue` only reads and hashes it; a remote one counts as
-        not checked, since reading it means fetching it."""
+        content), so that `load_issue` will not decode it; a remote one counts as not
+        checked, since reading it means fetching it."""
         roots = [p.resolve() for p in extra_roots]
         for image in _images(article):
             try:
                 if is_url(image.src):
                     return False
-                data, _ = self._read(image.src, base, roots)
+                digest = self._digest(*self._local(image.src, base, roots))
             except ExporterError:  # reported by load_issue
                 continue
-            if not stored("image-checks", _check_key(hashlib.sha256(data).hexdigest()),
-                          folder=self.cache_dir):
+            if not stored("image-checks", _check_key(digest), folder=self.cache_dir):
                 return False
         return True
 
@@ -114,10 +112,17 @@ class Assets:
     def add_file(self, path: Path) -> Asset:
         """An image the user named directly (a cover), read without root checks."""
         try:
-            data = path.read_bytes()
+            info = path.stat()
         except OSError as exc:
             raise ExporterError(path, f"cannot read image: {exc.strerror}")
-        return self._decode(data, str(path))
+
+        def read() -> bytes:
+            try:
+                return path.read_bytes()
+            except OSError as exc:
+                raise ExporterError(path, f"cannot read image: {exc.strerror}")
+
+        return self._asset(self._digest(path, info, read), read, str(path))
 
     def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
                   fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
@@ -168,15 +173,37 @@ class Assets:
                 except ExporterError:  # the backend's own call reports it
                     pass
 
-    def _read(self, src: str, base: Path | None, roots: list[Path]) -> tuple[bytes, str]:
+    def _load(self, src: str, base: Path | None, roots: list[Path],
+              by_key: dict[str, Asset]) -> Asset:
+        """The image `src` names, checked; a local file unchanged since a build that
+        checked it is neither read nor hashed again."""
         if is_url(src):
-            if self.offline:
-                raise ExporterError(src, "not fetched (offline)")
+            data = self._fetch(src)
+            digest = hashlib.sha256(data).hexdigest()
+            return by_key.get(digest) or self._decode(data, src, digest)
+        path, info = self._local(src, base, roots)
+
+        def read() -> bytes:
             try:
-                from .fetch import fetch  # the network only when an image is remote
-            except ImportError as exc:
-                raise ExporterError(src, f"remote images cannot be fetched here ({exc})")
-            return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content, src
+                return path.read_bytes()
+            except OSError as exc:  # a file that went away...
+                raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
+
+        digest = self._digest(path, info, read)
+        return by_key.get(digest) or self._asset(digest, read, str(path))
+
+    def _fetch(self, src: str) -> bytes:
+        if self.offline:
+            raise ExporterError(src, "not fetched (offline)")
+        try:
+            from .fetch import fetch  # the network only when an image is remote
+        except ImportError as exc:
+            raise ExporterError(src, f"remote images cannot be fetched here ({exc})")
+        return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content
+
+    def _local(self, src: str, base: Path | None, roots: list[Path]) -> tuple[Path, os.stat_result]:
+        """The file a relative `src` names, if it may be read: inside the source's folder
+        or a root, a regular file, not too large."""
         if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
         if base is None:
@@ -188,25 +215,50 @@ class Assets:
         try:
             if not path.is_file():
                 raise ExporterError(src, "no such image file")
-            if path.stat().st_size > MAX_IMAGE_BYTES:
-                raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
-            return path.read_bytes(), str(path)
+            info = path.stat()
         except OSError as exc:  # a name too long, a file that went away...
             raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
+        if info.st_size > MAX_IMAGE_BYTES:
+            raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
+        return path, info
+
+    def _digest(self, path: Path, info: os.stat_result,
+                read: Callable[[], bytes] | None = None) -> str:
+        """The file's SHA-256, remembered by its identity and change times: a file is
+        rewritten in place only with a new ctime, which no tool can set back, so an
+        unchanged photo is not read and hashed on every rebuild."""
+        identity = cache_key(str(path), *(str(v) for v in (
+            info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
+        return remembered("image-digests", identity,
+                          lambda: hashlib.sha256((read or path.read_bytes)()).hexdigest(),
+                          folder=self.cache_dir)
+
+    def _asset(self, digest: str, read: Callable[[], bytes], origin: str) -> Asset:
+        """The checked image whose bytes have this SHA-256; `read` gives them, called only
+        when the check or the copy among the originals is not in the cache yet."""
+        original = self.cache_dir / "originals" / digest
+        loaded: list[bytes] = []
+
+        def data() -> bytes:
+            if not loaded:
+                loaded.append(read())
+                if not loaded[0]:
+                    raise ExporterError(origin, "empty image file")
+            return loaded[0]
+
+        # A full decode checks the image; its outcome depends only on the bytes, so a
+        # rebuild remembers it instead of decoding every photo again.
+        width, height, fmt = remembered("image-checks", _check_key(digest),
+                                         lambda: _check(data(), origin), folder=self.cache_dir)
+        if not original.exists():
+            write_bytes(original, data())
+        return Asset(digest, original, width, height, fmt)
 
     def _decode(self, data: bytes, origin: str, key: str | None = None) -> Asset:
         """The checked image; `key` is the bytes' SHA-256 when the caller has it already."""
         if not data:
             raise ExporterError(origin, "empty image file")
-        key = key or hashlib.sha256(data).hexdigest()
-        # A full decode checks the image; its outcome depends only on the bytes, so a
-        # rebuild remembers it instead of decoding every photo again.
-        width, height, fmt = remembered("image-checks", _check_key(key), lambda: _check(data, origin),
-                                         folder=self.cache_dir)
-        path = self.cache_dir / "originals" / key
-        if not path.exists():
-            write_bytes(path, data)
-        return Asset(key, path, width, height, fmt)
+        return self._asset(key or hashlib.sha256(data).hexdigest(), lambda: data, origin)
 
 
 def pillow() -> ModuleType:

@@ -75,3 +75,37 @@ def test_a_cached_rebuild_loads_no_other_format_nor_pillow(issue: Path, tmp_path
                                    "import json\nprint(json.dumps(sorted(sys.modules)))\n"))
     assert "exporter.backends.epub" in loaded and "ebooklib" in loaded
     assert [name for name in NOT_LOADED if name in loaded] == []
+
+
+def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the photo nor its checked copy and renditions in the cache: the rebuild
+    knows the file by its identity and change time, and the book's image entry is kept."""
+    import builtins
+
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold")
+    edit(issue)
+    opened: list[str] = []
+    real_open, real_path_open = builtins.open, Path.open
+
+    def spy_open(file, *args, **kwargs):
+        opened.append(str(file))
+        return real_open(file, *args, **kwargs)
+
+    def spy_path_open(self, *args, **kwargs):
+        opened.append(str(self))
+        return real_path_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(Path, "open", spy_path_open)
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "warm")
+    monkeypatch.undo()
+    assert any(name.endswith("two.md") for name in opened)  # the spy saw the edited source
+    photos = [name for name in opened if name.endswith(".jpg")
+              or "/originals/" in name or "/renditions/" in name]
+    assert photos == []

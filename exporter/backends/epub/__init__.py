@@ -3,8 +3,9 @@
 The article markup is the shared fragment (`exporter/article_html.py`) inside our own
 page shell (`templates/epub/page.xhtml`); ebooklib writes the package, nav and NCX, and
 `package` makes the zip reproducible. Images are resized for a device profile and
-stored once per content hash. Each article's finished pages are kept in the build cache
-(`exporter.cache`), so a rebuild after one article changes renders that article only.
+stored once per content hash. Each article's finished pages and each photo are kept in
+the build cache (`exporter.cache`) as the zip entries they become, so a rebuild after one
+article changes renders and compresses that article only, and reads no unchanged photo.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
-from .package import fix_nav, fix_ncx, fix_opf, repackage, zip_time
+from .package import Entry, fix_nav, fix_ncx, fix_opf, packed, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
@@ -106,15 +107,18 @@ def build(job: Job, options: Options) -> Result:
     _metadata(book, issue, language)
     if labels.direction == "rtl":  # the spine's page-progression-direction and the package's dir
         book.set_direction("rtl")
+    # The book's files, ready for the zip; ebooklib gets empty placeholders (see _write).
+    entries: dict[str, Entry] = {}
     css = render(env, "epub/style.css", **_theme_css(job.theme))
-    book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css",
-                                content=css.encode("utf-8")))
+    book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css"))
+    entries[CSS_FILE] = packed(css.encode("utf-8"))
     cover = _cover(job, profile, options.quality or profile.quality, labels)
-    book.set_cover(COVER_IMAGE, cover, create_page=False)  # our own page, below
+    book.set_cover(COVER_IMAGE, b"", create_page=False)  # our own page, below
+    entries[COVER_IMAGE] = packed(cover, stored=True)
 
     names = _file_names(issue.articles())
     shell = _Shell(env, language, {id: f"{stem}.xhtml" for id, stem in names.items()})
-    images = _Images(book, job.assets, profile, options.quality)
+    images = _Images(book, entries, job.assets, profile, options.quality)
     split_kb = profile.document_kb if options.max_document_kb == -1 else options.max_document_kb
     rendering = cache.key(CACHE_KIND, templates_key(job.templates), language,
                           json.dumps([job.theme, job.labels], sort_keys=True, default=str),
@@ -132,6 +136,7 @@ def build(job: Job, options: Options) -> Result:
                                logo=images.logo(job.theme))
     for page in [cover_page, contents_page, *chapters.pages]:
         book.add_item(page)
+        entries[page.file_name] = page.entry
     book.toc = [epub.Link(contents_page.file_name, contents, "nav-contents"), *chapters.toc]
     book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
         {"type": "cover", "href": cover_page.file_name, "title": cover_page.title},
@@ -148,7 +153,7 @@ def build(job: Job, options: Options) -> Result:
     book.add_item(nav)
 
     path = job.out_dir / f"{job.stem}.epub"
-    write_bytes(path, _write(book, issue, language, labels))
+    write_bytes(path, _write(book, entries, issue, language, labels))
     return Result([path], warnings)
 
 
@@ -227,7 +232,7 @@ def _linked_files(data: str, article_files: dict[str, str]) -> list[tuple[str, s
     return sorted((id, article_files[id]) for id in linked_ids(data) if id in article_files)
 
 
-PageFields = tuple[str, str, str, str, bytes]  # a _Page's uid, file name, title, lang, XHTML
+PageFields = tuple[str, str, str, str, Entry]  # a _Page's uid, file name, title, lang, XHTML
 
 
 def _article_pages(shell: _Shell, article: Article, number: int, stem: str, images: _Images,
@@ -241,7 +246,7 @@ def _article_pages(shell: _Shell, article: Article, number: int, stem: str, imag
         page = shell.wrap(f"a{number:03d}{suffix}", f"{TEXT_DIR}/{stem}{suffix}.xhtml", title,
                           fragment, lang=article.language, body_class="article-page",
                           base_url=article.url)
-        pages.append((page.id, page.file_name, page.title, page.lang, page.content))
+        pages.append((page.id, page.file_name, page.title, page.lang, page.entry))
     return pages, said
 
 
@@ -316,7 +321,10 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
         book.add_metadata(None, "meta", value, {"property": prop})
 
 
-def _write(book: epub.EpubBook, issue: Issue, language: str, labels: Labels) -> bytes:
+def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, language: str,
+           labels: Labels) -> bytes:
+    """ebooklib writes the package files (OPF, nav, NCX) and a placeholder for each of
+    the book's own files; `repackage` puts `entries` in their place, as they are."""
     buffer = io.BytesIO()
     stamp = zip_time(issue.date)  # the issue date, never the clock
     epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
@@ -328,7 +336,7 @@ def _write(book: epub.EpubBook, issue: Issue, language: str, labels: Labels) -> 
         f"{ROOT}/content.opf": fix_opf(language),
         f"{ROOT}/nav.xhtml": fix_nav,
         f"{ROOT}/toc.ncx": fix_ncx(language),
-    })
+    }, {f"{ROOT}/{name}": entry for name, entry in entries.items()})
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:
@@ -343,8 +351,9 @@ def _file_names(articles: list[Article]) -> dict[str, str]:
 class _Images:
     """Each photo resized for the profile and stored once per content hash."""
 
-    def __init__(self, book: epub.EpubBook, assets: Assets, profile: Profile, quality: int):
-        self.book, self.assets, self.profile = book, assets, profile
+    def __init__(self, book: epub.EpubBook, entries: dict[str, Entry], assets: Assets,
+                 profile: Profile, quality: int):
+        self.book, self.entries, self.assets, self.profile = book, entries, assets, profile
         self.quality = quality or profile.quality
         self.reencode = bool(quality)  # a quality asked for applies to every photo
         self.stored: dict[str, ImageRef] = {}
@@ -367,6 +376,18 @@ class _Images:
         return self.stored[asset.key]
 
     def _store(self, asset: Asset) -> ImageRef:
+        """The photo's file in the book, made once per image and profile and kept in the
+        build cache as its zip entry: a rebuild neither reads nor converts it again."""
+        made = (asset.key, repr(self.profile), str(self.quality), str(self.reencode))
+        name, media_type, ref, entry = cache.remembered(
+            "epub-images", cache.key(*made), lambda: self._prepare(asset))
+        self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,
+                                          media_type=media_type))
+        self.entries[name] = entry
+        return ref
+
+    def _prepare(self, asset: Asset) -> tuple[str, str, ImageRef, Entry]:
+        """The photo fitted to the profile: its name, media type, reference and entry."""
         size = {"max_width": self.profile.width, "max_height": self.profile.height,
                 "quality": self.quality, "grayscale": self.profile.grayscale,
                 "keep_jpeg": not self.reencode}
@@ -386,9 +407,8 @@ class _Images:
                 data = rendition.path.read_bytes()
         ext = "png" if rendition.media_type == "image/png" else "jpg"
         name = f"{IMAGE_DIR}/{asset.key[:24]}.{ext}"
-        self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,
-                                          media_type=rendition.media_type, content=data))
-        return ImageRef(f"../{name}", rendition.width, rendition.height)
+        return (name, rendition.media_type, ImageRef(f"../{name}", rendition.width, rendition.height),
+                packed(data, stored=True))
 
 
 def _flatten_png(data: bytes) -> bytes:
@@ -408,14 +428,16 @@ def _flatten_png(data: bytes) -> bytes:
 
 
 class _Page(epub.EpubHtml):
-    """A finished XHTML page: ebooklib would re-parse a page as HTML and drop its head."""
+    """A finished XHTML page, compressed as its zip entry. ebooklib gets no content for it
+    (it would re-parse a page as HTML and drop its head): it lists the page in the package
+    and writes an empty placeholder, which `_write` replaces by the entry."""
 
-    def __init__(self, uid: str, file_name: str, title: str, lang: str, content: bytes):
+    def __init__(self, uid: str, file_name: str, title: str, lang: str, entry: Entry):
         super().__init__(uid=uid, file_name=file_name, title=title, lang=lang)
-        self.content = content
+        self.entry = entry
 
     def get_content(self, default: bytes | None = None) -> bytes:
-        return self.content
+        return b""
 
 
 @dataclass
@@ -446,7 +468,7 @@ class _Shell:
             raise BuildError(file_name, f"page is not well-formed XHTML: {exc}")
         _fix_links(root, base_url, internal, self.article_files)
         data = etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
-        return _Page(uid, file_name, title, _language(lang), data)
+        return _Page(uid, file_name, title, _language(lang), packed(data))
 
 
 def _fix_links(root: etree._Element, base_url: str | None, internal: frozenset[str],

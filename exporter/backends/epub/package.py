@@ -3,14 +3,21 @@
 ebooklib stamps zip entries with the clock and cannot write `xml:lang` on the OPF
 `<package>`; this module rewrites the archive once it is written: `mimetype` first and
 stored, a fixed entry order and time, and small fixes to the package, nav and NCX files.
+The book's pages and images come ready as `Entry`s, compressed once and kept in the
+build cache (ebooklib writes empty placeholders for them), so a rebuild neither
+compresses an unchanged page again nor reads an unchanged photo; the zip is written here,
+a few fixed-size records around those bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -24,6 +31,35 @@ STORED_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")  # already compress
 FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--, the same on every machine
 
 Fix = Callable[[bytes], bytes]
+DateTime = tuple[int, int, int, int, int, int]
+ZIP_VERSION = 20  # 2.0: deflate
+UTF8_NAMES = 0x800  # general purpose flag: the entry's name is UTF-8
+ZIP_LIMIT = 0xFFFFFFFF  # beyond this size or offset a zip needs ZIP64, which readers lack
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of the book as the zip holds it: raw deflate (or the bytes themselves when
+    stored), with the checksum and size of the file."""
+
+    data: bytes
+    crc: int
+    size: int
+    deflated: bool
+
+
+def packed(content: bytes, *, stored: bool = False) -> Entry:
+    """The file compressed as the zip holds it (deflate, level 9), or kept as it is."""
+    if stored:
+        return Entry(content, zlib.crc32(content), len(content), deflated=False)
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return Entry(packer.compress(content) + packer.flush(), zlib.crc32(content), len(content),
+                 deflated=True)
+
+
+def is_stored(name: str) -> bool:
+    """`mimetype` (the OCF requires it) and images, which are compressed already."""
+    return name == "mimetype" or name.lower().endswith(STORED_SUFFIXES)
 
 
 def zip_time(date: str) -> tuple[int, int, int, int, int, int]:
@@ -36,31 +72,55 @@ def zip_time(date: str) -> tuple[int, int, int, int, int, int]:
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
-def repackage(data: bytes, date_time: tuple[int, int, int, int, int, int],
-              fixes: dict[str, Fix] | None = None) -> bytes:
-    """The same EPUB with fixed entry times and order; `fixes` rewrite named entries."""
-    fixes = fixes or {}
+def repackage(data: bytes, date_time: DateTime, fixes: dict[str, Fix] | None = None,
+              ready: dict[str, Entry] | None = None) -> bytes:
+    """The same EPUB with fixed entry times and order; `fixes` rewrite named entries, and
+    `ready` holds the entries written as they are in place of ebooklib's placeholders."""
+    fixes, ready = fixes or {}, ready or {}
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise BuildError("epub", f"two files at one path in the book: {duplicates[0]}")
-        contents = {name: source.read(name) for name in names}
-    first = [n for n in ("mimetype", "META-INF/container.xml") if n in contents]
-    order = first + [n for n in names if n not in first]
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as target:
-        for name in order:
-            content = contents[name]
-            if name in fixes:
-                content = fixes[name](content)
-            info = zipfile.ZipInfo(name, date_time=date_time)
-            info.create_system = 3
-            info.external_attr = FILE_MODE
-            stored = name == "mimetype" or name.lower().endswith(STORED_SUFFIXES)
-            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-            target.writestr(info, content, compresslevel=None if stored else 9)
-    return out.getvalue()
+        contents = {name: source.read(name) for name in names if name not in ready}
+    first = [n for n in ("mimetype", "META-INF/container.xml") if n in names]
+    entries = []
+    for name in first + [n for n in names if n not in first]:
+        if name in ready:
+            entries.append((name, ready[name]))
+            continue
+        content = fixes[name](contents[name]) if name in fixes else contents[name]
+        entries.append((name, packed(content, stored=is_stored(name))))
+    return write_zip(entries, date_time)
+
+
+def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime) -> bytes:
+    """A zip of these entries in this order, each dated `date_time`, a regular file
+    (rw-r--r--), made on Unix: the same bytes on every machine."""
+    year, month, day, hour, minute, second = date_time
+    date = (year - 1980) << 9 | month << 5 | day
+    clock = hour << 11 | minute << 5 | second // 2
+    parts: list[bytes] = []
+    directory: list[bytes] = []
+    offset = 0
+    for name, entry in entries:
+        encoded = name.encode("utf-8")
+        flags = 0 if encoded.isascii() else UTF8_NAMES
+        method = zipfile.ZIP_DEFLATED if entry.deflated else zipfile.ZIP_STORED
+        fields = (ZIP_VERSION, flags, method, clock, date, entry.crc, len(entry.data), entry.size,
+                  len(encoded))
+        if max(offset, len(entry.data), entry.size) > ZIP_LIMIT:
+            raise BuildError("epub", "the book is larger than 4 GB, more than a zip holds")
+        parts += [struct.pack("<4s5H3L2H", b"PK\3\4", *fields, 0), encoded, entry.data]
+        directory += [struct.pack("<4s6H3L5H2L", b"PK\1\2", 3 << 8 | ZIP_VERSION, *fields,
+                                  0, 0, 0, 0, FILE_MODE, offset), encoded]
+        offset += 30 + len(encoded) + len(entry.data)
+    central = b"".join(directory)
+    if offset > ZIP_LIMIT or len(entries) > 0xFFFF:
+        raise BuildError("epub", "the book has more files or bytes than a zip holds")
+    end = struct.pack("<4s4H2LH", b"PK\5\6", 0, 0, len(entries), len(entries), len(central),
+                      offset, 0)
+    return b"".join([*parts, central, end])
 
 
 def _serialise(root: etree._Element) -> bytes:
