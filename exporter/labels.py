@@ -14,17 +14,15 @@ import datetime as dt
 import gettext
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import babel
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
-from babel.dates import format_date
-from babel.lists import format_list
-from babel.numbers import format_decimal
 from markupsafe import Markup, escape
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -133,7 +131,8 @@ class Labels:
 
     @property
     def direction(self) -> str:
-        return "rtl" if self.locale.character_order == "right-to-left" else "ltr"
+        return _formatted("direction", "", self.locale, lambda: (
+            "rtl" if self.locale.character_order == "right-to-left" else "ltr"))
 
     def text(self, key: str, message: str) -> str:
         """The label named `key` (English `message`), its placeholders unfilled."""
@@ -157,21 +156,52 @@ class Labels:
         return {k: self.number(v) if isinstance(v, int) else v for k, v in values.items()}
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        def formatted() -> str:
+            from babel.numbers import format_decimal
+
+            return format_decimal(value, locale=self.locale)
+
+        return _formatted("number", str(value), self.locale, formatted)
 
     def names(self, names: list[str]) -> str:
         """'A and B', 'A, B and C' the locale's way ('A、B和C')."""
-        return format_list(list(names), locale=self.locale) if names else ""
+        def formatted() -> str:
+            from babel.lists import format_list
+
+            return format_list(list(names), locale=self.locale)
+
+        return _formatted("names", "\0".join(names), self.locale, formatted) if names else ""
 
     def date(self, value: str | None) -> str:
         """An ISO date (or date-time) as the locale writes it: '30 novembre 2026'."""
         if not value:
             return ""
         try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            day = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).date()
         except ValueError:
             return value
-        return format_date(parsed.date(), format="long", locale=self.locale)
+
+        def formatted() -> str:
+            from babel.dates import format_date
+
+            return format_date(day, format="long", locale=self.locale)
+
+        return _formatted("date", day.isoformat(), self.locale, formatted)
+
+
+_FORMATTED: dict[tuple[str, str, str], str] = {}
+
+
+def _formatted(kind: str, value: str, locale: Locale, make: Callable[[], str]) -> str:
+    """What Babel writes from a locale's data, kept in the build cache. Loading that data
+    imports Babel's dates module, which looks up the machine's time zone: some 50 ms,
+    more than a rebuild spends on the few numbers, dates and names it writes."""
+    from . import cache
+
+    memo = (kind, value, str(locale))
+    if memo not in _FORMATTED:
+        _FORMATTED[memo] = cache.remembered("labels", cache.key(*memo, babel.__version__), make)
+    return _FORMATTED[memo]
 
 
 @lru_cache(maxsize=64)

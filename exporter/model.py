@@ -355,9 +355,12 @@ class Issue(_Node):
 
 # Scripts written without spaces between words are counted by characters: Han and kana
 # at 300 a minute (reading speed studies (IReST) give 255 for Chinese, 357 for Japanese),
-# Thai, Lao, Khmer and Burmese at about six characters a word.
-HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-SOUTHEAST_ASIAN = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+# Thai, Lao, Khmer and Burmese at about six characters a word. Patterns, compiled by re
+# at first use: the Han class alone takes some 10 ms, which a text without any such
+# script (every character below FIRST_UNSPACED) never pays.
+HAN_KANA = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+SOUTHEAST_ASIAN = r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"
+FIRST_UNSPACED = "\u0e00"
 HAN_KANA_PER_MINUTE = 300
 CHARACTERS_PER_WORD = 6
 
@@ -371,22 +374,27 @@ def reading_time(article: Article, words_per_minute: int = 230) -> int:
     minutes = 0.0
     for text in texts:
         plain = to_text(text)
-        han_kana = len(HAN_KANA.findall(plain))
-        southeast = len(SOUTHEAST_ASIAN.findall(plain))
-        words = len(SOUTHEAST_ASIAN.sub(" ", HAN_KANA.sub(" ", plain)).split())
+        if not plain or max(plain) < FIRST_UNSPACED:
+            minutes += len(plain.split()) / words_per_minute
+            continue
+        han_kana = len(re.findall(HAN_KANA, plain))
+        southeast = len(re.findall(SOUTHEAST_ASIAN, plain))
+        words = len(re.sub(SOUTHEAST_ASIAN, " ", re.sub(HAN_KANA, " ", plain)).split())
         minutes += (words + southeast / CHARACTERS_PER_WORD) / words_per_minute
         minutes += han_kana / HAN_KANA_PER_MINUTE
     return max(1, round(minutes))
 
 
-def text_size(article: Article) -> int:
-    """Characters of readable text: standfirst, body and captions (markup not counted)."""
+def text_size(article: Article, *, markup: bool = False) -> int:
+    """Characters of readable text: standfirst, body and captions (markup not counted,
+    unless `markup`: a bound that costs no parsing, since markup read as text only
+    shortens)."""
     parts = list(article.standfirst) + ([article.lead.caption or ""] if article.lead else [])
     for block in article.body:
         parts += [getattr(block, name, None) or "" for name in ("text", "caption")]
         parts += getattr(block, "items", []) + getattr(block, "header", [])
         parts += [cell for row in getattr(block, "rows", []) for cell in row]
-    return sum(len(to_text(part)) for part in parts)
+    return sum(len(part) if markup else len(to_text(part)) for part in parts)
 
 
 def slugify(text: str, limit: int = 60) -> str:

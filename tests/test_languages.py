@@ -335,7 +335,7 @@ def test_a_catalogue_is_compiled_once_and_then_read_from_the_build_cache(tmp_pat
     def no_parsing(*args, **kwargs):
         raise AssertionError("the .po file was parsed again")
 
-    monkeypatch.setattr(labels, "read_po", no_parsing)
+    monkeypatch.setattr("babel.messages.pofile.read_po", no_parsing)  # imported when used
     labels._translations.cache_clear()
     try:
         assert labels._translations("fr").pgettext("continue_reading", "Continue reading") == french

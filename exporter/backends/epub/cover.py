@@ -55,12 +55,14 @@ FONT_FILES = {
     "rtl-sans-bold": ("DejaVuSans-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     "rtl-sans": ("DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
 }
+# Patterns, not compiled ones: a class of wide Unicode ranges takes the re module some
+# 10 ms to compile, paid only when a cover is drawn (re keeps what it compiled).
 CJK_CHARS = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
-_NEEDS_CJK = re.compile(f"[{CJK_CHARS}]")
-_NEEDS_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic
+_NEEDS_CJK = f"[{CJK_CHARS}]"
+_NEEDS_RTL = "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"  # Hebrew, Arabic
 _BREAK_ANYWHERE = "\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef"  # Han, kana: no spaces
 NO_LINE_START = set("，。、；：！？）」』】〉》”’・ー…,.;:!?)")  # kinsoku: never start a line
-_TOKEN = re.compile(f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+")
+_TOKEN = f"[{_BREAK_ANYWHERE}]|[^\\s{_BREAK_ANYWHERE}]+"
 
 @lru_cache(maxsize=64)
 def font(kind: str, size: int) -> Font:
@@ -108,8 +110,8 @@ def draw_cover(issue: Issue, assets: Assets, theme: dict[str, str],
     masthead = (theme or {}).get("masthead") or issue.title
     texts = [masthead, issue.subtitle or "", issue.publisher or ""]
     texts += [t for a in issue.articles() for t in (a.title, a.kicker or "")]
-    script = ("cjk-" if any(_NEEDS_CJK.search(t) for t in texts)
-              else "rtl-" if any(_NEEDS_RTL.search(t) for t in texts) else "")
+    script = ("cjk-" if any(re.search(_NEEDS_CJK, t) for t in texts)
+              else "rtl-" if any(re.search(_NEEDS_RTL, t) for t in texts) else "")
     canvas = PILImage.new("RGB", COVER_SIZE, PAPER)
     rtl = (labels or IssueLabels(issue.language).issue).direction == "rtl"
     draw = _StartEdge(ImageDraw.Draw(canvas), width, rtl)
@@ -314,7 +316,7 @@ def _clip(lines: list[str], count: int) -> list[str]:
 
 def _fitting_font(kind: str, text: str, width: int, largest: int, smallest: int) -> Font:
     """The largest size (down to `smallest`) at which the text's longest word fits."""
-    longest = max(_TOKEN.findall(_one_line(text)) or [""], key=len)
+    longest = max(re.findall(_TOKEN, _one_line(text)) or [""], key=len)
     size = largest
     while size > smallest and font(kind, size).getlength(longest) > width:
         size -= 6
@@ -331,7 +333,7 @@ def _wrap(text: str, face: Font, width: int) -> list[str]:
     plain = _one_line(text)
     lines: list[str] = []
     current = ""
-    for match in _TOKEN.finditer(plain):
+    for match in re.finditer(_TOKEN, plain):
         token = match.group()
         spaced = match.start() > 0 and plain[match.start() - 1].isspace()
         trial = f"{current} {token}" if current and spaced else current + token
