@@ -67,6 +67,7 @@ class Assets:
     offline: bool = False
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict, repr=False)  # file identity -> SHA-256
 
     def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
@@ -79,11 +80,12 @@ class Assets:
         roots = [p.resolve() for p in extra_roots]
         for article in issue.articles():
             base = base_dirs.get(article.id)
+            allowed = [base.resolve(), *roots] if base is not None else roots
             for image in _images(article):
                 if (article.id, image.src) in self.by_src:
                     continue
                 try:
-                    asset = self._load(image.src, base, roots, by_key)
+                    asset = self._load(image.src, base, allowed, by_key)
                 except ExporterError as exc:
                     self.warnings.append(f"{article.source.location}: image {image.src}: {exc.message}")
                     continue
@@ -94,12 +96,12 @@ class Assets:
         """Whether every local image of the article is checked already (remembered by
         content), so that `load_issue` will not decode it; a remote one counts as not
         checked, since reading it means fetching it."""
-        roots = [p.resolve() for p in extra_roots]
+        allowed = [p.resolve() for p in ([base] if base is not None else []) + list(extra_roots)]
         for image in _images(article):
             try:
                 if is_url(image.src):
                     return False
-                digest = self._digest(*self._local(image.src, base, roots))
+                digest = self._digest(*self._local(image.src, base, allowed))
             except ExporterError:  # reported by load_issue
                 continue
             if not stored("image-checks", _check_key(digest), folder=self.cache_dir):
@@ -173,7 +175,7 @@ class Assets:
                 except ExporterError:  # the backend's own call reports it
                     pass
 
-    def _load(self, src: str, base: Path | None, roots: list[Path],
+    def _load(self, src: str, base: Path | None, allowed: list[Path],
               by_key: dict[str, Asset]) -> Asset:
         """The image `src` names, checked; a local file unchanged since a build that
         checked it is neither read nor hashed again."""
@@ -181,7 +183,7 @@ class Assets:
             data = self._fetch(src)
             digest = hashlib.sha256(data).hexdigest()
             return by_key.get(digest) or self._decode(data, src, digest)
-        path, info = self._local(src, base, roots)
+        path, info = self._local(src, base, allowed)
 
         def read() -> bytes:
             try:
@@ -201,15 +203,15 @@ class Assets:
             raise ExporterError(src, f"remote images cannot be fetched here ({exc})")
         return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content
 
-    def _local(self, src: str, base: Path | None, roots: list[Path]) -> tuple[Path, os.stat_result]:
-        """The file a relative `src` names, if it may be read: inside the source's folder
-        or a root, a regular file, not too large."""
+    def _local(self, src: str, base: Path | None,
+               allowed: list[Path]) -> tuple[Path, os.stat_result]:
+        """The file a relative `src` names, if it may be read: inside one of the `allowed`
+        folders (resolved: the source's own and the roots), a regular file, not too large."""
         if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
         if base is None:
             raise ExporterError(src, "a relative image path needs a local source")
         path = (base / src).resolve()
-        allowed = [base.resolve(), *roots]
         if not any(path.is_relative_to(root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
         try:
@@ -229,9 +231,12 @@ class Assets:
         unchanged photo is not read and hashed on every rebuild."""
         identity = cache_key(str(path), *(str(v) for v in (
             info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
-        return remembered("image-digests", identity,
-                          lambda: hashlib.sha256((read or path.read_bytes)()).hexdigest(),
-                          folder=self.cache_dir)
+        if identity not in self.digests:  # `checked` asks first, then `load_issue`
+            self.digests[identity] = remembered(
+                "image-digests", identity,
+                lambda: hashlib.sha256((read or path.read_bytes)()).hexdigest(),
+                folder=self.cache_dir)
+        return self.digests[identity]
 
     def _asset(self, digest: str, read: Callable[[], bytes], origin: str) -> Asset:
         """The checked image whose bytes have this SHA-256; `read` gives them, called only

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import charset_normalizer
-
 from ..errors import SourceError
 from ..model import SourceRef
 from . import Origin
@@ -31,6 +29,8 @@ def _guess_encoding(data: bytes, origin: Origin) -> str:
     detector may pick Baltic or Central European ones ("crème" as "crčme"); 1252 is
     what browsers assume for unlabelled Western text, so it wins a near tie.
     """
+    import charset_normalizer  # only for a source that is not UTF-8
+
     matches = charset_normalizer.from_bytes(data[:200_000])
     best = matches.best()
     if best is None or best.encoding is None:
