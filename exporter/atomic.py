@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import BuildError
 
@@ -112,13 +113,21 @@ def write_text(path: Path, text: str) -> None:
 
 
 def write_bytes(path: Path, data: bytes) -> None:
+    with writing(path) as file:
+        file.write(data)
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[BinaryIO]:
+    """A new file to write, which appears at `path` whole when the block ends (or not at
+    all): for a large output written piece by piece, never held in memory at once."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # A name of its own per call (not just per process): threads of one build may write
     # the same file at once, and one must never rename or delete the other's.
     tmp = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp")
     try:
         with tmp.open("xb") as file:
-            file.write(data)
+            yield file
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -81,8 +81,9 @@ def test_a_cached_rebuild_loads_no_other_format_nor_pillow(issue: Path, tmp_path
 
 def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """Neither the photo nor its checked copy and renditions in the cache: the rebuild
-    knows the file by its identity and change time, and the book's image entry is kept."""
+    """Neither the photo nor its checked copy in the cache is read: the rebuild knows the
+    file by its identity and change time, and the book's image entry is kept; the
+    rendition's bytes are only copied into the zip, once per photo."""
     import builtins
 
     from exporter.build import build
@@ -108,6 +109,7 @@ def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
     build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "warm")
     monkeypatch.undo()
     assert any(name.endswith("two.md") for name in opened)  # the spy saw the edited source
-    photos = [name for name in opened if name.endswith(".jpg")
-              or "/originals/" in name or "/renditions/" in name]
-    assert photos == []
+    assert [name for name in opened if name.startswith(str(issue)) and name.endswith(".jpg")
+            or "/originals/" in name] == []
+    copied = [name for name in opened if "/renditions/" in name]
+    assert len(copied) == len(set(copied)) == 3

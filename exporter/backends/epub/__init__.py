@@ -14,6 +14,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import os
 import re
 import sys
 import uuid
@@ -30,7 +31,7 @@ from markupsafe import Markup
 from ... import cache
 from ...article_html import ImageRef, render_article
 from ...assets import Asset, Assets, pillow
-from ...atomic import write_bytes
+from ...atomic import writing
 from ...errors import BuildError
 from ...labels import IssueLabels, Labels
 from ...links import linked_ids
@@ -38,7 +39,7 @@ from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
-from .package import Entry, fix_nav, fix_ncx, fix_opf, packed, repackage, zip_time
+from .package import Entry, fix_nav, fix_ncx, fix_opf, kept_in, packed, repackage, zip_time
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
@@ -153,7 +154,7 @@ def build(job: Job, options: Options) -> Result:
     book.add_item(nav)
 
     path = job.out_dir / f"{job.stem}.epub"
-    write_bytes(path, _write(book, entries, issue, language, labels))
+    _write(book, entries, issue, language, labels, path)
     return Result([path], warnings)
 
 
@@ -331,7 +332,7 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
 
 
 def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, language: str,
-           labels: Labels) -> bytes:
+           labels: Labels, path: Path) -> None:
     """ebooklib writes the package files (OPF, nav, NCX) and a placeholder for each of
     the book's own files; `repackage` puts `entries` in their place, as they are."""
     buffer = io.BytesIO()
@@ -341,11 +342,12 @@ def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, languag
                                    "compresslevel": 0,  # repackage() compresses once
                                    "package_direction": True,
                                    "landmark_title": labels.pgettext("landmarks", "Landmarks")})
-    return repackage(buffer.getvalue(), stamp, {
-        f"{ROOT}/content.opf": fix_opf(language),
-        f"{ROOT}/nav.xhtml": fix_nav,
-        f"{ROOT}/toc.ncx": fix_ncx(language),
-    }, {f"{ROOT}/{name}": entry for name, entry in entries.items()})
+    with writing(path) as out:
+        repackage(buffer.getvalue(), stamp, out, {
+            f"{ROOT}/content.opf": fix_opf(language),
+            f"{ROOT}/nav.xhtml": fix_nav,
+            f"{ROOT}/toc.ncx": fix_ncx(language),
+        }, {f"{ROOT}/{name}": entry for name, entry in entries.items()})
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:
@@ -390,6 +392,8 @@ class _Images:
         made = (asset.key, repr(self.profile), str(self.quality), str(self.reencode))
         name, media_type, ref, entry = cache.remembered(
             "epub-images", cache.key(*made), lambda: self._prepare(asset))
+        if entry.file is not None and _size(entry.file) != entry.size:  # removed meanwhile
+            name, media_type, ref, entry = self._prepare(asset)
         self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,
                                           media_type=media_type))
         self.entries[name] = entry
@@ -403,21 +407,30 @@ class _Images:
         rendition = None
         if asset.format in ("PNG", "GIF"):  # graphics stay lossless unless photo-sized
             rendition = self.assets.rendition(asset, fmt="PNG", **size)
-            data = _flatten_png(rendition.path.read_bytes())
+            made = rendition.path.read_bytes()
+            data = _flatten_png(made)
             if len(data) > PNG_LIMIT:
                 rendition = None
         if rendition is None:
             rendition = self.assets.rendition(asset, fmt="JPEG", **size)
-            data = rendition.path.read_bytes()
+            made = data = rendition.path.read_bytes()
             while (self.profile.eink_budget and size["quality"] > 40
                    and len(data) > rendition.width * rendition.height // 16):
                 size["quality"] -= 10
                 rendition = self.assets.rendition(asset, fmt="JPEG", **size)
-                data = rendition.path.read_bytes()
+                made = data = rendition.path.read_bytes()
         ext = "png" if rendition.media_type == "image/png" else "jpg"
         name = f"{IMAGE_DIR}/{asset.key[:24]}.{ext}"
-        return (name, rendition.media_type, ImageRef(f"../{name}", rendition.width, rendition.height),
-                packed(data, stored=True))
+        # The rendition's own bytes stay in its file (kept by content in the cache).
+        entry = kept_in(rendition.path, data) if data is made else packed(data, stored=True)
+        return name, rendition.media_type, ImageRef(f"../{name}", rendition.width, rendition.height), entry
+
+
+def _size(file: str) -> int | None:
+    try:
+        return os.stat(file).st_size
+    except OSError:
+        return None
 
 
 def _flatten_png(data: bytes) -> bytes:

@@ -5,19 +5,23 @@ ebooklib stamps zip entries with the clock and cannot write `xml:lang` on the OP
 stored, a fixed entry order and time, and small fixes to the package, nav and NCX files.
 The book's pages and images come ready as `Entry`s, compressed once and kept in the
 build cache (ebooklib writes empty placeholders for them), so a rebuild neither
-compresses an unchanged page again nor reads an unchanged photo; the zip is written here,
-a few fixed-size records around those bytes.
+compresses an unchanged page again nor converts an unchanged photo; the zip is written
+here, straight to the output file: a few fixed-size records around those bytes, a
+photo's copied from the file that holds it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import shutil
 import struct
 import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -40,12 +44,23 @@ ZIP_LIMIT = 0xFFFFFFFF  # beyond this size or offset a zip needs ZIP64, which re
 @dataclass(frozen=True)
 class Entry:
     """One file of the book as the zip holds it: raw deflate (or the bytes themselves when
-    stored), with the checksum and size of the file."""
+    stored), with the checksum and size of the file. A stored entry may instead name the
+    `file` that holds its bytes (a photo's rendition in the cache), copied when written."""
 
     data: bytes
     crc: int
     size: int
     deflated: bool
+    file: str | None = None
+
+    @property
+    def stored_size(self) -> int:
+        return self.size if self.file is not None else len(self.data)
+
+
+def kept_in(file: Path, content: bytes) -> Entry:
+    """A stored entry whose bytes (`content`) stay in `file`: the zip copies them."""
+    return Entry(b"", zlib.crc32(content), len(content), deflated=False, file=str(file))
 
 
 def packed(content: bytes, *, stored: bool = False) -> Entry:
@@ -72,10 +87,11 @@ def zip_time(date: str) -> tuple[int, int, int, int, int, int]:
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
-def repackage(data: bytes, date_time: DateTime, fixes: dict[str, Fix] | None = None,
-              ready: dict[str, Entry] | None = None) -> bytes:
-    """The same EPUB with fixed entry times and order; `fixes` rewrite named entries, and
-    `ready` holds the entries written as they are in place of ebooklib's placeholders."""
+def repackage(data: bytes, date_time: DateTime, out: BinaryIO,
+              fixes: dict[str, Fix] | None = None, ready: dict[str, Entry] | None = None) -> None:
+    """The same EPUB, written to `out`, with fixed entry times and order; `fixes` rewrite
+    named entries, and `ready` holds the entries written as they are in place of
+    ebooklib's placeholders."""
     fixes, ready = fixes or {}, ready or {}
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
@@ -91,36 +107,40 @@ def repackage(data: bytes, date_time: DateTime, fixes: dict[str, Fix] | None = N
             continue
         content = fixes[name](contents[name]) if name in fixes else contents[name]
         entries.append((name, packed(content, stored=is_stored(name))))
-    return write_zip(entries, date_time)
+    write_zip(entries, date_time, out)
 
 
-def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime) -> bytes:
+def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: BinaryIO) -> None:
     """A zip of these entries in this order, each dated `date_time`, a regular file
     (rw-r--r--), made on Unix: the same bytes on every machine."""
     year, month, day, hour, minute, second = date_time
     date = (year - 1980) << 9 | month << 5 | day
     clock = hour << 11 | minute << 5 | second // 2
-    parts: list[bytes] = []
     directory: list[bytes] = []
     offset = 0
     for name, entry in entries:
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else UTF8_NAMES
         method = zipfile.ZIP_DEFLATED if entry.deflated else zipfile.ZIP_STORED
-        fields = (ZIP_VERSION, flags, method, clock, date, entry.crc, len(entry.data), entry.size,
-                  len(encoded))
-        if max(offset, len(entry.data), entry.size) > ZIP_LIMIT:
+        fields = (ZIP_VERSION, flags, method, clock, date, entry.crc, entry.stored_size,
+                  entry.size, len(encoded))
+        if max(offset, entry.stored_size, entry.size) > ZIP_LIMIT:
             raise BuildError("epub", "the book is larger than 4 GB, more than a zip holds")
-        parts += [struct.pack("<4s5H3L2H", b"PK\3\4", *fields, 0), encoded, entry.data]
+        out.write(struct.pack("<4s5H3L2H", b"PK\3\4", *fields, 0) + encoded)
+        if entry.file is None:
+            out.write(entry.data)
+        else:
+            with open(entry.file, "rb") as source:
+                shutil.copyfileobj(source, out)
         directory += [struct.pack("<4s6H3L5H2L", b"PK\1\2", 3 << 8 | ZIP_VERSION, *fields,
                                   0, 0, 0, 0, FILE_MODE, offset), encoded]
-        offset += 30 + len(encoded) + len(entry.data)
+        offset += 30 + len(encoded) + entry.stored_size
     central = b"".join(directory)
     if offset > ZIP_LIMIT or len(entries) > 0xFFFF:
         raise BuildError("epub", "the book has more files or bytes than a zip holds")
     end = struct.pack("<4s4H2LH", b"PK\5\6", 0, 0, len(entries), len(entries), len(central),
                       offset, 0)
-    return b"".join([*parts, central, end])
+    out.write(central + end)
 
 
 def _serialise(root: etree._Element) -> bytes:
