@@ -67,7 +67,7 @@ class Assets:
     offline: bool = False
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    digests: dict[str, str] = field(default_factory=dict, repr=False)  # file identity -> SHA-256
+    files: dict[str, tuple[str, int, int, str]] = field(default_factory=dict, repr=False)
 
     def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
@@ -101,10 +101,10 @@ class Assets:
             try:
                 if is_url(image.src):
                     return False
-                digest = self._digest(*self._local(image.src, base, allowed))
+                identity = _identity(*self._local(image.src, base, allowed))
             except ExporterError:  # reported by load_issue
                 continue
-            if not stored("image-checks", _check_key(digest), folder=self.cache_dir):
+            if not stored("image-files", identity, folder=self.cache_dir):
                 return False
         return True
 
@@ -124,7 +124,7 @@ class Assets:
             except OSError as exc:
                 raise ExporterError(path, f"cannot read image: {exc.strerror}")
 
-        return self._asset(self._digest(path, info, read), read, str(path))
+        return self._file(path, info, read)
 
     def rendition(self, asset: Asset, *, max_width: int, max_height: int | None = None,
                   fmt: str = "JPEG", quality: int = 82, grayscale: bool = False,
@@ -191,8 +191,8 @@ class Assets:
             except OSError as exc:  # a file that went away...
                 raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
 
-        digest = self._digest(path, info, read)
-        return by_key.get(digest) or self._asset(digest, read, str(path))
+        asset = self._file(path, info, read)
+        return by_key.get(asset.key) or asset
 
     def _fetch(self, src: str) -> bytes:
         if self.offline:
@@ -224,46 +224,42 @@ class Assets:
             raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
         return path, info
 
-    def _digest(self, path: Path, info: os.stat_result,
-                read: Callable[[], bytes] | None = None) -> str:
-        """The file's SHA-256, remembered by its identity and change times: a file is
-        rewritten in place only with a new ctime, which no tool can set back, so an
-        unchanged photo is not read and hashed on every rebuild."""
-        identity = cache_key(str(path), *(str(v) for v in (
-            info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
-        if identity not in self.digests:  # `checked` asks first, then `load_issue`
-            self.digests[identity] = remembered(
-                "image-digests", identity,
-                lambda: hashlib.sha256((read or path.read_bytes)()).hexdigest(),
-                folder=self.cache_dir)
-        return self.digests[identity]
+    def _file(self, path: Path, info: os.stat_result, read: Callable[[], bytes]) -> Asset:
+        """The checked image in a local file, remembered by the file's identity and change
+        times: a file is rewritten in place only with a new ctime, which no tool can set
+        back, so an unchanged photo is neither read, hashed nor checked again."""
+        def facts() -> tuple[str, int, int, str]:
+            asset = self._decode(read(), str(path))
+            return asset.key, asset.width, asset.height, asset.format
 
-    def _asset(self, digest: str, read: Callable[[], bytes], origin: str) -> Asset:
-        """The checked image whose bytes have this SHA-256; `read` gives them, called only
-        when the check or the copy among the originals is not in the cache yet."""
+        identity = _identity(path, info)
+        if identity not in self.files:
+            self.files[identity] = remembered("image-files", identity, facts, folder=self.cache_dir)
+        digest, width, height, fmt = self.files[identity]
         original = self.cache_dir / "originals" / digest
-        loaded: list[bytes] = []
-
-        def data() -> bytes:
-            if not loaded:
-                loaded.append(read())
-                if not loaded[0]:
-                    raise ExporterError(origin, "empty image file")
-            return loaded[0]
-
-        # A full decode checks the image; its outcome depends only on the bytes, so a
-        # rebuild remembers it instead of decoding every photo again.
-        width, height, fmt = remembered("image-checks", _check_key(digest),
-                                         lambda: _check(data(), origin), folder=self.cache_dir)
-        if not original.exists():
-            write_bytes(original, data())
+        if not original.exists():  # removed from the cache since
+            write_bytes(original, read())
         return Asset(digest, original, width, height, fmt)
 
     def _decode(self, data: bytes, origin: str, key: str | None = None) -> Asset:
         """The checked image; `key` is the bytes' SHA-256 when the caller has it already."""
         if not data:
             raise ExporterError(origin, "empty image file")
-        return self._asset(key or hashlib.sha256(data).hexdigest(), lambda: data, origin)
+        key = key or hashlib.sha256(data).hexdigest()
+        # A full decode checks the image; its outcome depends only on the bytes, so a
+        # rebuild remembers it instead of decoding every photo again.
+        width, height, fmt = remembered("image-checks", _check_key(key), lambda: _check(data, origin),
+                                         folder=self.cache_dir)
+        path = self.cache_dir / "originals" / key
+        if not path.exists():
+            write_bytes(path, data)
+        return Asset(key, path, width, height, fmt)
+
+
+def _identity(path: Path, info: os.stat_result) -> str:
+    """A key for one version of a file: its path, inode, size and change times."""
+    return cache_key(str(path), *(str(v) for v in (
+        info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
 
 
 def pillow() -> ModuleType:
