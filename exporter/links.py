@@ -80,8 +80,13 @@ def resolve_internal_links(issue: Issue) -> None:
     The first article claiming an address keeps it, like the first of two equal ids.
     """
     hrefs: list[str] = []
+    linking = []  # the articles and intro blocks with a link: only they can change
     for node in [*issue.articles(), *issue.intro]:  # a rewrite that changes nothing, to read every link
-        _rewrite_node(node, lambda markup: hrefs.extend(_hrefs(markup)) or markup)
+        found: list[str] = []
+        _rewrite_node(node, lambda markup: found.extend(_hrefs(markup)) or markup)
+        if found:
+            linking.append(node)
+            hrefs += found
     _know_keys([u for a in issue.articles() for u in _candidates(a) if u] + hrefs)
     targets: dict[str, str] = {}
     for article in issue.articles():
@@ -97,10 +102,8 @@ def resolve_internal_links(issue: Issue) -> None:
         return _HREF.sub(replace, markup) if "<a href=" in markup else markup
 
     if targets:
-        for article in issue.articles():
-            _rewrite_node(article, rewrite)
-        for block in issue.intro:
-            _rewrite_node(block, rewrite)
+        for node in linking:
+            _rewrite_node(node, rewrite)
 
 
 def _hrefs(markup: str) -> list[str]:
