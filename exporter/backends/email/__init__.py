@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -338,8 +339,11 @@ def _theme(theme: dict[str, str]) -> dict[str, str]:
 
 
 def _write_images(job: Job, plan: _Plan) -> None:
-    """Resize each photo once to 1200 px and copy it into `<stem>-images/`."""
+    """Resize each photo once to 1200 px and copy it into `<stem>-images/` (the kernel
+    copies the cached rendition: a rebuild neither reads nor re-encodes it; the folder is
+    the build's own staging one, published whole)."""
     folder = job.out_dir / f"{job.stem}-images"
+    folder.mkdir(parents=True, exist_ok=True)
     written: dict[Path, _Image] = {}
     for number, article in enumerate(job.issue.articles(), 1):
         for n, figure in enumerate(article.figures()):
@@ -351,7 +355,7 @@ def _write_images(job: Job, plan: _Plan) -> None:
             if image is None:
                 name = f"{number:02d}-{n}-{asset.key[:8]}.jpg"  # short: repeated in the HTML
                 path = folder / name
-                write_bytes(path, rendition.path.read_bytes())
+                shutil.copyfile(rendition.path, path)
                 image = _Image(name, path, rendition.width, rendition.height,
                                rendition.media_type, f"{asset.key[:24]}@exporter")
                 written[rendition.path] = image
