@@ -113,3 +113,36 @@ def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
             or "/originals/" in name] == []
     copied = [name for name in opened if "/renditions/" in name]
     assert len(copied) == len(set(copied)) == 3
+
+
+def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each article's page is kept compressed, as the zip holds it: a rebuild after one
+    article changes compresses that page and the book's own small files, no other page."""
+    import io
+    import zipfile
+
+    from exporter.backends.epub import package
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold")
+    edit(issue)
+    compressed: list[bytes] = []
+    real = package.packed
+
+    def spy(content: bytes, *, stored: bool = False) -> package.Entry:
+        compressed.append(content)
+        return real(content, stored=stored)
+
+    monkeypatch.setattr(package, "packed", spy)
+    monkeypatch.setattr("exporter.backends.epub.packed", spy)
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "warm")
+    with zipfile.ZipFile(io.BytesIO((tmp_path / "warm" / "issue.epub").read_bytes())) as book:
+        assert book.testzip() is None
+        pages = {name: book.read(name) for name in book.namelist() if "/text/00" in name}
+    assert sorted(pages) == ["EPUB/text/001-story-1.xhtml", "EPUB/text/002-story-2.xhtml",
+                             "EPUB/text/003-story-3.xhtml"]
+    assert pages["EPUB/text/002-story-2.xhtml"] in compressed  # the edited one
+    assert [name for name, page in pages.items() if page in compressed] == ["EPUB/text/002-story-2.xhtml"]

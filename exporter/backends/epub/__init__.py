@@ -242,7 +242,7 @@ def _linked_files(data: str, article_files: dict[str, str]) -> list[tuple[str, s
     return sorted((id, article_files[id]) for id in linked_ids(data) if id in article_files)
 
 
-PageFields = tuple[str, str, str, str, Entry]  # a _Page's uid, file name, title, lang, XHTML
+PageFields = tuple[str, str, str, str, Entry]  # a _Page's uid, file name, title, lang, zip entry
 
 
 def _article_pages(shell: _Shell, article: Article, number: int, stem: str, images: _Images,
