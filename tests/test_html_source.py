@@ -72,6 +72,15 @@ def test_lead_is_the_figure_before_the_first_paragraph() -> None:
     assert article.body[0].type == "paragraph"
 
 
+def test_paragraphs_keep_text_after_empty_inlines_and_bordered_styles() -> None:
+    """An empty anchor `<span>` or icon `<i>` does not cut its sentence short, and a
+    paragraph whose inline style has a border is not dropped."""
+    text = " ".join(b.get("text", "") for b in model_of(FIXTURES / "inline-leftovers.html")["body"])
+    for words in ("seven instead of six", "Commuters who start work early",
+                  "look at the numbers again in January", "Winter tickets go on sale"):
+        assert words in text
+
+
 def test_authors_are_people_only() -> None:
     article = Article.from_dict(model_of(FIXTURES / "jsonld-two-authors.html"))
     assert article.authors == ["Anika Solberg", "Rafael Quint"]
