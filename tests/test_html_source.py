@@ -72,13 +72,18 @@ def test_lead_is_the_figure_before_the_first_paragraph() -> None:
     assert article.body[0].type == "paragraph"
 
 
-def test_paragraphs_keep_text_after_empty_inlines_and_bordered_styles() -> None:
-    """An empty anchor `<span>` or icon `<i>` does not cut its sentence short, and a
-    paragraph whose inline style has a border is not dropped."""
-    text = " ".join(b.get("text", "") for b in model_of(FIXTURES / "inline-leftovers.html")["body"])
+def test_markup_leftovers_cut_no_text() -> None:
+    """An empty anchor `<span>` or icon `<i>` does not cut its sentence short; a paragraph
+    with a bordered inline style, in a float-clearing (`overflow: hidden`) wrapper or
+    hidden only when printed is kept; a list quoted in a blockquote stays in the quote."""
+    body = model_of(FIXTURES / "markup-leftovers.html")["body"]
+    text = " ".join(b.get("text", "") for b in body)
     for words in ("seven instead of six", "Commuters who start work early",
-                  "look at the numbers again in January", "Winter tickets go on sale"):
+                  "look at the numbers again in January", "Winter tickets go on sale",
+                  "Cyclists may take their bikes", "Dogs on a lead travel free"):
         assert words in text
+    quote = next(b for b in body if b["type"] == "quote")
+    assert "• run an extra crossing on the evening of the Christmas market." in quote["text"]
 
 
 def test_authors_are_people_only() -> None:

@@ -31,7 +31,7 @@ def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
     # include_images would cost a point (it changes what is taken as the article):
     # figures come from our own reading of the page instead.
     keep_text_after_empty_inlines(root)
-    drop_border_styles(root)
+    drop_layout_marks(root)
     page = etree.tostring(root, encoding="unicode", method="html")
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
@@ -96,16 +96,23 @@ def keep_text_after_empty_inlines(root: etree._Element) -> None:
             el.tail = None
 
 
-_BORDER = re.compile(r"(?:^|;)\s*border[\w-]*\s*:[^;]*", re.I)
+# Layout that says nothing about whether a block is the article's: a border, clipped
+# overflow ("overflow: hidden" clears floats), and print-only hiding (shown on screen).
+_LAYOUT_STYLE = re.compile(r"(?:^|;)\s*(?:border|overflow)[\w-]*\s*:[^;]*", re.I)
+_PRINT_ONLY = re.compile(r"^(?:hidden-print|hide-print|hide-for-print|no-?print|d-print-none|"
+                         r"print-hidden|not-?print(?:able)?)$", re.I)
 
 
-def drop_border_styles(root: etree._Element) -> None:
-    """Inline `border` declarations taken off, in place: trafilatura's precise setting
-    drops every block whose style mentions a border, and text pasted from another page
-    carries "border: 0px" on each of its paragraphs. A border says nothing about
-    whether a block is the article's."""
-    for el in root.xpath("//*[contains(@style, 'border')]"):
-        el.set("style", _BORDER.sub("", el.get("style", "")).lstrip(" ;"))
+def drop_layout_marks(root: etree._Element) -> None:
+    """Inline `border` and `overflow` declarations and print-only class names taken off,
+    in place. trafilatura's cleaning drops every block whose style mentions a border or
+    "hidden" (as in "overflow: hidden") and every block hidden when printed, so a
+    paragraph pasted with "border: 0px" or an article part in a float-clearing wrapper
+    was lost."""
+    for el in root.xpath("//*[contains(@style, 'border') or contains(@style, 'overflow')]"):
+        el.set("style", _LAYOUT_STYLE.sub("", el.get("style", "")).lstrip(" ;"))
+    for el in root.xpath("//*[contains(@class, 'print')]"):
+        el.set("class", " ".join(t for t in el.get("class", "").split() if not _PRINT_ONLY.match(t)))
 
 
 def _is_block(el: etree._Element) -> bool:
@@ -208,8 +215,7 @@ class _Mapper:
                      if to_text(t).strip()]
             return [ListBlock(ordered=el.get("rend") == "ol", items=items)] if items else []
         if tag == "quote":
-            parts = [self.inline(p) for p in el.iterchildren("p")] or [self.inline(el)]
-            text = "<br>".join(p for p in parts if to_text(p).strip())
+            text = "<br>".join(p for p in self.quote_lines(el) if to_text(p).strip())
             return [Quote(text=text)] if to_text(text).strip() else []
         if tag == "table":
             return self.table(el)
@@ -218,6 +224,19 @@ class _Mapper:
         text = self.inline(el)
         self.text_started = self.text_started or bool(to_text(text).strip())
         return [Paragraph(text=text)] if to_text(text).strip() else []
+
+    def quote_lines(self, el: etree._Element) -> list[str]:
+        """A quotation's lines: each paragraph, and each item of a list it holds ("The
+        foundation pledges to: <ul>…</ul>") as a bulleted line."""
+        if (el.text or "").strip() and el.find("list") is not None:
+            return [self.inline(el)]  # its own text runs into the list: one line
+        lines: list[str] = []
+        for child in el.iterchildren("p", "head", "list"):
+            if child.tag == "list":
+                lines.extend(f"• {self.inline(i)}" for i in child.iterchildren("item"))
+            else:
+                lines.append(self.inline(child))
+        return lines or [self.inline(el)]
 
     def table(self, el: etree._Element) -> list[Block]:
         header: list[str] = []
