@@ -193,6 +193,12 @@ def test_a_long_by_line_with_author_page_links_is_a_byline() -> None:
      ["Jane Roe", "Sam Okafor", "Ann Lee", "Bo Li", "Cy Young"]),
     ('<div class="meta"><span>By</span> <span><a href="/a">Jane Roe</a></span> <span>and</span>'
      ' <span><a href="/b">Sam Okafor</a></span> <span>5 June 2020</span></div>', ["Jane Roe", "Sam Okafor"]),
+    ("<p>By: Jane Roe</p>", ["Jane Roe"]),
+    ('<div class="info">Posted on March 3, 2021 by <a href="/u/jr">Jane Roe</a></div>', ["Jane Roe"]),
+    ("<p>Tuesday 15 October 2019 by Jane Roe</p>", ["Jane Roe"]),
+    # HTML's contact of the article: its writer (the e-mail address is not a name).
+    ('<address>Jane Roe, <a href="mailto:jr@example.org">jr@example.org</a></address>', ["Jane Roe"]),
+    ('<aside><article><h2>Other news</h2><address>Sam Okafor</address></article></aside>', []),
     # A byline read whole that names an agency and a place: its parts are no authors.
     ('<div class="article-author"><a class="author-name" href="/author/ap">AP,</a>'
      ' <span class="author-name">Lisbon,</span> <span>Nov 20 2019, 10:18am</span></div>', []),
@@ -244,6 +250,8 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
     ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
      ["Jane Roe", "Sam Okafor"]),
     ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe (https://janeroe.example/)">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe &lt;jane@roe.example&gt;">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe | Riverside Gazette">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe - Riverside Gazette">', ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe for the Riverside Gazette">', ["Jane Roe"]),

@@ -167,7 +167,7 @@ _NAME_WORD = (rf"(?:{_CAPITAL}[\w'’.-]*|(?:de|da|du|des|van|von|der|den|del|la
               r"bin|al|ibn|dos)\b)")
 _PERSON = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
 _BY = re.compile(r"^\s*(?:(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
-                 r"photographs?|posted|published)\s+)?by|von|par|por)\s+", re.I)
+                 r"photographs?|posted|published)\s+)?by|von|par|por)(?:\s*:\s*|\s+)", re.I)
 _IN_PLACE = re.compile(rf"\s+in\s+{_CAPITAL}[\w'’.-]*(?:\s+{_CAPITAL}[\w'’.-]*){{0,2}}\s*$")
 _DESK_MAX_WORDS = 5
 # "and" in the languages of "By" above: "Von X und Y", "Par X et Y", "Por X y Y".
