@@ -194,6 +194,7 @@ def test_a_long_by_line_with_author_page_links_is_a_byline() -> None:
     ('<div class="meta"><span>By</span> <span><a href="/a">Jane Roe</a></span> <span>and</span>'
      ' <span><a href="/b">Sam Okafor</a></span> <span>5 June 2020</span></div>', ["Jane Roe", "Sam Okafor"]),
     ("<p>By: Jane Roe</p>", ["Jane Roe"]),
+    ('<p class="author-signature">Jane Roe is a reporter for the Gazette.</p>', ["Jane Roe"]),
     ('<div class="info">Posted on March 3, 2021 by <a href="/u/jr">Jane Roe</a></div>', ["Jane Roe"]),
     ("<p>Tuesday 15 October 2019 by Jane Roe</p>", ["Jane Roe"]),
     # HTML's contact of the article: its writer (the e-mail address is not a name).
@@ -251,6 +252,10 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
      ["Jane Roe", "Sam Okafor"]),
     ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe (https://janeroe.example/)">', ["Jane Roe"]),
+    # A share card's labelled pair (WordPress SEO plugins write it).
+    ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Roe">'
+     '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="4 minutes">',
+     ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe &lt;jane@roe.example&gt;">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe | Riverside Gazette">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe - Riverside Gazette">', ["Jane Roe"]),

@@ -77,6 +77,8 @@ _LATER_ROLE = re.compile(
     r"pictures|images|illustrations?|illustrated|graphics|video|design(?:ed)?|produced|"
     r"production|fact-?check(?:ed|ing)|translat(?:ed|ion)|édité|édition|traduit|fotos?|"
     r"bilder|redaktion|edición)\s+(?:by|par|von|por|di|door|av)\b.*$", re.I)
+# An author box's sentence about the writer: "Jane Roe is a reporter for the Gazette".
+_BIO = re.compile(r"(?<=\w)\s+(?:is|was|writes|covers|est|ist|es|è)\s.*$", re.I)
 _SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
@@ -309,7 +311,7 @@ def _names_part(text: str) -> str:
     dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
     text = text[dated.end():] if dated else text
     text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
-    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", text, count=1)))
+    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", _BIO.sub("", text), count=1)))
     text = _SEPARATOR.sub(", ", text)  # "Jane Roe | Riverside Gazette": a name, then an outlet
     return _JOB_TITLE.sub("", text, count=1)
 
