@@ -132,6 +132,26 @@ def test_dek_becomes_the_standfirst_once() -> None:
     assert all(dek not in str(b) for b in article.body)
 
 
+def test_summary_in_the_article_header_is_the_standfirst() -> None:
+    """An unclassed paragraph under the headline in the article's `<header>` is its
+    summary (not the byline line beside it); a section's `<header>` keeps its heading."""
+    dek = "Families in the lower town were told to leave before dawn as the water rose."
+    page = (f'<html><body><article><header><h1>Flood</h1><p>{dek}</p>'
+            '<p class="meta">By Jane Roe, 3 March 2021</p></header>'
+            f'{BODY}<section><header><h2>What the repairs cost</h2></header>{BODY}</section>'
+            "</article></body></html>")
+    article = read(page.encode(), Origin("page.html", None))[0]
+    assert article.standfirst == [dek]
+    assert article.authors == ["Jane Roe"]
+    assert any(b.type == "heading" and "repairs cost" in b.text for b in article.body)
+
+
+def test_site_header_tagline_is_no_standfirst() -> None:
+    page = ('<html><body><header><h1>Riverside Gazette</h1><p>News from both banks of the river'
+            f' since eighteen fifty.</p></header><main><h2>Flood</h2>{BODY}</main></body></html>')
+    assert read(page.encode(), Origin("page.html", None))[0].standfirst == []
+
+
 def test_link_to_an_authors_page_is_a_byline() -> None:
     markup = '<div class="meta"><a href="https://x.example/author/jane-roe/">Jane Roe</a></div>'
     assert meta_of("", markup).authors == ["Jane Roe"]

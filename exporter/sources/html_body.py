@@ -32,6 +32,7 @@ def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
     # figures come from our own reading of the page instead.
     keep_text_after_empty_inlines(root)
     drop_layout_marks(root)
+    section_headers_as_divs(root)
     page = etree.tostring(root, encoding="unicode", method="html")
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
@@ -113,6 +114,17 @@ def drop_layout_marks(root: etree._Element) -> None:
         el.set("style", _LAYOUT_STYLE.sub("", el.get("style", "")).lstrip(" ;"))
     for el in root.xpath("//*[contains(@class, 'print')]"):
         el.set("class", " ".join(t for t in el.get("class", "").split() if not _PRINT_ONLY.match(t)))
+
+
+def section_headers_as_divs(root: etree._Element) -> None:
+    """The `<header>` of a section inside the article (its subheading, say) made a
+    `<div>`, in place: trafilatura's precise setting deletes every `<header>`, the
+    site's and the article's own parts alike. The article's header, with the headline,
+    is left: its summary is read as the standfirst, its byline as the authors."""
+    for header in list(root.iter("header")):
+        if header.find(".//h1") is None and any(
+                a.tag in ("article", "main", "section") for a in header.iterancestors()):
+            header.tag = "div"
 
 
 def _is_block(el: etree._Element) -> bool:

@@ -343,7 +343,7 @@ def dek(region: _Element, headline: _Element | None) -> str | None:
         for node in el.iter():
             seen += 1
             if seen > _HEADER_REACH:
-                return None
+                return _header_summary(headline)
             if not isinstance(node.tag, str) or node.tag in _NOT_DEK_TAGS or is_furniture(node) \
                     or next(node.iterancestors("figure"), None) is not None:
                 continue
@@ -352,6 +352,29 @@ def dek(region: _Element, headline: _Element | None) -> str | None:
                 text = text_of(node)
                 if _MIN_DEK_WORDS <= len(text.split()) <= _MAX_DEK_WORDS:
                     return text
+    return _header_summary(headline)
+
+
+_NOT_SUMMARY_CLASS = re.compile(r"byline|author|date|time|meta|credit|caption")
+
+
+def _header_summary(headline: _Element) -> str | None:
+    """A paragraph under the headline in the article's `<header>` (HTML's header of an
+    article: its headline and summary), when no class marks it: not a byline, dateline
+    or photo credit."""
+    header = next(headline.iterancestors("header"), None)
+    if header is None or not any(a.tag in ("article", "main") or a.get("role") == "main"
+                                 for a in header.iterancestors()):
+        return None  # the site's header, its logo in an <h1>
+    after = False
+    for node in header.iter():
+        after = after or node is headline
+        if not after or node.tag != "p" or _starts_by(node) or is_furniture(node) \
+                or any(_NOT_SUMMARY_CLASS.search(t) for t in tokens_of(node).split()):
+            continue
+        text = text_of(node)
+        if _MIN_DEK_WORDS <= len(text.split()) <= _MAX_DEK_WORDS and not text.endswith(":"):
+            return text
     return None
 
 
