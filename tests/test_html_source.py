@@ -86,6 +86,15 @@ def test_markup_leftovers_cut_no_text() -> None:
     assert "• run an extra crossing on the evening of the Christmas market." in quote["text"]
 
 
+def test_other_stories_teasers_are_not_the_text() -> None:
+    """Items side by side, each headed by a link to another page of the site, are a
+    teaser list (with its heading); a listicle's items linking to other sites are text."""
+    text = " ".join(b.get("text", "") for b in model_of(FIXTURES / "teaser-list.html")["body"])
+    assert "Nine kilometres along the dyke" in text and "check the tide tables" in text
+    for teaser in ("six-kilometre path", "Four keepers", "Forecasters expect", "More from Outdoors"):
+        assert teaser not in text
+
+
 def test_authors_are_people_only() -> None:
     article = Article.from_dict(model_of(FIXTURES / "jsonld-two-authors.html"))
     assert article.authors == ["Anika Solberg", "Rafael Quint"]
