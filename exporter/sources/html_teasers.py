@@ -44,7 +44,8 @@ def _teaser_items(root: _Element, base_url: str | None) -> list[_Element]:
         item = _item_of(heading, base_url)
         if item is not None and item.getparent() is not None:
             siblings[(item.getparent(), item.tag, _kind(item))].append(item)
-    return [item for items in siblings.values() if len(set(items)) >= 2 for item in set(items)]
+    groups = [list(dict.fromkeys(items)) for items in siblings.values()]
+    return [item for items in groups if len(items) >= 2 for item in items]
 
 
 def _kind(el: _Element) -> str:
