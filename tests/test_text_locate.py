@@ -487,3 +487,29 @@ def test_a_paragraph_of_one_sentence_said_twice_is_text_not_a_card() -> None:
     line = STORY.splitlines()[0]
     article = _article(f"Harbour plan approved\n{line} {line}\n{STORY}")
     assert _body_text(article)[0] == f"{line} {line}"
+
+
+@pytest.mark.parametrize("bio", [
+    "Jane Doe est journaliste au service Région depuis 2012 et couvre le port et les transports.",
+    "Jane Doe es redactora de la sección Local desde 2015 y escribe sobre el puerto.",
+])
+def test_author_box_under_the_authors_bare_name_ends_the_story_in_other_languages(bio: str) -> None:
+    article = _article(f"Harbour plan approved\nPar Jane Doe\n{STORY}Jane Doe\n{bio}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_live_blog_keeps_its_entries_and_its_headline_above_the_key_events() -> None:
+    entries = STORY.splitlines()
+    page = (f"{MENU}Live\nHarbour storm: ferries cancelled as gales hit the islands\n"
+            "By Jane Doe and Tom Reed\nKey events\n15:20 Last ferry cancelled\n13:05 Coast road closed\n"
+            f"Share\n15:20\nLast ferry cancelled\n{entries[0]}\n14:32\nJane Doe\n{entries[1]}\n"
+            f"13:05\nCoast road closed\n{entries[2]}\nMost popular\nFerry fares rise again\n")
+    article = _article(page)
+    assert article.title == "Harbour storm: ferries cancelled as gales hit the islands"
+    assert _body_text(article) == ["15:20 Last ferry cancelled", entries[0], "14:32", entries[1],
+                                   "13:05 Coast road closed", entries[2]]
+
+
+def test_a_time_under_the_byline_of_a_story_is_not_a_heading() -> None:
+    article = _article(f"Harbour plan approved by the council\nBy Jane Doe\n19 June 2024\n10:32\n{STORY}")
+    assert _body_text(article) == STORY.splitlines()

@@ -28,7 +28,7 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
+from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
                           may_wrap, rough_run, rough_score, score)
 
 
@@ -55,7 +55,7 @@ _FURNITURE = _full_line(
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share this(?: article| story| page)?\s*:?|share this with",
-    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
+    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
@@ -136,7 +136,7 @@ _PROMO = _full_line(
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
-    r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"meistgelesen|am meisten gelesen|les plus lus|(?:l[oa]s? |os )?m[áa]s (?:le[íi]d|vist)[oa]s?|"
     r"самое (?:читаемое|популярное)|熱門文章|热门文章|人気記事|アクセスランキング.{0,20}|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
     r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
@@ -208,10 +208,13 @@ _DATELINE_MAX_WORDS = 14
 _TOGGLE_ENDS = ("less", "Less", "LESS")
 _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
 # What follows the author's name in their biography: perhaps their first name, then a verb.
-_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined)\s")
+_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined|est|écrit|a rejoint|es|fue|escribe|"
+                  r"ist|war|schreibt|è|scrive|é|escreve)\s")
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
 _STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
+# A time on a line of its own: a live blog's entry starts under it.
+_STAMP = re.compile(CLOCK_TIME, re.I)
 _COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
 _POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
@@ -292,9 +295,9 @@ _CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a c
 class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
-    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
-    # promo (a label over other stories' links), stop (ends the article, heads nothing),
-    # furniture (dropped)
+    kind: str  # text, bullet, numbered, meta, stamp (a time alone: a live blog entry's),
+    # figure, image_source, image_caption, tail, promo (a label over other stories' links),
+    # stop (ends the article, heads nothing), furniture (dropped)
     text: str
     value: Any = None
 
@@ -372,10 +375,11 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
 def _is_label(line: _Line, standfirst: bool) -> bool:
     """A line of the header block that neither is prose nor ends a sentence: a share
     panel's link or button, a label, not the story's text; right under the headline,
-    a line long enough to be the standfirst is not one."""
+    a line long enough to be the standfirst is not one. A time alone there is the
+    story's, said again by its date line."""
     if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
         return False
-    return line.kind == "text" and score("text", line.text) < 0
+    return line.kind == "stamp" or (line.kind == "text" and score("text", line.text) < 0)
 
 
 def _kept(lines: list[_Line]) -> list[_Line]:
@@ -535,6 +539,8 @@ def _classify(line: str) -> _Line:
         match = pattern.match(line)
         if match:
             return _Line(kind, match.group("text"))
+    if _STAMP.fullmatch(line):
+        return _Line("stamp", line)
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
@@ -777,6 +783,13 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
         if _is_author_box(line, draft):
             tail = lines[i:]
             break
+        if line.text in draft.authors:  # a live blog entry's byline, the bio box's head
+            i += 1
+            continue
+        if line.kind == "stamp":
+            heading, i = _entry_heading(lines, i, draft.authors)
+            draft.body.append(heading)
+            continue
         if line.kind in _ENDS:
             promo_end = _promo_end(lines, i) if line.kind == "promo" else None
             if promo_end is None:
@@ -887,6 +900,18 @@ def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int
     if _is_heading(lines, i, body):
         return Heading(level=2, text=escape_text(line.text)), i + 1
     return Paragraph(text=escape_text(line.text)), i + 1
+
+
+def _entry_heading(lines: list[_Line], i: int, authors: list[str]) -> tuple[Heading, int]:
+    """A live blog entry's time as a heading, with the entry's headline when a short line
+    without a sentence's end (not its writer's name) stands under it, over its text."""
+    time = lines[i].text
+    entry = lines[i + 1] if i + 1 < len(lines) else None
+    if (entry is not None and entry.kind == "text" and entry.text not in authors
+            and len(entry.text.split()) <= _HEADING_MAX_WORDS
+            and not entry.text.endswith(_TERMINAL) and i + 2 < len(lines)):
+        return Heading(level=2, text=escape_text(f"{time} {entry.text}")), i + 2
+    return Heading(level=2, text=escape_text(time)), i + 1
 
 
 def _list_at(lines: list[_Line], i: int) -> tuple[ListBlock, int]:
