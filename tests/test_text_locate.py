@@ -513,3 +513,13 @@ def test_a_live_blog_keeps_its_entries_and_its_headline_above_the_key_events() -
 def test_a_time_under_the_byline_of_a_story_is_not_a_heading() -> None:
     article = _article(f"Harbour plan approved by the council\nBy Jane Doe\n19 June 2024\n10:32\n{STORY}")
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_share_bar_of_single_buttons_and_joined_labels_under_the_headline_is_not_body() -> None:
+    bar = "Continue reading the main story Share this page\nShare\nTweet\nEmail\nMore\nSave\nPhoto\n"
+    caption = ("Ferries at the quay on Monday. The council says the plan will let residents sleep "
+               "through the night for the first time in years.")
+    article = _article(f"{MENU}Harbour plan approved\nBy Jane Doe\n{bar}{caption}\n{STORY}")
+    assert article.title == "Harbour plan approved"
+    assert _body_text(article)[-3:] == STORY.splitlines()
+    assert not {"Tweet", "More", "Photo"} & set(_body_text(article))

@@ -59,7 +59,7 @@ _FURNITURE = _full_line(
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
-    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger|tweet|more(?!:)|photo|video",
     # a share panel's buttons run together: "Share Tweet Share", "tweet share Reddit Pocket"
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
@@ -288,6 +288,7 @@ _RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cu
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
+_JOINED_LABELS_MAX_WORDS = 10  # two buttons' labels; a longer line is read as it is
 _CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
@@ -523,7 +524,8 @@ def _classify(line: str) -> _Line:
         return _Line("text", line)
     if _NEWSLETTER.fullmatch(line):
         return _Line("newsletter", line)
-    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line):
+    if (_MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line)
+            or _is_labels_run_together(line)):
         return _Line("furniture", line)
     if _PROMO.fullmatch(line):
         return _Line("promo", line)
@@ -553,6 +555,16 @@ def _classify(line: str) -> _Line:
     if figure is not None:
         return _Line("figure", line, figure)
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _is_labels_run_together(line: str) -> bool:
+    """Two furniture labels on one line, as a copy joins buttons that sit side by side
+    ("Continue reading the main story Share this page")."""
+    parts = line.split()
+    if not 1 < len(parts) <= _JOINED_LABELS_MAX_WORDS:
+        return False
+    return any(_FURNITURE.fullmatch(" ".join(parts[:k])) and _FURNITURE.fullmatch(" ".join(parts[k:]))
+               for k in range(1, len(parts)))
 
 
 def _is_card_title(line: str) -> bool:
