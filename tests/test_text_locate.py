@@ -523,3 +523,20 @@ def test_a_share_bar_of_single_buttons_and_joined_labels_under_the_headline_is_n
     assert article.title == "Harbour plan approved"
     assert _body_text(article)[-3:] == STORY.splitlines()
     assert not {"Tweet", "More", "Photo"} & set(_body_text(article))
+
+
+def test_a_byline_run_together_with_its_date_and_an_agency_credit_are_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\n6366\nJANE ROE/AFP/Getty Images\n"
+            f"by Jane Doe19 Jun 2024651\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved by the council"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_agency_credit_alone_credits_the_photo_under_it_not_the_line_above() -> None:
+    subheading = "The new berth"
+    page = (f"Harbour plan approved by the council\nBy Jane Doe\n{STORY}{subheading}\n"
+            f"Jane Roe/Quay Press\n{STORY}")
+    article = _article(page)
+    assert subheading in _body_text(article)
+    assert [b.credit for b in article.body if isinstance(b, Figure)] == ["Jane Roe/Quay Press"]

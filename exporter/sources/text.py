@@ -259,6 +259,12 @@ _CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|c
                            r"file|staff|handout) (?:photo|image|picture)(?: by .{2,40})?)$", re.I)
 # The photographer, the agency and the distributor: "Jane Doe | Quay Press | Harbour Images".
 _CREDIT_CHAIN = re.compile(r"^[^|.!?]{2,40}(?: \| [^|.!?]{2,40})+$")
+# A photo's credit alone in the agencies' shape: photographer and agencies between slashes
+# ("JANE DOE/AFP/Getty Images"), perhaps "via" a distributor; every part capitalised, no
+# spaces around the slashes (a breadcrumb's "News / World" has them).
+_CAPITALISED_PART = r"(?:[A-Z][\w.'’&-]*)(?:\s+(?:[A-Z][\w.'’&-]*|de|van|von|via))*"
+_CREDIT_SLASHES = re.compile(rf"^{_CAPITALISED_PART}(?:/{_CAPITALISED_PART}){{1,3}}$")
+_CREDIT_MIN_WORDS = 3  # "TCP/IP", "News/Politics" are not credits
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
@@ -541,6 +547,8 @@ def _classify(line: str) -> _Line:
         match = pattern.match(line)
         if match:
             return _Line(kind, match.group("text"))
+    if _is_slash_credit(line):  # stands over its photo, as an "Image source" line does
+        return _Line("image_source", line)
     if _STAMP.fullmatch(line):
         return _Line("stamp", line)
     meta = _metadata(line)
@@ -580,6 +588,12 @@ def _is_card_title(line: str) -> bool:
                 and parts[:size] * copies == parts:
             return True
     return False
+
+
+def _is_slash_credit(line: str) -> bool:
+    """A photo's credit alone in the agencies' shape: "JANE DOE/AFP/Getty Images"."""
+    return (len(line) <= _META_MAX_CHARS // 2 and len(line.replace("/", " ").split()) >= _CREDIT_MIN_WORDS
+            and bool(_CREDIT_SLASHES.match(line)))
 
 
 def _figure_line(line: str) -> Figure | None:

@@ -89,6 +89,7 @@ _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
 _HEADLINE_ENDS = ("?", "!", "？", "！")
+_BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -368,7 +369,7 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text):
+        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text):
             continue  # "Read more" over a promo, a live blog's "Key events" links
         if short is not None:
             above_short += 1
@@ -421,6 +422,13 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
             and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
         return above
     return found
+
+
+def is_byline_shaped(text: str) -> bool:
+    """Opens with "By" and a capitalised name: a byline, even with a date or a counter run
+    into it ("by Jane Doe19 June 20243"), never a headline."""
+    parts = text.split(None, 2)
+    return len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()
 
 
 def is_title_shaped(text: str) -> bool:
