@@ -540,3 +540,9 @@ def test_an_agency_credit_alone_credits_the_photo_under_it_not_the_line_above() 
     article = _article(page)
     assert subheading in _body_text(article)
     assert [b.credit for b in article.body if isinstance(b, Figure)] == ["Jane Roe/Quay Press"]
+
+
+def test_a_one_word_headline_over_the_story_is_the_title_not_its_first_paragraph() -> None:
+    article = _article(f"{MENU}Obituary\n{STORY}")
+    assert article.title == "Obituary"
+    assert _body_text(article) == STORY.splitlines()

@@ -245,7 +245,22 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     inner = _title_above(kinds, texts, header) if header is not None else None
     if inner is not None and inner >= start:
         title, start = inner, inner + 1
+    if title is None:
+        title = _label_above(kinds, texts, start)
     return Frame(title=title, start=start, end=_last_line(scores, end))
+
+
+def _label_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline of a page that shows none of two words or more: the line of text right
+    above a story that opens with a sentence ("Obituary", a one-word title), so that the
+    story's first paragraph is not taken for its headline."""
+    if not is_sentence(texts[start]):
+        return None
+    above = next((i for i in range(start - 1, -1, -1) if kinds[i] != "furniture"), None)
+    if above is None or kinds[above] != "text" or is_sentence(texts[above]) \
+            or words(texts[above]) > _TITLE_MAX_WORDS:
+        return None
+    return above
 
 
 def _first_entry(kinds: Sequence[str], texts: Sequence[str], start: int, end: int) -> int:
