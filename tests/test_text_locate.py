@@ -309,6 +309,10 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Читайте также", "promo"), ("推荐阅读", "promo"), ("おすすめ記事", "promo"),
     ("Самое читаемое", "tail"), ("アクセスランキング（総合）", "tail"),
     ("Оставить комментарий", "stop"), ("发表评论", "stop"),
+    ("Read: Why the harbour went quiet", "furniture"), ("Watch: Ferries battle the storm", "furniture"),
+    ("Also Read | Ferry fares rise again", "furniture"), ("Read: the council said it would wait.", "text"),
+    ("Jane Doe @janedoe", "furniture"), ("Pin it", "furniture"), ("Tweet", "furniture"),
+    ("First Published on Nov 20, 2019 01:38 pm", "meta"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -546,3 +550,15 @@ def test_a_one_word_headline_over_the_story_is_the_title_not_its_first_paragraph
     article = _article(f"{MENU}Obituary\n{STORY}")
     assert article.title == "Obituary"
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_authors_biography_under_the_story_ends_it_whoever_the_byline_named() -> None:
+    bio = "Sam Patel is a freelance writer based in Busan who covers shipping and the sea."
+    article = _article(f"Harbour plan approved by the council\nStaff\n{STORY}{bio}\nMore from Sam\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_profile_of_a_writer_keeps_its_paragraphs_about_them() -> None:
+    profile = "Sam Patel is a freelance writer who moved to the harbour in 2010 to write about it."
+    article = _article(f"Harbour plan approved by the council\n{STORY}{profile}\n{STORY}")
+    assert profile in _body_text(article)

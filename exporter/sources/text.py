@@ -59,7 +59,7 @@ _FURNITURE = _full_line(
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
-    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger|tweet|more(?!:)|photo|video",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger|tweet|pin(?: it)?|more(?!:)|photo|video",
     # a share panel's buttons run together: "Share Tweet Share", "tweet share Reddit Pocket"
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
@@ -75,8 +75,8 @@ _FURNITURE = _full_line(
     *RELATIVE_TIMES,
     # photo gallery controls
     r"(?:(?:image|photo|picture|slide) )?\d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
-    # a social media handle under a byline
-    r"@\w{2,30}",
+    # a social media handle under a byline, perhaps after the writer's name
+    r"(?:(?-i:[A-Z])[\w'’.-]*\s+){0,3}@\w{2,30}",
     # labels over a story's summary points
     r"key (?:points|takeaways)|highlights|in brief|at a glance",
     # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
@@ -94,8 +94,8 @@ _FURNITURE = _full_line(
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
     # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
-    r"(?:read more|related|also read|see also|more|read next|recommended|main articles?|"
-    r"further information)\s*:\s*"
+    r"(?:read more|related|also read|see also|also see|more|read next|recommended|main articles?|"
+    r"further information|read|watch|listen|trending|don'?t miss|must read)\s*(?::|\s\|)\s*"
     r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
@@ -210,8 +210,15 @@ _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
 # What follows the author's name in their biography: perhaps their first name, then a verb.
 _BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined|est|écrit|a rejoint|es|fue|escribe|"
                   r"ist|war|schreibt|è|scrive|é|escreve)\s")
+# An author's box under the story, whoever its byline named: "Jane Doe is a freelance
+# writer based in Busan." A name, "is/was a/an/the", and a writer's trade.
+_BIO_SHAPE = re.compile(
+    r"^(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+(?:is|was|has been)\s+(?:a|an|the)\b.{0,120}?\b"
+    r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|author|blogger|"
+    r"freelancer?|photographer|producer|critic)s?\b", re.I)
+_BIO_PROSE_AFTER = 1  # an author's box holds a paragraph or two, at the story's very end
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
-_STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
+_STAMP_LINE = re.compile(r"^(?:(?:first )?published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
 # A time on a line of its own: a live blog's entry starts under it.
 _STAMP = re.compile(CLOCK_TIME, re.I)
@@ -530,8 +537,7 @@ def _classify(line: str) -> _Line:
         return _Line("text", line)
     if _NEWSLETTER.fullmatch(line):
         return _Line("newsletter", line)
-    if (_MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line)
-            or _is_labels_run_together(line)):
+    if _MEDIA_CAPTION.match(line) or _FURNITURE.fullmatch(line) or _is_card_title(line):
         return _Line("furniture", line)
     if _PROMO.fullmatch(line):
         return _Line("promo", line)
@@ -562,6 +568,8 @@ def _classify(line: str) -> _Line:
     figure = _figure_line(line)
     if figure is not None:
         return _Line("figure", line, figure)
+    if _is_labels_run_together(line):
+        return _Line("furniture", line)
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
 
 
@@ -806,7 +814,7 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_author_box(line, draft):
+        if _is_author_box(line, draft) or _is_bio_after_story(lines, i, draft):
             tail = lines[i:]
             break
         if line.text in draft.authors:  # a live blog entry's byline, the bio box's head
@@ -858,6 +866,15 @@ def _is_author_box(line: _Line, draft: _Draft) -> bool:
         return match.group("name") in draft.authors
     return any(line.text.startswith(author) and _BIO.match(line.text, len(author))
                for author in draft.authors)
+
+
+def _is_bio_after_story(lines: list[_Line], i: int, draft: _Draft) -> bool:
+    """A line shaped like an author's biography ("Jane Doe is a freelance writer ...") with
+    at most one line of prose after it, under a story already under way."""
+    if len(draft.body) <= _METADATA_BODY_BLOCKS or not _BIO_SHAPE.match(lines[i].text):
+        return False
+    prose = sum(1 for line in lines[i + 1:] if line.kind == "text" and is_prose(line.text))
+    return prose <= _BIO_PROSE_AFTER
 
 
 def _promo_end(lines: list[_Line], start: int) -> int | None:
@@ -970,6 +987,14 @@ def _is_attribution(who: str) -> bool:
     return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
 
 
+def _is_short_label(block: Block) -> bool:
+    """A paragraph of a few words without a sentence's end."""
+    if not isinstance(block, Paragraph):
+        return False
+    text = to_text(block.text)
+    return len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+
+
 def _is_question_heading(text: str, following: _Line | None) -> bool:
     """ "What happens next?" over a paragraph answering it: a subheading, while a
     question in the story's flow sits among quotes or is answered on its own line."""
@@ -979,9 +1004,12 @@ def _is_question_heading(text: str, following: _Line | None) -> bool:
 
 
 def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
-    """A short unpunctuated line between paragraphs is a subheading."""
+    """A short unpunctuated line between paragraphs is a subheading; among other short
+    lines (a recipe's ingredients) it is a list's item, unless a sentence follows it."""
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
+    if body and _is_short_label(body[-1]) and not (following and is_sentence(following.text)):
+        return False
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
             and len(text.split()) <= _HEADING_MAX_WORDS and not is_table_row(text)
             and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))
