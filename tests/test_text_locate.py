@@ -562,3 +562,18 @@ def test_a_profile_of_a_writer_keeps_its_paragraphs_about_them() -> None:
     profile = "Sam Patel is a freelance writer who moved to the harbour in 2010 to write about it."
     article = _article(f"Harbour plan approved by the council\n{STORY}{profile}\n{STORY}")
     assert profile in _body_text(article)
+
+
+def test_a_listicles_numbered_subheadings_keep_their_numbers() -> None:
+    first, second, third = STORY.splitlines()
+    article = _article(f"Three ways to save the harbour\n{first}\n1. Move the lorries\n{second}\n"
+                       f"2. Dim the lights\n{third}\n")
+    assert _body_text(article) == [first, "1. Move the lorries", second, "2. Dim the lights", third]
+
+
+def test_a_caption_run_together_with_its_agency_credit_is_a_figure_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\nJane Doe, Quay News\n"
+            f"Lorries queue on the quay at dawn.Jane Roe/Getty\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved by the council"
+    assert (article.lead.caption, article.lead.credit) == ("Lorries queue on the quay at dawn.", "Jane Roe/Getty")

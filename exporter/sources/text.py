@@ -272,6 +272,9 @@ _CREDIT_CHAIN = re.compile(r"^[^|.!?]{2,40}(?: \| [^|.!?]{2,40})+$")
 _CAPITALISED_PART = r"(?:[A-Z][\w.'’&-]*)(?:\s+(?:[A-Z][\w.'’&-]*|de|van|von|via))*"
 _CREDIT_SLASHES = re.compile(rf"^{_CAPITALISED_PART}(?:/{_CAPITALISED_PART}){{1,3}}$")
 _CREDIT_MIN_WORDS = 3  # "TCP/IP", "News/Politics" are not credits
+# A caption and its agency-shaped credit run together by the copy: "The quay at
+# dawn.Jane Doe/Getty".
+_CREDIT_GLUED = re.compile(rf"^(?P<caption>[^.!?]\S.{{1,300}}?[a-z][.!?])(?P<credit>{_CAPITALISED_PART}(?:/{_CAPITALISED_PART}){{1,3}})$")
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
@@ -552,7 +555,7 @@ def _classify(line: str) -> _Line:
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
         if match:
-            return _Line(kind, match.group("text"))
+            return _Line(kind, match.group("text"), line)
     if _is_slash_credit(line):  # stands over its photo, as an "Image source" line does
         return _Line("image_source", line)
     if _STAMP.fullmatch(line):
@@ -611,6 +614,9 @@ def _figure_line(line: str) -> Figure | None:
     labelled = _CREDIT_LABEL.match(line)
     if labelled:
         return Figure(credit=escape_text(labelled.group("credit")))
+    glued = _CREDIT_GLUED.match(line)
+    if glued:
+        return Figure(caption=escape_text(glued.group("caption")), credit=escape_text(glued.group("credit")))
     after = _CREDIT_AFTER.match(line)
     if after:
         return Figure(caption=escape_text(after.group("caption")),
@@ -935,6 +941,8 @@ def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int
     line = lines[i]
     if line.kind in _FIGURE_KINDS:
         return _figure_at(lines, i)
+    if _is_numbered_heading(lines, i):
+        return Heading(level=2, text=escape_text(line.value)), i + 1
     if line.kind in ("bullet", "numbered"):
         return _list_at(lines, i)
     quote = _quote_at(lines, i)
@@ -955,6 +963,16 @@ def _entry_heading(lines: list[_Line], i: int, authors: list[str]) -> tuple[Head
             and not entry.text.endswith(_TERMINAL) and i + 2 < len(lines)):
         return Heading(level=2, text=escape_text(f"{time} {entry.text}")), i + 2
     return Heading(level=2, text=escape_text(time)), i + 1
+
+
+def _is_numbered_heading(lines: list[_Line], i: int) -> bool:
+    """A listicle's numbered subheading ("3. Live below your means"): a numbered line
+    alone, short and without a sentence's end, over a paragraph."""
+    if lines[i].kind != "numbered" or i + 1 >= len(lines):
+        return False
+    text, following = lines[i].text, lines[i + 1]
+    return (len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+            and following.kind == "text" and is_prose(following.text))
 
 
 def _list_at(lines: list[_Line], i: int) -> tuple[ListBlock, int]:
