@@ -312,7 +312,8 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Read: Why the harbour went quiet", "furniture"), ("Watch: Ferries battle the storm", "furniture"),
     ("Also Read | Ferry fares rise again", "furniture"), ("Read: the council said it would wait.", "text"),
     ("Jane Doe @janedoe", "furniture"), ("Pin it", "furniture"), ("Tweet", "furniture"),
-    ("First Published on Nov 20, 2019 01:38 pm", "meta"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
+    ("First Published on Nov 20, 2019 01:38 pm", "meta"), ("- Nov. 18th 2019 8:54 am PT", "meta"),
+    ("- 250g rolled oats", "bullet"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind

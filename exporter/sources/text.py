@@ -554,6 +554,8 @@ def _classify(line: str) -> _Line:
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
+        if match and kind == "bullet" and (dated := _dateline(match.group("text"))) is not None:
+            return _Line("meta", line, dated)  # a date line set off by a dash: "- 19 June 2024"
         if match:
             return _Line(kind, match.group("text"), line)
     if _is_slash_credit(line):  # stands over its photo, as an "Image source" line does
