@@ -578,3 +578,11 @@ def test_a_caption_run_together_with_its_agency_credit_is_a_figure_not_the_headl
     article = _article(page)
     assert article.title == "Harbour plan approved by the council"
     assert (article.lead.caption, article.lead.credit) == ("Lorries queue on the quay at dawn.", "Jane Roe/Getty")
+
+
+@pytest.mark.parametrize("name", ["Harbour Lights Ltd.", "Harbour Lights"])
+def test_a_press_releases_about_box_under_the_story_is_not_body(name: str) -> None:
+    about = (f"{name} is a leading maker of marine lighting, with offices in eight countries "
+             "and around 1,300 staff worldwide.")
+    article = _article(f"Harbour Lights wins the port contract\n{STORY}About {name}\n{about}\n")
+    assert _body_text(article) == STORY.splitlines()

@@ -822,7 +822,7 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_author_box(line, draft) or _is_bio_after_story(lines, i, draft):
+        if _is_author_box(line, draft) or _is_bio_after_story(lines, i, draft) or _is_about_box(lines, i, draft):
             tail = lines[i:]
             break
         if line.text in draft.authors:  # a live blog entry's byline, the bio box's head
@@ -874,6 +874,17 @@ def _is_author_box(line: _Line, draft: _Draft) -> bool:
         return match.group("name") in draft.authors
     return any(line.text.startswith(author) and _BIO.match(line.text, len(author))
                for author in draft.authors)
+
+
+def _is_about_box(lines: list[_Line], i: int, draft: _Draft) -> bool:
+    """ "About Acme" over "Acme is a ..." under a story already under way: a press
+    release's boilerplate about its company, or a box about the site or its writer."""
+    match = _ABOUT.fullmatch(lines[i].text)
+    if match is None or len(draft.body) <= _METADATA_BODY_BLOCKS or i + 1 >= len(lines):
+        return False
+    name, following = match.group("name").rstrip(".:"), lines[i + 1].text
+    at = len(name) + (following[len(name):len(name) + 1] in (".", ","))
+    return following.startswith(name) and _BIO.match(following, at) is not None
 
 
 def _is_bio_after_story(lines: list[_Line], i: int, draft: _Draft) -> bool:
