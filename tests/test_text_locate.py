@@ -295,20 +295,20 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Mais lidas", "tail"), ("© 2024 Die Hafenzeitung. Alle Rechte vorbehalten.", "tail"),
     ("Copyright © 2024 O Porto. Todos os direitos reservados.", "tail"),
     ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
-    ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
+    ("Deixe um comentário", "comments"), ("Laisser un commentaire", "comments"),
     ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
     ("61Click to share on Facebook (Opens in new window)61", "furniture"),
     ("Click to email this to a friend (Opens in new window)", "furniture"), ("Like this:", "furniture"),
     ("[Advertisement]", "furniture"), ("【関連記事】", "promo"), ("Quick Links", "tail"),
-    ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
-    ("You must login or create an account to comment.", "stop"), ("Share Tweet Share", "furniture"),
+    ("Community guidelines", "comments"), ("You must be logged in to post a comment.", "comments"),
+    ("You must login or create an account to comment.", "comments"), ("Share Tweet Share", "furniture"),
     ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
     ("Main article: Harbour of Quayside", "furniture"), ("1 of 6", "furniture"),
     ("Shares", "furniture"), ("1,204 shares", "furniture"),
     ("Поделиться", "furniture"), ("分享到：", "furniture"), ("シェアする", "furniture"),
     ("Читайте также", "promo"), ("推荐阅读", "promo"), ("おすすめ記事", "promo"),
     ("Самое читаемое", "tail"), ("アクセスランキング（総合）", "tail"),
-    ("Оставить комментарий", "stop"), ("发表评论", "stop"),
+    ("Оставить комментарий", "comments"), ("发表评论", "comments"),
     ("Read: Why the harbour went quiet", "furniture"), ("Watch: Ferries battle the storm", "furniture"),
     ("Also Read | Ferry fares rise again", "furniture"), ("Read: the council said it would wait.", "text"),
     ("Jane Doe @janedoe", "furniture"), ("Pin it", "furniture"), ("Tweet", "furniture"),
@@ -586,3 +586,12 @@ def test_a_press_releases_about_box_under_the_story_is_not_body(name: str) -> No
              "and around 1,300 staff worldwide.")
     article = _article(f"Harbour Lights wins the port contract\n{STORY}About {name}\n{about}\n")
     assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_thread_of_long_comments_does_not_outweigh_the_short_story_above_it() -> None:
+    story = STORY.splitlines()[:2]
+    thread = "".join(f"Sam Roe\n{COMMENT} {COMMENT}\nReply\n" for _ in range(5))
+    page = (f"Harbour plan approved\nBy Jane Doe\n" + "\n".join(story)
+            + f"\nShare\n5 thoughts on “Harbour plan approved”\n{thread}Leave a Reply\n")
+    article = _article(page)
+    assert (article.title, _body_text(article)) == ("Harbour plan approved", story)

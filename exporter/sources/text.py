@@ -151,16 +151,19 @@ _TAIL = _full_line(
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
-    r"leave a (?:reply|comment)", r"post navigation",
+    r"post navigation", r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
+    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# Lines of a comment section: its head, its form, a comment's Reply button. The section
+# follows the article, so no prose under its first line is taken for the story.
+_COMMENTS = _full_line(
+    r"leave a (?:reply|comment)",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
     r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
-    r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
-    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
-    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
-    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
+    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}")
 # Sentences the page says to its reader, found anywhere in a line of up to
 # _NOTICE_MAX_WORDS words, by the box they stand in.
 _NOTICES = (
@@ -176,7 +179,7 @@ _NOTICES = (
     # what an embed leaves when its script did not run
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
-    ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
+    ("comments", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
      r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",
      r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
@@ -435,7 +438,7 @@ def _classify_all(text: str) -> list[_Line]:
             continue
         if line.kind == "said":  # "name says:" over a time is a comment's head
             posted = i + 1 < len(raw) and _POSTED_AT.search(raw[i + 1])
-            line = _Line("stop" if posted else "text", line.text)
+            line = _Line("comments" if posted else "text", line.text)
         lines.append(line)
         i += 1
     return _drop_gallery_copies(lines)
@@ -548,6 +551,8 @@ def _classify(line: str) -> _Line:
         return _Line("tail", line)
     if _STOP.fullmatch(line):
         return _Line("stop", line)
+    if _COMMENTS.fullmatch(line):
+        return _Line("comments", line)
     notice = _notice(line)
     if notice is not None:
         return _Line(notice, line)

@@ -80,10 +80,11 @@ _CLOCK_START = re.compile(CLOCK_TIME + r"(?:\s|$)", re.I)
 _ENTRIES_MIN = 2  # a live blog has entries; one time over the story is its dateline
 _COMMENTER_MAX_WORDS = 3  # a commenter's name or handle; a live blog's entry has a headline
 _COMMENTS_MIN = 2
+_PROSE_ABOVE_COMMENTS = 20.0  # a paragraph's score: a story, not a teaser, stands above
 # Lines the header block may hold between the headline and the first paragraph.
 # Kinds of line that end the article's part of the page: a section's head, a promo's
 # label (unless the story goes on under it), a comment form.
-ENDS = ("stop", "tail", "promo")
+ENDS = ("stop", "tail", "promo", "comments")
 _HEADER_KINDS = frozenset({"meta", "stamp", "furniture", "figure", "image_source", "image_caption"})
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
@@ -232,7 +233,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     scores = [known[key] if key in known else known.setdefault(key, score(*key))
               for key in zip(kinds, texts)]
     _soften_promos(kinds, scores)
-    run = densest_run(scores)
+    run = densest_run(scores[:_comments_start(kinds, scores)])
     if run is None:
         return None
     start, end = run
@@ -261,6 +262,18 @@ def _label_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
             or words(texts[above]) > _TITLE_MAX_WORDS:
         return None
     return above
+
+
+def _comments_start(kinds: Sequence[str], scores: Sequence[float]) -> int:
+    """Where the page's comment section begins (its head, form or first Reply button)
+    under a paragraph's worth of prose, or the paste's end: comments follow the article,
+    and a thread of long comments must not outweigh a short story above it."""
+    prose = 0.0
+    for i, (kind, value) in enumerate(zip(kinds, scores)):
+        if kind == "comments" and prose >= _PROSE_ABOVE_COMMENTS:
+            return i
+        prose += max(value, 0.0)
+    return len(kinds)
 
 
 def _first_entry(kinds: Sequence[str], texts: Sequence[str], start: int, end: int) -> int:
