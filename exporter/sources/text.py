@@ -308,6 +308,7 @@ _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back 
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 _JOINED_LABELS_MAX_WORDS = 10  # two buttons' labels; a longer line is read as it is
+_LABEL_MAX_WORDS = 4  # the second of two labels run together: a button's few words
 _CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
@@ -585,12 +586,14 @@ def _classify(line: str) -> _Line:
 
 def _is_labels_run_together(line: str) -> bool:
     """Two furniture labels on one line, as a copy joins buttons that sit side by side
-    ("Continue reading the main story Share this page")."""
+    ("Continue reading the main story Share this page"): the second, of a few words,
+    starts with a capital."""
     parts = line.split()
     if not 1 < len(parts) <= _JOINED_LABELS_MAX_WORDS:
         return False
-    return any(_FURNITURE.fullmatch(" ".join(parts[:k])) and _FURNITURE.fullmatch(" ".join(parts[k:]))
-               for k in range(1, len(parts)))
+    return any(parts[k][:1].isupper() and _FURNITURE.fullmatch(" ".join(parts[k:]))
+               and _FURNITURE.fullmatch(" ".join(parts[:k]))
+               for k in range(max(1, len(parts) - _LABEL_MAX_WORDS), len(parts)))
 
 
 def _is_card_title(line: str) -> bool:
