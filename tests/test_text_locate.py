@@ -313,7 +313,12 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Also Read | Ferry fares rise again", "furniture"), ("Read: the council said it would wait.", "text"),
     ("Jane Doe @janedoe", "furniture"), ("Pin it", "furniture"), ("Tweet", "furniture"),
     ("First Published on Nov 20, 2019 01:38 pm", "meta"), ("- Nov. 18th 2019 8:54 am PT", "meta"),
-    ("- 250g rolled oats", "bullet"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
+    ("- 250g rolled oats", "bullet"),
+    ("Reklama", "furniture"), ("Paylaş", "furniture"), ("Bagikan", "furniture"), ("Chia sẻ", "furniture"),
+    ("Baca juga", "promo"), ("Czytaj także", "promo"), ("Läs också", "promo"), ("Tin liên quan", "promo"),
+    ("En Çok Okunanlar", "tail"), ("Najczęściej czytane", "tail"), ("Mest lästa", "tail"),
+    ("Baca juga: Harga tiket kapal naik lagi", "furniture"), ("Lesen Sie auch: Fähre fällt aus", "furniture"),
+    ("Читайте также: Паром отменён", "furniture"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind

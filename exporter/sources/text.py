@@ -44,9 +44,10 @@ _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
-    r"廣告|广告|広告|광고|реклама",
+    r"廣告|广告|広告|광고|реклама|reklama|reklam|iklan|quảng cáo|annons|mainos|hirdetés|διαφήμιση",
     # share buttons in other languages
-    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
+    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij|"
+    r"paylaş|bagikan|chia sẻ|dela|jaa|sdílet|megosztás|distribuie|κοινοποίηση",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
     r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
@@ -95,8 +96,11 @@ _FURNITURE = _full_line(
     # single-line promos inside the body: a headline after the label (capitalised, at
     # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
     r"(?:read more|related|also read|see also|also see|more|read next|recommended|main articles?|"
-    r"further information|read|watch|listen|trending|don'?t miss|must read)\s*(?::|\s\|)\s*"
-    r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
+    r"further information|read|watch|listen|trending|don'?t miss|must read|"
+    r"lesen sie auch|lire aussi|à lire aussi|lee tambi[ée]n|leia tamb[ée]m|leggi anche|lees ook|"
+    r"baca juga|czytaj (?:też|także)|zobacz (?:też|także)|xem thêm|läs också|lue myös|"
+    r"читайте также)\s*(?::|\s\|)\s*"
+    r"(?-i:[A-ZÀ-ÞА-ЯЁ0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
     r"(?:skip past|after) newsletter promotion|free (?:daily|weekly|monthly) newsletter",
@@ -131,7 +135,10 @@ _PROMO = _full_line(
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
     r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
-    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно")
+    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно",
+    r"baca juga|berita terkait|czytaj (?:też|także)|zobacz (?:też|także)|ilgili haberler|"
+    r"tin liên quan|xem thêm|läs (?:också|mer)|lue myös|přečtěte si (?:také|též)|citește și|"
+    r"διαβάστε (?:επίσης|ακόμη)")
 # Lines after which nothing belongs to the article: the heads of the page's sections
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
@@ -139,6 +146,8 @@ _TAIL = _full_line(
     r"meistgelesen|am meisten gelesen|les plus lus|(?:l[oa]s? |os )?m[áa]s (?:le[íi]d|vist)[oa]s?|"
     r"самое (?:читаемое|популярное)|熱門文章|热门文章|人気記事|アクセスランキング.{0,20}|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
+    r"najczęściej czytane|en çok okunan(?:lar)?|terpopuler|đọc nhiều nhất|mest lästa|luetuimmat|"
+    r"nejčtenější|cele mai citite|δημοφιλέστερα",
     r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
