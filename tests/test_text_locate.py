@@ -600,3 +600,20 @@ def test_a_thread_of_long_comments_does_not_outweigh_the_short_story_above_it() 
             + f"\nShare\n5 thoughts on “Harbour plan approved”\n{thread}Leave a Reply\n")
     article = _article(page)
     assert (article.title, _body_text(article)) == ("Harbour plan approved", story)
+
+
+POINTS = ["The council approved a plan to move the lorries off the quay at night.",
+          "Work on the holding area starts in September and will be paid for by the port."]
+
+
+def test_a_key_points_box_over_the_lead_photo_is_the_standfirst_not_the_body() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\n19 June 2024\nJane Doe\nKey Points\n"
+            + "\n".join(POINTS) + "\nLorries on the quay. Photo: Jane Roe\n" + STORY)
+    article = _article(page)
+    assert article.standfirst == POINTS
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_key_points_running_straight_into_the_story_stay_in_the_body() -> None:
+    page = f"{MENU}Harbour plan approved by the council\n19 June 2024\nKey Points\n" + "\n".join(POINTS) + f"\n{STORY}"
+    assert _body_text(_article(page)) == POINTS + STORY.splitlines()

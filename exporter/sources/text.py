@@ -318,7 +318,11 @@ _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the s
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
 _JOINED_LABELS_MAX_WORDS = 10  # two buttons' labels; a longer line is read as it is
 _LABEL_MAX_WORDS = 4  # the second of two labels run together: a button's few words
-_CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
+_CARD_TITLE_MIN_WORDS = 3
+# The label over a story's summary points, in the header block.
+_KEY_POINTS = _full_line(r"key (?:points|takeaways|facts)|highlights|at a glance|in brief|the big picture")
+_KEY_POINTS_LOOKAHEAD = 12  # the header block's lines
+_KEY_POINTS_MAX = 5  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
 @dataclass(frozen=True)
@@ -396,10 +400,32 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
-    header = _kept([line for line in lines[frame.title + 1:frame.start] if line.text != above[-1].text])
+    points = _key_points(lines, frame.title + 1, frame.end)
+    draft.standfirst.extend(escape_text(lines[i].text) for i in points)
+    header = _kept([line for i, line in enumerate(lines[frame.title + 1:frame.start], frame.title + 1)
+                    if line.text != above[-1].text and i not in points])
     header = [line for n, line in enumerate(header) if not _is_label(line, standfirst=n == 0)]
-    body = [line for line in lines[frame.start:frame.end + 1] if line.text != above[-1].text]
+    body = [line for i, line in enumerate(lines[frame.start:frame.end + 1], frame.start)
+            if line.text != above[-1].text and i not in points]
     return header + _kept(body), tail  # a gallery repeats the headline under its photos
+
+
+def _key_points(lines: list[_Line], first: int, end: int) -> list[int]:
+    """The lines of a "Key points" box in the header block: the sentences under its label
+    down to the lead photo or the byline, which part them from the story (without one,
+    where the points end is not told, and they are left in the body)."""
+    label = next((k for k in range(first, min(end, first + _KEY_POINTS_LOOKAHEAD))
+                  if lines[k].kind == "furniture" and _KEY_POINTS.fullmatch(lines[k].text)), None)
+    if label is None:
+        return []
+    points: list[int] = []
+    for i in range(label + 1, min(end, label + 1 + _KEY_POINTS_MAX + 1)):
+        if lines[i].kind == "furniture":
+            continue
+        if lines[i].kind != "text" or not is_prose(lines[i].text):
+            return points if lines[i].kind in (*_FIGURE_KINDS, "meta") else []
+        points.append(i)
+    return []
 
 
 def _is_label(line: _Line, standfirst: bool) -> bool:
