@@ -132,6 +132,26 @@ def test_dek_becomes_the_standfirst_once() -> None:
     assert all(dek not in str(b) for b in article.body)
 
 
+def test_summary_in_the_article_header_is_the_standfirst() -> None:
+    """An unclassed paragraph under the headline in the article's `<header>` is its
+    summary (not the byline line beside it); a section's `<header>` keeps its heading."""
+    dek = "Families in the lower town were told to leave before dawn as the water rose."
+    page = (f'<html><body><article><header><h1>Flood</h1><p>{dek}</p>'
+            '<p class="meta">By Jane Roe, 3 March 2021</p></header>'
+            f'{BODY}<section><header><h2>What the repairs cost</h2></header>{BODY}</section>'
+            "</article></body></html>")
+    article = read(page.encode(), Origin("page.html", None))[0]
+    assert article.standfirst == [dek]
+    assert article.authors == ["Jane Roe"]
+    assert any(b.type == "heading" and "repairs cost" in b.text for b in article.body)
+
+
+def test_site_header_tagline_is_no_standfirst() -> None:
+    page = ('<html><body><header><h1>Riverside Gazette</h1><p>News from both banks of the river'
+            f' since eighteen fifty.</p></header><main><h2>Flood</h2>{BODY}</main></body></html>')
+    assert read(page.encode(), Origin("page.html", None))[0].standfirst == []
+
+
 def test_link_to_an_authors_page_is_a_byline() -> None:
     markup = '<div class="meta"><a href="https://x.example/author/jane-roe/">Jane Roe</a></div>'
     assert meta_of("", markup).authors == ["Jane Roe"]
@@ -193,6 +213,13 @@ def test_a_long_by_line_with_author_page_links_is_a_byline() -> None:
      ["Jane Roe", "Sam Okafor", "Ann Lee", "Bo Li", "Cy Young"]),
     ('<div class="meta"><span>By</span> <span><a href="/a">Jane Roe</a></span> <span>and</span>'
      ' <span><a href="/b">Sam Okafor</a></span> <span>5 June 2020</span></div>', ["Jane Roe", "Sam Okafor"]),
+    ("<p>By: Jane Roe</p>", ["Jane Roe"]),
+    ('<p class="author-signature">Jane Roe is a reporter for the Gazette.</p>', ["Jane Roe"]),
+    ('<div class="info">Posted on March 3, 2021 by <a href="/u/jr">Jane Roe</a></div>', ["Jane Roe"]),
+    ("<p>Tuesday 15 October 2019 by Jane Roe</p>", ["Jane Roe"]),
+    # HTML's contact of the article: its writer (the e-mail address is not a name).
+    ('<address>Jane Roe, <a href="mailto:jr@example.org">jr@example.org</a></address>', ["Jane Roe"]),
+    ('<aside><article><h2>Other news</h2><address>Sam Okafor</address></article></aside>', []),
     # A byline read whole that names an agency and a place: its parts are no authors.
     ('<div class="article-author"><a class="author-name" href="/author/ap">AP,</a>'
      ' <span class="author-name">Lisbon,</span> <span>Nov 20 2019, 10:18am</span></div>', []),
@@ -244,6 +271,12 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
     ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
      ["Jane Roe", "Sam Okafor"]),
     ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe (https://janeroe.example/)">', ["Jane Roe"]),
+    # A share card's labelled pair (WordPress SEO plugins write it).
+    ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Roe">'
+     '<meta name="twitter:label2" content="Est. reading time"><meta name="twitter:data2" content="4 minutes">',
+     ["Jane Roe"]),
+    ('<meta name="author" content="Jane Roe &lt;jane@roe.example&gt;">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe | Riverside Gazette">', ["Jane Roe"]),
     (SITE + '<meta name="author" content="Jane Roe - Riverside Gazette">', ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe for the Riverside Gazette">', ["Jane Roe"]),

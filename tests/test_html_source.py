@@ -72,6 +72,29 @@ def test_lead_is_the_figure_before_the_first_paragraph() -> None:
     assert article.body[0].type == "paragraph"
 
 
+def test_markup_leftovers_cut_no_text() -> None:
+    """An empty anchor `<span>` or icon `<i>` does not cut its sentence short; a paragraph
+    with a bordered inline style, in a float-clearing (`overflow: hidden`) wrapper or
+    hidden only when printed is kept; a list quoted in a blockquote stays in the quote."""
+    body = model_of(FIXTURES / "markup-leftovers.html")["body"]
+    text = " ".join(b.get("text", "") for b in body)
+    for words in ("seven instead of six", "Commuters who start work early",
+                  "look at the numbers again in January", "Winter tickets go on sale",
+                  "Cyclists may take their bikes", "Dogs on a lead travel free"):
+        assert words in text
+    quote = next(b for b in body if b["type"] == "quote")
+    assert "• run an extra crossing on the evening of the Christmas market." in quote["text"]
+
+
+def test_other_stories_teasers_are_not_the_text() -> None:
+    """Items side by side, each headed by a link to another page of the site, are a
+    teaser list (with its heading); a listicle's items linking to other sites are text."""
+    text = " ".join(b.get("text", "") for b in model_of(FIXTURES / "teaser-list.html")["body"])
+    assert "Nine kilometres along the dyke" in text and "check the tide tables" in text
+    for teaser in ("six-kilometre path", "Four keepers", "Forecasters expect", "More from Outdoors"):
+        assert teaser not in text
+
+
 def test_authors_are_people_only() -> None:
     article = Article.from_dict(model_of(FIXTURES / "jsonld-two-authors.html"))
     assert article.authors == ["Anika Solberg", "Rafael Quint"]

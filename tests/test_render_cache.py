@@ -266,3 +266,57 @@ def test_epub_page_follows_a_moved_article_it_links_to(issue: Path, tmp_path: Pa
     assert again == epub("cold", "cold")
     with zipfile.ZipFile(io.BytesIO(again)) as book:
         assert b"004-story-3.xhtml#story-3" in book.read("EPUB/text/001-story-1.xhtml")
+
+
+def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build lays each article out once, held until every page count is known, not
+    paginated and then typeset again; the front (cover, contents) twice, as it must be
+    numbered. Held or typeset again once placed, the bytes are the same."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    monkeypatch.setenv("EXPORTER_JOBS", "1")  # in this process, where the calls are counted
+    rendered: list[str] = []
+
+    def render(source: str) -> object:
+        rendered.append(source)
+        return weasyprint.HTML(string=source).render()
+
+    def pdf(store: Path) -> bytes:
+        return parts.render_cached(small_briefing([0, 1, 2]), render=render,
+                                   write=lambda document, path: document.write_pdf(path),
+                                   fingerprint=lambda d: cache.key(d), store=parts.Store(store))
+
+    held = pdf(tmp_path / "held")
+    assert len(rendered) == 3 + 2
+    monkeypatch.setattr(parts, "HELD_CHARS", 0)  # one held part at a time per worker
+    rendered.clear()
+    assert pdf(tmp_path / "paginated") == held
+    assert len(rendered) == 1 + 2 * 2 + 2
+
+
+@pytest.mark.parametrize("failing", [0, 2])
+def test_a_part_that_fails_lets_the_held_ones_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 failing: int) -> None:
+    """A part that cannot be laid out fails the PDF at once: parts held before it (or
+    waiting for its page count) end with it instead of waiting for a count never posted."""
+    import threading
+
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    threads = threading.active_count()
+
+    def render(source: str) -> object:
+        if f"<h2>Story {failing}</h2>" in source:
+            raise ValueError("a box WeasyPrint cannot lay out")
+        return weasyprint.HTML(string=source).render()
+
+    with pytest.raises(ValueError, match="cannot lay out"):
+        parts.render_cached(small_briefing([0, 1, 2]), render=render,
+                            write=lambda document, path: document.write_pdf(path),
+                            fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path))
+    assert threading.active_count() == threads

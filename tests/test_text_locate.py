@@ -295,20 +295,30 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("Mais lidas", "tail"), ("© 2024 Die Hafenzeitung. Alle Rechte vorbehalten.", "tail"),
     ("Copyright © 2024 O Porto. Todos os direitos reservados.", "tail"),
     ("Artículos relacionados", "promo"), ("Leggi anche", "promo"), ("Weitere Artikel", "promo"),
-    ("Deixe um comentário", "stop"), ("Laisser un commentaire", "stop"),
+    ("Deixe um comentário", "comments"), ("Laisser un commentaire", "comments"),
     ("Home > News > Local", "furniture"), ("Startseite › Hafen › Fähren", "furniture"),
     ("61Click to share on Facebook (Opens in new window)61", "furniture"),
     ("Click to email this to a friend (Opens in new window)", "furniture"), ("Like this:", "furniture"),
     ("[Advertisement]", "furniture"), ("【関連記事】", "promo"), ("Quick Links", "tail"),
-    ("Community guidelines", "stop"), ("You must be logged in to post a comment.", "stop"),
-    ("You must login or create an account to comment.", "stop"), ("Share Tweet Share", "furniture"),
+    ("Community guidelines", "comments"), ("You must be logged in to post a comment.", "comments"),
+    ("You must login or create an account to comment.", "comments"), ("Share Tweet Share", "furniture"),
     ("tweet share Reddit Pocket Flipboard Email", "furniture"), ("Next Up In Culture", "promo"),
     ("Main article: Harbour of Quayside", "furniture"), ("1 of 6", "furniture"),
     ("Shares", "furniture"), ("1,204 shares", "furniture"),
     ("Поделиться", "furniture"), ("分享到：", "furniture"), ("シェアする", "furniture"),
     ("Читайте также", "promo"), ("推荐阅读", "promo"), ("おすすめ記事", "promo"),
     ("Самое читаемое", "tail"), ("アクセスランキング（総合）", "tail"),
-    ("Оставить комментарий", "stop"), ("发表评论", "stop"),
+    ("Оставить комментарий", "comments"), ("发表评论", "comments"),
+    ("Read: Why the harbour went quiet", "furniture"), ("Watch: Ferries battle the storm", "furniture"),
+    ("Also Read | Ferry fares rise again", "furniture"), ("Read: the council said it would wait.", "text"),
+    ("Jane Doe @janedoe", "furniture"), ("Pin it", "furniture"), ("Tweet", "furniture"),
+    ("First Published on Nov 20, 2019 01:38 pm", "meta"), ("- Nov. 18th 2019 8:54 am PT", "meta"),
+    ("- 250g rolled oats", "bullet"),
+    ("Reklama", "furniture"), ("Paylaş", "furniture"), ("Bagikan", "furniture"), ("Chia sẻ", "furniture"),
+    ("Baca juga", "promo"), ("Czytaj także", "promo"), ("Läs också", "promo"), ("Tin liên quan", "promo"),
+    ("En Çok Okunanlar", "tail"), ("Najczęściej czytane", "tail"), ("Mest lästa", "tail"),
+    ("Baca juga: Harga tiket kapal naik lagi", "furniture"), ("Lesen Sie auch: Fähre fällt aus", "furniture"),
+    ("Читайте также: Паром отменён", "furniture"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -487,3 +497,123 @@ def test_a_paragraph_of_one_sentence_said_twice_is_text_not_a_card() -> None:
     line = STORY.splitlines()[0]
     article = _article(f"Harbour plan approved\n{line} {line}\n{STORY}")
     assert _body_text(article)[0] == f"{line} {line}"
+
+
+@pytest.mark.parametrize("bio", [
+    "Jane Doe est journaliste au service Région depuis 2012 et couvre le port et les transports.",
+    "Jane Doe es redactora de la sección Local desde 2015 y escribe sobre el puerto.",
+])
+def test_author_box_under_the_authors_bare_name_ends_the_story_in_other_languages(bio: str) -> None:
+    article = _article(f"Harbour plan approved\nPar Jane Doe\n{STORY}Jane Doe\n{bio}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_live_blog_keeps_its_entries_and_its_headline_above_the_key_events() -> None:
+    entries = STORY.splitlines()
+    page = (f"{MENU}Live\nHarbour storm: ferries cancelled as gales hit the islands\n"
+            "By Jane Doe and Tom Reed\nKey events\n15:20 Last ferry cancelled\n13:05 Coast road closed\n"
+            f"Share\n15:20\nLast ferry cancelled\n{entries[0]}\n14:32\nJane Doe\n{entries[1]}\n"
+            f"13:05\nCoast road closed\n{entries[2]}\nMost popular\nFerry fares rise again\n")
+    article = _article(page)
+    assert article.title == "Harbour storm: ferries cancelled as gales hit the islands"
+    assert _body_text(article) == ["15:20 Last ferry cancelled", entries[0], "14:32", entries[1],
+                                   "13:05 Coast road closed", entries[2]]
+
+
+def test_a_time_under_the_byline_of_a_story_is_not_a_heading() -> None:
+    article = _article(f"Harbour plan approved by the council\nBy Jane Doe\n19 June 2024\n10:32\n{STORY}")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_share_bar_of_single_buttons_and_joined_labels_under_the_headline_is_not_body() -> None:
+    bar = "Continue reading the main story Share this page\nShare\nTweet\nEmail\nMore\nSave\nPhoto\n"
+    caption = ("Ferries at the quay on Monday. The council says the plan will let residents sleep "
+               "through the night for the first time in years.")
+    article = _article(f"{MENU}Harbour plan approved\nBy Jane Doe\n{bar}{caption}\n{STORY}")
+    assert article.title == "Harbour plan approved"
+    assert _body_text(article)[-3:] == STORY.splitlines()
+    assert not {"Tweet", "More", "Photo"} & set(_body_text(article))
+
+
+def test_a_byline_run_together_with_its_date_and_an_agency_credit_are_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\n6366\nJANE ROE/AFP/Getty Images\n"
+            f"by Jane Doe19 Jun 2024651\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved by the council"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_agency_credit_alone_credits_the_photo_under_it_not_the_line_above() -> None:
+    subheading = "The new berth"
+    page = (f"Harbour plan approved by the council\nBy Jane Doe\n{STORY}{subheading}\n"
+            f"Jane Roe/Quay Press\n{STORY}")
+    article = _article(page)
+    assert subheading in _body_text(article)
+    assert [b.credit for b in article.body if isinstance(b, Figure)] == ["Jane Roe/Quay Press"]
+
+
+def test_a_one_word_headline_over_the_story_is_the_title_not_its_first_paragraph() -> None:
+    article = _article(f"{MENU}Obituary\n{STORY}")
+    assert article.title == "Obituary"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_an_authors_biography_under_the_story_ends_it_whoever_the_byline_named() -> None:
+    bio = "Sam Patel is a freelance writer based in Busan who covers shipping and the sea."
+    article = _article(f"Harbour plan approved by the council\nStaff\n{STORY}{bio}\nMore from Sam\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_profile_of_a_writer_keeps_its_paragraphs_about_them() -> None:
+    profile = "Sam Patel is a freelance writer who moved to the harbour in 2010 to write about it."
+    article = _article(f"Harbour plan approved by the council\n{STORY}{profile}\n{STORY}")
+    assert profile in _body_text(article)
+
+
+def test_a_listicles_numbered_subheadings_keep_their_numbers() -> None:
+    first, second, third = STORY.splitlines()
+    article = _article(f"Three ways to save the harbour\n{first}\n1. Move the lorries\n{second}\n"
+                       f"2. Dim the lights\n{third}\n")
+    assert _body_text(article) == [first, "1. Move the lorries", second, "2. Dim the lights", third]
+
+
+def test_a_caption_run_together_with_its_agency_credit_is_a_figure_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\nJane Doe, Quay News\n"
+            f"Lorries queue on the quay at dawn.Jane Roe/Getty\n{STORY}")
+    article = _article(page)
+    assert article.title == "Harbour plan approved by the council"
+    assert (article.lead.caption, article.lead.credit) == ("Lorries queue on the quay at dawn.", "Jane Roe/Getty")
+
+
+@pytest.mark.parametrize("name", ["Harbour Lights Ltd.", "Harbour Lights"])
+def test_a_press_releases_about_box_under_the_story_is_not_body(name: str) -> None:
+    about = (f"{name} is a leading maker of marine lighting, with offices in eight countries "
+             "and around 1,300 staff worldwide.")
+    article = _article(f"Harbour Lights wins the port contract\n{STORY}About {name}\n{about}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_thread_of_long_comments_does_not_outweigh_the_short_story_above_it() -> None:
+    story = STORY.splitlines()[:2]
+    thread = "".join(f"Sam Roe\n{COMMENT} {COMMENT}\nReply\n" for _ in range(5))
+    page = (f"Harbour plan approved\nBy Jane Doe\n" + "\n".join(story)
+            + f"\nShare\n5 thoughts on “Harbour plan approved”\n{thread}Leave a Reply\n")
+    article = _article(page)
+    assert (article.title, _body_text(article)) == ("Harbour plan approved", story)
+
+
+POINTS = ["The council approved a plan to move the lorries off the quay at night.",
+          "Work on the holding area starts in September and will be paid for by the port."]
+
+
+def test_a_key_points_box_over_the_lead_photo_is_the_standfirst_not_the_body() -> None:
+    page = (f"{MENU}Harbour plan approved by the council\n19 June 2024\nJane Doe\nKey Points\n"
+            + "\n".join(POINTS) + "\nLorries on the quay. Photo: Jane Roe\n" + STORY)
+    article = _article(page)
+    assert article.standfirst == POINTS
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_key_points_running_straight_into_the_story_stay_in_the_body() -> None:
+    page = f"{MENU}Harbour plan approved by the council\n19 June 2024\nKey Points\n" + "\n".join(POINTS) + f"\n{STORY}"
+    assert _body_text(_article(page)) == POINTS + STORY.splitlines()

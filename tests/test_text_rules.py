@@ -72,6 +72,10 @@ def test_split_credit_leaves_ordinary_sentences_alone(sentence: str) -> None:
     ("2024.06.20 10:00", "2024-06-20T10:00"),
     ("Updated 10:00 PM EDT, Thu June 20, 2024", "2024-06-20T22:00-04:00"),
     ("Published On 20 Jun 2024", "2024-06-20"),
+    ("Publié le 19 juin 2024 à 10h32", "2024-06-19T10:32"),
+    ("Actualizado el 19 de junio de 2024, 10:32", "2024-06-19T10:32"),
+    ("Pubblicato il 19 giugno 2024 alle 10:32", "2024-06-19T10:32"),
+    ("3 de mayo de 2024", "2024-05-03"),
     ("2 hours ago", None),
     ("20 June", None),
     ("31 Feb 2024", None),
@@ -87,6 +91,7 @@ def test_parse_date(line: str, expected: str | None) -> None:
 @pytest.mark.parametrize("line, label", [
     ("Published 19 June 2024", "published"), ("19 June 2024", "published"),
     ("Updated: 20 June 2024", "updated"), ("Last modified on Mon 24 Jun 2024 07.12 BST", "updated"),
+    ("Mis à jour le 20 juin 2024", "updated"), ("Actualizado el 19 de junio de 2024", "updated"),
 ])
 def test_date_label(line: str, label: str) -> None:
     assert date_label(line) == label
@@ -123,6 +128,7 @@ def test_parse_byline(line: str, expected: list[str] | None) -> None:
 @pytest.mark.parametrize("line, expected", [
     ("Reading Time:3 minutes", 3), ("Reading time: 6 min", 6), ("5 min read", 5),
     ("4-minute read", 4), ("Lesedauer 4 Minuten", 4), ("閱讀時間：3分鐘", 3),
+    ("Lecture : 4 min", 4), ("Lectura: 6 min", 6), ("5 min de lecture", 5), ("3 minuti di lettura", 3),
     ("3 minutes", None), ("I read for 5 min read", None), ("3", None),
 ])
 def test_parse_reading_time(line: str, expected: int | None) -> None:

@@ -29,6 +29,7 @@ from .html_figures import FoundFigure, find_figures
 from .html_images import is_placeholder
 from .html_meta import PageMeta, read_meta
 from .html_quotes import attribute_quotes
+from .html_teasers import drop_teasers
 
 _HTML_PARSER = etree.HTMLParser(no_network=True, remove_comments=True, remove_pis=True)
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
@@ -82,6 +83,7 @@ def read_page(page: str, origin: Origin, kind: str = "html") -> Article:
         text = extract_body(root, base)
     except Exception as err:  # trafilatura's internals on a hostile page: any error type
         raise SourceError(origin.location, f"cannot extract the article text ({err})") from None
+    text = drop_teasers(root, text, base)
     title = meta.title or next((to_text(b.text) for b in text if isinstance(b, Heading)), "")
     figures = find_figures(root, base, origin.base_dir)
     text = attribute_quotes(root, text)

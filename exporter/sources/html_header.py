@@ -43,7 +43,7 @@ _LINE_TAGS = frozenset({"p", "div", "span", "address", "li", "strong", "b", "em"
                         "td", "font", "cite", "header", "h2", "h3",
                         "h4", "h5", "h6"})
 _BY_WORD = re.compile(r"(?:(?:written|words|reported|reporting|story|text|posted)\s+)?(?:by|par|von|por|di|door|av)"
-                      r"(?:\s|$)", re.I)
+                      r"(?:\s*:|\s|$)", re.I)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 # What follows the names on a byline that is also the dateline: "By Jane Roe on 3 March
 # 2021", "By Jane Roe | Updated 12:40", "By Jane Roe 22 Dec 2016".
@@ -60,8 +60,15 @@ _JOB_TITLE = re.compile(r"(?<=\w)\s+(?:chief|senior|deputy|associate|executive|m
                         r"technology|business|foreign|sports?|culture|editor|reporter|"
                         r"correspondent|writer|columnist|contributor|analyst|producer|"
                         r"journalist|photographer)\b.*$", re.I)
-_DATE_FIRST = re.compile(rf"^(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)(?=(?:written\s+|posted\s+)?"
-                         r"(?:by|par|von|por)\s)", re.I)
+_WEEKDAY = r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+"
+# A dateline before the "By": "3 June 2020 · By Jane Roe", "Tuesday 15 October 2019 by
+# Jane Roe", "Posted on March 3, 2021 by Jane Roe".
+_DATE_FIRST = re.compile(rf"^(?:(?:posted|published|updated)\s+(?:on\s+)?)?(?:{_WEEKDAY})?"
+                         rf"(?:\d|{_MONTH}\s+\d)[^|·•]{{0,30}}?(?:\s*[|·•,-]\s*|\s+)"
+                         r"(?=(?:written\s+|posted\s+)?(?:by|par|von|por)(?:\s*:|\s|$))", re.I)
+# A writer's address after the name: "Jane Roe (https://janeroe.example/)", "Jane Roe
+# <jane@roe.example>".
+_CONTACT = re.compile(r"\s*[(<\[][^()<>\[\]]*(?:https?://|www\.|@)[^()<>\[\]]*[)>\]]")
 _OTHER_ROLES = re.compile(r";[^;]*\bby\b.*$", re.I)  # "Reporting by X; Editing by Y"
 # A credit line naming other roles after the writer's: "Written by X | Edited by Y",
 # "Text by X · Illustrations by Y", "Par X, photos par Y". Only the writer is an author.
@@ -70,6 +77,8 @@ _LATER_ROLE = re.compile(
     r"pictures|images|illustrations?|illustrated|graphics|video|design(?:ed)?|produced|"
     r"production|fact-?check(?:ed|ing)|translat(?:ed|ion)|édité|édition|traduit|fotos?|"
     r"bilder|redaktion|edición)\s+(?:by|par|von|por|di|door|av)\b.*$", re.I)
+# An author box's sentence about the writer: "Jane Roe is a reporter for the Gazette".
+_BIO = re.compile(r"(?<=\w)\s+(?:is|was|writes|covers|est|ist|es|è)\s.*$", re.I)
 _SEPARATOR = re.compile(r"\s+[|·•]\s+")
 _HANDLE = re.compile(r"\s+@\w+")  # "By Jane Roe @janeroe"
 _SHORT_TEXT_CHARS = 200
@@ -221,6 +230,20 @@ def visible_byline(region: _Element, marks: Marks) -> list[str]:
         names = byline_names(_byline_text(el), marked=False)
         if names:
             return names
+    return _address_names(region)
+
+
+def _address_names(region: _Element) -> list[str]:
+    """The people of an `<address>`, the contact of its nearest `<article>` or, outside
+    any, of the page (HTML's meaning of the element): the article's writer. One in
+    another article (a teaser's) is not."""
+    article = region if region.tag == "article" else None
+    for el in _own(region, lambda e: True, list(region.iter("address"))):
+        if next(el.iterancestors("article"), None) is not article:
+            continue
+        names = byline_names(_byline_text(el).split(" | ")[0], marked=True)
+        if names:
+            return names
     return []
 
 
@@ -230,7 +253,7 @@ def _starts_by(el: _Element) -> bool:
     if not head and len(el) and isinstance(el[0].tag, str):
         first = el[0]  # "<span>By</span> …", or "<time>3 June</time> By …"
         head = ((first.tail if first.tag == "time" else first.text) or "").strip(" \n\t·|•,")
-    return bool(_BY_WORD.match(head) or _LABEL.match(head))
+    return bool(_BY_WORD.match(head) or _LABEL.match(head) or _DATE_FIRST.match(head))
 
 
 def _short_text(el: _Element, limit: int = _SHORT_TEXT_CHARS) -> str:
@@ -282,13 +305,13 @@ def _in_running_text(link: _Element) -> bool:
 def _names_part(text: str) -> str:
     """A byline's text without its label and dateline, "By" in English: "Texte : Jean
     Dupont , Ann Lee | 3 mai" -> "Jean Dupont, Ann Lee"."""
-    text = re.sub(r"\s+(?=[,;])", "", " ".join(text.split()))  # "Jane Roe , Sam Okafor"
+    text = re.sub(r"\s+(?=[,;])", "", " ".join(_CONTACT.sub("", text).split()))  # "Jane Roe , Sam"
     text = _LATER_ROLE.sub("", _OTHER_ROLES.sub("", text))
     text = CO_WRITERS.sub(r" and \1", text)
     dated = _DATE_FIRST.match(text)  # "3 June 2020 · By Jane Roe"
     text = text[dated.end():] if dated else text
     text = _FOREIGN_BY.sub("By ", _LABEL.sub("", text, count=1), count=1)
-    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", text, count=1)))
+    text = FOR_OUTLET.sub("", _HANDLE.sub("", _DATELINE.sub("", _BIO.sub("", text), count=1)))
     text = _SEPARATOR.sub(", ", text)  # "Jane Roe | Riverside Gazette": a name, then an outlet
     return _JOB_TITLE.sub("", text, count=1)
 
@@ -320,7 +343,7 @@ def dek(region: _Element, headline: _Element | None) -> str | None:
         for node in el.iter():
             seen += 1
             if seen > _HEADER_REACH:
-                return None
+                return _header_summary(headline)
             if not isinstance(node.tag, str) or node.tag in _NOT_DEK_TAGS or is_furniture(node) \
                     or next(node.iterancestors("figure"), None) is not None:
                 continue
@@ -329,6 +352,29 @@ def dek(region: _Element, headline: _Element | None) -> str | None:
                 text = text_of(node)
                 if _MIN_DEK_WORDS <= len(text.split()) <= _MAX_DEK_WORDS:
                     return text
+    return _header_summary(headline)
+
+
+_NOT_SUMMARY_CLASS = re.compile(r"byline|author|date|time|meta|credit|caption")
+
+
+def _header_summary(headline: _Element) -> str | None:
+    """A paragraph under the headline in the article's `<header>` (HTML's header of an
+    article: its headline and summary), when no class marks it: not a byline, dateline
+    or photo credit."""
+    header = next(headline.iterancestors("header"), None)
+    if header is None or not any(a.tag in ("article", "main") or a.get("role") == "main"
+                                 for a in header.iterancestors()):
+        return None  # the site's header, its logo in an <h1>
+    after = False
+    for node in header.iter():
+        after = after or node is headline
+        if not after or node.tag != "p" or _starts_by(node) or is_furniture(node) \
+                or any(_NOT_SUMMARY_CLASS.search(t) for t in tokens_of(node).split()):
+            continue
+        text = text_of(node)
+        if _MIN_DEK_WORDS <= len(text.split()) <= _MAX_DEK_WORDS and not text.endswith(":"):
+            return text
     return None
 
 

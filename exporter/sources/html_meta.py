@@ -118,7 +118,9 @@ _UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified",
 # `author` is often a CMS's page-wide default (the account, the site).
 _AUTHOR_KEYS = ("dc.creator", "dcterms.creator", "author", "article:author",
                 "article:author_name", "byl", "sailthru.author", "parsely-author",
-                "citation_author")
+                "citation_author", "twitter:author")
+# Share cards' labelled data pairs: `twitter:label1` "Written by", `twitter:data1` the name.
+_WRITER_LABEL = re.compile(r"^(?:written by|author|autor|auteur|verfasst von|escrito por)\b", re.I)
 _DURATION = re.compile(r"^PT(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?", re.I)
 
 
@@ -336,7 +338,17 @@ def _meta_tags(root: _Element) -> dict[str, Any]:
                 out.setdefault(f"{key}[]", []).append(content)
             out.setdefault(key, content)
     _parsely_page(out)
+    _labelled_writer(out)
     return out
+
+
+def _labelled_writer(meta: dict[str, Any]) -> None:
+    """The writer a share card names in a labelled pair (`twitter:label1` "Written by",
+    `twitter:data1` "Jane Roe"), as the `twitter:author` it stands for."""
+    for n in range(1, 5):
+        if _WRITER_LABEL.match(meta.get(f"twitter:label{n}", "")) and meta.get(f"twitter:data{n}"):
+            meta.setdefault("twitter:author", meta[f"twitter:data{n}"])
+            return
 
 
 def _parsely_page(meta: dict[str, Any]) -> None:

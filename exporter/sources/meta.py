@@ -10,13 +10,19 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+# English, German, French, then Spanish, Italian and Portuguese names.
 _MONTHS = {name: number for number, names in enumerate((
-    ("jan", "january", "januar", "janvier"), ("feb", "february", "februar", "février"),
-    ("mar", "march", "märz", "mars"), ("apr", "april", "avril"), ("may", "mai"),
-    ("jun", "june", "juni", "juin"), ("jul", "july", "juli", "juillet"),
-    ("aug", "august", "août"), ("sep", "sept", "september", "septembre"),
-    ("oct", "october", "oktober", "octobre"), ("nov", "november", "novembre"),
-    ("dec", "december", "dezember", "décembre")), start=1) for name in names}
+    ("jan", "january", "januar", "janvier", "enero", "gennaio", "janeiro"),
+    ("feb", "february", "februar", "février", "febrero", "febbraio", "fevereiro"),
+    ("mar", "march", "märz", "mars", "marzo", "março"), ("apr", "april", "avril", "abril", "aprile"),
+    ("may", "mai", "mayo", "maggio", "maio"), ("jun", "june", "juni", "juin", "junio", "giugno", "junho"),
+    ("jul", "july", "juli", "juillet", "julio", "luglio", "julho"),
+    ("aug", "august", "août", "agosto"),
+    ("sep", "sept", "september", "septembre", "septiembre", "setiembre", "settembre", "setembro"),
+    ("oct", "october", "oktober", "octobre", "octubre", "ottobre", "outubro"),
+    ("nov", "november", "novembre", "noviembre", "novembro"),
+    ("dec", "december", "dezember", "décembre", "diciembre", "dicembre", "dezembro")), start=1)
+    for name in names}
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\.?"
 _YEAR = r"(?P<year>(?:19|20)\d{2})"
@@ -24,11 +30,12 @@ _YEAR = r"(?P<year>(?:19|20)\d{2})"
 # The date part of a line, in the orders pages use. Numeric d/m/y is ambiguous: not read.
 _DATES = tuple(re.compile(p, re.I) for p in (
     rf"\b{_DAY}\s+{_MONTH},?\s+{_YEAR}\b",            # 19 June 2024, 26 Jun 2024
+    rf"\b{_DAY}\s+de\s+{_MONTH}\s+(?:de\s+|del\s+)?{_YEAR}\b",  # 19 de junio de 2024
     rf"\b{_MONTH}\s+{_DAY},?\s+{_YEAR}\b",            # June 19, 2024
     rf"\b{_YEAR}[-/.](?P<month>\d{{1,2}})[-/.](?P<day>\d{{1,2}})\b",  # 2024/06/19
     rf"{_YEAR}\s*年\s*(?P<month>\d{{1,2}})\s*月\s*(?P<day>\d{{1,2}})\s*日",  # 2024年6月19日
 ))
-_TIME = re.compile(r"\b(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?(?=\W|$)",
+_TIME = re.compile(r"\b(?P<hour>\d{1,2})(?:[:.h](?P<minute>\d{2}))?\s*(?P<half>[ap]\.?m\.?)?(?=\W|$)",
                    re.I)
 # Zone abbreviations seen on English-language news pages, as UTC offsets in hours.
 _ZONES = {"utc": 0, "gmt": 0, "z": 0, "bst": 1, "cet": 1, "cest": 2, "eet": 2, "eest": 3,
@@ -43,11 +50,12 @@ _ZONE = re.compile(r"\b(?:(?P<offset_base>gmt|utc)\s*(?P<offset>[+-]\d{1,2}(?::?
                    re.I)
 _DATE_LABEL = re.compile(
     r"^\s*(?:(?P<label>first\s+published|published|last\s+(?:modified|updated)|updated|"
-    r"modified|posted|date|veröffentlicht|aktualisiert)(?:\s+(?:on|at|am))?\s*:?\s*)?", re.I)
+    r"modified|posted|date|veröffentlicht|aktualisiert|publiée?|mis à jour|publicado|actualizado|"
+    r"pubblicato|aggiornato|atualizado)(?:\s+(?:on|at|am|le|el|il|em))?\s*:?\s*)?", re.I)
 # What may remain of a date line once its date, time and zone are taken out.
 _DATE_FILLER = re.compile(
     r"(?:\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\b|"
-    r"\b(?:on|at|am|um|uhr)\b|[\s,.|•·()–—-])*", re.I)
+    r"\b(?:on|at|am|um|uhr|à|a las|às|alle|ore)(?!\w)|[\s,.|•·()–—-])*", re.I)
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
                   r"(?:Z|[+-]\d{2}:?\d{2})?)?")
 
@@ -89,7 +97,8 @@ def date_label(text: str) -> str | None:
     """"updated" for a line that says it is an update date, else "published"."""
     match = _DATE_LABEL.match(text)
     label = (match.group("label") or "").lower() if match else ""
-    return "updated" if re.match(r"last|updated|modified|aktualisiert", label) else "published"
+    return ("updated" if re.match(r"last|updated|modified|aktualisiert|mis|actualizado|aggiornato|"
+                                  r"atualizado", label) else "published")
 
 
 def _find_date(text: str) -> tuple[date, str] | None:
@@ -167,7 +176,7 @@ _NAME_WORD = (rf"(?:{_CAPITAL}[\w'’.-]*|(?:de|da|du|des|van|von|der|den|del|la
               r"bin|al|ibn|dos)\b)")
 _PERSON = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,4}}")
 _BY = re.compile(r"^\s*(?:(?:(?:words|text|reporting|written|analysis|opinion|interview|review|"
-                 r"photographs?|posted|published)\s+)?by|von|par|por)\s+", re.I)
+                 r"photographs?|posted|published)\s+)?by|von|par|por)(?:\s*:\s*|\s+)", re.I)
 _IN_PLACE = re.compile(rf"\s+in\s+{_CAPITAL}[\w'’.-]*(?:\s+{_CAPITAL}[\w'’.-]*){{0,2}}\s*$")
 _DESK_MAX_WORDS = 5
 # "and" in the languages of "By" above: "Von X und Y", "Par X et Y", "Por X y Y".
@@ -242,7 +251,9 @@ _READING_TIME = tuple(re.compile(p, re.I) for p in (
     r"reading\s+time\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:ute)?s?)?",  # Reading Time:3 minutes
     r"(?P<minutes>\d{1,3})[\s-]*min(?:ute)?s?\.?(?:\s+read(?:ing\s+time)?)",  # 5 min read
     r"(?:lesedauer|lesezeit)\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:uten|\.)?)?",  # Lesedauer 4 Minuten
-    r"temps\s+de\s+lecture\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:utes?)?)?",
+    r"(?:temps\s+de\s+)?lecture\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:utes?)?)?",
+    r"(?:tiempo\s+de\s+)?lectura\s*:?\s*(?P<minutes>\d{1,3})\s*(?:min(?:utos?)?)?",
+    r"(?P<minutes>\d{1,3})\s*min(?:utes?|utos?|uti|\.)?\s+(?:de|di)\s+(?:lecture|lectura|leitura|lettura)",
     r"(?:閱讀時間|阅读时间)\s*[:：]?\s*(?P<minutes>\d{1,3})\s*(?:分鐘|分钟)",
 ))
 

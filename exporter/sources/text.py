@@ -28,7 +28,7 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
+from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
                           may_wrap, rough_run, rough_score, score)
 
 
@@ -44,9 +44,10 @@ _FURNITURE = _full_line(
     # ad labels
     r"advertisement|advert|ads?|sponsored(?: content)?|promoted|paid (?:content|post)",
     r"werbung|anzeige|publicit[ée]|publicidad|publicidade|pubblicit[àa]|reklame|advertentie|"
-    r"廣告|广告|広告|광고|реклама",
+    r"廣告|广告|広告|광고|реклама|reklama|reklam|iklan|quảng cáo|annons|mainos|hirdetés|διαφήμιση",
     # share buttons in other languages
-    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij",
+    r"teilen|partager|compartir|compartilhe|compartilhar|condividi|delen|udostępnij|"
+    r"paylaş|bagikan|chia sẻ|dela|jaa|sdílet|megosztás|distribuie|κοινοποίηση",
     r"story continues below(?: this)? advertisement|scroll to continue(?: with content)?",
     r"skip advert(?:isement)?|continue reading(?: the main story| below)?",
     r"(?:article|story) continues (?:below|after (?:this )?(?:ad|advertisement))",
@@ -55,11 +56,11 @@ _FURNITURE = _full_line(
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share this(?: article| story| page)?\s*:?|share this with",
-    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|email",
+    r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
     r"(?:share|tweet|pin)(?: this)?(?: article| story| page| post| link)?"
     r" (?:on|via|to|with) [\w ]{1,20}", r"copy (?:this |the )?link(?: to (?:this |the )?\w+)?",
-    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger",
+    r"facebook|twitter|x|whatsapp|linkedin|reddit|telegram|pinterest|messenger|tweet|pin(?: it)?|more(?!:)|photo|video",
     # a share panel's buttons run together: "Share Tweet Share", "tweet share Reddit Pocket"
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
@@ -75,8 +76,8 @@ _FURNITURE = _full_line(
     *RELATIVE_TIMES,
     # photo gallery controls
     r"(?:(?:image|photo|picture|slide) )?\d{1,3} of /? ?\d{1,3}|\d{1,3} / \d{1,3}|back to gallery|caption",
-    # a social media handle under a byline
-    r"@\w{2,30}",
+    # a social media handle under a byline, perhaps after the writer's name
+    r"(?:(?-i:[A-Z])[\w'’.-]*\s+){0,3}@\w{2,30}",
     # labels over a story's summary points
     r"key (?:points|takeaways)|highlights|in brief|at a glance",
     # a caption or teaser cut short with a "more" toggle: the whole text stands elsewhere
@@ -94,9 +95,12 @@ _FURNITURE = _full_line(
     r"reporting from [\w ,.'’-]{1,40}",
     # single-line promos inside the body: a headline after the label (capitalised, at
     # most 16 words, no full stop), never a sentence ("More: the cuts follow ...")
-    r"(?:read more|related|also read|see also|more|read next|recommended|main articles?|"
-    r"further information)\s*:\s*"
-    r"(?-i:[A-Z0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
+    r"(?:read more|related|also read|see also|also see|more|read next|recommended|main articles?|"
+    r"further information|read|watch|listen|trending|don'?t miss|must read|"
+    r"lesen sie auch|lire aussi|à lire aussi|lee tambi[ée]n|leia tamb[ée]m|leggi anche|lees ook|"
+    r"baca juga|czytaj (?:też|także)|zobacz (?:też|także)|xem thêm|läs också|lue myös|"
+    r"читайте также)\s*(?::|\s\|)\s*"
+    r"(?-i:[A-ZÀ-ÞА-ЯЁ0-9“\"‘'])(?:\S+\s+){0,15}\S*[^.\s]",
     # newsletter box lines
     r"email address|enter your email(?: address)?|subscribe|sign up|submit",
     r"(?:skip past|after) newsletter promotion|free (?:daily|weekly|monthly) newsletter",
@@ -131,14 +135,19 @@ _PROMO = _full_line(
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
     r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
-    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно")
+    r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно",
+    r"baca juga|berita terkait|czytaj (?:też|także)|zobacz (?:też|także)|ilgili haberler|"
+    r"tin liên quan|xem thêm|läs (?:också|mer)|lue myös|přečtěte si (?:také|též)|citește și|"
+    r"διαβάστε (?:επίσης|ακόμη)")
 # Lines after which nothing belongs to the article: the heads of the page's sections
 # under it (topics, sources, the author's box) and its footer.
 _TAIL = _full_line(
     *_TOPIC_HEADS, r"most (?:read|viewed|popular)",
-    r"meistgelesen|am meisten gelesen|les plus lus|(?:las |os )?m[áa]s le[íi]d[oa]s|"
+    r"meistgelesen|am meisten gelesen|les plus lus|(?:l[oa]s? |os )?m[áa]s (?:le[íi]d|vist)[oa]s?|"
     r"самое (?:читаемое|популярное)|熱門文章|热门文章|人気記事|アクセスランキング.{0,20}|"
     r"mais lid[oa]s|(?:i )?pi[ùu] lett[ie]|meest gelezen",
+    r"najczęściej czytane|en çok okunan(?:lar)?|terpopuler|đọc nhiều nhất|mest lästa|luetuimmat|"
+    r"nejčtenější|cele mai citite|δημοφιλέστερα",
     r"top stories", r"about the author", r"quick links|useful links|site ?map", r"(?:our )?sources?", r"references",
     r"reprints (?:&|and) permissions", r"reuse this content",
     r"copyright\s*©.*", r"©\s*(?:\d{4}|copyright).*", r"all rights reserved",
@@ -151,16 +160,19 @@ _TAIL = _full_line(
 # Lines that end the article's section of the page without heading a tail of its own:
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
-    r"leave a (?:reply|comment)", r"post navigation",
+    r"post navigation", r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
+    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
+    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
+# Lines of a comment section: its head, its form, a comment's Reply button. The section
+# follows the article, so no prose under its first line is taken for the story.
+_COMMENTS = _full_line(
+    r"leave a (?:reply|comment)",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
     r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
-    r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
-    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}",
-    r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
-    r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
+    r"\d+ (?:responses?|comments?|replies|thoughts?) (?:to|on) .{1,200}")
 # Sentences the page says to its reader, found anywhere in a line of up to
 # _NOTICE_MAX_WORDS words, by the box they stand in.
 _NOTICES = (
@@ -176,7 +188,7 @@ _NOTICES = (
     # what an embed leaves when its script did not run
     ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
     # a comment section's head and its rules
-    ("stop", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
+    ("comments", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
      r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",
      r"^tell us what you think\b",
      r"^(?:[\w ]{1,20}:\s*)?(?:comments?|comentários|comentarios|commentaires|kommentare)\b"
@@ -208,10 +220,20 @@ _DATELINE_MAX_WORDS = 14
 _TOGGLE_ENDS = ("less", "Less", "LESS")
 _LESS_TOGGLE = re.compile(r"([.!?”\"])\s+(?:less|show less)$", re.I)
 # What follows the author's name in their biography: perhaps their first name, then a verb.
-_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined)\s")
+_BIO = re.compile(r"\s+(?:\w+\s+)?(?:is|was|has|writes|covers|joined|est|écrit|a rejoint|es|fue|escribe|"
+                  r"ist|war|schreibt|è|scrive|é|escreve)\s")
+# An author's box under the story, whoever its byline named: "Jane Doe is a freelance
+# writer based in Busan." A name, "is/was a/an/the", and a writer's trade.
+_BIO_SHAPE = re.compile(
+    r"^(?-i:[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){1,3})\s+(?:is|was|has been)\s+(?:a|an|the)\b.{0,120}?\b"
+    r"(?:writer|reporter|journalist|editor|correspondent|contributor|columnist|author|blogger|"
+    r"freelancer?|photographer|producer|critic)s?\b", re.I)
+_BIO_PROSE_AFTER = 1  # an author's box holds a paragraph or two, at the story's very end
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
-_STAMP_LINE = re.compile(r"^(?:published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
+_STAMP_LINE = re.compile(r"^(?:(?:first )?published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
+# A time on a line of its own: a live blog's entry starts under it.
+_STAMP = re.compile(CLOCK_TIME, re.I)
 _COMMENT_HEAD = re.compile(r"^.{1,60}\s(?:says|said|wrote)\s*:$", re.I)
 _POSTED_AT = re.compile(r"\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b")
 _BULLET = re.compile(r"^\s*[•·\-*▪‣◦]\s+(?P<text>\S.*)$")
@@ -256,6 +278,15 @@ _CREDIT_AFTER = re.compile(r"^(?P<caption>.{2,200}?)\s+(?P<credit>(?:submitted|c
                            r"file|staff|handout) (?:photo|image|picture)(?: by .{2,40})?)$", re.I)
 # The photographer, the agency and the distributor: "Jane Doe | Quay Press | Harbour Images".
 _CREDIT_CHAIN = re.compile(r"^[^|.!?]{2,40}(?: \| [^|.!?]{2,40})+$")
+# A photo's credit alone in the agencies' shape: photographer and agencies between slashes
+# ("JANE DOE/AFP/Getty Images"), perhaps "via" a distributor; every part capitalised, no
+# spaces around the slashes (a breadcrumb's "News / World" has them).
+_CAPITALISED_PART = r"(?:[A-Z][\w.'’&-]*)(?:\s+(?:[A-Z][\w.'’&-]*|de|van|von|via))*"
+_CREDIT_SLASHES = re.compile(rf"^{_CAPITALISED_PART}(?:/{_CAPITALISED_PART}){{1,3}}$")
+_CREDIT_MIN_WORDS = 3  # "TCP/IP", "News/Politics" are not credits
+# A caption and its agency-shaped credit run together by the copy: "The quay at
+# dawn.Jane Doe/Getty".
+_CREDIT_GLUED = re.compile(rf"^(?P<caption>[^.!?]\S.{{1,300}}?[a-z][.!?])(?P<credit>{_CAPITALISED_PART}(?:/{_CAPITALISED_PART}){{1,3}})$")
 _FIGURE_KINDS = ("figure", "image_source", "image_caption")
 _TERMINAL = tuple(".!?:;,…\"”’')。！？：；，」』")
 _HEADING_MAX_WORDS = 12
@@ -285,16 +316,22 @@ _RAW_MARGIN = _READ_LINES_MAX  # raw lines kept above the prose for the finer cu
 _REPEATS_MAX = 50  # a story's own lines (a table's, a plan's) do not come back this often
 _LABELS_MAX = 5  # a share panel's buttons; more short lines than this are the story's own
 _REPEAT_LINES = 3  # how far above a gallery's copy of a caption its first showing is
-_CARD_TITLE_MIN_WORDS = 3  # "Bye bye" is a phrase; a headline said twice is a card's
+_JOINED_LABELS_MAX_WORDS = 10  # two buttons' labels; a longer line is read as it is
+_LABEL_MAX_WORDS = 4  # the second of two labels run together: a button's few words
+_CARD_TITLE_MIN_WORDS = 3
+# The label over a story's summary points, in the header block.
+_KEY_POINTS = _full_line(r"key (?:points|takeaways|facts)|highlights|at a glance|in brief|the big picture")
+_KEY_POINTS_LOOKAHEAD = 12  # the header block's lines
+_KEY_POINTS_MAX = 5  # "Bye bye" is a phrase; a headline said twice is a card's
 
 
 @dataclass(frozen=True)
 class _Line:
     """One pasted line after classification: `kind` says what it is, `value` its payload."""
 
-    kind: str  # text, bullet, numbered, meta, figure, image_source, image_caption, tail,
-    # promo (a label over other stories' links), stop (ends the article, heads nothing),
-    # furniture (dropped)
+    kind: str  # text, bullet, numbered, meta, stamp (a time alone: a live blog entry's),
+    # figure, image_source, image_caption, tail, promo (a label over other stories' links),
+    # stop (ends the article, heads nothing), furniture (dropped)
     text: str
     value: Any = None
 
@@ -363,19 +400,42 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
-    header = _kept([line for line in lines[frame.title + 1:frame.start] if line.text != above[-1].text])
+    points = _key_points(lines, frame.title + 1, frame.end)
+    draft.standfirst.extend(escape_text(lines[i].text) for i in points)
+    header = _kept([line for i, line in enumerate(lines[frame.title + 1:frame.start], frame.title + 1)
+                    if line.text != above[-1].text and i not in points])
     header = [line for n, line in enumerate(header) if not _is_label(line, standfirst=n == 0)]
-    body = [line for line in lines[frame.start:frame.end + 1] if line.text != above[-1].text]
+    body = [line for i, line in enumerate(lines[frame.start:frame.end + 1], frame.start)
+            if line.text != above[-1].text and i not in points]
     return header + _kept(body), tail  # a gallery repeats the headline under its photos
+
+
+def _key_points(lines: list[_Line], first: int, end: int) -> list[int]:
+    """The lines of a "Key points" box in the header block: the sentences under its label
+    down to the lead photo or the byline, which part them from the story (without one,
+    where the points end is not told, and they are left in the body)."""
+    label = next((k for k in range(first, min(end, first + _KEY_POINTS_LOOKAHEAD))
+                  if lines[k].kind == "furniture" and _KEY_POINTS.fullmatch(lines[k].text)), None)
+    if label is None:
+        return []
+    points: list[int] = []
+    for i in range(label + 1, min(end, label + 1 + _KEY_POINTS_MAX + 1)):
+        if lines[i].kind == "furniture":
+            continue
+        if lines[i].kind != "text" or not is_prose(lines[i].text):
+            return points if lines[i].kind in (*_FIGURE_KINDS, "meta") else []
+        points.append(i)
+    return []
 
 
 def _is_label(line: _Line, standfirst: bool) -> bool:
     """A line of the header block that neither is prose nor ends a sentence: a share
     panel's link or button, a label, not the story's text; right under the headline,
-    a line long enough to be the standfirst is not one."""
+    a line long enough to be the standfirst is not one. A time alone there is the
+    story's, said again by its date line."""
     if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
         return False
-    return line.kind == "text" and score("text", line.text) < 0
+    return line.kind == "stamp" or (line.kind == "text" and score("text", line.text) < 0)
 
 
 def _kept(lines: list[_Line]) -> list[_Line]:
@@ -414,7 +474,7 @@ def _classify_all(text: str) -> list[_Line]:
             continue
         if line.kind == "said":  # "name says:" over a time is a comment's head
             posted = i + 1 < len(raw) and _POSTED_AT.search(raw[i + 1])
-            line = _Line("stop" if posted else "text", line.text)
+            line = _Line("comments" if posted else "text", line.text)
         lines.append(line)
         i += 1
     return _drop_gallery_copies(lines)
@@ -527,14 +587,22 @@ def _classify(line: str) -> _Line:
         return _Line("tail", line)
     if _STOP.fullmatch(line):
         return _Line("stop", line)
+    if _COMMENTS.fullmatch(line):
+        return _Line("comments", line)
     notice = _notice(line)
     if notice is not None:
         return _Line(notice, line)
     for kind, pattern in (("image_source", _IMAGE_SOURCE), ("image_caption", _IMAGE_CAPTION),
                           ("bullet", _BULLET), ("numbered", _NUMBERED)):
         match = pattern.match(line)
+        if match and kind == "bullet" and (dated := _dateline(match.group("text"))) is not None:
+            return _Line("meta", line, dated)  # a date line set off by a dash: "- 19 June 2024"
         if match:
-            return _Line(kind, match.group("text"))
+            return _Line(kind, match.group("text"), line)
+    if _is_slash_credit(line):  # stands over its photo, as an "Image source" line does
+        return _Line("image_source", line)
+    if _STAMP.fullmatch(line):
+        return _Line("stamp", line)
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
@@ -546,7 +614,21 @@ def _classify(line: str) -> _Line:
     figure = _figure_line(line)
     if figure is not None:
         return _Line("figure", line, figure)
+    if _is_labels_run_together(line):
+        return _Line("furniture", line)
     return _Line("said" if _COMMENT_HEAD.match(line) else "text", line)
+
+
+def _is_labels_run_together(line: str) -> bool:
+    """Two furniture labels on one line, as a copy joins buttons that sit side by side
+    ("Continue reading the main story Share this page"): the second, of a few words,
+    starts with a capital."""
+    parts = line.split()
+    if not 1 < len(parts) <= _JOINED_LABELS_MAX_WORDS:
+        return False
+    return any(parts[k][:1].isupper() and _FURNITURE.fullmatch(" ".join(parts[k:]))
+               and _FURNITURE.fullmatch(" ".join(parts[:k]))
+               for k in range(max(1, len(parts) - _LABEL_MAX_WORDS), len(parts)))
 
 
 def _is_card_title(line: str) -> bool:
@@ -564,6 +646,12 @@ def _is_card_title(line: str) -> bool:
     return False
 
 
+def _is_slash_credit(line: str) -> bool:
+    """A photo's credit alone in the agencies' shape: "JANE DOE/AFP/Getty Images"."""
+    return (len(line) <= _META_MAX_CHARS // 2 and len(line.replace("/", " ").split()) >= _CREDIT_MIN_WORDS
+            and bool(_CREDIT_SLASHES.match(line)))
+
+
 def _figure_line(line: str) -> Figure | None:
     """The photo a caption or credit line describes, or None when the line is neither."""
     if _AGENCY_CAPTION.match(line):
@@ -571,6 +659,9 @@ def _figure_line(line: str) -> Figure | None:
     labelled = _CREDIT_LABEL.match(line)
     if labelled:
         return Figure(credit=escape_text(labelled.group("credit")))
+    glued = _CREDIT_GLUED.match(line)
+    if glued:
+        return Figure(caption=escape_text(glued.group("caption")), credit=escape_text(glued.group("credit")))
     after = _CREDIT_AFTER.match(line)
     if after:
         return Figure(caption=escape_text(after.group("caption")),
@@ -774,9 +865,16 @@ def _read_body(lines: list[_Line], draft: _Draft, tail: list[_Line]) -> None:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _is_author_box(line, draft):
+        if _is_author_box(line, draft) or _is_bio_after_story(lines, i, draft) or _is_about_box(lines, i, draft):
             tail = lines[i:]
             break
+        if line.text in draft.authors:  # a live blog entry's byline, the bio box's head
+            i += 1
+            continue
+        if line.kind == "stamp":
+            heading, i = _entry_heading(lines, i, draft.authors)
+            draft.body.append(heading)
+            continue
         if line.kind in _ENDS:
             promo_end = _promo_end(lines, i) if line.kind == "promo" else None
             if promo_end is None:
@@ -819,6 +917,26 @@ def _is_author_box(line: _Line, draft: _Draft) -> bool:
         return match.group("name") in draft.authors
     return any(line.text.startswith(author) and _BIO.match(line.text, len(author))
                for author in draft.authors)
+
+
+def _is_about_box(lines: list[_Line], i: int, draft: _Draft) -> bool:
+    """ "About Acme" over "Acme is a ..." under a story already under way: a press
+    release's boilerplate about its company, or a box about the site or its writer."""
+    match = _ABOUT.fullmatch(lines[i].text)
+    if match is None or len(draft.body) <= _METADATA_BODY_BLOCKS or i + 1 >= len(lines):
+        return False
+    name, following = match.group("name").rstrip(".:"), lines[i + 1].text
+    at = len(name) + (following[len(name):len(name) + 1] in (".", ","))
+    return following.startswith(name) and _BIO.match(following, at) is not None
+
+
+def _is_bio_after_story(lines: list[_Line], i: int, draft: _Draft) -> bool:
+    """A line shaped like an author's biography ("Jane Doe is a freelance writer ...") with
+    at most one line of prose after it, under a story already under way."""
+    if len(draft.body) <= _METADATA_BODY_BLOCKS or not _BIO_SHAPE.match(lines[i].text):
+        return False
+    prose = sum(1 for line in lines[i + 1:] if line.kind == "text" and is_prose(line.text))
+    return prose <= _BIO_PROSE_AFTER
 
 
 def _promo_end(lines: list[_Line], start: int) -> int | None:
@@ -879,6 +997,8 @@ def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int
     line = lines[i]
     if line.kind in _FIGURE_KINDS:
         return _figure_at(lines, i)
+    if _is_numbered_heading(lines, i):
+        return Heading(level=2, text=escape_text(line.value)), i + 1
     if line.kind in ("bullet", "numbered"):
         return _list_at(lines, i)
     quote = _quote_at(lines, i)
@@ -887,6 +1007,28 @@ def _block_at(lines: list[_Line], i: int, body: list[Block]) -> tuple[Block, int
     if _is_heading(lines, i, body):
         return Heading(level=2, text=escape_text(line.text)), i + 1
     return Paragraph(text=escape_text(line.text)), i + 1
+
+
+def _entry_heading(lines: list[_Line], i: int, authors: list[str]) -> tuple[Heading, int]:
+    """A live blog entry's time as a heading, with the entry's headline when a short line
+    without a sentence's end (not its writer's name) stands under it, over its text."""
+    time = lines[i].text
+    entry = lines[i + 1] if i + 1 < len(lines) else None
+    if (entry is not None and entry.kind == "text" and entry.text not in authors
+            and len(entry.text.split()) <= _HEADING_MAX_WORDS
+            and not entry.text.endswith(_TERMINAL) and i + 2 < len(lines)):
+        return Heading(level=2, text=escape_text(f"{time} {entry.text}")), i + 2
+    return Heading(level=2, text=escape_text(time)), i + 1
+
+
+def _is_numbered_heading(lines: list[_Line], i: int) -> bool:
+    """A listicle's numbered subheading ("3. Live below your means"): a numbered line
+    alone, short and without a sentence's end, over a paragraph."""
+    if lines[i].kind != "numbered" or i + 1 >= len(lines):
+        return False
+    text, following = lines[i].text, lines[i + 1]
+    return (len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+            and following.kind == "text" and is_prose(following.text))
 
 
 def _list_at(lines: list[_Line], i: int) -> tuple[ListBlock, int]:
@@ -919,6 +1061,14 @@ def _is_attribution(who: str) -> bool:
     return len(who.split()) <= _ATTRIBUTION_MAX_WORDS and who[:1].isupper()
 
 
+def _is_short_label(block: Block) -> bool:
+    """A paragraph of a few words without a sentence's end."""
+    if not isinstance(block, Paragraph):
+        return False
+    text = to_text(block.text)
+    return len(text.split()) <= _HEADING_MAX_WORDS and not text.endswith(_TERMINAL)
+
+
 def _is_question_heading(text: str, following: _Line | None) -> bool:
     """ "What happens next?" over a paragraph answering it: a subheading, while a
     question in the story's flow sits among quotes or is answered on its own line."""
@@ -928,9 +1078,12 @@ def _is_question_heading(text: str, following: _Line | None) -> bool:
 
 
 def _is_heading(lines: list[_Line], i: int, body: list[Block]) -> bool:
-    """A short unpunctuated line between paragraphs is a subheading."""
+    """A short unpunctuated line between paragraphs is a subheading; among other short
+    lines (a recipe's ingredients) it is a list's item, unless a sentence follows it."""
     text = lines[i].text
     following = lines[i + 1] if i + 1 < len(lines) else None
+    if body and _is_short_label(body[-1]) and not (following and is_sentence(following.text)):
+        return False
     return (lines[i].kind == "text" and bool(body) and not isinstance(body[-1], Heading)
             and len(text.split()) <= _HEADING_MAX_WORDS and not is_table_row(text)
             and (not text.endswith(_TERMINAL) or _is_question_heading(text, following))

@@ -73,17 +73,24 @@ RELATIVE_TIMES = (
     r"\d{1,3} ?(?:分|時間|日|小時|小时|天)前")
 _RELATIVE_TIME = re.compile("|".join(RELATIVE_TIMES), re.I)
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.]\d{2}\b")
+# A clock time opening a line: a live blog's entry ("15:20", "3.20pm BST") or a link to
+# one in its "Key events" list; never a headline's first word.
+CLOCK_TIME = r"\d{1,2}[:.h]\d{2}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?"
+_CLOCK_START = re.compile(CLOCK_TIME + r"(?:\s|$)", re.I)
+_ENTRIES_MIN = 2  # a live blog has entries; one time over the story is its dateline
 _COMMENTER_MAX_WORDS = 3  # a commenter's name or handle; a live blog's entry has a headline
 _COMMENTS_MIN = 2
+_PROSE_ABOVE_COMMENTS = 20.0  # a paragraph's score: a story, not a teaser, stands above
 # Lines the header block may hold between the headline and the first paragraph.
 # Kinds of line that end the article's part of the page: a section's head, a promo's
 # label (unless the story goes on under it), a comment form.
-ENDS = ("stop", "tail", "promo")
-_HEADER_KINDS = frozenset({"meta", "furniture", "figure", "image_source", "image_caption"})
+ENDS = ("stop", "tail", "promo", "comments")
+_HEADER_KINDS = frozenset({"meta", "stamp", "furniture", "figure", "image_source", "image_caption"})
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
 _HEADLINE_ENDS = ("?", "!", "？", "！")
+_BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -164,7 +171,7 @@ def score(kind: str, text: str) -> float:
     a loss when it is furniture, a large loss when it ends a page section."""
     if kind in ENDS:
         return _STOP_LOSS
-    if kind in ("meta", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
+    if kind in ("meta", "stamp", "figure", "image_source", "image_caption") or _ATTRIBUTION.match(text):
         return _META_LOSS
     if kind == "furniture":
         return _FURNITURE_LOSS
@@ -226,11 +233,12 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     scores = [known[key] if key in known else known.setdefault(key, score(*key))
               for key in zip(kinds, texts)]
     _soften_promos(kinds, scores)
-    run = densest_run(scores)
+    run = densest_run(scores[:_comments_start(kinds, scores)])
     if run is None:
         return None
     start, end = run
     end = _before_comments(kinds, texts, scores, start, _before_teasers(kinds, texts, scores, start, end))
+    start = _first_entry(kinds, texts, start, end)
     if _opens_with_headline(kinds, texts, scores, start, end):
         return Frame(title=start, start=start + 1, end=_last_line(scores, end))
     title = _title_above(kinds, texts, start)
@@ -238,7 +246,48 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     inner = _title_above(kinds, texts, header) if header is not None else None
     if inner is not None and inner >= start:
         title, start = inner, inner + 1
+    if title is None:
+        title = _label_above(kinds, texts, start)
     return Frame(title=title, start=start, end=_last_line(scores, end))
+
+
+def _label_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline of a page that shows none of two words or more: the line of text right
+    above a story that opens with a sentence ("Obituary", a one-word title), so that the
+    story's first paragraph is not taken for its headline."""
+    if not is_sentence(texts[start]):
+        return None
+    above = next((i for i in range(start - 1, -1, -1) if kinds[i] != "furniture"), None)
+    if above is None or kinds[above] != "text" or is_sentence(texts[above]) \
+            or words(texts[above]) > _TITLE_MAX_WORDS:
+        return None
+    return above
+
+
+def _comments_start(kinds: Sequence[str], scores: Sequence[float]) -> int:
+    """Where the page's comment section begins (its head, form or first Reply button)
+    under a paragraph's worth of prose, or the paste's end: comments follow the article,
+    and a thread of long comments must not outweigh a short story above it."""
+    prose = 0.0
+    for i, (kind, value) in enumerate(zip(kinds, scores)):
+        if kind == "comments" and prose >= _PROSE_ABOVE_COMMENTS:
+            return i
+        prose += max(value, 0.0)
+    return len(kinds)
+
+
+def _first_entry(kinds: Sequence[str], texts: Sequence[str], start: int, end: int) -> int:
+    """The run's start, moved up to its first entry's time when the run is a live blog's
+    entries (times on lines of their own) and begins under that time and perhaps the
+    entry's headline: the headline is then looked for above the first entry."""
+    if sum(kind == "stamp" for kind in kinds[start:end + 1]) < _ENTRIES_MIN - 1:
+        return start
+    above = [i for i in range(start - 1, max(-1, start - 4), -1) if kinds[i] != "furniture"]
+    if above and kinds[above[0]] == "stamp":
+        return above[0]
+    if len(above) > 1 and kinds[above[0]] == "text" and kinds[above[1]] == "stamp":
+        return above[1]
+    return start
 
 
 def _before_teasers(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
@@ -275,7 +324,7 @@ def _is_comment_head(kinds: Sequence[str], texts: Sequence[str], scores: Sequenc
             or words(texts[name]) > _COMMENTER_MAX_WORDS or scores[name + 2] <= 0):
         return False
     when = texts[name + 1]
-    return bool((kinds[name + 1] == "meta" and _TIME_OF_DAY.search(when))
+    return bool((kinds[name + 1] in ("meta", "stamp") and _TIME_OF_DAY.search(when))
                 or (kinds[name + 1] == "furniture" and _RELATIVE_TIME.fullmatch(when)))
 
 
@@ -348,8 +397,8 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ENDS:  # "Read more" over a promo
-            continue
+        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text):
+            continue  # "Read more" over a promo, a live blog's "Key events" links
         if short is not None:
             above_short += 1
             if above_short > _SHORT_LINES_OVER_MENU:
@@ -401,6 +450,13 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
             and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
         return above
     return found
+
+
+def is_byline_shaped(text: str) -> bool:
+    """Opens with "By" and a capitalised name: a byline, even with a date or a counter run
+    into it ("by Jane Doe19 June 20243"), never a headline."""
+    parts = text.split(None, 2)
+    return len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()
 
 
 def is_title_shaped(text: str) -> bool:

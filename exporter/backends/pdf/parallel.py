@@ -41,6 +41,7 @@ import io
 import json
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -213,9 +214,7 @@ def _shifting_margin_boxes(shift: Shift) -> Callable[..., Any]:
     effect where the part starts (set on its first page unless the part sets them
     there itself), so a running head set on the cover still shows in the last part.
     """
-    import weasyprint.layout
-
-    original = weasyprint.layout.make_margin_boxes
+    original = _margin_box_dispatch().original
     known: list[Any] = []
 
     def margin_boxes(context: Any, page: Any, state: Any) -> Any:
@@ -235,15 +234,38 @@ def _shifting_margin_boxes(shift: Shift) -> Callable[..., Any]:
     return margin_boxes
 
 
-def _render_with(html: str, render: Callable[[str], Any], shift: Shift) -> Any:
+_this_thread = threading.local()  # .margin_boxes: the shifting layout of the part it renders
+
+
+def _margin_box_dispatch() -> Any:
+    """WeasyPrint's `make_margin_boxes`, replaced once by one that asks the calling thread.
+
+    Several parts may be half laid out at once in one process, each in its own thread and
+    each with its own shift (parts.py holds them at their margin boxes): a module global
+    swapped per render would hand one part's page numbers to another.
+    """
     import weasyprint.layout
 
-    original = weasyprint.layout.make_margin_boxes
-    weasyprint.layout.make_margin_boxes = _shifting_margin_boxes(shift)
+    current = weasyprint.layout.make_margin_boxes
+    if hasattr(current, "original"):
+        return current
+
+    def dispatch(context: Any, page: Any, state: Any) -> Any:
+        boxes = getattr(_this_thread, "margin_boxes", None) or current
+        return boxes(context, page, state)
+
+    dispatch.original = current  # type: ignore[attr-defined]
+    weasyprint.layout.make_margin_boxes = dispatch
+    return dispatch
+
+
+def _render_with(html: str, render: Callable[[str], Any], shift: Shift) -> Any:
+    _margin_box_dispatch()
+    _this_thread.margin_boxes = _shifting_margin_boxes(shift)
     try:
         return render(html)
     finally:
-        weasyprint.layout.make_margin_boxes = original
+        _this_thread.margin_boxes = None
 
 
 def _bookmarks(document: Any) -> list[tuple[int, int, str, float]]:
