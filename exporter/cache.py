@@ -113,8 +113,7 @@ def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
 def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> str:
     """The entry's file, as a string: a warm rebuild looks up hundreds of entries, and
     building Path objects for them cost more than reading them."""
-    root = os.fspath(folder) if folder is not None else (os.environ.get("EXPORTER_CACHE_DIR")
-                                                          or os.fspath(cache_root()))
+    root = os.fspath(folder if folder is not None else cache_root())
     return os.path.join(root, kind, entry_key[:2], f"{entry_key}.pickle")
 
 
