@@ -14,7 +14,7 @@ each part's place is known before it is typeset, and a part at the same place wi
 same content is taken from the cache. A part whose meta is unknown (new or edited) is
 laid out once and held at its margin boxes, in a thread of its own, until every part's
 page count is known: its count goes to the other workers (a board of small files), and
-when all are in, it numbers its pages and is written. A worker holds at most
+when all are in, it numbers its pages and is written. The workers hold at most
 HELD_CHARS of article HTML laid out at once (memory stays bounded whatever the issue's
 length); parts past that are paginated first (the layout stops at its margin boxes) and
 typeset again once placed. An edit that changes an article's page count moves every
@@ -45,12 +45,11 @@ from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _Board, _bookmarks
                        add_stubs, link_targets, merge, split_document)
 
 KIND = "pdf-parts"
-# Article HTML one worker keeps laid out while the page counts come in. A held layout takes
-# about 400 bytes per character of HTML (3 MB for a 3-page article of 8,000), so about
-# 40 MB per worker: a 200-article PDF then peaks at about 380 MB with two workers
-# (250,000 went past the 400 MB it must stay under); at 50 articles it saves a quarter
-# of the CPU time of a cold build.
-HELD_CHARS = 100_000
+# Article HTML the workers together keep laid out while the page counts come in, shared
+# out between them. A held layout takes about 400 bytes per character of HTML (3 MB for a
+# 3-page article of 8,000), so about 80 MB in all: a 200-article PDF then peaks at about
+# 380 MB with two workers (500,000 went past the 400 MB it must stay under).
+HELD_CHARS = 200_000
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
@@ -232,7 +231,7 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
         for i, meta in enumerate(known):
             if meta is not None:
                 board.post(f"meta-{i}", {"pages": meta.pages, "own": meta.own})
-        work = _Counting(documents, contents, setter, store, board)
+        work = _Counting(documents, contents, setter, store, board, HELD_CHARS // len(chunks))
         for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: work.run(c))
                                                 for k, c in enumerate(chunks)], isolate=True)):
             for i, meta in zip(chunk, found):
@@ -258,13 +257,14 @@ class _Counting:
     setter: _Typesetter
     store: Store
     board: _Board
+    room: int  # characters of article HTML this worker may hold laid out
 
     def run(self, chunk: list[int]) -> list[Meta]:
-        """Hold what fits in HELD_CHARS laid out, paginate the rest (and the front, whose
-        contents are typeset again once numbered), then let the held ones finish."""
+        """Hold what fits in the room laid out (at least one part), paginate the rest (and
+        the front, whose contents are typeset again once numbered), then let the held go."""
         metas: dict[int, Meta] = {}
         held: list[_Held] = []
-        room = HELD_CHARS
+        room = self.room
         try:
             for i in chunk:
                 if i and (len(self.documents[i]) <= room or not held):
