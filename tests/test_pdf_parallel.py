@@ -140,7 +140,8 @@ def test_parallel_keeps_the_tag_tree(tmp_path: Path) -> None:
 def test_many_parts_merge_without_parsing_them_in_python(tmp_path: Path) -> None:
     """One part per article (the render cache's split): qpdf joins 13 parts with their
     outline, named destinations and tag tree as one document typeset whole has them,
-    and the parts are never parsed into Python objects (pypdf's merge held ~1.4 MB a part)."""
+    and the parts are never parsed into Python objects (pypdf's merge held ~1.4 MB a part);
+    only their fonts' glyphs are, one copy at a time."""
     import hashlib
     import tracemalloc
 
@@ -179,8 +180,10 @@ def test_many_parts_merge_without_parsing_them_in_python(tmp_path: Path) -> None
     expected, got = structure(whole), structure(tmp_path / "merged.pdf")
     for key in expected:
         assert got[key] == expected[key], key
-    # what stays in Python: the bookmarks, names and the written file (87 KB); pypdf: 12 MB
-    assert merged and merged[0] < 1_000_000, f"the merge held {merged[0]} bytes of Python objects"
+    # what stays in Python: the bookmarks, names, the written file (87 KB) and one face's
+    # program while the parts' glyphs are gathered into it (fontTools, one copy at a time:
+    # about 1.7 MB whatever the number of parts); pypdf held 12 MB
+    assert merged and merged[0] < 2_500_000, f"the merge held {merged[0]} bytes of Python objects"
 
 
 # -- through the PDF backend: size and variants -------------------------------------------

@@ -320,3 +320,32 @@ def test_a_part_that_fails_lets_the_held_ones_go(tmp_path: Path, monkeypatch: py
                             write=lambda document, path: document.write_pdf(path),
                             fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path))
     assert threading.active_count() == threads
+
+
+def test_every_glyph_a_part_shows_is_in_the_merged_font(issue: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts typeset apart each embed their own subset of a face ("Story 1" has a bold 1,
+    "Story 2" a bold 2); the merged file keeps one copy of the face, which must hold the
+    outline of every glyph any part shows, or headlines print with letters missing."""
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    from exporter.backends.pdf.fonts import _text_map, _widths
+
+    pdf_bytes = built(issue, tmp_path / "cache", tmp_path / "out", monkeypatch)["pdf"]
+    missing = []
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        fonts = {font.objgen: font for page in pdf.pages
+                 for font in page.Resources.get("/Font", {}).values()}
+        for font in fonts.values():
+            descendant = font.DescendantFonts[0]
+            program = TTFont(io.BytesIO(descendant.FontDescriptor.FontFile2.read_bytes()))
+            order, glyphs = program.getGlyphOrder(), program["glyf"]
+            text = _text_map(font.ToUnicode.read_bytes())
+            for gid in _widths(descendant.get("/W", [])):
+                char = bytes.fromhex(text.get(f"{gid:04x}", "0020")).decode("utf-16-be")
+                if char.isspace():
+                    continue
+                if gid >= len(order) or glyphs[order[gid]].numberOfContours == 0:
+                    missing.append(f"{font.BaseFont} {char!r}")
+    assert not missing, missing

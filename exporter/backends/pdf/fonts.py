@@ -5,11 +5,14 @@ parts typeset apart each embed a different subset of the same font under the sam
 tag: a 16-article issue in five parts carried five copies of every face. Here each part,
 when it writes its fonts, posts the glyph ids it uses per font and waits for every other
 part's; all then subset to the union and embed byte-identical font files. After the
-merge, `merge_fonts` joins the parts' font dictionaries of each face into one.
+merge, `merge_fonts` joins the parts' font dictionaries of each face into one; parts
+kept in the build cache were subset apart, so their TrueType glyphs are gathered into
+that one font too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -73,8 +76,8 @@ def merge_fonts(pdf: Any) -> None:
                 groups.setdefault(str(font.BaseFont), {}).setdefault(font.objgen, font)
     replace: dict[tuple[int, int], Any] = {}
     for copies in groups.values():
-        if len(copies) > 1:
-            fonts = list(copies.values())
+        fonts = list(copies.values())
+        if len(fonts) > 1 and _programs_joinable([f.DescendantFonts[0].FontDescriptor for f in fonts]):
             _join(pdf, fonts)
             replace.update({font.objgen: fonts[0] for font in fonts[1:]})
     for fonts in resources:
@@ -136,6 +139,71 @@ def _join(pdf: Any, fonts: list[Any]) -> None:
         box[2] = round(max(max(widths.values()), float(box[2])))
     data = _to_unicode(text).encode("latin-1")
     fonts[0].ToUnicode = pikepdf.Stream(pdf, zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode)
+    _join_programs(pdf, descriptor, [f.DescendantFonts[0].FontDescriptor for f in fonts[1:]])
+
+
+PROGRAMS = ("/FontFile2", "/FontFile3", "/FontFile")  # TrueType, CFF/OpenType, Type 1
+
+
+def _programs_joinable(descriptors: list[Any]) -> bool:
+    """Whether one program can serve every copy: they are byte-identical (subset to the
+    same glyphs), or TrueType, whose glyphs `_join_programs` can gather into one."""
+    kinds = {next((k for k in PROGRAMS if k in d), None) for d in descriptors}
+    if len(kinds) != 1 or None in kinds:
+        return False
+    kind = kinds.pop()
+    return kind == "/FontFile2" or len({_digest(d[kind]) for d in descriptors}) == 1
+
+
+def _digest(program: Any) -> bytes:
+    """A font program's fingerprint, so that many parts' copies are never held at once."""
+    return hashlib.sha256(program.read_raw_bytes()).digest()
+
+
+def _join_programs(pdf: Any, first: Any, others: list[Any]) -> None:
+    """The first font program made to hold the outline of every glyph the others hold.
+
+    Parts typeset apart (and kept in the build cache) subset a face each to the glyphs
+    they show, keeping glyph ids: a glyph missing from the first copy is an empty
+    outline at its id, and the join copies it from the copy that has it. Copies of other
+    kinds are joined only when identical (`_programs_joinable`), else each keeps its own.
+    """
+    import io
+
+    import pikepdf
+    from fontTools.ttLib import TTFont
+
+    if "/FontFile2" not in first:  # byte-identical copies of another kind
+        return
+    seen = {_digest(first.FontFile2)}
+    font = None
+    for descriptor in others:  # one copy at a time: many parts' copies are never all held
+        digest = _digest(descriptor.FontFile2)
+        if digest in seen:  # byte-identical subsets (shared by the parts): nothing to add
+            continue
+        seen.add(digest)
+        if font is None:
+            # no new modification time in the font's head: a rebuild must give the same bytes
+            font = TTFont(io.BytesIO(first.FontFile2.read_bytes()), recalcTimestamp=False)
+            order, glyphs, metrics = list(font.getGlyphOrder()), font["glyf"], font["hmtx"].metrics
+        other = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()), lazy=True)
+        for gid, name in enumerate(other.getGlyphOrder()):
+            glyph = other["glyf"][name]
+            if gid >= len(order):
+                order.append(name)
+            elif glyph.numberOfContours == 0 or glyphs[order[gid]].numberOfContours != 0:
+                continue
+            glyphs[order[gid]] = glyph
+            metrics[order[gid]] = other["hmtx"].metrics[name]
+    if font is None:
+        return
+    font.setGlyphOrder(order)
+    glyphs.glyphOrder = order
+    out = io.BytesIO()
+    font.save(out)
+    program = out.getvalue()
+    first.FontFile2 = pikepdf.Stream(pdf, zlib.compress(program, 9), Filter=pikepdf.Name.FlateDecode,
+                                     Length1=len(program))
 
 
 _BFCHAR_SECTION = re.compile(r"beginbfchar(.*?)endbfchar", re.S)
