@@ -139,7 +139,8 @@ def _join(pdf: Any, fonts: list[Any]) -> None:
         box[2] = round(max(max(widths.values()), float(box[2])))
     data = _to_unicode(text).encode("latin-1")
     fonts[0].ToUnicode = pikepdf.Stream(pdf, zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode)
-    _join_programs(pdf, descriptor, [f.DescendantFonts[0].FontDescriptor for f in fonts[1:]])
+    _join_programs(pdf, descriptor, [(f.DescendantFonts[0].FontDescriptor,
+                                      _widths(f.DescendantFonts[0].get("/W", []))) for f in fonts[1:]])
 
 
 PROGRAMS = ("/FontFile2", "/FontFile3", "/FontFile")  # TrueType, CFF/OpenType, Type 1
@@ -160,50 +161,96 @@ def _digest(program: Any) -> bytes:
     return hashlib.sha256(program.read_raw_bytes()).digest()
 
 
-def _join_programs(pdf: Any, first: Any, others: list[Any]) -> None:
-    """The first font program made to hold the outline of every glyph the others hold.
+def _join_programs(pdf: Any, first: Any, others: list[tuple[Any, dict[int, float]]]) -> None:
+    """The first font program made to hold the outline of every glyph the others show.
 
     Parts typeset apart (and kept in the build cache) subset a face each to the glyphs
     they show, keeping glyph ids: a glyph missing from the first copy is an empty
-    outline at its id, and the join copies it from the copy that has it. Copies of other
-    kinds are joined only when identical (`_programs_joinable`), else each keeps its own.
+    outline at its id, and the join copies it from a copy that shows it (its /W lists
+    it). Copies of other kinds are joined only when identical (`_programs_joinable`),
+    else each keeps its own.
     """
-    import io
-
-    import pikepdf
-    from fontTools.ttLib import TTFont
-
     if "/FontFile2" not in first:  # byte-identical copies of another kind
         return
     seen = {_digest(first.FontFile2)}
-    font = None
-    for descriptor in others:  # one copy at a time: many parts' copies are never all held
+    gathered = None
+    for descriptor, shown in others:  # one copy at a time: many parts' copies are never all held
         digest = _digest(descriptor.FontFile2)
         if digest in seen:  # byte-identical subsets (shared by the parts): nothing to add
             continue
         seen.add(digest)
-        if font is None:
-            # no new modification time in the font's head: a rebuild must give the same bytes
-            font = TTFont(io.BytesIO(first.FontFile2.read_bytes()), recalcTimestamp=False)
-            order, glyphs, metrics = list(font.getGlyphOrder()), font["glyf"], font["hmtx"].metrics
-        other = TTFont(io.BytesIO(descriptor.FontFile2.read_bytes()), lazy=True)
-        for gid, name in enumerate(other.getGlyphOrder()):
-            glyph = other["glyf"][name]
-            if gid >= len(order):
-                order.append(name)
-            elif glyph.numberOfContours == 0 or glyphs[order[gid]].numberOfContours != 0:
+        gathered = gathered or _Gathered(first.FontFile2.read_bytes())
+        gathered.add(descriptor.FontFile2.read_bytes(), shown)
+    if gathered is not None and gathered.changed:
+        program = gathered.program()
+        first.FontFile2 = pikepdf_stream(pdf, program, Length1=len(program))
+
+
+class _Gathered:
+    """A TrueType subset that glyphs of other subsets of the same face are copied into."""
+
+    def __init__(self, program: bytes) -> None:
+        import io
+
+        from fontTools.ttLib import TTFont
+
+        # no new modification time in the font's head: a rebuild must give the same bytes
+        self.font = TTFont(io.BytesIO(program), recalcTimestamp=False)
+        self.order = list(self.font.getGlyphOrder())
+        self.glyphs, self.metrics = self.font["glyf"], self.font["hmtx"].metrics
+        self.changed = False
+        self.blank: set[int] = set()  # shown but without outline in the face itself (a space)
+
+    def missing(self, gid: int) -> bool:
+        return gid not in self.blank and (
+            gid >= len(self.order) or self.glyphs[self.order[gid]].numberOfContours == 0)
+
+    def add(self, program: bytes, shown: dict[int, float]) -> None:
+        """Copy from `program` the glyphs it shows that are empty here (and their parts)."""
+        import io
+
+        from fontTools.ttLib import TTFont
+
+        wanted = [gid for gid in shown if self.missing(gid)]
+        if not wanted:
+            return
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        other = TTFont(io.BytesIO(program), lazy=True)
+        names, glyphs = other.getGlyphOrder(), other["glyf"]
+        while wanted:
+            gid = wanted.pop()
+            if gid >= len(names) or not self.missing(gid):
                 continue
-            glyphs[order[gid]] = glyph
-            metrics[order[gid]] = other["hmtx"].metrics[name]
-    if font is None:
-        return
-    font.setGlyphOrder(order)
-    glyphs.glyphOrder = order
-    out = io.BytesIO()
-    font.save(out)
-    program = out.getvalue()
-    first.FontFile2 = pikepdf.Stream(pdf, zlib.compress(program, 9), Filter=pikepdf.Name.FlateDecode,
-                                     Length1=len(program))
+            glyph = glyphs[names[gid]]
+            if glyph.numberOfContours == 0:  # blank in the copy that shows it: in the face
+                self.blank.add(gid)
+                continue
+            while len(self.order) <= gid:  # a copy may reach higher glyph ids than this one
+                name = names[len(self.order)]
+                self.order.append(name)
+                self.glyphs.glyphs[name], self.metrics[name] = Glyph(), (0, 0)
+            self.glyphs[self.order[gid]] = glyph
+            self.metrics[self.order[gid]] = other["hmtx"].metrics[names[gid]]
+            self.changed = True
+            if glyph.isComposite():
+                wanted += [other.getGlyphID(c.glyphName) for c in glyph.components]
+
+    def program(self) -> bytes:
+        import io
+
+        self.font.setGlyphOrder(self.order)
+        self.glyphs.glyphOrder = self.order
+        out = io.BytesIO()
+        self.font.save(out)
+        return out.getvalue()
+
+
+def pikepdf_stream(pdf: Any, data: bytes, **keys: Any) -> Any:
+    """`data` as a Flate-compressed stream of `pdf`, with these extra dictionary keys."""
+    import pikepdf
+
+    return pikepdf.Stream(pdf, zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode, **keys)
 
 
 _BFCHAR_SECTION = re.compile(r"beginbfchar(.*?)endbfchar", re.S)
