@@ -13,6 +13,7 @@ that one font too.
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import zlib
 from collections.abc import Callable, Iterator
@@ -120,10 +121,11 @@ def _join(pdf: Any, fonts: list[Any]) -> None:
     """The first font made to cover every glyph the others show."""
     import pikepdf
 
+    shown = [_widths(font.DescendantFonts[0].get("/W", [])) for font in fonts]
     widths: dict[int, float] = {}
     text: dict[str, str] = {}
-    for font in reversed(fonts):  # the first font's entries win
-        widths.update(_widths(font.DescendantFonts[0].get("/W", [])))
+    for font, own in zip(reversed(fonts), reversed(shown)):  # the first font's entries win
+        widths.update(own)
         if "/ToUnicode" in font:
             text.update(_text_map(font.ToUnicode.read_bytes()))
     descendant = fonts[0].DescendantFonts[0]
@@ -138,9 +140,9 @@ def _join(pdf: Any, fonts: list[Any]) -> None:
     if box is not None and widths:
         box[2] = round(max(max(widths.values()), float(box[2])))
     data = _to_unicode(text).encode("latin-1")
-    fonts[0].ToUnicode = pikepdf.Stream(pdf, zlib.compress(data, 9), Filter=pikepdf.Name.FlateDecode)
-    _join_programs(pdf, descriptor, [(f.DescendantFonts[0].FontDescriptor,
-                                      _widths(f.DescendantFonts[0].get("/W", []))) for f in fonts[1:]])
+    fonts[0].ToUnicode = _stream(pdf, data)
+    _join_programs(pdf, descriptor, [(font.DescendantFonts[0].FontDescriptor, own)
+                                     for font, own in zip(fonts[1:], shown[1:])])
 
 
 PROGRAMS = ("/FontFile2", "/FontFile3", "/FontFile")  # TrueType, CFF/OpenType, Type 1
@@ -183,15 +185,13 @@ def _join_programs(pdf: Any, first: Any, others: list[tuple[Any, dict[int, float
         gathered.add(descriptor.FontFile2.read_bytes(), shown)
     if gathered is not None and gathered.changed:
         program = gathered.program()
-        first.FontFile2 = pikepdf_stream(pdf, program, Length1=len(program))
+        first.FontFile2 = _stream(pdf, program, Length1=len(program))
 
 
 class _Gathered:
     """A TrueType subset that glyphs of other subsets of the same face are copied into."""
 
     def __init__(self, program: bytes) -> None:
-        import io
-
         from fontTools.ttLib import TTFont
 
         # no new modification time in the font's head: a rebuild must give the same bytes
@@ -207,13 +207,10 @@ class _Gathered:
 
     def add(self, program: bytes, shown: dict[int, float]) -> None:
         """Copy from `program` the glyphs it shows that are empty here (and their parts)."""
-        import io
-
-        from fontTools.ttLib import TTFont
-
         wanted = [gid for gid in shown if self.missing(gid)]
         if not wanted:
             return
+        from fontTools.ttLib import TTFont
         from fontTools.ttLib.tables._g_l_y_f import Glyph
 
         other = TTFont(io.BytesIO(program), lazy=True)
@@ -237,8 +234,6 @@ class _Gathered:
                 wanted += [other.getGlyphID(c.glyphName) for c in glyph.components]
 
     def program(self) -> bytes:
-        import io
-
         self.font.setGlyphOrder(self.order)
         self.glyphs.glyphOrder = self.order
         out = io.BytesIO()
@@ -246,7 +241,7 @@ class _Gathered:
         return out.getvalue()
 
 
-def pikepdf_stream(pdf: Any, data: bytes, **keys: Any) -> Any:
+def _stream(pdf: Any, data: bytes, **keys: Any) -> Any:
     """`data` as a Flate-compressed stream of `pdf`, with these extra dictionary keys."""
     import pikepdf
 
