@@ -230,7 +230,7 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
         board = _Board(Path(folder))
         for i, meta in enumerate(known):
             if meta is not None:
-                board.post(f"meta-{i}", {"pages": meta.pages, "own": meta.own})
+                _post_count(board, i, meta)
         work = _Counting(documents, contents, setter, store, board, HELD_CHARS // len(chunks))
         for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: work.run(c))
                                                 for k, c in enumerate(chunks)], isolate=True)):
@@ -238,6 +238,11 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
                 store.save_meta(contents[i], meta)
                 known[i] = meta
     return [meta for meta in known if meta is not None]
+
+
+def _post_count(board: _Board, index: int, meta: Meta) -> None:
+    """A part's page count and strings, for the held parts of every worker to place theirs."""
+    board.post(f"meta-{index}", {"pages": meta.pages, "own": meta.own})
 
 
 def _share(indices: list[int], weights: dict[int, int], workers: int) -> list[list[int]]:
@@ -273,7 +278,7 @@ class _Counting:
                     metas[i] = held[-1].start()
                 else:
                     metas[i] = self.setter.paginate(self.documents[i])
-                    self.board.post(f"meta-{i}", {"pages": metas[i].pages, "own": metas[i].own})
+                    _post_count(self.board, i, metas[i])
             for part in held:
                 part.finish()
         except BaseException:
@@ -336,7 +341,7 @@ class _Held:
 
         def shift(pages: int, own: Strings) -> tuple[int, int, Strings]:
             self.meta = Meta(pages, own, setter.since(before))
-            self.work.board.post(f"meta-{index}", {"pages": pages, "own": own})
+            _post_count(self.work.board, index, self.meta)
             self.held.set()
             self.go.wait()
             if self.cancelled:
