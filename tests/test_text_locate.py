@@ -617,3 +617,23 @@ def test_a_key_points_box_over_the_lead_photo_is_the_standfirst_not_the_body() -
 def test_key_points_running_straight_into_the_story_stay_in_the_body() -> None:
     page = f"{MENU}Harbour plan approved by the council\n19 June 2024\nKey Points\n" + "\n".join(POINTS) + f"\n{STORY}"
     assert _body_text(_article(page)) == POINTS + STORY.splitlines()
+
+
+QUERY_OUTPUT = ("SELECT berth, ships FROM harbour_log;\n"
+                " berth │ ships │ late\n"
+                "───────┼───────┼──────\n"
+                + "".join(f" quay {n} │ {n * 3} │ {'t' if n % 2 else 'f'}\n" for n in range(1, 13))
+                + "(12 rows)\n")
+
+
+def test_a_query_and_its_output_table_drawn_with_box_lines_stay_inside_a_tutorial() -> None:
+    intro = ("To see which berths were busiest last year, we count the ships that used each one "
+             "and whether they were late:")
+    after = ("The third quay took the most ships.\n"
+             "That is why the plan starts with the third quay and leaves the others for the second year.\n"
+             "The same query run on this year's log shows the busiest berths have not changed at all.\n")
+    article = _article(f"Counting ships with plain SQL\nBy Jane Doe\n{STORY}{intro}\n{QUERY_OUTPUT}{after}")
+    assert article.title == "Counting ships with plain SQL"
+    assert _body_text(article) == [*STORY.splitlines(), intro,
+                                   *(" ".join(line.split()) for line in QUERY_OUTPUT.splitlines()),
+                                   *after.splitlines()]

@@ -44,6 +44,9 @@ _LINK_BARS = 3
 # a markup tag. Neither proves nor breaks a run of prose, as a list's item does not.
 _CODE_START = re.compile(r"//|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/]")
 _CODE_ENDS = ("{", "}", ";")
+# A program's output table drawn with box lines (a database shell's "id │ name", its
+# "───┼───" rule): the tutorial's data, as its code is.
+_BOX_DRAWING = re.compile(r"[\u2500-\u257f]")
 _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
 _TITLE_CHARS_READ = 200  # enough of a line to tell its script
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
@@ -129,8 +132,9 @@ def is_table_row(text: str) -> bool:
 
 
 def is_code(text: str) -> bool:
-    """A line of program code: a statement's end, a block's brace, a comment, a tag."""
-    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text))
+    """A line of program code or of its output: a statement's end, a block's brace, a
+    comment, a tag, a table drawn with box lines."""
+    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text) or _BOX_DRAWING.search(text))
 
 
 def is_link_list(text: str) -> bool:
