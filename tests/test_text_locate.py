@@ -637,3 +637,16 @@ def test_a_query_and_its_output_table_drawn_with_box_lines_stay_inside_a_tutoria
     assert _body_text(article) == [*STORY.splitlines(), intro,
                                    *(" ".join(line.split()) for line in QUERY_OUTPUT.splitlines()),
                                    *after.splitlines()]
+
+
+def test_a_filed_to_label_and_its_tag_under_the_byline_are_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nJane Doe\n19 June 2024\n•\n"
+            "Filed to:\nLOCAL POLITICS\n438.3K\n57\n" + STORY)
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_headline_under_a_search_boxs_label_is_still_the_headline() -> None:
+    article = _article(f"{MENU}Find a story:\nHarbour plan approved after a long debate\nBy Jane Doe\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"

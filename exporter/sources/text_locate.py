@@ -101,6 +101,7 @@ _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or ki
 # A headline stands over a two-word line with at most this many lines of text between
 # (a caption, a label); a longer line over more of them is a menu's item.
 _SHORT_LINES_OVER_MENU = 2
+_FIELD_LABEL_MAX_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -401,8 +402,9 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text):
-            continue  # "Read more" over a promo, a live blog's "Key events" links
+        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text) \
+                or is_field_label(text) or _under_field_label(kinds, texts, i):
+            continue  # "Read more" over a promo, a live blog's "Key events" links, "Filed to:"
         if short is not None:
             above_short += 1
             if above_short > _SHORT_LINES_OVER_MENU:
@@ -416,6 +418,21 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if standfirst > _STANDFIRST_MAX_LINES:
             break
     return short
+
+
+def is_field_label(text: str) -> bool:
+    """A label of a few words ending in a colon ("Filed to:", "Tags:", "Category:") whose
+    value (a section, a tag, a name) stands on the next line."""
+    return text.endswith((":", "：")) and words(text) <= _FIELD_LABEL_MAX_WORDS
+
+
+def _under_field_label(kinds: Sequence[str], texts: Sequence[str], line: int) -> bool:
+    """Is the line the value of a field label right above it (the tag under "Filed to:")?
+    A value is a few words: a longer line under a form's label ("Text Input:") is not one."""
+    if words(texts[line]) > _FIELD_LABEL_MAX_WORDS:
+        return False
+    above = next((i for i in range(line - 1, -1, -1) if kinds[i] != "furniture"), None)
+    return above is not None and is_field_label(texts[above])
 
 
 def _opens_with_headline(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
