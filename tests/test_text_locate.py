@@ -650,3 +650,12 @@ def test_a_filed_to_label_and_its_tag_under_the_byline_are_not_the_headline() ->
 def test_a_headline_under_a_search_boxs_label_is_still_the_headline() -> None:
     article = _article(f"{MENU}Find a story:\nHarbour plan approved after a long debate\nBy Jane Doe\n" + STORY)
     assert article.title == "Harbour plan approved after a long debate"
+
+
+def test_a_quoted_paragraph_over_a_photos_lone_credit_stays_a_paragraph() -> None:
+    quoted = "“The queue grows every week,” the harbour master said. “We test what we can.”"
+    after = ("The lab sends its results by post the next morning, and most boats come back a month "
+             "later with a new sample for the chemists to test.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{quoted}\nPhoto by Ann Example\n{after}\n")
+    assert quoted in _body_text(article)
+    assert any(isinstance(b, Figure) and b.credit == "Ann Example" and b.caption is None for b in article.body)

@@ -294,6 +294,7 @@ _QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
+_QUOTE_MARKS = ("“", '"', "‘", "«", "„")
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
@@ -981,12 +982,13 @@ def _topics_in_tail(tail: list[_Line]) -> list[str]:
 
 def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
     """Add a block; a lone credit line credits the short caption just before it (an
-    "Image source, X" line stands above its photo, and credits nothing before it)."""
+    "Image source, X" line stands above its photo, and credits nothing before it). A
+    paragraph opening with a quotation is the story's, over a photo shown without caption."""
     previous = draft.body[-1] if draft.body else None
     if (credit_line and isinstance(block, Figure) and block.caption is None
             and isinstance(previous, Paragraph)
             and len(previous.text.split()) <= _CAPTION_MAX_WORDS
-            and not previous.text.endswith(":")):
+            and not previous.text.endswith(":") and not to_text(previous.text).startswith(_QUOTE_MARKS)):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
     draft.body.append(block)
