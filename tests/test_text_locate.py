@@ -659,3 +659,16 @@ def test_a_quoted_paragraph_over_a_photos_lone_credit_stays_a_paragraph() -> Non
     article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{quoted}\nPhoto by Ann Example\n{after}\n")
     assert quoted in _body_text(article)
     assert any(isinstance(b, Figure) and b.credit == "Ann Example" and b.caption is None for b in article.body)
+
+
+def test_a_writers_name_and_handle_under_the_headline_is_not_the_headline() -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\nJane Doe @janedoe / 2 days\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("labels", ["X Share via\nShare permalink", "Go to permalink"])
+def test_a_share_panels_permalink_and_share_via_labels_are_not_the_headline(labels: str) -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\n19 June 2024\n{labels}\n"
+                       "Quay News, Busan,\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"

@@ -28,8 +28,8 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
-                          may_wrap, rough_run, rough_score, score)
+from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_byline_shaped, is_prose, is_sentence,
+                          is_table_row, locate, may_wrap, rough_run, rough_score, score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
@@ -55,6 +55,7 @@ _FURNITURE = _full_line(
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share via|(?:go to |share )?permalink",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
@@ -434,6 +435,8 @@ def _is_label(line: _Line, standfirst: bool) -> bool:
     panel's link or button, a label, not the story's text; right under the headline,
     a line long enough to be the standfirst is not one. A time alone there is the
     story's, said again by its date line."""
+    if line.kind == "text" and is_byline_shaped(line.text):
+        return True  # a byline the metadata rules do not read: "Jane Doe @janedoe / 2 days"
     if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
         return False
     return line.kind == "stamp" or (line.kind == "text" and score("text", line.text) < 0)

@@ -94,6 +94,7 @@ _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
 _HEADLINE_ENDS = ("?", "!", "？", "！")
 _BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
+_NAME_AND_HANDLE = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}@\w{2,30}\b")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -474,10 +475,12 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
 
 
 def is_byline_shaped(text: str) -> bool:
-    """Opens with "By" and a capitalised name: a byline, even with a date or a counter run
-    into it ("by Jane Doe19 June 20243"), never a headline."""
+    """Opens with "By" and a capitalised name, or with a name and the writer's handle: a
+    byline, even with a date or a counter run into it ("by Jane Doe19 June 20243",
+    "Jane Doe @janedoe / 2 days"), never a headline."""
     parts = text.split(None, 2)
-    return len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()
+    return (len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()) \
+        or bool(_NAME_AND_HANDLE.match(text))
 
 
 def is_title_shaped(text: str) -> bool:
