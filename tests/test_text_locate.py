@@ -672,3 +672,23 @@ def test_a_share_panels_permalink_and_share_via_labels_are_not_the_headline(labe
     article = _article(f"{MENU}Harbour plan approved after a long debate\n19 June 2024\n{labels}\n"
                        "Quay News, Busan,\n" + STORY)
     assert article.title == "Harbour plan approved after a long debate"
+
+
+@pytest.mark.parametrize("byline", ["Authors: Jane Doe (harbour correspondent)", "Autori: Anna Ūdre (redaktore)",
+                                    "Autor: Hans Müller"])
+def test_a_byline_after_an_authors_label_is_not_the_headline(byline: str) -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\nToday, 17:40\nLocal\n{byline}\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_breadcrumb_parted_by_slashes_is_not_the_headline_over_a_long_one() -> None:
+    article = _article(f"{MENU}Quay Daily / News\nHarbour plan approved after a long debate in the council\n"
+                       "Submitted on Mon, 2024-06-17 13:49\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate in the council"
+
+
+def test_a_wire_dateline_split_over_lines_and_a_see_more_label_are_not_the_headline() -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\nSee More Videos\nBusan\nQNN\n—\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()

@@ -56,6 +56,8 @@ _FURNITURE = _full_line(
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share via|(?:go to |share )?permalink",
+    r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
+    r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",

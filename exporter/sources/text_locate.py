@@ -95,6 +95,12 @@ _TITLE_MAX_WORDS = 40
 _HEADLINE_ENDS = ("?", "!", "？", "！")
 _BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
 _NAME_AND_HANDLE = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}@\w{2,30}\b")
+# The label a byline may stand under: "Authors: Jane Doe", "Autori: Anna Ūdre", "Autor: Hans Müller".
+_AUTHOR_LABEL = re.compile(r"(?:authors?|autor(?:es|en|i|ka|zy|as)?|auteurs?|autore|autrice|written by|"
+                           r"text|texto|tekst)\s*:\s*", re.I)
+# A path of short parts between slashes: a breadcrumb ("Quay Daily / News"), a footer's
+# links; never a headline. A colon or a bracket makes a credit ("Photo: Jane Doe / Agency").
+_PATH = re.compile(r"(?:[^/\s:(][^/:(]{0,30}\s/\s){1,6}[^/:(]{1,60}")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -404,7 +410,7 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if header > _HEADER_MAX_LINES:
             break
         if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text) \
-                or is_field_label(text) or _under_field_label(kinds, texts, i):
+                or is_field_label(text) or _under_field_label(kinds, texts, i) or is_path_shaped(text):
             continue  # "Read more" over a promo, a live blog's "Key events" links, "Filed to:"
         if short is not None:
             above_short += 1
@@ -469,18 +475,26 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
         return found
     length, title_length = words(texts[found]), words(texts[above])
     if (length >= _STANDFIRST_MIN_WORDS and _HEADLINE_MIN_WORDS <= title_length < length
-            and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
+            and is_title_shaped(texts[above]) and not is_path_shaped(texts[above])
+            and not is_title_case(texts[found])):
         return above
     return found
 
 
 def is_byline_shaped(text: str) -> bool:
-    """Opens with "By" and a capitalised name, or with a name and the writer's handle: a
-    byline, even with a date or a counter run into it ("by Jane Doe19 June 20243",
-    "Jane Doe @janedoe / 2 days"), never a headline."""
+    """Opens with "By" and a capitalised name, with a name and the writer's handle, or with
+    an authors' label and a name: a byline, even with a date or a counter run into it ("by
+    Jane Doe19 June 20243", "Jane Doe @janedoe / 2 days", "Autori: Anna Ūdre"), never a
+    headline."""
     parts = text.split(None, 2)
+    label = _AUTHOR_LABEL.match(text)
     return (len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()) \
-        or bool(_NAME_AND_HANDLE.match(text))
+        or bool(_NAME_AND_HANDLE.match(text)) or (label is not None and text[label.end():][:1].isupper())
+
+
+def is_path_shaped(text: str) -> bool:
+    """Short parts between slashes: a breadcrumb or a footer's links, not a sentence."""
+    return bool(_PATH.fullmatch(text)) and not is_sentence(text)
 
 
 def is_title_shaped(text: str) -> bool:
