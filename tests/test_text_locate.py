@@ -692,3 +692,12 @@ def test_a_wire_dateline_split_over_lines_and_a_see_more_label_are_not_the_headl
     article = _article(f"{MENU}Harbour plan approved after a long debate\nSee More Videos\nBusan\nQNN\n—\n" + STORY)
     assert article.title == "Harbour plan approved after a long debate"
     assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("label", ["You Might Also Like …", "Related stories →", "Most popular »", "Read more..."])
+def test_a_section_label_ending_in_an_ellipsis_or_an_arrow_still_ends_the_story(label: str) -> None:
+    rail = ("Ferry fares rise again as fuel costs climb\nNew lighthouse opens to visitors this summer\n"
+            "Fishing fleet returns early after the storm warning\n")
+    after = "Jane Doe reports on the harbour and the town for the Quay Daily and has done so for years."
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{label}\n{rail}{after}\n")
+    assert _body_text(article) == STORY.splitlines()

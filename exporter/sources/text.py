@@ -34,8 +34,9 @@ from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_byline_sha
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
     """One case-insensitive regex matching a whole line against any of `patterns`, perhaps
-    set in brackets as labels often are ("[Advertisement]", "【関連記事】")."""
-    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?|[\[【(（]\s*(?:"
+    set in brackets as labels often are ("[Advertisement]", "【関連記事】"), perhaps
+    ending in an ellipsis or an arrow ("You might also like …", "Most popular »")."""
+    return re.compile(r"(?:" + "|".join(patterns) + r")(?:[.:!]|\s*(?:…|\.\.\.|[›»→]))?|[\[【(（]\s*(?:"
                       + "|".join(patterns) + r")\s*[\]】)）]", re.I)
 
 
