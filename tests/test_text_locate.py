@@ -701,3 +701,25 @@ def test_a_section_label_ending_in_an_ellipsis_or_an_arrow_still_ends_the_story(
     after = "Jane Doe reports on the harbour and the town for the Quay Daily and has done so for years."
     article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{label}\n{rail}{after}\n")
     assert _body_text(article) == STORY.splitlines()
+
+
+CHINESE_STORY = (
+    "港务局十九日宣布，将在北码头兴建一座新的栈桥，工程预计明年春天动工，两年内完成。\n"
+    "根据计划，码头岸线将延长两百米，以便大型渡轮停靠，并增设候船大厅和停车场。\n"
+    "部分居民担心夜间施工噪音，港务局表示将举办说明会，听取居民意见。\n")
+
+
+def test_a_chinese_dateline_line_under_the_headline_and_a_video_promo_after_the_story() -> None:
+    videos = "精彩视频推荐\n自动播放\n渡轮上的一天：船员如何在风浪中工作？\n正在加载...\n"
+    article = _article(f"新闻\n港务局宣布兴建北码头新栈桥\n港湾日报2024年6月19日07:17\n我要分享\n"
+                       f"港湾日报 6月19日报道\n{CHINESE_STORY}{videos}")
+    assert article.title == "港务局宣布兴建北码头新栈桥"
+    assert _body_text(article) == CHINESE_STORY.splitlines()
+
+
+def test_a_javascript_notice_in_japanese_above_the_story_is_not_body() -> None:
+    notice = "現在JavaScriptが無効になっています。すべての機能を利用するためには、JavaScriptの設定を有効にしてください。"
+    article = _article(f"ニュース\nテクノロジー\n{notice}\n新しい桟橋の建設計画を発表\n港町新聞 3/9(木) 18:45配信\n"
+                       + JAPANESE_STORY)
+    assert article.title == "新しい桟橋の建設計画を発表"
+    assert _body_text(article) == JAPANESE_STORY.splitlines()

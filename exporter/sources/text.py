@@ -59,6 +59,8 @@ _FURNITURE = _full_line(
     r"share via|(?:go to |share )?permalink",
     r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
     r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
+    # a video player's controls and a widget still loading
+    r"autoplay|auto-play|自动播放(?:开关)?|自動播放|自動再生|loading|正在加载|加载中|載入中|読み込み中",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
@@ -138,6 +140,7 @@ _PROMO = _full_line(
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
+    r"(?:精彩|热门|熱門|相关|相關)?(?:视频|視頻|影片)推荐|推荐(?:视频|視頻)|おすすめ動画|関連動画|"
     r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
     r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно",
     r"baca juga|berita terkait|czytaj (?:też|także)|zobacz (?:też|także)|ilgili haberler|"
@@ -190,7 +193,8 @@ _NOTICES = (
     ("furniture", r"\baffiliate (?:commission|links?|partnerships?)\b",
      r"\b(?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of (?:the )?sales?)\b"),
     # what an embed leaves when its script did not run
-    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
+    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$",
+     r"javascript\s*(?:が無効|を有効|の設定|が必要)", r"(?:启用|啟用|开启|開啟|允许|允許)\s*javascript"),
     # a comment section's head and its rules
     ("comments", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
      r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",

@@ -100,6 +100,9 @@ _AUTHOR_LABEL = re.compile(r"(?:authors?|autor(?:es|en|i|ka|zy|as)?|auteurs?|aut
                            r"text|texto|tekst)\s*:\s*", re.I)
 # A path of short parts between slashes: a breadcrumb ("Quay Daily / News"), a footer's
 # links; never a headline. A colon or a bracket makes a credit ("Photo: Jane Doe / Agency").
+# A Chinese or Japanese wire dateline or source line on a line of its own: "港湾日报 6月19日报道",
+# "北京10月14日电", "港町新聞 3/9(木) 18:45配信".
+_CJK_DATELINE = re.compile(r"(?:\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|電|讯|訊|报道|報道|消息)|\d{1,2}:\d{2}\s*配信)\W*$")
 _PATH = re.compile(r"(?:[^/\s:(][^/:(]{0,30}\s/\s){1,6}[^/:(]{1,60}")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
@@ -410,7 +413,8 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if header > _HEADER_MAX_LINES:
             break
         if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text) \
-                or is_field_label(text) or _under_field_label(kinds, texts, i) or is_path_shaped(text):
+                or is_field_label(text) or _under_field_label(kinds, texts, i) or is_path_shaped(text) \
+                or _CJK_DATELINE.search(text):
             continue  # "Read more" over a promo, a live blog's "Key events" links, "Filed to:"
         if short is not None:
             above_short += 1
