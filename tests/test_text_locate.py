@@ -319,6 +319,7 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("En Çok Okunanlar", "tail"), ("Najczęściej czytane", "tail"), ("Mest lästa", "tail"),
     ("Baca juga: Harga tiket kapal naik lagi", "furniture"), ("Lesen Sie auch: Fähre fällt aus", "furniture"),
     ("Читайте также: Паром отменён", "furniture"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
+    ("转播到腾讯微博", "furniture"), ("分享到微信", "furniture"), ("轉發到臉書", "furniture"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -723,3 +724,23 @@ def test_a_javascript_notice_in_japanese_above_the_story_is_not_body() -> None:
                        + JAPANESE_STORY)
     assert article.title == "新しい桟橋の建設計画を発表"
     assert _body_text(article) == JAPANESE_STORY.splitlines()
+
+
+def test_a_counter_between_the_byline_and_the_story_is_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nThe council voted for the new berth.\n"
+            "Jane Doe - Jun 19, 2024 8:02 pm UTC\nreader comments\n75 with 51 posters participating\n"
+            "Share this story\n" + STORY)
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_headline_under_the_date_line_is_the_title_not_the_menu_above_the_date() -> None:
+    page = f"The Quay Daily\nAbout\nJane Doe\n19 June 2024\nLocal\nHarbour plan approved\n" + STORY
+    assert _article(page).title == "Harbour plan approved"
+
+
+@pytest.mark.parametrize("kicker", ["Harbour & Port —", "Harbour and port news ›"])
+def test_a_kicker_ending_in_a_dash_or_an_arrow_is_not_the_headline(kicker: str) -> None:
+    page = f"{MENU}{kicker}\nHarbour plan approved after a long debate in the council\n19 June 2024\n" + STORY
+    assert _article(page).title == "Harbour plan approved after a long debate in the council"

@@ -71,7 +71,7 @@ _FURNITURE = _full_line(
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
-    r"поделиться|分享到\s*[:：]?|我要分享|シェアする|ツイート|この記事をシェア(?:する)?",
+    r"поделиться|分享到\s*[:：]?|我要分享|(?:分享|转播|轉播|转发|轉發)到\s*\S{1,12}|シェアする|ツイート|この記事をシェア(?:する)?",
     r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters

@@ -92,6 +92,7 @@ _HEADER_KINDS = frozenset({"meta", "stamp", "furniture", "figure", "image_source
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
+_SEPARATOR_ENDS = ("—", "–", " -", "›", "»", ">", "|", "/")
 _HEADLINE_ENDS = ("?", "!", "？", "！")
 _BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
 _NAME_AND_HANDLE = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}@\w{2,30}\b")
@@ -112,6 +113,9 @@ _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or ki
 # (a caption, a label); a longer line over more of them is a menu's item.
 _SHORT_LINES_OVER_MENU = 2
 _FIELD_LABEL_MAX_WORDS = 3
+# How far under a byline or date line a line taken for the headline may stand before a
+# headline over that byline is preferred, and how far over it that headline may be.
+_LINES_UNDER_BYLINE = 3
 
 
 @dataclass(frozen=True)
@@ -397,6 +401,24 @@ def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 
 
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline above the body's first line. A headline stands over its byline or date
+    line: a line found under one (a comment counter, a label between the byline and the
+    story) gives way to a headline of four words or more close above that byline."""
+    found = _title_line_above(kinds, texts, start)
+    if found is None or any(kinds[i] == "meta" for i in range(found + 1, start)):
+        return found
+    near = [i for i in range(found - 1, -1, -1) if kinds[i] != "furniture"][:_LINES_UNDER_BYLINE]
+    meta = next((i for i in near if kinds[i] == "meta"), None)
+    if meta is None:
+        return found
+    higher = _title_line_above(kinds, texts, meta)
+    above = [i for i in range(meta - 1, -1, -1) if kinds[i] != "furniture"][:_LINES_UNDER_BYLINE]
+    if higher is not None and higher in above and words(texts[higher]) >= _HEADLINE_MIN_WORDS:
+        return higher
+    return found
+
+
+def _title_line_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
     header block (metadata, photo, furniture, at most two standfirst lines). A line of
     two words is taken only when no longer one stands close above it: two words are more
@@ -503,6 +525,7 @@ def is_path_shaped(text: str) -> bool:
 
 def is_title_shaped(text: str) -> bool:
     """Two words or more (four characters of an unspaced script), not a full stop at
-    the end: headlines end in a question or exclamation mark at most."""
+    the end: headlines end in a question or exclamation mark at most, never in the dash
+    or arrow a kicker or a breadcrumb ends in ("Biz & IT —", "Software ›")."""
     length = words(text)
-    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":"))
+    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":", *_SEPARATOR_ENDS))
