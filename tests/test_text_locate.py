@@ -744,3 +744,18 @@ def test_a_headline_under_the_date_line_is_the_title_not_the_menu_above_the_date
 def test_a_kicker_ending_in_a_dash_or_an_arrow_is_not_the_headline(kicker: str) -> None:
     page = f"{MENU}{kicker}\nHarbour plan approved after a long debate in the council\n19 June 2024\n" + STORY
     assert _article(page).title == "Harbour plan approved after a long debate in the council"
+
+
+def test_a_long_standfirst_over_the_photo_and_the_byline_is_not_the_headline() -> None:
+    standfirst = ("Officials say the new berth will be finished within two years, but many residents "
+                  "are concerned that the noise from the works will keep them awake at night")
+    caption = "The north quay, where the new berth will be built, seen from the ferry terminal at dawn."
+    page = f"{MENU}Harbour plan approved\n{standfirst}\n{caption}\nBy Jane Doe\n" + STORY
+    assert _article(page).title == "Harbour plan approved"
+
+
+def test_a_headline_with_its_byline_and_date_run_into_it_is_cut_there() -> None:
+    page = f"{MENU}Harbour plan approved after a long debate over noise at the north quay by Jane Doe — June 19, 2024\n" + STORY
+    article = _article(page)
+    assert (article.title, article.authors, article.published) == (
+        "Harbour plan approved after a long debate over noise at the north quay", ["Jane Doe"], "2024-06-19")

@@ -313,6 +313,9 @@ _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _AFFILIATION_MAX_WORDS = 8
 _BY_WORD = re.compile(r"by\s", re.I)
+# A headline, its byline and its date on one line: "… approved by Jane Doe — June 19, 2024".
+_TITLE_BYLINE_DATE = re.compile(r"(?P<title>.{8,}?)\s+(?P<by>[Bb]y\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+                                r"\s*(?:[—–|]|\s-)\s*(?P<date>.*\d.*)")
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
@@ -407,6 +410,7 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
         if line.kind == "meta":
             _take_metadata(line.value, draft)
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
+    draft.title = _byline_cut_off(draft.title, draft)
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
     points = _key_points(lines, frame.title + 1, frame.end)
@@ -452,6 +456,17 @@ def _is_label(line: _Line, standfirst: bool) -> bool:
 def _kept(lines: list[_Line]) -> list[_Line]:
     """The lines that are not furniture."""
     return [line for line in lines if line.kind != "furniture"]
+
+
+def _byline_cut_off(title: str, draft: _Draft) -> str:
+    """ "Harbour plan approved by Jane Doe — June 19, 2024" -> "Harbour plan approved": a
+    headline with its byline and date run into it by the copy; they go to the draft."""
+    joined = _TITLE_BYLINE_DATE.fullmatch(title)
+    meta = _metadata_parts([joined.group("by"), joined.group("date")]) if joined else None
+    if meta is None or "authors" not in meta or len(meta) < 2:
+        return title
+    _take_metadata(meta, draft)
+    return joined.group("title")
 
 
 def _drop_site_name(title: str) -> str:
@@ -764,6 +779,7 @@ def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
         if line.kind != "text" or not _is_substantial(line.text):
             continue
         draft.kicker, draft.title = _split_kicker(line.text)
+        draft.title = _byline_cut_off(draft.title, draft)
         if draft.kicker is None and _has_kicker_line(lines, i):
             draft.kicker = lines[i - 1].text
         return lines[i + 1:]

@@ -263,7 +263,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     title = _title_above(kinds, texts, start)
     header = _header_in_run(kinds, scores, start, end)
     inner = _title_above(kinds, texts, header) if header is not None else None
-    if inner is not None and inner >= start:
+    if inner is not None and inner >= start and words(texts[inner]) < _RUN_ON_MIN_WORDS:
         title, start = inner, inner + 1
     if title is None:
         title = _label_above(kinds, texts, start)
