@@ -302,7 +302,7 @@ _QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
-_QUOTE_MARKS = ("“", '"', "‘", "«", "„")
+_QUOTE_MARKS = ("“", '"', "‘", "«", "„")  # a paragraph opening with one quotes someone
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a

@@ -92,18 +92,19 @@ _HEADER_KINDS = frozenset({"meta", "stamp", "furniture", "figure", "image_source
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
-_SEPARATOR_ENDS = ("—", "–", " -", "›", "»", ">", "|", "/")
+_SEPARATOR_ENDS = ("—", "–", " -", "›", "»", ">", "|", "/")  # a kicker's or a breadcrumb's last mark
 _HEADLINE_ENDS = ("?", "!", "？", "！")
 _BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
+# A writer's name and their social handle: "Jane Doe @janedoe / 2 days".
 _NAME_AND_HANDLE = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}@\w{2,30}\b")
 # The label a byline may stand under: "Authors: Jane Doe", "Autori: Anna Ūdre", "Autor: Hans Müller".
 _AUTHOR_LABEL = re.compile(r"(?:authors?|autor(?:es|en|i|ka|zy|as)?|auteurs?|autore|autrice|written by|"
                            r"text|texto|tekst)\s*:\s*", re.I)
-# A path of short parts between slashes: a breadcrumb ("Quay Daily / News"), a footer's
-# links; never a headline. A colon or a bracket makes a credit ("Photo: Jane Doe / Agency").
 # A Chinese or Japanese wire dateline or source line on a line of its own: "港湾日报 6月19日报道",
 # "北京10月14日电", "港町新聞 3/9(木) 18:45配信".
 _CJK_DATELINE = re.compile(r"(?:\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|電|讯|訊|报道|報道|消息)|\d{1,2}:\d{2}\s*配信)\W*$")
+# A path of short parts between slashes: a breadcrumb ("Quay Daily / News"), a footer's
+# links; never a headline. A colon or a bracket makes a credit ("Photo: Jane Doe / Agency").
 _PATH = re.compile(r"(?:[^/\s:(][^/:(]{0,30}\s/\s){1,6}[^/:(]{1,60}")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
@@ -112,7 +113,7 @@ _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or ki
 # A headline stands over a two-word line with at most this many lines of text between
 # (a caption, a label); a longer line over more of them is a menu's item.
 _SHORT_LINES_OVER_MENU = 2
-_FIELD_LABEL_MAX_WORDS = 3
+_FIELD_LABEL_MAX_WORDS = 3  # "Filed to:", "Tags:" and the tag under them
 # How far under a byline or date line a line taken for the headline may stand before a
 # headline over that byline is preferred, and how far over it that headline may be.
 _LINES_UNDER_BYLINE = 3
@@ -263,6 +264,7 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     title = _title_above(kinds, texts, start)
     header = _header_in_run(kinds, scores, start, end)
     inner = _title_above(kinds, texts, header) if header is not None else None
+    # a line of twenty words or more over the byline is the standfirst, not the headline
     if inner is not None and inner >= start and words(texts[inner]) < _RUN_ON_MIN_WORDS:
         title, start = inner, inner + 1
     if title is None:
