@@ -690,7 +690,8 @@ def test_a_breadcrumb_parted_by_slashes_is_not_the_headline_over_a_long_one() ->
 
 
 def test_a_wire_dateline_split_over_lines_and_a_see_more_label_are_not_the_headline() -> None:
-    article = _article(f"{MENU}Harbour plan approved after a long debate\nSee More Videos\nBusan\nQNN\n—\n" + STORY)
+    page = f"{MENU}Harbour plan approved after a long debate\nSee More Videos\nBusan\nQNN\n—\n" + STORY
+    article = _article(page)
     assert article.title == "Harbour plan approved after a long debate"
     assert _body_text(article) == STORY.splitlines()
 
@@ -755,7 +756,8 @@ def test_a_long_standfirst_over_the_photo_and_the_byline_is_not_the_headline() -
 
 
 def test_a_headline_with_its_byline_and_date_run_into_it_is_cut_there() -> None:
-    page = f"{MENU}Harbour plan approved after a long debate over noise at the north quay by Jane Doe — June 19, 2024\n" + STORY
+    headline = "Harbour plan approved after a long debate over noise at the north quay"
+    page = f"{MENU}{headline} by Jane Doe — June 19, 2024\n" + STORY
     article = _article(page)
     assert (article.title, article.authors, article.published) == (
-        "Harbour plan approved after a long debate over noise at the north quay", ["Jane Doe"], "2024-06-19")
+        headline, ["Jane Doe"], "2024-06-19")
