@@ -357,7 +357,7 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
                              document, *fetcher.digests(document + css))
 
         return render_cached(html, render=render, write=write, fingerprint=fingerprint,
-                             workers=1 if busy() else workers, collect=collect,
+                             workers=workers, busy=busy, collect=collect,
                              messages=warnings, tagged=tagged, store=store)
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=tagged)
