@@ -271,6 +271,9 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
     ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
      ["Jane Roe", "Sam Okafor"]),
     ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    # One field in its two spellings is one statement, not two authors: `property` wins.
+    ('<meta name="DC.creator" content="Okafor, Sam"><meta property="dc:creator" content="Jane Roe">',
+     ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe (https://janeroe.example/)">', ["Jane Roe"]),
     # A share card's labelled pair (WordPress SEO plugins write it).
     ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Roe">'
