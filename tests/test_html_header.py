@@ -180,6 +180,19 @@ def test_json_ld_headline_needs_no_contradiction(head: str, title: str) -> None:
     assert meta_of(head).title == title
 
 
+@pytest.mark.parametrize(("head", "title"), [
+    # Dublin Core's title (in a space-separated `property`) before the browser tab's.
+    ('<title>Flood - Riverside</title><meta property="x:title dc:title" content="Water over the'
+     ' lower town">', "Water over the lower town"),
+    ('<meta name="parsely-title" content="Water over the lower town">', "Water over the lower town"),
+    # The share card's title stays first.
+    ('<meta property="og:title" content="The night the river rose"><meta name="DC.title"'
+     ' content="Water over the lower town">', "The night the river rose"),
+])
+def test_titles_stated_for_machines_before_the_tab(head: str, title: str) -> None:
+    assert meta_of(head).title == title
+
+
 def test_a_mention_in_running_text_is_no_byline() -> None:
     """A link to a person's page inside a sentence names who the story is about."""
     sentence = ('<p>Residents asked the mayor, <a href="https://x.example/people/jane-roe.html">Jane'

@@ -67,7 +67,11 @@ def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
     meta = _meta_tags(root)
     h1 = _h1(root)
-    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), _title_tag(root), h1) if t]
+    # The titles a page states for machines (share cards, Dublin Core, Parse.ly), then
+    # the browser tab's and the headline.
+    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), meta.get("dc.title"),
+                         meta.get("dcterms.title"), meta.get("parsely-title"), _title_tag(root),
+                         h1) if t]
     ld = _json_ld_article(root, shown)
     site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     title = _first(_headline(_text(ld.get("headline")), shown), *shown) or ""
