@@ -15,7 +15,9 @@ from lxml import etree
 
 from ..inline import clean_inline, to_text
 from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
-from .html_dom import inline_markup, is_furniture, is_hidden, tokens_of
+from .html_dom import tokens_of
+from .html_restore import (layout_tables_as_divs, repeated_paragraphs, with_introduced_lists,
+                           with_repeats)
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
@@ -52,93 +54,6 @@ def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
     blocks = ([Paragraph(text=loose)] if to_text(loose).strip() else []) + \
         _Mapper(base_url).children(main)
     return with_introduced_lists(with_repeats(blocks, repeated), root)
-
-
-# trafilatura drops a paragraph that repeats the one before it when longer than this
-# (its own duplicates of overlapping candidates); shorter repeats it keeps.
-_REPEAT_CHARS = 50
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-
-def _paragraph_key(text: str) -> str:
-    return " ".join(re.findall(r"\w+", text.lower()))
-
-
-def introduced_lists(root: etree._Element) -> dict[str, etree._Element]:
-    """Lists that a paragraph ending in a colon introduces ("The replies fell into
-    these groups:" then `<ul>`), by the words of that paragraph."""
-    found: dict[str, etree._Element] = {}
-    for items in root.iter("ul", "ol"):
-        if next(items.iterancestors("ul", "ol", "li"), None) is not None or is_furniture(items):
-            continue
-        before = items.getprevious()
-        while before is not None and (not isinstance(before.tag, str) or (
-                before.tag == "p" and not "".join(before.itertext()).strip())):
-            before = before.getprevious()  # an empty paragraph spacing the two
-        if before is not None and before.tag == "p" and \
-                "".join(before.itertext()).strip().endswith(":"):
-            found.setdefault(_paragraph_key("".join(before.itertext())), items)
-    return found
-
-
-def with_introduced_lists(blocks: list[Block], root: etree._Element) -> list[Block]:
-    """The blocks with each list that a kept paragraph introduces with a colon, after
-    it: trafilatura's reading of a page without an article container takes paragraphs
-    only, and left the sentence announcing a list hanging."""
-    lists = introduced_lists(root)
-    if not lists:
-        return blocks
-    shown = {_paragraph_key(to_text(t)) for b in blocks if isinstance(b, ListBlock) for t in b.items}
-    out: list[Block] = []
-    for i, block in enumerate(blocks):
-        out.append(block)
-        items = lists.get(_paragraph_key(to_text(block.text))) \
-            if isinstance(block, Paragraph) else None
-        if items is None or (i + 1 < len(blocks) and isinstance(blocks[i + 1], ListBlock)):
-            continue
-        texts = [inline_markup(li, set()) for li in items.iter("li")
-                 if next(li.iterancestors("li"), None) is None]
-        texts = [t for t in texts if to_text(t).strip()]
-        if texts and _paragraph_key(to_text(texts[0])) not in shown:
-            out.append(ListBlock(ordered=items.tag == "ol", items=texts))
-    return out
-
-
-def repeated_paragraphs(root: etree._Element) -> dict[str, int]:
-    """How many times each paragraph that a container prints more than once is printed
-    there: {words of the paragraph: count}, hidden copies left out."""
-    counts: dict[str, int] = {}
-    for parent in root.iter():
-        seen: dict[str, int] = {}
-        for child in parent.iterchildren("p"):
-            key = _paragraph_key("".join(child.itertext()))
-            if len(key) > _REPEAT_CHARS and not is_hidden(child) \
-                    and not _HIDDEN_STYLE.search(child.get("style") or ""):
-                seen[key] = seen.get(key, 0) + 1
-        counts.update({k: n for k, n in seen.items() if n > 1 and n > counts.get(k, 0)})
-    return counts
-
-
-def with_repeats(blocks: list[Block], repeated: dict[str, int]) -> list[Block]:
-    """The blocks with a paragraph the page prints several times in one container
-    (a refrain, a repeated line) printed as often: trafilatura keeps one copy of
-    consecutive equal paragraphs, as it takes them for its own duplicates."""
-    if not repeated:
-        return blocks
-    counts: dict[str, int] = {}
-    for block in blocks:
-        if isinstance(block, Paragraph):
-            key = _paragraph_key(to_text(block.text))
-            counts[key] = counts.get(key, 0) + 1
-    out: list[Block] = []
-    for block in blocks:
-        out.append(block)
-        key = _paragraph_key(to_text(block.text)) if isinstance(block, Paragraph) else ""
-        missing = repeated.get(key, 0) - counts.get(key, 0)
-        if missing > 0:
-            out.extend(Paragraph(text=block.text) for _ in range(missing))
-            counts[key] += missing
-    return out
 
 
 # Elements that start a block of their own; text between them is a paragraph's.
@@ -215,41 +130,6 @@ def section_headers_as_divs(root: etree._Element) -> None:
         if header.find(".//h1") is None and any(
                 a.tag in ("article", "main", "section") for a in header.iterancestors()):
             header.tag = "div"
-
-
-_DATA_TABLE_PARTS = ("th", "caption", "thead", "tfoot", "colgroup")
-_PROSE = ("p", "ul", "ol", "dl", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre")
-_LAYOUT_PROSE_WORDS = 30  # a photo's frame with its caption says less
-
-
-def layout_tables_as_divs(root: etree._Element) -> None:
-    """Each layout table (one that frames a page's text: `role="presentation"`, or one
-    cell, row or column holding paragraphs and lists) made `<div>`s, in place, as a
-    reader sees it. trafilatura reads every table as data: a list in a cell is lost and
-    the cell's paragraphs come out as a one-cell table. A data table (header cells, a
-    caption, a grid of several rows and columns) is left."""
-    for table in list(root.iter("table")):
-        parts = [el for el in table.iter("tbody", "tr", "td") if _table_of(el) is table]
-        if _is_layout_table(table, parts):
-            for el in [table, *parts]:
-                el.tag = "div"
-
-
-def _table_of(el: etree._Element) -> etree._Element | None:
-    return next(el.iterancestors("table"), None)
-
-
-def _is_layout_table(table: etree._Element, parts: list[etree._Element]) -> bool:
-    if table.get("role") in ("presentation", "none"):
-        return True
-    if table.get("summary") or any(_table_of(el) is table for el in table.iter(*_DATA_TABLE_PARTS)):
-        return False
-    rows = [el for el in parts if el.tag == "tr"]
-    columns = max((sum(1 for c in row if c.tag == "td") for row in rows), default=0)
-    nested = any(_table_of(t) is table for t in table.iter("table") if t is not table)
-    prose = sum(len("".join(el.itertext()).split()) for el in table.iter(*_PROSE)
-                if not any(a.tag in _PROSE for a in el.iterancestors()) and _table_of(el) is table)
-    return (len(rows) == 1 or columns == 1 or nested) and prose >= _LAYOUT_PROSE_WORDS
 
 
 def _is_block(el: etree._Element) -> bool:
