@@ -33,6 +33,11 @@ def test_a_hidden_copy_of_a_paragraph_is_not_added() -> None:
     assert sum(t.startswith("The choir's conductor") for t in texts) == 1
 
 
+def test_two_versions_of_a_paragraph_for_two_screens_are_one() -> None:
+    texts = paragraphs(body_of("repeated-paragraph.html"))
+    assert sum(t.startswith("Tickets for next year") for t in texts) == 1
+
+
 def test_a_layout_table_reads_as_paragraphs() -> None:
     body = body_of("layout-table.html")
     texts = paragraphs(body)

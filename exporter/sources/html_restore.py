@@ -63,17 +63,22 @@ _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
 
 def repeated_paragraphs(root: etree._Element) -> dict[str, int]:
-    """How many times each paragraph that a container prints more than once is printed
-    there: {words of the paragraph: count}, hidden copies left out."""
+    """How many times each paragraph that a container prints more than once, the same
+    way, is printed there: {words of the paragraph: count}. Hidden copies are left out,
+    and so are copies of another class (a phone's and a desktop's version of one
+    summary, one of them hidden by the stylesheet)."""
     counts: dict[str, int] = {}
     for parent in root.iter():
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}
         for child in parent.iterchildren("p"):
             key = _paragraph_key("".join(child.itertext()))
             if len(key) > _REPEAT_CHARS and not is_hidden(child) \
                     and not _HIDDEN_STYLE.search(child.get("style") or ""):
-                seen[key] = seen.get(key, 0) + 1
-        counts.update({k: n for k, n in seen.items() if n > 1 and n > counts.get(k, 0)})
+                printed = (key, child.get("class") or "")
+                seen[printed] = seen.get(printed, 0) + 1
+        for (key, _), n in seen.items():
+            if n > 1 and n > counts.get(key, 0):
+                counts[key] = n
     return counts
 
 
