@@ -10,6 +10,7 @@ prints twice, are put back among its blocks after.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -28,28 +29,62 @@ def layout_tables_as_divs(root: etree._Element) -> None:
     reader sees it. trafilatura reads every table as data: a list in a cell is lost and
     the cell's paragraphs come out as a one-cell table. A data table (header cells, a
     caption, a grid of several rows and columns) is left."""
-    for table in list(root.iter("table")):
-        parts = [el for el in table.iter("tbody", "tr", "td") if _table_of(el) is table]
+    tables = {t: _TableParts() for t in root.iter("table")}
+    if not tables:
+        return
+    for el in root.iter("tbody", "tr", "td", "table", *_DATA_TABLE_PARTS, *_PROSE):
+        owner = _table_of(el)  # one walk up per element: pages nest hundreds of tables
+        if owner is None:
+            continue
+        parts = tables[owner]
+        if el.tag in ("tbody", "tr", "td"):
+            parts.cells.append(el)
+        elif el.tag == "table":
+            parts.nested = True
+        elif el.tag in _DATA_TABLE_PARTS:
+            parts.data = True
+        elif not _inside_prose(el, owner):
+            parts.prose_words += len("".join(el.itertext()).split())
+    for table, parts in tables.items():
         if _is_layout_table(table, parts):
-            for el in [table, *parts]:
+            for el in [table, *parts.cells]:
                 el.tag = "div"
+
+
+@dataclass
+class _TableParts:
+    """A table's own rows and cells (not a nested table's), and what says data or prose."""
+
+    cells: list[etree._Element] = field(default_factory=list)
+    nested: bool = False
+    data: bool = False
+    prose_words: int = 0
 
 
 def _table_of(el: etree._Element) -> etree._Element | None:
     return next(el.iterancestors("table"), None)
 
 
-def _is_layout_table(table: etree._Element, parts: list[etree._Element]) -> bool:
+def _inside_prose(el: etree._Element, owner: etree._Element) -> bool:
+    """Whether a paragraph or list is part of a larger one (a list in a quote) within
+    its table: its words are counted with that one."""
+    for ancestor in el.iterancestors():
+        if ancestor is owner:
+            return False
+        if ancestor.tag in _PROSE:
+            return True
+    return False
+
+
+def _is_layout_table(table: etree._Element, parts: _TableParts) -> bool:
     if table.get("role") in ("presentation", "none"):
         return True
-    if table.get("summary") or any(_table_of(el) is table for el in table.iter(*_DATA_TABLE_PARTS)):
+    if table.get("summary") or parts.data:
         return False
-    rows = [el for el in parts if el.tag == "tr"]
+    rows = [el for el in parts.cells if el.tag == "tr"]
     columns = max((sum(1 for c in row if c.tag == "td") for row in rows), default=0)
-    nested = any(_table_of(t) is table for t in table.iter("table") if t is not table)
-    prose = sum(len("".join(el.itertext()).split()) for el in table.iter(*_PROSE)
-                if not any(a.tag in _PROSE for a in el.iterancestors()) and _table_of(el) is table)
-    return (len(rows) == 1 or columns == 1 or nested) and prose >= _LAYOUT_PROSE_WORDS
+    return (len(rows) == 1 or columns == 1 or parts.nested) \
+        and parts.prose_words >= _LAYOUT_PROSE_WORDS
 
 
 def _paragraph_key(text: str) -> str:
