@@ -47,10 +47,11 @@ from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _Board, _bookmarks
 
 KIND = "pdf-parts"
 # Article HTML the workers together keep laid out while the page counts come in, shared
-# out between them. A held layout takes about 400 bytes per character of HTML (3 MB for a
-# 3-page article of 8,000), so about 80 MB in all: a 200-article PDF then peaks at about
-# 380 MB with two workers (500,000 went past the 400 MB it must stay under).
-HELD_CHARS = 200_000
+# out between them. A held layout takes about 300 bytes per character of HTML (2.4 MB for
+# a 3-page article of 8,000), so about 120 MB in all: a 200-article PDF then peaks at
+# 365 MB with two workers (measured; under the 400 MB it must stay under), and a
+# 50-article one (340,000 characters) is held whole, each article laid out once.
+HELD_CHARS = 400_000
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
