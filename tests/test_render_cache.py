@@ -296,6 +296,33 @@ def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert len(rendered) == 1 + 2 * 2 + 2
 
 
+
+def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> None:
+    """Whether the machine is busy (a tenth of a second's sample) is asked once when
+    several parts need typesetting, and not at all for a rebuild after one edit."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    asked: list[bool] = []
+
+    def busy() -> bool:
+        asked.append(True)
+        return True  # one process: the answer is obeyed
+
+    def pdf(html: str) -> bytes:
+        return parts.render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(),
+                                   write=lambda document, path: document.write_pdf(path),
+                                   fingerprint=lambda d: cache.key(d), workers=2, busy=busy,
+                                   store=parts.Store(tmp_path))
+
+    html = small_briefing([0, 1, 2])
+    pdf(html)
+    assert asked == [True]
+    pdf(html.replace("<h2>Story 2</h2>", "<h2>Story 2, updated</h2>"))
+    assert asked == [True]
+
+
 @pytest.mark.parametrize("failing", [0, 2])
 def test_a_part_that_fails_lets_the_held_ones_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  failing: int) -> None:

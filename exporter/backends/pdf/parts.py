@@ -29,6 +29,7 @@ articles) then ends with the child instead of staying in this process through th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -46,10 +47,11 @@ from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _Board, _bookmarks
 
 KIND = "pdf-parts"
 # Article HTML the workers together keep laid out while the page counts come in, shared
-# out between them. A held layout takes about 400 bytes per character of HTML (3 MB for a
-# 3-page article of 8,000), so about 80 MB in all: a 200-article PDF then peaks at about
-# 380 MB with two workers (500,000 went past the 400 MB it must stay under).
-HELD_CHARS = 200_000
+# out between them. A held layout takes about 300 bytes per character of HTML (2.4 MB for
+# a 3-page article of 8,000), so about 120 MB in all: a 200-article PDF then peaks at
+# 365 MB with two workers (measured; under the 400 MB it must stay under), and a
+# 50-article one (340,000 characters) is held whole, each article laid out once.
+HELD_CHARS = 400_000
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
@@ -187,7 +189,8 @@ class _Typesetter:
 
 
 def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
-                  fingerprint: Fingerprint, workers: int = 1, article_xpath: str = "//article",
+                  fingerprint: Fingerprint, workers: int = 1, busy: Callable[[], bool] | None = None,
+                  article_xpath: str = "//article",
                   tagged: bool = False, collect: Collect | None = None,
                   messages: list[str] | None = None, store: Store | None = None) -> bytes:
     """The PDF of `html`, one part per article, parts reused from `store` where unchanged."""
@@ -198,11 +201,12 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     measured = add_stubs(front, dict.fromkeys(targets, PLACEHOLDER_PAGE))
     documents = [measured, *parts]  # index 0: the front as laid out to count its pages
     contents = [fingerprint(d) for d in documents]
-    metas = _metas(documents, contents, setter, store, workers)
+    processes = _processes(workers, busy)
+    metas = _metas(documents, contents, setter, store, processes)
     if messages is not None:
         messages.extend(m for meta in metas for m in meta.messages if m not in messages)
     places = _places(metas)
-    results = _parts(parts, contents[1:], places[1:], setter, store, workers, messages)
+    results = _parts(parts, contents[1:], places[1:], setter, store, processes, messages)
     numbers = {name: places[i + 1].offset + page + 1
                for i, result in enumerate(results) for name, page in result.anchors.items()}
     stubbed = add_stubs(front, {t: numbers.get(t, 0) for t in targets})
@@ -217,7 +221,7 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
 
 
 def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store: Store,
-           workers: int) -> list[Meta]:
+           processes: Callable[[int], int]) -> list[Meta]:
     """Every part's page count and strings: from the cache, else found by laying the part
     out in a worker; a new article part is then typeset in the same pass (`_Held`)."""
     known = [store.meta(c) for c in contents]
@@ -225,7 +229,8 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
     if not missing:
         return [meta for meta in known if meta is not None]
     # never more chunks than may run at once: a held part waits for every other's count
-    chunks = _share(missing, {i: len(documents[i]) for i in missing}, min(workers, max_workers()))
+    chunks = _share(missing, {i: len(documents[i]) for i in missing},
+                    min(processes(len(missing)), max_workers()))
     with tempfile.TemporaryDirectory(prefix="exporter-pdf-counts-") as folder:
         board = _Board(Path(folder))
         for i, meta in enumerate(known):
@@ -238,6 +243,17 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
                 store.save_meta(contents[i], meta)
                 known[i] = meta
     return [meta for meta in known if meta is not None]
+
+
+def _processes(workers: int, busy: Callable[[], bool] | None) -> Callable[[int], int]:
+    """How many processes typeset `n` parts: `workers`, or one when the machine is `busy`,
+    asked once and only when there are several parts (a rebuild after one edit has one)."""
+    loaded = functools.cache(busy) if busy else (lambda: False)
+
+    def processes(n: int) -> int:
+        return 1 if n > 1 and loaded() else workers
+
+    return processes
 
 
 def _post_count(board: _Board, index: int, meta: Meta) -> None:
@@ -370,12 +386,13 @@ def _places(metas: list[Meta]) -> list[Place]:
 
 
 def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _Typesetter,
-           store: Store, workers: int, messages: list[str] | None) -> list[PartResult]:
+           store: Store, processes: Callable[[int], int],
+           messages: list[str] | None) -> list[PartResult]:
     """Each article part at its place: from the cache, else typeset (in workers)."""
     entries = [place.key(content) for place, content in zip(places, contents)]
     found = [store.part(e) for e in entries]
     missing = [i for i, hit in enumerate(found) if hit is None]
-    chunks = _share(missing, {i: len(parts[i]) for i in missing}, workers)
+    chunks = _share(missing, {i: len(parts[i]) for i in missing}, processes(len(missing)))
 
     def typeset(chunk: list[int]) -> list[tuple[PartResult, list[str]]]:
         done = []
