@@ -42,16 +42,17 @@ def busy(seconds: float = 0.1) -> bool:
     """Whether other programs keep every CPU busy now, so that more processes of ours
     would only queue behind theirs.
 
-    Measured over `seconds` while this process waits (Linux's /proc/stat), not read from
-    the load average: that trails a minute behind, so a build that has just ended (the
+    Measured over `seconds` while this process waits (Linux's /proc), not read from the
+    load average: that trails a minute behind, so a build that has just ended (the
     editor's previous rebuild, a benchmark's previous run) still counted as load and the
-    next build fell back to one process on an idle machine.
+    next build fell back to one process on an idle machine. This build's own processes
+    (the email and the EPUB made beside the PDF) are not others: they end with it.
     """
     cpus = os.cpu_count() or 1
     try:
-        start, before = time.monotonic(), _busy_ticks()
+        start, before = time.monotonic(), _ticks_of_others()
         time.sleep(seconds)
-        used = (_busy_ticks() - before) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - start)
+        used = (_ticks_of_others() - before) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - start)
     except (OSError, ValueError):  # no /proc: the load average is all there is
         try:
             return os.getloadavg()[0] >= cpus
@@ -60,11 +61,32 @@ def busy(seconds: float = 0.1) -> bool:
     return used >= cpus - 0.5
 
 
-def _busy_ticks() -> int:
-    """Clock ticks all CPUs have spent working since boot (all but idle and I/O wait)."""
+_BUILD = os.getpid()  # the process that first imported this: forked workers inherit it
+
+
+def _ticks_of_others() -> int:
+    """Clock ticks all CPUs have spent working since boot (all but idle and I/O wait),
+    less those of this build's processes."""
     with open("/proc/stat", encoding="ascii") as stat:
         ticks = [int(value) for value in stat.readline().split()[1:9]]
-    return sum(ticks) - ticks[3] - ticks[4]
+    return sum(ticks) - ticks[3] - ticks[4] - _ticks_of_tree(_BUILD)
+
+
+def _ticks_of_tree(root: int) -> int:
+    """CPU ticks of `root` and its descendants, with those of children already ended."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15])  # utime, stime, cutime, cstime
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as children:
+                    todo += [int(child) for child in children.read().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # ended while we looked
+    return total
 
 
 def context() -> multiprocessing.context.BaseContext:

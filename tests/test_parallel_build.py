@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -84,20 +85,54 @@ def test_epub_only_build_does_not_import_pdf_libraries(tmp_path: Path) -> None:
     assert out.stdout.strip() == "[]"
 
 
+def _spinners(count: int, *, ours: bool) -> list[int]:
+    """Processes spinning a CPU each: children of this process, or (`ours` False) left
+    to the system by a shell that exits, as another program's would be."""
+    spin = f"{sys.executable} -c 'while True: pass'"
+    if ours:
+        return [subprocess.Popen(["sh", "-c", f"exec {spin}"]).pid for _ in range(count)]
+    started = subprocess.run(["sh", "-c", f"for i in $(seq {count}); do {spin} >/dev/null 2>&1 </dev/null & echo $!; done"],
+                             capture_output=True, text=True, check=True)
+    return [int(pid) for pid in started.stdout.split()]
+
+
+def _stop(pids: list[int]) -> None:
+    import signal
+
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    for pid in pids:
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:  # not ours to reap
+            pass
+
+
 def test_busy_while_other_programs_keep_every_cpu_busy() -> None:
-    """busy() samples what the CPUs do now: half a second after every CPU got a program
-    spinning it answers yes (the load average would take most of a minute to say so, and
-    as long to forget a build that has ended)."""
+    """busy() samples what the CPUs do now: half a second after every CPU got another
+    program spinning it answers yes (the load average would take most of a minute to say
+    so, and as long to forget a build that has ended)."""
     from exporter.parallel import busy
 
-    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
-                for _ in range(os.cpu_count() or 1)]
+    spinners = _spinners(os.cpu_count() or 1, ours=False)
     try:
-        import time
-
         time.sleep(0.5)
         assert busy()
     finally:
-        for spinner in spinners:
-            spinner.kill()
-            spinner.wait()
+        _stop(spinners)
+
+
+def test_the_builds_own_processes_are_not_load() -> None:
+    """The email and the EPUB built beside the PDF are this build's processes: they end
+    with it, so the PDF does not fall back to one process because of them."""
+    from exporter.parallel import busy
+
+    spinners = _spinners(2 * (os.cpu_count() or 1), ours=True)
+    try:
+        time.sleep(0.5)
+        assert not busy()
+    finally:
+        _stop(spinners)
