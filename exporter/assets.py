@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .atomic import write_bytes
-from .cache import cache_root, remembered, stored
+from .cache import cache_root, file_key, remembered, stored
 from .cache import key as cache_key
 from .errors import ExporterError
 from .locations import is_url
@@ -258,8 +258,7 @@ class Assets:
 
 def _identity(path: Path, info: os.stat_result) -> str:
     """A key for one version of a file: its path, inode, size and change times."""
-    return cache_key(str(path), *(str(v) for v in (
-        info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
+    return file_key(path, info)
 
 
 def pillow() -> ModuleType:

@@ -31,9 +31,15 @@ class Output:
 
 def prepare_assets(project: Project, *, offline: bool = False, allow_private: bool = False) -> Assets:
     assets = Assets(offline=offline, allow_private=allow_private)
-    _warm_images(project, assets)
-    assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
+    with cache.journal("assets", *_names(project)):  # the photos the last build checked
+        _warm_images(project, assets)
+        assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
     return assets
+
+
+def _names(project: Project) -> tuple[str, str]:
+    """What tells one project's journals from another's (see `cache.journal`)."""
+    return str(project.root), project.stem
 
 
 WARM_MIN_IMAGES = 8  # below this, starting processes costs more than it saves
@@ -123,7 +129,8 @@ def _run_backend(module: Any, options: Any, project: Project, stage: Path,
     job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
               templates=project.templates, theme=project.theme, cover=cover,
               labels=project.labels)
-    return _timed(module.build, job, options)
+    with cache.journal("backend", module.__name__, *_names(project)):  # its last build's pages
+        return _timed(module.build, job, options)
 
 
 def _timed(function: Callable[..., Result], *args: Any) -> tuple[Result, float]:

@@ -146,3 +146,44 @@ def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
                              "EPUB/text/003-story-3.xhtml"]
     assert pages["EPUB/text/002-story-2.xhtml"] in compressed  # the edited one
     assert [name for name, page in pages.items() if page in compressed] == ["EPUB/text/002-story-2.xhtml"]
+
+
+def test_a_rebuild_reads_nothing_of_an_unchanged_article(issue: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one article changes, the others' sources are not read (known by identity,
+    like make) and their parsed text, photos' checks and pages come from one journal per
+    step of the build: the cache entries opened are those of the edited article alone."""
+    import builtins
+
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold")
+    edit(issue)
+    opened: list[str] = []
+    real_open, real_path_open = builtins.open, Path.open
+
+    def spy_open(file, mode="r", *args, **kwargs):
+        if "r" in mode:
+            opened.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def spy_path_open(self, mode="r", *args, **kwargs):
+        if "r" in mode:
+            opened.append(str(self))
+        return real_path_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(Path, "open", spy_path_open)
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "warm")
+    monkeypatch.undo()
+    assert [name for name in opened if name.startswith(str(issue))] == [str(issue / "issue.toml"),
+                                                                    str(issue / "two.md")]
+    entries = [Path(name).relative_to(cache_dir).parts[0] for name in opened
+               if name.startswith(str(cache_dir)) and name.endswith(".pickle")]
+    assert sorted(entries) == ["epub-articles", "journals", "journals", "journals",
+                               "parsed", "source-files"]
+    assert (tmp_path / "warm" / "issue.epub").read_bytes() != (tmp_path / "cold" / "issue.epub").read_bytes()
