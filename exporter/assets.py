@@ -68,7 +68,6 @@ class Assets:
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     files: dict[str, tuple[str, int, int, str]] = field(default_factory=dict, repr=False)
-    folders: dict[str, str] = field(default_factory=dict, repr=False)  # see `resolved`
 
     def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
@@ -78,10 +77,10 @@ class Assets:
         images may be read only inside that folder or `extra_roots` (the manifest's).
         """
         by_key: dict[str, Asset] = {}
-        roots = [resolved(p, self.folders) for p in extra_roots]
+        roots = [resolved(p) for p in extra_roots]
         for article in issue.articles():
             base = base_dirs.get(article.id)
-            allowed = [resolved(base, self.folders), *roots] if base is not None else roots
+            allowed = [resolved(base), *roots] if base is not None else roots
             for image in _images(article):
                 if (article.id, image.src) in self.by_src:
                     continue
@@ -97,8 +96,7 @@ class Assets:
         """Whether every local image of the article is checked already (remembered by
         content), so that `load_issue` will not decode it; a remote one counts as not
         checked, since reading it means fetching it."""
-        allowed = [resolved(p, self.folders)
-                   for p in ([base] if base is not None else []) + list(extra_roots)]
+        allowed = [resolved(p) for p in ([base] if base is not None else []) + list(extra_roots)]
         for image in _images(article):
             try:
                 if is_url(image.src):
@@ -213,7 +211,7 @@ class Assets:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
         if base is None:
             raise ExporterError(src, "a relative image path needs a local source")
-        path = resolved(base / src, self.folders)
+        path = resolved(base / src)
         if not any(path.is_relative_to(root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
         try:

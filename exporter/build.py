@@ -14,6 +14,7 @@ from .assets import Assets
 from .atomic import staging
 from .backends import Job, Result, backend, make_options
 from .labels import fallback_warnings
+from .locations import one_look_per_folder
 from .manifest import Project
 from .parallel import Launch, max_workers, run_all
 from .templating import check_templates
@@ -31,7 +32,7 @@ class Output:
 
 def prepare_assets(project: Project, *, offline: bool = False, allow_private: bool = False) -> Assets:
     assets = Assets(offline=offline, allow_private=allow_private)
-    with cache.journal("assets", *_names(project)):  # the photos the last build checked
+    with cache.journal("assets", *_names(project)), one_look_per_folder():
         _warm_images(project, assets)
         assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
     return assets

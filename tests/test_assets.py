@@ -127,14 +127,14 @@ def test_links_out_of_the_source_folder_are_never_followed(tmp_path, src):
 
 
 def test_resolved_is_path_resolve(tmp_path):
-    from exporter.locations import resolved
+    from exporter.locations import one_look_per_folder, resolved
 
     (tmp_path / "real" / "deeper").mkdir(parents=True)
     (tmp_path / "real" / "file.jpg").write_bytes(b"x")
     (tmp_path / "link").symlink_to(tmp_path / "real" / "deeper")
     (tmp_path / "real" / "file-link.jpg").symlink_to(tmp_path / "real" / "file.jpg")
-    folders: dict[str, str] = {}
-    for path in ["real/file.jpg", "real/file-link.jpg", "link/../file.jpg", "link/missing.jpg",
-                 "link", "real/./deeper/", "missing/file.jpg"]:
-        for _ in range(2):  # the second time from the folders already resolved
-            assert resolved(tmp_path / path, folders) == (tmp_path / path).resolve(), path
+    with one_look_per_folder():
+        for path in ["real/file.jpg", "real/file-link.jpg", "link/../file.jpg", "link/missing.jpg",
+                     "link", "real/./deeper/", "missing/file.jpg"]:
+            for _ in range(2):  # the second time from the folders already resolved
+                assert resolved(tmp_path / path) == (tmp_path / path).resolve(), path

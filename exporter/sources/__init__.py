@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
-from ..locations import is_url
+from ..locations import is_url, resolved
 from ..model import Article
 
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
@@ -116,7 +116,7 @@ def read_source(location: str | Path, *, url: str | None = None,
     info = path.stat()
     if info.st_size > MAX_SOURCE_BYTES:
         raise SourceError(location, f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
-    origin = Origin(location, path.resolve().parent, url, allow_private)
+    origin = Origin(location, resolved(path).parent, url, allow_private)
     from ..cache import parsed_file  # a rebuild reads and parses only the files that changed
 
     return parsed_file(path, info, _describe(path, origin),
@@ -132,7 +132,7 @@ def is_parsed(location: str, *, url: str | None = None, allow_private: bool = Fa
         info = path.stat()
     except OSError:
         return False
-    return known(path, info, _describe(path, Origin(location, path.resolve().parent, url, allow_private)))
+    return known(path, info, _describe(path, Origin(location, resolved(path).parent, url, allow_private)))
 
 
 def _describe(path: Path, origin: Origin) -> tuple:
