@@ -219,3 +219,24 @@ def test_an_unchanged_source_is_not_read_again_but_every_rewrite_is(own_cache: P
     assert source.stat().st_size == info.st_size
     assert read_source(source)[0].title == first[0].title[::-1]
     assert read == [source]
+
+
+def test_a_model_as_json_tells_apart_what_any_output_could_show() -> None:
+    """The text cached renderings are keyed by: two articles whose `to_dict` differs in
+    any field, or blocks differing in kind alone, give different texts; equal ones, read
+    again, the same."""
+    import dataclasses
+    import pickle
+
+    from exporter.model import Heading, Paragraph
+
+    article = read_source(ARTICLE)[0]
+    assert cache.as_json(pickle.loads(pickle.dumps(article))) == cache.as_json(article)
+    for field in dataclasses.fields(article):
+        value = getattr(article, field.name)
+        if isinstance(value, str) or value is None:
+            for new in ((value or "") + "x", "https://example.org/changed"):
+                changed = dataclasses.replace(article, **{field.name: new})
+                assert (cache.as_json(changed) != cache.as_json(article)) == \
+                    (changed.to_dict() != article.to_dict()), field.name
+    assert cache.as_json(Paragraph(text="Same words")) != cache.as_json(Heading(text="Same words"))

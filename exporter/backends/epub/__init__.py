@@ -218,7 +218,7 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
             # Photos go into the book in this order whether the pages are cached or not,
             # and their stored names and sizes are part of the pages' key.
             refs = [images.resolve(article, figure) for figure in article.figures()]
-            data = json.dumps(article.to_dict(), sort_keys=True)
+            data = cache.as_json(article)
             entry = cache.key(rendering, str(number), stem, str(limit), repr(refs), data,
                               json.dumps(_linked_files(data, shell.article_files)))
             pages, said = cache.remembered(CACHE_KIND, entry, lambda: _article_pages(
@@ -364,20 +364,16 @@ def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, languag
 def _skeleton(book: epub.EpubBook) -> str:
     """What ebooklib writes the package files from: the book's state, each of its files
     with its name, type, title, language and properties, but none of their entries."""
+    def state(value: object) -> object:
+        if isinstance(value, bytes):
+            return value.decode("utf-8", "replace")
+        try:
+            return [type(value).__name__, {k: v for k, v in vars(value).items()
+                                           if k not in ("book", "entry")}]
+        except TypeError:
+            return repr(value)
 
-    def plain(value: object) -> object:
-        if value is None or isinstance(value, (str, int, float, bool, bytes)):
-            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        if isinstance(value, dict):
-            return [[plain(k), plain(v)] for k, v in value.items()]
-        if isinstance(value, (list, tuple)):
-            return [plain(v) for v in value]
-        if hasattr(value, "__dict__"):
-            return [type(value).__name__, plain({k: v for k, v in vars(value).items()
-                                                 if k not in ("book", "entry")})]
-        return repr(value)
-
-    return json.dumps(plain(vars(book)))
+    return json.dumps(vars(book), default=state)
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import struct
 import zipfile
@@ -128,8 +129,7 @@ def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: Binary
         if entry.file is None:
             out.write(entry.data)
         else:
-            with open(entry.file, "rb") as source:
-                shutil.copyfileobj(source, out)
+            _copy(entry.file, entry.size, out)
         directory += [struct.pack("<4s6H3L5H2L", b"PK\1\2", 3 << 8 | ZIP_VERSION, *fields,
                                   0, 0, 0, 0, FILE_MODE, offset), encoded]
         offset += 30 + len(encoded) + entry.stored_size
@@ -139,6 +139,24 @@ def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: Binary
     end = struct.pack("<4s4H2LH", b"PK\5\6", 0, 0, len(entries), len(entries), len(central),
                       offset, 0)
     out.write(central + end)
+
+
+def _copy(file: str, size: int, out: BinaryIO) -> None:
+    """The file's `size` bytes appended to `out`: by the kernel when `out` is a file (a
+    book's photos are most of its bytes, and a rebuild copies every one of them)."""
+    with open(file, "rb") as source:
+        try:
+            out.flush()
+            target = out.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):  # a buffer, not a file
+            shutil.copyfileobj(source, out)
+            return
+        copied = 0
+        while copied < size:
+            sent = os.sendfile(target, source.fileno(), copied, size - copied)
+            if sent == 0:
+                raise BuildError(file, "became shorter while the book was written")
+            copied += sent
 
 
 def _serialise(root: etree._Element) -> bytes:
