@@ -26,7 +26,7 @@ import pickle
 import stat
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,19 +79,21 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def as_json(value: object) -> str:
-    """A model object (an article, an issue's fields) or any plain data as JSON for a
-    cache key: every attribute of every object in it, with its class's name. json's C
-    encoder writes it; walking an article's fields in Python (`to_dict`) cost ten times
+def as_json(value: object, *, leaving_out: Collection[str] = ()) -> str:
+    """An object (an article, a book being made) as JSON for a cache key: every attribute
+    of every object in it, with its class's name, but those named in `leaving_out`. json's
+    C encoder writes it; walking an article's fields in Python (`to_dict`) cost ten times
     as much, for each article of every rebuild."""
-    return json.dumps(value, default=_state)
+    def state(value: object) -> object:
+        try:
+            attributes = vars(value)
+        except TypeError:  # no attributes (a date, bytes): its repr says what it is
+            return repr(value)
+        return [type(value).__name__,
+                {k: v for k, v in attributes.items() if k not in leaving_out} if leaving_out
+                else attributes]
 
-
-def _state(value: object) -> object:
-    try:
-        return [type(value).__name__, vars(value)]
-    except TypeError:  # no attributes (a date, bytes): its repr says what it is
-        return repr(value)
+    return json.dumps(value, default=state)
 
 
 def folder_digest(*folders: Path | None) -> str:
@@ -145,6 +147,9 @@ class Journal:
 
 
 _JOURNAL: Journal | None = None
+# A larger entry (an email's photo, ready as a MIME part) is read from its own file: one
+# opening is nothing beside its size, and a journal rewritten after each edit stays small.
+JOURNAL_ENTRY_BYTES = 64 * 1024
 
 
 @contextmanager
@@ -214,7 +219,7 @@ def _journalled(kind: str, entry_key: str, folder: Path | None) -> bytes | None:
 
 
 def _note(kind: str, entry_key: str, folder: Path | None, data: bytes) -> None:
-    if _JOURNAL is not None:
+    if _JOURNAL is not None and len(data) <= JOURNAL_ENTRY_BYTES:
         _JOURNAL.used[(os.fspath(folder) if folder is not None else "", kind, entry_key)] = data
 
 

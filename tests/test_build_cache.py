@@ -179,6 +179,19 @@ def test_a_journal_answers_for_the_entries_its_last_build_used(own_cache: Path) 
         assert not cache.stored("t", cache.key("a"))
 
 
+def test_a_large_entry_is_read_from_its_own_file(own_cache: Path) -> None:
+    """An email's photo (a MIME part) is worth its own file's opening: the journal, written
+    again after every edit, holds only the small entries."""
+    photo = bytes(range(256)) * (cache.JOURNAL_ENTRY_BYTES // 128)
+    with cache.journal("issue.toml"):
+        cache.remembered("t", cache.key("photo"), lambda: photo)
+        cache.remembered("t", cache.key("small"), lambda: "small")
+    (journal,) = (own_cache / "journals").iterdir()
+    assert journal.stat().st_size < cache.JOURNAL_ENTRY_BYTES
+    with cache.journal("issue.toml"):
+        assert cache.remembered("t", cache.key("photo"), lambda: b"made again") == photo
+
+
 def test_a_journal_keeps_only_what_its_last_build_used(own_cache: Path) -> None:
     """Entries of older versions drop out: a journal does not grow with every edit. A
     build that fails leaves the journal as it was."""

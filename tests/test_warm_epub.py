@@ -151,7 +151,8 @@ def test_a_rebuild_reads_nothing_of_an_unchanged_article(issue: Path, tmp_path: 
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """After one article changes, the others' sources are not read (known by identity,
     like make) and their parsed text, photos' checks and pages come from one journal per
-    step of the build: the cache entries opened are those of the edited article alone."""
+    step of the build: the cache entries opened are those of the edited article and the
+    cover picture (a large entry, read from its own file)."""
     import builtins
 
     from exporter.build import build
@@ -183,7 +184,7 @@ def test_a_rebuild_reads_nothing_of_an_unchanged_article(issue: Path, tmp_path: 
                                                                     str(issue / "two.md")]
     entries = [Path(name).relative_to(cache_dir).parts[0] for name in opened
                if name.startswith(str(cache_dir)) and name.endswith(".pickle")]
-    assert sorted(entries) == ["epub-articles", "journals", "journals", "journals",
+    assert sorted(entries) == ["epub-articles", "epub-cover", "journals", "journals", "journals",
                                "parsed", "source-files"]
     assert (tmp_path / "warm" / "issue.epub").read_bytes() != (tmp_path / "cold" / "issue.epub").read_bytes()
 
@@ -208,8 +209,8 @@ def test_the_package_files_are_written_again_only_when_what_they_list_changes(
     build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "body")
     assert written == []
     path = issue / "two.md"
-    byline = path.read_text(encoding="utf-8").replace("title: Story 2", "title: Story 2\nauthors: [A. Writer]")
-    path.write_text(byline, encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: Story 2", "title: Story 2\nauthors: [A. Writer]"), encoding="utf-8")
     build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "byline")
     assert written == [1]
     monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cold-cache"))

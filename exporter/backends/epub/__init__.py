@@ -40,7 +40,8 @@ from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
-from .package import Entry, fix_nav, fix_ncx, fix_opf, kept_in, package_files, packed, write_zip, zip_time
+from .package import (Entry, fix_nav, fix_ncx, fix_opf, kept_in, package_files, packed, write_zip,
+                      zip_time)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
@@ -364,16 +365,7 @@ def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, languag
 def _skeleton(book: epub.EpubBook) -> str:
     """What ebooklib writes the package files from: the book's state, each of its files
     with its name, type, title, language and properties, but none of their entries."""
-    def state(value: object) -> object:
-        if isinstance(value, bytes):
-            return value.decode("utf-8", "replace")
-        try:
-            return [type(value).__name__, {k: v for k, v in vars(value).items()
-                                           if k not in ("book", "entry")}]
-        except TypeError:
-            return repr(value)
-
-    return json.dumps(vars(book), default=state)
+    return cache.as_json(vars(book), leaving_out=("book", "entry"))
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:

@@ -88,7 +88,8 @@ def zip_time(date: str) -> tuple[int, int, int, int, int, int]:
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
-def package_files(data: bytes, fixes: dict[str, Fix], ready: Collection[str]) -> list[tuple[str, Entry | None]]:
+def package_files(data: bytes, fixes: dict[str, Fix],
+                  ready: Collection[str]) -> list[tuple[str, Entry | None]]:
     """The files of ebooklib's zip (`data`) in the book's order, `mimetype` first, each
     as its entry (fixed by `fixes`, compressed) or None for those named in `ready`, whose
     entries are made apart and take their placeholder's place."""
