@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import pickle
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -37,13 +38,33 @@ def max_workers() -> int:
         return os.cpu_count() or 1
 
 
-def busy() -> bool:
-    """Whether the machine is already loaded: its load average over the last minute is at
-    least its CPU count, so more processes of ours would only queue behind others'."""
+def busy(seconds: float = 0.1) -> bool:
+    """Whether other programs keep every CPU busy now, so that more processes of ours
+    would only queue behind theirs.
+
+    Measured over `seconds` while this process waits (Linux's /proc/stat), not read from
+    the load average: that trails a minute behind, so a build that has just ended (the
+    editor's previous rebuild, a benchmark's previous run) still counted as load and the
+    next build fell back to one process on an idle machine.
+    """
+    cpus = os.cpu_count() or 1
     try:
-        return os.getloadavg()[0] >= (os.cpu_count() or 1)
-    except OSError:  # no load average on this platform
-        return False
+        start, before = time.monotonic(), _busy_ticks()
+        time.sleep(seconds)
+        used = (_busy_ticks() - before) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - start)
+    except (OSError, ValueError):  # no /proc: the load average is all there is
+        try:
+            return os.getloadavg()[0] >= cpus
+        except OSError:
+            return False
+    return used >= cpus - 0.5
+
+
+def _busy_ticks() -> int:
+    """Clock ticks all CPUs have spent working since boot (all but idle and I/O wait)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        ticks = [int(value) for value in stat.readline().split()[1:9]]
+    return sum(ticks) - ticks[3] - ticks[4]
 
 
 def context() -> multiprocessing.context.BaseContext:

@@ -180,6 +180,19 @@ def test_json_ld_headline_needs_no_contradiction(head: str, title: str) -> None:
     assert meta_of(head).title == title
 
 
+@pytest.mark.parametrize(("head", "title"), [
+    # Dublin Core's title (in a space-separated `property`) before the browser tab's.
+    ('<title>Flood - Riverside</title><meta property="x:title dc:title" content="Water over the'
+     ' lower town">', "Water over the lower town"),
+    ('<meta name="parsely-title" content="Water over the lower town">', "Water over the lower town"),
+    # The share card's title stays first.
+    ('<meta property="og:title" content="The night the river rose"><meta name="DC.title"'
+     ' content="Water over the lower town">', "The night the river rose"),
+])
+def test_titles_stated_for_machines_before_the_tab(head: str, title: str) -> None:
+    assert meta_of(head).title == title
+
+
 def test_a_mention_in_running_text_is_no_byline() -> None:
     """A link to a person's page inside a sentence names who the story is about."""
     sentence = ('<p>Residents asked the mayor, <a href="https://x.example/people/jane-roe.html">Jane'
@@ -271,6 +284,9 @@ def test_byline_beside_titles_dates_and_photo_credits(markup: str, authors: list
     ('<meta name="DC.creator" content="Roe, Jane"><meta name="DC.creator" content="Okafor, Sam">',
      ["Jane Roe", "Sam Okafor"]),
     ('<meta name="citation_author" content="Jane Roe">', ["Jane Roe"]),
+    # One field in its two spellings is one statement, not two authors: `property` wins.
+    ('<meta name="DC.creator" content="Okafor, Sam"><meta property="dc:creator" content="Jane Roe">',
+     ["Jane Roe"]),
     ('<meta name="author" content="Jane Roe (https://janeroe.example/)">', ["Jane Roe"]),
     # A share card's labelled pair (WordPress SEO plugins write it).
     ('<meta name="twitter:label1" content="Written by"><meta name="twitter:data1" content="Jane Roe">'

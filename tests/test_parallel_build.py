@@ -82,3 +82,22 @@ def test_epub_only_build_does_not_import_pdf_libraries(tmp_path: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(ROOT), EXPORTER_JOBS="2")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_busy_while_other_programs_keep_every_cpu_busy() -> None:
+    """busy() samples what the CPUs do now: half a second after every CPU got a program
+    spinning it answers yes (the load average would take most of a minute to say so, and
+    as long to forget a build that has ended)."""
+    from exporter.parallel import busy
+
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(os.cpu_count() or 1)]
+    try:
+        import time
+
+        time.sleep(0.5)
+        assert busy()
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()

@@ -296,6 +296,84 @@ def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert len(rendered) == 1 + 2 * 2 + 2
 
 
+
+def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> None:
+    """Whether the machine is busy (a tenth of a second's sample) is asked once when
+    several parts need typesetting, and not at all for a rebuild after one edit."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    asked: list[bool] = []
+
+    def busy() -> bool:
+        asked.append(True)
+        return True  # one process: the answer is obeyed
+
+    def pdf(html: str) -> bytes:
+        return parts.render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(),
+                                   write=lambda document, path: document.write_pdf(path),
+                                   fingerprint=lambda d: cache.key(d), workers=2, busy=busy,
+                                   store=parts.Store(tmp_path))
+
+    html = small_briefing([0, 1, 2])
+    pdf(html)
+    assert asked == [True]
+    pdf(html.replace("<h2>Story 2</h2>", "<h2>Story 2, updated</h2>"))
+    assert asked == [True]
+
+
+
+def test_the_contents_are_typeset_while_the_parts_are_finished(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once every part's page count is known, the front (cover, contents) is typeset with
+    its page numbers before the held parts are written, not after them all: the parts'
+    places give each article's first page. Written last, it was the build's tail."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    sources: dict[int, str] = {}
+    written: list[str] = []
+
+    def render(source: str) -> object:
+        document = weasyprint.HTML(string=source).render()
+        sources[id(document)] = source
+        return document
+
+    def write(document, path) -> None:
+        written.append("front" if "<nav>" in sources[id(document)] else "part")
+        document.write_pdf(path)
+
+    parts.render_cached(small_briefing([0, 1, 2]), render=render, write=write,
+                        fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path))
+    assert written == ["front", "part", "part", "part"]
+
+
+def test_a_contents_entry_inside_an_article_gets_its_own_page(tmp_path: Path) -> None:
+    """A contents entry pointing into an article (its third page, not its first) is
+    numbered from where the parts put it: the front typeset early with the article's
+    first page is not used; the numbers are the whole document's."""
+    import pypdf
+
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    html = small_briefing([0, 1, 2]).replace(
+        "<li><a href='#s1'>", "<li><a href='#deep'>Deep</a></li><li><a href='#s1'>").replace(
+        "</article>", "<p id='deep'>The deep end.</p></article>", 1)
+    merged = parts.render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(),
+                                 write=lambda document, path: document.write_pdf(path),
+                                 fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path))
+    (tmp_path / "parts.pdf").write_bytes(merged)
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "whole.pdf")
+    fronts = [pypdf.PdfReader(tmp_path / name).pages[0].extract_text()
+              for name in ("parts.pdf", "whole.pdf")]
+    assert "Deep" in fronts[0] and fronts[0] == fronts[1]
+
+
 @pytest.mark.parametrize("failing", [0, 2])
 def test_a_part_that_fails_lets_the_held_ones_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  failing: int) -> None:

@@ -319,6 +319,7 @@ def test_an_image_source_line_credits_the_photo_under_it_not_the_paragraph_above
     ("En Çok Okunanlar", "tail"), ("Najczęściej czytane", "tail"), ("Mest lästa", "tail"),
     ("Baca juga: Harga tiket kapal naik lagi", "furniture"), ("Lesen Sie auch: Fähre fällt aus", "furniture"),
     ("Читайте также: Паром отменён", "furniture"), ("Image Copyright @harbourcam @harbourcam", "image_source"),
+    ("转播到腾讯微博", "furniture"), ("分享到微信", "furniture"), ("轉發到臉書", "furniture"),
 ])
 def test_page_furniture_and_sections_are_told_in_many_languages(line: str, kind: str) -> None:
     assert text_source._classify(line).kind == kind
@@ -617,3 +618,146 @@ def test_a_key_points_box_over_the_lead_photo_is_the_standfirst_not_the_body() -
 def test_key_points_running_straight_into_the_story_stay_in_the_body() -> None:
     page = f"{MENU}Harbour plan approved by the council\n19 June 2024\nKey Points\n" + "\n".join(POINTS) + f"\n{STORY}"
     assert _body_text(_article(page)) == POINTS + STORY.splitlines()
+
+
+QUERY_OUTPUT = ("SELECT berth, ships FROM harbour_log;\n"
+                " berth │ ships │ late\n"
+                "───────┼───────┼──────\n"
+                + "".join(f" quay {n} │ {n * 3} │ {'t' if n % 2 else 'f'}\n" for n in range(1, 13))
+                + "(12 rows)\n")
+
+
+def test_a_query_and_its_output_table_drawn_with_box_lines_stay_inside_a_tutorial() -> None:
+    intro = ("To see which berths were busiest last year, we count the ships that used each one "
+             "and whether they were late:")
+    after = ("The third quay took the most ships.\n"
+             "That is why the plan starts with the third quay and leaves the others for the second year.\n"
+             "The same query run on this year's log shows the busiest berths have not changed at all.\n")
+    article = _article(f"Counting ships with plain SQL\nBy Jane Doe\n{STORY}{intro}\n{QUERY_OUTPUT}{after}")
+    assert article.title == "Counting ships with plain SQL"
+    assert _body_text(article) == [*STORY.splitlines(), intro,
+                                   *(" ".join(line.split()) for line in QUERY_OUTPUT.splitlines()),
+                                   *after.splitlines()]
+
+
+def test_a_filed_to_label_and_its_tag_under_the_byline_are_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nJane Doe\n19 June 2024\n•\n"
+            "Filed to:\nLOCAL POLITICS\n438.3K\n57\n" + STORY)
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_headline_under_a_search_boxs_label_is_still_the_headline() -> None:
+    article = _article(f"{MENU}Find a story:\nHarbour plan approved after a long debate\nBy Jane Doe\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+
+
+def test_a_quoted_paragraph_over_a_photos_lone_credit_stays_a_paragraph() -> None:
+    quoted = "“The queue grows every week,” the harbour master said. “We test what we can.”"
+    after = ("The lab sends its results by post the next morning, and most boats come back a month "
+             "later with a new sample for the chemists to test.")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{quoted}\nPhoto by Ann Example\n{after}\n")
+    assert quoted in _body_text(article)
+    assert any(isinstance(b, Figure) and b.credit == "Ann Example" and b.caption is None for b in article.body)
+
+
+def test_a_writers_name_and_handle_under_the_headline_is_not_the_headline() -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\nJane Doe @janedoe / 2 days\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("labels", ["X Share via\nShare permalink", "Go to permalink"])
+def test_a_share_panels_permalink_and_share_via_labels_are_not_the_headline(labels: str) -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\n19 June 2024\n{labels}\n"
+                       "Quay News, Busan,\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+
+
+@pytest.mark.parametrize("byline", ["Authors: Jane Doe (harbour correspondent)", "Autori: Anna Ūdre (redaktore)",
+                                    "Autor: Hans Müller"])
+def test_a_byline_after_an_authors_label_is_not_the_headline(byline: str) -> None:
+    article = _article(f"{MENU}Harbour plan approved after a long debate\nToday, 17:40\nLocal\n{byline}\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_breadcrumb_parted_by_slashes_is_not_the_headline_over_a_long_one() -> None:
+    article = _article(f"{MENU}Quay Daily / News\nHarbour plan approved after a long debate in the council\n"
+                       "Submitted on Mon, 2024-06-17 13:49\n" + STORY)
+    assert article.title == "Harbour plan approved after a long debate in the council"
+
+
+def test_a_wire_dateline_split_over_lines_and_a_see_more_label_are_not_the_headline() -> None:
+    page = f"{MENU}Harbour plan approved after a long debate\nSee More Videos\nBusan\nQNN\n—\n" + STORY
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("label", ["You Might Also Like …", "Related stories →", "Most popular »", "Read more..."])
+def test_a_section_label_ending_in_an_ellipsis_or_an_arrow_still_ends_the_story(label: str) -> None:
+    rail = ("Ferry fares rise again as fuel costs climb\nNew lighthouse opens to visitors this summer\n"
+            "Fishing fleet returns early after the storm warning\n")
+    after = "Jane Doe reports on the harbour and the town for the Quay Daily and has done so for years."
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{label}\n{rail}{after}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+CHINESE_STORY = (
+    "港务局十九日宣布，将在北码头兴建一座新的栈桥，工程预计明年春天动工，两年内完成。\n"
+    "根据计划，码头岸线将延长两百米，以便大型渡轮停靠，并增设候船大厅和停车场。\n"
+    "部分居民担心夜间施工噪音，港务局表示将举办说明会，听取居民意见。\n")
+
+
+def test_a_chinese_dateline_line_under_the_headline_and_a_video_promo_after_the_story() -> None:
+    videos = "精彩视频推荐\n自动播放\n渡轮上的一天：船员如何在风浪中工作？\n正在加载...\n"
+    article = _article(f"新闻\n港务局宣布兴建北码头新栈桥\n港湾日报2024年6月19日07:17\n我要分享\n"
+                       f"港湾日报 6月19日报道\n{CHINESE_STORY}{videos}")
+    assert article.title == "港务局宣布兴建北码头新栈桥"
+    assert _body_text(article) == CHINESE_STORY.splitlines()
+
+
+def test_a_javascript_notice_in_japanese_above_the_story_is_not_body() -> None:
+    notice = "現在JavaScriptが無効になっています。すべての機能を利用するためには、JavaScriptの設定を有効にしてください。"
+    article = _article(f"ニュース\nテクノロジー\n{notice}\n新しい桟橋の建設計画を発表\n港町新聞 3/9(木) 18:45配信\n"
+                       + JAPANESE_STORY)
+    assert article.title == "新しい桟橋の建設計画を発表"
+    assert _body_text(article) == JAPANESE_STORY.splitlines()
+
+
+def test_a_counter_between_the_byline_and_the_story_is_not_the_headline() -> None:
+    page = (f"{MENU}Harbour plan approved after a long debate\nThe council voted for the new berth.\n"
+            "Jane Doe - Jun 19, 2024 8:02 pm UTC\nreader comments\n75 with 51 posters participating\n"
+            "Share this story\n" + STORY)
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_headline_under_the_date_line_is_the_title_not_the_menu_above_the_date() -> None:
+    page = f"The Quay Daily\nAbout\nJane Doe\n19 June 2024\nLocal\nHarbour plan approved\n" + STORY
+    assert _article(page).title == "Harbour plan approved"
+
+
+@pytest.mark.parametrize("kicker", ["Harbour & Port —", "Harbour and port news ›"])
+def test_a_kicker_ending_in_a_dash_or_an_arrow_is_not_the_headline(kicker: str) -> None:
+    page = f"{MENU}{kicker}\nHarbour plan approved after a long debate in the council\n19 June 2024\n" + STORY
+    assert _article(page).title == "Harbour plan approved after a long debate in the council"
+
+
+def test_a_long_standfirst_over_the_photo_and_the_byline_is_not_the_headline() -> None:
+    standfirst = ("Officials say the new berth will be finished within two years, but many residents "
+                  "are concerned that the noise from the works will keep them awake at night")
+    caption = "The north quay, where the new berth will be built, seen from the ferry terminal at dawn."
+    page = f"{MENU}Harbour plan approved\n{standfirst}\n{caption}\nBy Jane Doe\n" + STORY
+    assert _article(page).title == "Harbour plan approved"
+
+
+def test_a_headline_with_its_byline_and_date_run_into_it_is_cut_there() -> None:
+    headline = "Harbour plan approved after a long debate over noise at the north quay"
+    page = f"{MENU}{headline} by Jane Doe — June 19, 2024\n" + STORY
+    article = _article(page)
+    assert (article.title, article.authors, article.published) == (
+        headline, ["Jane Doe"], "2024-06-19")

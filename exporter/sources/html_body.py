@@ -16,6 +16,8 @@ from lxml import etree
 from ..inline import clean_inline, to_text
 from ..model import Block, Heading, ListBlock, Paragraph, Quote, Table
 from .html_dom import tokens_of
+from .html_restore import (layout_tables_as_divs, repeated_paragraphs, with_introduced_lists,
+                           with_repeats)
 
 
 _INLINE = {"#b": "strong", "#i": "em", "#t": "code", "#sup": "sup", "#sub": "sub"}
@@ -33,6 +35,8 @@ def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
     keep_text_after_empty_inlines(root)
     drop_layout_marks(root)
     section_headers_as_divs(root)
+    layout_tables_as_divs(root)
+    repeated = repeated_paragraphs(root)
     page = etree.tostring(root, encoding="unicode", method="html")
     options = dict(output_format="xml", include_images=False, include_tables=True,
                    include_formatting=True, include_links=True, include_comments=False,
@@ -47,8 +51,9 @@ def extract_body(root: etree._Element, base_url: str | None) -> list[Block]:
     if main is None:
         return []
     loose = clean_inline(html.escape(main.text or "", quote=False))  # text in no element
-    return ([Paragraph(text=loose)] if to_text(loose).strip() else []) + \
+    blocks = ([Paragraph(text=loose)] if to_text(loose).strip() else []) + \
         _Mapper(base_url).children(main)
+    return with_introduced_lists(with_repeats(blocks, repeated), root)
 
 
 # Elements that start a block of their own; text between them is a paragraph's.

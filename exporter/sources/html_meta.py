@@ -67,7 +67,11 @@ def read_meta(root: _Element) -> PageMeta:
     """Everything the page says about itself, best source first for each field."""
     meta = _meta_tags(root)
     h1 = _h1(root)
-    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), _title_tag(root), h1) if t]
+    # The titles a page states for machines (share cards, Dublin Core, Parse.ly), then
+    # the browser tab's and the headline.
+    shown = [t for t in (meta.get("og:title"), meta.get("twitter:title"), meta.get("dc.title"),
+                         meta.get("dcterms.title"), meta.get("parsely-title"), _title_tag(root),
+                         h1) if t]
     ld = _json_ld_article(root, shown)
     site = _first(_name(ld.get("publisher")), meta.get("og:site_name"), meta.get("dc.publisher"))
     title = _first(_headline(_text(ld.get("headline")), shown), *shown) or ""
@@ -325,18 +329,25 @@ def _tags(value: Any) -> list[str]:
 
 
 def _meta_tags(root: _Element) -> dict[str, Any]:
-    """First content of each `<meta property|name>`; `article:tag` collected as a list."""
+    """First content of each `<meta property|name>`; `article:tag` and the author tags
+    collected as lists. An author tag repeated in one spelling names one author each;
+    the same field in both spellings (`property="dc:creator"`, `name="DC.creator"`)
+    states it twice, and the RDFa `property`, which structured-data readers take, wins."""
     out: dict[str, Any] = {"article:tag[]": []}
+    named: dict[str, list[str]] = {}  # author tags written with `name`
     for meta in root.iter("meta"):
-        keys = f"{meta.get('property') or ''} {meta.get('name') or ''}".lower().split()
         content = " ".join(html.unescape(meta.get("content") or "").split())  # escaped twice
         if not content:
             continue
-        for key in keys:
-            key = key.replace("dcterms:", "dcterms.").replace("dc:", "dc.")
-            if key == "article:tag" or key in _AUTHOR_KEYS:
-                out.setdefault(f"{key}[]", []).append(content)
-            out.setdefault(key, content)
+        for attribute in ("property", "name"):
+            for key in (meta.get(attribute) or "").lower().split():
+                key = key.replace("dcterms:", "dcterms.").replace("dc:", "dc.")
+                if key == "article:tag" or key in _AUTHOR_KEYS:
+                    lists = out if attribute == "property" or key == "article:tag" else named
+                    lists.setdefault(f"{key}[]", []).append(content)
+                out.setdefault(key, content)
+    for key, values in named.items():  # a `property` tag's authors win over a `name` one's
+        out.setdefault(key, values)
     _parsely_page(out)
     _labelled_writer(out)
     return out

@@ -28,14 +28,15 @@ from .common import decode, source_ref
 from .credits import split_credit
 from .meta import date_label, detect_language, parse_byline, parse_date, parse_reading_time
 from .text_locate import ENDS as _ENDS
-from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_prose, is_sentence, is_table_row, locate,
-                          may_wrap, rough_run, rough_score, score)
+from .text_locate import (CLOCK_TIME, RELATIVE_TIMES, densest_run, is_byline_shaped, is_prose, is_sentence,
+                          is_table_row, locate, may_wrap, rough_run, rough_score, score)
 
 
 def _full_line(*patterns: str) -> re.Pattern[str]:
     """One case-insensitive regex matching a whole line against any of `patterns`, perhaps
-    set in brackets as labels often are ("[Advertisement]", "【関連記事】")."""
-    return re.compile(r"(?:" + "|".join(patterns) + r")[.:!]?|[\[【(（]\s*(?:"
+    set in brackets as labels often are ("[Advertisement]", "【関連記事】"), perhaps
+    ending in an ellipsis or an arrow ("You might also like …", "Most popular »")."""
+    return re.compile(r"(?:" + "|".join(patterns) + r")(?:[.:!]|\s*(?:…|\.\.\.|[›»→]))?|[\[【(（]\s*(?:"
                       + "|".join(patterns) + r")\s*[\]】)）]", re.I)
 
 
@@ -55,6 +56,11 @@ _FURNITURE = _full_line(
     r"why you can trust [\w .&'’-]{1,40}",
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
+    r"share via|(?:go to |share )?permalink",
+    r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
+    r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
+    # a video player's controls and a widget still loading
+    r"autoplay|auto-play|自动播放(?:开关)?|自動播放|自動再生|loading|正在加载|加载中|載入中|読み込み中",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
     r"listen(?: to this article)?(?:\s*[·|]\s*[\d:]+\s*min(?:utes?)?(?: learn more)?)?",
@@ -65,7 +71,7 @@ _FURNITURE = _full_line(
     r"(?:(?:share|tweet|pin|e-?mail|facebook|twitter|whatsapp|linkedin|reddit|pocket|flipboard)"
     r"\s*){2,12}",
     r"flipboard|bluesky|threads|mastodon|instagram|youtube|tiktok|分享|공유",
-    r"поделиться|分享到\s*[:：]?|我要分享|シェアする|ツイート|この記事をシェア(?:する)?",
+    r"поделиться|分享到\s*[:：]?|我要分享|(?:分享|转播|轉播|转发|轉發)到\s*\S{1,12}|シェアする|ツイート|この記事をシェア(?:する)?",
     r"\d{0,5}(?:click|tap) to (?:share|email|print|tweet|pin)\b.{0,60}", r"like this",
     r"view image in fullscreen|enlarge(?: this)? image|(?:click|tap) to (?:expand|enlarge)",
     # lone counters
@@ -134,6 +140,7 @@ _PROMO = _full_line(
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
     r"相關新聞|相关新闻|延伸閱讀|延伸阅读|関連記事|관련 ?기사",
+    r"(?:精彩|热门|熱門|相关|相關)?(?:视频|視頻|影片)推荐|推荐(?:视频|視頻)|おすすめ動画|関連動画|"
     r"相關文章|相关文章|推薦閱讀|推荐阅读|おすすめ記事|читайте также|"
     r"(?:похожие|другие) (?:статьи|новости|материалы)|вам (?:также )?может быть интересно",
     r"baca juga|berita terkait|czytaj (?:też|także)|zobacz (?:też|także)|ilgili haberler|"
@@ -186,7 +193,8 @@ _NOTICES = (
     ("furniture", r"\baffiliate (?:commission|links?|partnerships?)\b",
      r"\b(?:may|might) (?:earn|receive|get) (?:a |an )?(?:small )?(?:commission|share of (?:the )?sales?)\b"),
     # what an embed leaves when its script did not run
-    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$"),
+    ("furniture", r"\b(?:requires|enable|turn on) javascript\b", r"^\[\w+\b[^\]]*\].*\[/\w+\]$",
+     r"javascript\s*(?:が無効|を有効|の設定|が必要)", r"(?:启用|啟用|开启|開啟|允许|允許)\s*javascript"),
     # a comment section's head and its rules
     ("comments", r"^no comments(?: yet)?\b", r"^comments? (?:are|is) (?:now )?(?:closed|moderated)\b",
      r"\bawaiting moderation\b", r"\byou must (?:be (?:logged|signed) in|log ?in|sign in)\b.{0,40}\bto (?:comment|post|reply|report)\b",
@@ -294,6 +302,7 @@ _QUESTION_MIN_WORDS = 3
 _KICKER_MAX_CHARS = 30
 _STANDFIRST_MAX_WORDS = 70
 _STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
+_QUOTE_MARKS = ("“", '"', "‘", "«", "„")  # a paragraph opening with one quotes someone
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
@@ -304,6 +313,9 @@ _KICKER_LOOKBACK = 6  # lines above the headline that may hold its kicker
 _SITE_MAX_WORDS = 4
 _AFFILIATION_MAX_WORDS = 8
 _BY_WORD = re.compile(r"by\s", re.I)
+# A headline, its byline and its date on one line: "… approved by Jane Doe — June 19, 2024".
+_TITLE_BYLINE_DATE = re.compile(r"(?P<title>.{8,}?)\s+(?P<by>[Bb]y\s+[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3})"
+                                r"\s*(?:[—–|]|\s-)\s*(?P<date>.*\d.*)")
 _META_MAX_CHARS = 200  # a byline, date and reading time fit in this; a paragraph does not
 _PROMO_MAX_LINES = 4
 _RULES_MAX_CHARS = 2000
@@ -398,6 +410,7 @@ def _read_frame(lines: list[_Line], draft: _Draft) -> tuple[list[_Line], list[_L
         if line.kind == "meta":
             _take_metadata(line.value, draft)
     draft.kicker, draft.title = _split_kicker(_drop_site_name(above[-1].text))
+    draft.title = _byline_cut_off(draft.title, draft)
     if draft.kicker is None and _has_kicker_line(above, len(above) - 1):
         draft.kicker = above[-2].text
     points = _key_points(lines, frame.title + 1, frame.end)
@@ -433,6 +446,8 @@ def _is_label(line: _Line, standfirst: bool) -> bool:
     panel's link or button, a label, not the story's text; right under the headline,
     a line long enough to be the standfirst is not one. A time alone there is the
     story's, said again by its date line."""
+    if line.kind == "text" and is_byline_shaped(line.text):
+        return True  # a byline the metadata rules do not read: "Jane Doe @janedoe / 2 days"
     if standfirst and len(line.text.split()) >= _STANDFIRST_MIN_WORDS:
         return False
     return line.kind == "stamp" or (line.kind == "text" and score("text", line.text) < 0)
@@ -441,6 +456,17 @@ def _is_label(line: _Line, standfirst: bool) -> bool:
 def _kept(lines: list[_Line]) -> list[_Line]:
     """The lines that are not furniture."""
     return [line for line in lines if line.kind != "furniture"]
+
+
+def _byline_cut_off(title: str, draft: _Draft) -> str:
+    """ "Harbour plan approved by Jane Doe — June 19, 2024" -> "Harbour plan approved": a
+    headline with its byline and date run into it by the copy; they go to the draft."""
+    joined = _TITLE_BYLINE_DATE.fullmatch(title)
+    meta = _metadata_parts([joined.group("by"), joined.group("date")]) if joined else None
+    if meta is None or "authors" not in meta or len(meta) < 2:
+        return title
+    _take_metadata(meta, draft)
+    return joined.group("title")
 
 
 def _drop_site_name(title: str) -> str:
@@ -753,6 +779,7 @@ def _read_title(lines: list[_Line], draft: _Draft) -> list[_Line]:
         if line.kind != "text" or not _is_substantial(line.text):
             continue
         draft.kicker, draft.title = _split_kicker(line.text)
+        draft.title = _byline_cut_off(draft.title, draft)
         if draft.kicker is None and _has_kicker_line(lines, i):
             draft.kicker = lines[i - 1].text
         return lines[i + 1:]
@@ -981,12 +1008,13 @@ def _topics_in_tail(tail: list[_Line]) -> list[str]:
 
 def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
     """Add a block; a lone credit line credits the short caption just before it (an
-    "Image source, X" line stands above its photo, and credits nothing before it)."""
+    "Image source, X" line stands above its photo, and credits nothing before it). A
+    paragraph opening with a quotation is the story's, over a photo shown without caption."""
     previous = draft.body[-1] if draft.body else None
     if (credit_line and isinstance(block, Figure) and block.caption is None
             and isinstance(previous, Paragraph)
             and len(previous.text.split()) <= _CAPTION_MAX_WORDS
-            and not previous.text.endswith(":")):
+            and not previous.text.endswith(":") and not to_text(previous.text).startswith(_QUOTE_MARKS)):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
     draft.body.append(block)

@@ -44,6 +44,9 @@ _LINK_BARS = 3
 # a markup tag. Neither proves nor breaks a run of prose, as a list's item does not.
 _CODE_START = re.compile(r"//|/\*|#include\b|</?[a-zA-Z][\w-]*[\s>/]")
 _CODE_ENDS = ("{", "}", ";")
+# A program's output table drawn with box lines (a database shell's "id │ name", its
+# "───┼───" rule): the tutorial's data, as its code is.
+_BOX_DRAWING = re.compile(r"[\u2500-\u257f]")
 _TITLE_WORDS_READ = 40  # enough of a line to tell a headline's capitals from a sentence's
 _TITLE_CHARS_READ = 200  # enough of a line to tell its script
 _TITLE_CASE_SHARE = 0.7  # headline lists capitalise most words; sentences do not
@@ -89,8 +92,20 @@ _HEADER_KINDS = frozenset({"meta", "stamp", "furniture", "figure", "image_source
 _HEADER_MAX_LINES = 12
 _STANDFIRST_MAX_LINES = 2
 _TITLE_MAX_WORDS = 40
+_SEPARATOR_ENDS = ("—", "–", " -", "›", "»", ">", "|", "/")  # a kicker's or a breadcrumb's last mark
 _HEADLINE_ENDS = ("?", "!", "？", "！")
 _BY_WORDS = frozenset({"by", "par", "por", "von", "di", "door"})
+# A writer's name and their social handle: "Jane Doe @janedoe / 2 days".
+_NAME_AND_HANDLE = re.compile(r"(?:[A-Z][\w'’.-]*\s+){1,3}@\w{2,30}\b")
+# The label a byline may stand under: "Authors: Jane Doe", "Autori: Anna Ūdre", "Autor: Hans Müller".
+_AUTHOR_LABEL = re.compile(r"(?:authors?|autor(?:es|en|i|ka|zy|as)?|auteurs?|autore|autrice|written by|"
+                           r"text|texto|tekst)\s*:\s*", re.I)
+# A Chinese or Japanese wire dateline or source line on a line of its own: "港湾日报 6月19日报道",
+# "北京10月14日电", "港町新聞 3/9(木) 18:45配信".
+_CJK_DATELINE = re.compile(r"(?:\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|電|讯|訊|报道|報道|消息)|\d{1,2}:\d{2}\s*配信)\W*$")
+# A path of short parts between slashes: a breadcrumb ("Quay Daily / News"), a footer's
+# links; never a headline. A colon or a bracket makes a credit ("Photo: Jane Doe / Agency").
+_PATH = re.compile(r"(?:[^/\s:(][^/:(]{0,30}\s/\s){1,6}[^/:(]{1,60}")
 _TEASERS_MIN = 2
 _TEASER_HEAD_LINES = 2
 _STANDFIRST_MIN_WORDS = 8
@@ -98,6 +113,10 @@ _HEADLINE_MIN_WORDS = 4  # shorter lines above a standfirst are menu items or ki
 # A headline stands over a two-word line with at most this many lines of text between
 # (a caption, a label); a longer line over more of them is a menu's item.
 _SHORT_LINES_OVER_MENU = 2
+_FIELD_LABEL_MAX_WORDS = 3  # "Filed to:", "Tags:" and the tag under them
+# How far under a byline or date line a line taken for the headline may stand before a
+# headline over that byline is preferred, and how far over it that headline may be.
+_LINES_UNDER_BYLINE = 3
 
 
 @dataclass(frozen=True)
@@ -129,8 +148,9 @@ def is_table_row(text: str) -> bool:
 
 
 def is_code(text: str) -> bool:
-    """A line of program code: a statement's end, a block's brace, a comment, a tag."""
-    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text))
+    """A line of program code or of its output: a statement's end, a block's brace, a
+    comment, a tag, a table drawn with box lines."""
+    return text.endswith(_CODE_ENDS) or bool(_CODE_START.match(text) or _BOX_DRAWING.search(text))
 
 
 def is_link_list(text: str) -> bool:
@@ -244,7 +264,8 @@ def locate(kinds: Sequence[str], texts: Sequence[str]) -> Frame | None:
     title = _title_above(kinds, texts, start)
     header = _header_in_run(kinds, scores, start, end)
     inner = _title_above(kinds, texts, header) if header is not None else None
-    if inner is not None and inner >= start:
+    # a line of twenty words or more over the byline is the standfirst, not the headline
+    if inner is not None and inner >= start and words(texts[inner]) < _RUN_ON_MIN_WORDS:
         title, start = inner, inner + 1
     if title is None:
         title = _label_above(kinds, texts, start)
@@ -382,6 +403,24 @@ def densest_run(scores: Sequence[float]) -> tuple[int, int] | None:
 
 
 def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
+    """The headline above the body's first line. A headline stands over its byline or date
+    line: a line found under one (a comment counter, a label between the byline and the
+    story) gives way to a headline of four words or more close above that byline."""
+    found = _title_line_above(kinds, texts, start)
+    if found is None or any(kinds[i] == "meta" for i in range(found + 1, start)):
+        return found
+    near = [i for i in range(found - 1, -1, -1) if kinds[i] != "furniture"][:_LINES_UNDER_BYLINE]
+    meta = next((i for i in near if kinds[i] == "meta"), None)
+    if meta is None:
+        return found
+    higher = _title_line_above(kinds, texts, meta)
+    above = [i for i in range(meta - 1, -1, -1) if kinds[i] != "furniture"][:_LINES_UNDER_BYLINE]
+    if higher is not None and higher in above and words(texts[higher]) >= _HEADLINE_MIN_WORDS:
+        return higher
+    return found
+
+
+def _title_line_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int | None:
     """The headline: the first title-shaped line above the body's first line, past the
     header block (metadata, photo, furniture, at most two standfirst lines). A line of
     two words is taken only when no longer one stands close above it: two words are more
@@ -397,8 +436,10 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         header += 1
         if header > _HEADER_MAX_LINES:
             break
-        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text):
-            continue  # "Read more" over a promo, a live blog's "Key events" links
+        if kind in _HEADER_KINDS or kind in ENDS or _CLOCK_START.match(text) or is_byline_shaped(text) \
+                or is_field_label(text) or _under_field_label(kinds, texts, i) or is_path_shaped(text) \
+                or _CJK_DATELINE.search(text):
+            continue  # "Read more" over a promo, a live blog's "Key events" links, "Filed to:"
         if short is not None:
             above_short += 1
             if above_short > _SHORT_LINES_OVER_MENU:
@@ -412,6 +453,21 @@ def _title_above(kinds: Sequence[str], texts: Sequence[str], start: int) -> int 
         if standfirst > _STANDFIRST_MAX_LINES:
             break
     return short
+
+
+def is_field_label(text: str) -> bool:
+    """A label of a few words ending in a colon ("Filed to:", "Tags:", "Category:") whose
+    value (a section, a tag, a name) stands on the next line."""
+    return text.endswith((":", "：")) and words(text) <= _FIELD_LABEL_MAX_WORDS
+
+
+def _under_field_label(kinds: Sequence[str], texts: Sequence[str], line: int) -> bool:
+    """Is the line the value of a field label right above it (the tag under "Filed to:")?
+    A value is a few words: a longer line under a form's label ("Text Input:") is not one."""
+    if words(texts[line]) > _FIELD_LABEL_MAX_WORDS:
+        return False
+    above = next((i for i in range(line - 1, -1, -1) if kinds[i] != "furniture"), None)
+    return above is not None and is_field_label(texts[above])
 
 
 def _opens_with_headline(kinds: Sequence[str], texts: Sequence[str], scores: Sequence[float],
@@ -447,20 +503,31 @@ def _title_over_standfirst(kinds: Sequence[str], texts: Sequence[str], found: in
         return found
     length, title_length = words(texts[found]), words(texts[above])
     if (length >= _STANDFIRST_MIN_WORDS and _HEADLINE_MIN_WORDS <= title_length < length
-            and is_title_shaped(texts[above]) and not is_title_case(texts[found])):
+            and is_title_shaped(texts[above]) and not is_path_shaped(texts[above])
+            and not is_title_case(texts[found])):
         return above
     return found
 
 
 def is_byline_shaped(text: str) -> bool:
-    """Opens with "By" and a capitalised name: a byline, even with a date or a counter run
-    into it ("by Jane Doe19 June 20243"), never a headline."""
+    """Opens with "By" and a capitalised name, with a name and the writer's handle, or with
+    an authors' label and a name: a byline, even with a date or a counter run into it ("by
+    Jane Doe19 June 20243", "Jane Doe @janedoe / 2 days", "Autori: Anna Ūdre"), never a
+    headline."""
     parts = text.split(None, 2)
-    return len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()
+    label = _AUTHOR_LABEL.match(text)
+    return (len(parts) > 1 and parts[0].lower() in _BY_WORDS and parts[1][:1].isupper()) \
+        or bool(_NAME_AND_HANDLE.match(text)) or (label is not None and text[label.end():][:1].isupper())
+
+
+def is_path_shaped(text: str) -> bool:
+    """Short parts between slashes: a breadcrumb or a footer's links, not a sentence."""
+    return bool(_PATH.fullmatch(text)) and not is_sentence(text)
 
 
 def is_title_shaped(text: str) -> bool:
     """Two words or more (four characters of an unspaced script), not a full stop at
-    the end: headlines end in a question or exclamation mark at most."""
+    the end: headlines end in a question or exclamation mark at most, never in the dash
+    or arrow a kicker or a breadcrumb ends in ("Biz & IT —", "Software ›")."""
     length = words(text)
-    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":"))
+    return 2 <= length <= _TITLE_MAX_WORDS and not text.endswith((".", "。", ",", ":", *_SEPARATOR_ENDS))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -333,11 +334,12 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
 
     caught: list[str] = []  # filled in each worker process, returned by collect()
     layout = {k: v for k, v in extra.items() if k != "finisher"}  # applied when written
+    fonts = _fonts_per_process()
 
     def render(source: str) -> Any:
         with _captured(caught):
             return HTML(string=source, base_url=f"{SCHEME}:", url_fetcher=fetcher).render(
-                stylesheets=[stylesheet], **layout)
+                stylesheets=[stylesheet], font_config=fonts(), **layout)
 
     def write(document: Any, path: Any) -> None:
         with _captured(caught):
@@ -355,10 +357,32 @@ def _write_parallel(html: str, css: str, stylesheet: Any, fetcher: Any, options:
                              document, *fetcher.digests(document + css))
 
         return render_cached(html, render=render, write=write, fingerprint=fingerprint,
-                             workers=1 if busy() else workers, collect=collect,
+                             workers=workers, busy=busy, collect=collect,
                              messages=warnings, tagged=tagged, store=store)
     return render_parallel(html, render=render, write=write, workers=workers, collect=collect,
                            messages=warnings, tagged=tagged)
+
+
+def _fonts_per_process() -> Callable[[], Any]:
+    """One WeasyPrint font configuration for every part a process typesets.
+
+    WeasyPrint makes a new one per document unless given one, and each loads its faces
+    and shapes its glyphs from nothing: with a part per article that was a sixth of the
+    CPU time of a 50-article PDF, and a 200-article one peaked 75 MB higher. It is made
+    where it is first used, so a worker forked from this process makes its own instead of
+    sharing Pango's state across fork.
+    """
+    from weasyprint.text.fonts import FontConfiguration
+
+    made: dict[int, Any] = {}
+
+    def fonts() -> Any:
+        pid = os.getpid()
+        if pid not in made:
+            made[pid] = FontConfiguration()
+        return made[pid]
+
+    return fonts
 
 
 @contextmanager

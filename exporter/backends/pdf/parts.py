@@ -17,9 +17,11 @@ page count is known: its count goes to the other workers (a board of small files
 when all are in, it numbers its pages and is written. The workers hold at most
 HELD_CHARS of article HTML laid out at once (memory stays bounded whatever the issue's
 length); parts past that are paginated first (the layout stops at its margin boxes) and
-typeset again once placed. An edit that changes an article's page count moves every
-later page number (and the total on every page): those parts are typeset again, never
-reused with a wrong number.
+typeset again once placed. The front is typeset by a worker as soon as every count is
+in, each contents entry numbered with its article's first page; the parts' anchors then
+confirm the numbers (else it is typeset again). An edit that changes an article's page
+count moves every later page number (and the total on every page): those parts are
+typeset again, never reused with a wrong number.
 
 Parts never depend on how many processes typeset them, so a build is byte-identical to
 a cold one whatever the worker count or the machine's load. They are typeset in child
@@ -29,8 +31,10 @@ articles) then ends with the child instead of staying in this process through th
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Callable
@@ -46,10 +50,11 @@ from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _Board, _bookmarks
 
 KIND = "pdf-parts"
 # Article HTML the workers together keep laid out while the page counts come in, shared
-# out between them. A held layout takes about 400 bytes per character of HTML (3 MB for a
-# 3-page article of 8,000), so about 80 MB in all: a 200-article PDF then peaks at about
-# 380 MB with two workers (500,000 went past the 400 MB it must stay under).
-HELD_CHARS = 200_000
+# out between them. A held layout takes about 300 bytes per character of HTML (2.4 MB for
+# a 3-page article of 8,000), so about 135 MB in all: a 200-article PDF then peaks at
+# 370 MB with two workers (measured; under the 400 MB it must stay under), and a
+# 50-article one (400,000 characters) is held whole, each article laid out once.
+HELD_CHARS = 450_000
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
@@ -187,7 +192,8 @@ class _Typesetter:
 
 
 def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[Any, Path], None],
-                  fingerprint: Fingerprint, workers: int = 1, article_xpath: str = "//article",
+                  fingerprint: Fingerprint, workers: int = 1, busy: Callable[[], bool] | None = None,
+                  article_xpath: str = "//article",
                   tagged: bool = False, collect: Collect | None = None,
                   messages: list[str] | None = None, store: Store | None = None) -> bytes:
     """The PDF of `html`, one part per article, parts reused from `store` where unchanged."""
@@ -198,14 +204,31 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     measured = add_stubs(front, dict.fromkeys(targets, PLACEHOLDER_PAGE))
     documents = [measured, *parts]  # index 0: the front as laid out to count its pages
     contents = [fingerprint(d) for d in documents]
-    metas = _metas(documents, contents, setter, store, workers)
+    processes = _processes(workers, busy)
+    starts = _starts(parts, targets)
+
+    def numbered(numbers: dict[str, int]) -> str:
+        return add_stubs(front, {t: numbers.get(t, 0) for t in targets})
+
+    def front_early(places: list[Place]) -> None:
+        """The front numbered from the parts' places alone, typeset by a worker while
+        the parts are finished: a contents entry points at its article's first page (its
+        own id), which the places say before any part is done. Kept in the store, where
+        the front below finds it when the parts' anchors give the same numbers."""
+        stubbed = numbered({t: places[i + 1].offset + 1 for t, i in starts.items()})
+        place = Place(0, places[0].total, {})
+        entry = place.key(fingerprint(stubbed))
+        if store.part(entry) is None:
+            setter.typeset(stubbed, lambda _p, _o: (0, place.total, {}), store, entry)
+
+    metas = _metas(documents, contents, setter, store, processes, front_early)
     if messages is not None:
         messages.extend(m for meta in metas for m in meta.messages if m not in messages)
     places = _places(metas)
-    results = _parts(parts, contents[1:], places[1:], setter, store, workers, messages)
+    results = _parts(parts, contents[1:], places[1:], setter, store, processes, messages)
     numbers = {name: places[i + 1].offset + page + 1
                for i, result in enumerate(results) for name, page in result.anchors.items()}
-    stubbed = add_stubs(front, {t: numbers.get(t, 0) for t in targets})
+    stubbed = numbered(numbers)
     total = places[0].total
     front_result = _one_part(stubbed, fingerprint(stubbed), Place(0, total, {}), setter, store,
                              messages)
@@ -216,8 +239,21 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     return merge(front_result, results, tagged=tagged)
 
 
+def _starts(parts: list[str], targets: list[str]) -> dict[str, int]:
+    """The part each of the front's link targets is in (by its id attribute)."""
+    wanted, found = set(targets), {}
+    for i, part in enumerate(parts):
+        for name in _ID.findall(part):
+            if name in wanted:
+                found.setdefault(name, i)
+    return found
+
+
+_ID = re.compile(r'\sid="([^"]+)"')  # as lxml writes the parts (split_document)
+
+
 def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store: Store,
-           workers: int) -> list[Meta]:
+           processes: Callable[[int], int], front_early: Callable[[list[Place]], None]) -> list[Meta]:
     """Every part's page count and strings: from the cache, else found by laying the part
     out in a worker; a new article part is then typeset in the same pass (`_Held`)."""
     known = [store.meta(c) for c in contents]
@@ -225,19 +261,32 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
     if not missing:
         return [meta for meta in known if meta is not None]
     # never more chunks than may run at once: a held part waits for every other's count
-    chunks = _share(missing, {i: len(documents[i]) for i in missing}, min(workers, max_workers()))
+    chunks = _share(missing, {i: len(documents[i]) for i in missing},
+                    min(processes(len(missing)), max_workers()))
     with tempfile.TemporaryDirectory(prefix="exporter-pdf-counts-") as folder:
         board = _Board(Path(folder))
         for i, meta in enumerate(known):
             if meta is not None:
                 _post_count(board, i, meta)
-        work = _Counting(documents, contents, setter, store, board, HELD_CHARS // len(chunks))
+        work = _Counting(documents, contents, setter, store, board, HELD_CHARS // len(chunks),
+                         front_early)
         for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: work.run(c))
                                                 for k, c in enumerate(chunks)], isolate=True)):
             for i, meta in zip(chunk, found):
                 store.save_meta(contents[i], meta)
                 known[i] = meta
     return [meta for meta in known if meta is not None]
+
+
+def _processes(workers: int, busy: Callable[[], bool] | None) -> Callable[[int], int]:
+    """How many processes typeset `n` parts: `workers`, or one when the machine is `busy`,
+    asked once and only when there are several parts (a rebuild after one edit has one)."""
+    loaded = functools.cache(busy) if busy else (lambda: False)
+
+    def processes(n: int) -> int:
+        return 1 if n > 1 and loaded() else workers
+
+    return processes
 
 
 def _post_count(board: _Board, index: int, meta: Meta) -> None:
@@ -263,6 +312,7 @@ class _Counting:
     store: Store
     board: _Board
     room: int  # characters of article HTML this worker may hold laid out
+    front_early: Callable[[list[Place]], None]  # by the worker that paginated the front
 
     def run(self, chunk: list[int]) -> list[Meta]:
         """Hold what fits in the room laid out (at least one part), paginate the rest (and
@@ -279,6 +329,8 @@ class _Counting:
                 else:
                     metas[i] = self.setter.paginate(self.documents[i])
                     _post_count(self.board, i, metas[i])
+            if 0 in chunk:
+                self.front_early(self.places())
             for part in held:
                 part.finish()
         except BaseException:
@@ -288,10 +340,10 @@ class _Counting:
             raise
         return [metas[i] for i in chunk]
 
-    def place(self, index: int) -> Place:
-        """Where a part sits, once every part's count is on the board."""
+    def places(self) -> list[Place]:
+        """Where every part sits, once every part's count is on the board."""
         counts = [self.board.wait(f"meta-{k}") for k in range(len(self.documents))]
-        return _places([Meta(c["pages"], c["own"], []) for c in counts])[index]
+        return _places([Meta(c["pages"], c["own"], []) for c in counts])
 
 
 class _Cancelled(Exception):
@@ -346,7 +398,7 @@ class _Held:
             self.go.wait()
             if self.cancelled:
                 raise _Cancelled()
-            place.append(self.work.place(index))
+            place.append(self.work.places()[index])
             return place[0].offset, place[0].total, place[0].carried
 
         try:
@@ -370,12 +422,13 @@ def _places(metas: list[Meta]) -> list[Place]:
 
 
 def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _Typesetter,
-           store: Store, workers: int, messages: list[str] | None) -> list[PartResult]:
+           store: Store, processes: Callable[[int], int],
+           messages: list[str] | None) -> list[PartResult]:
     """Each article part at its place: from the cache, else typeset (in workers)."""
     entries = [place.key(content) for place, content in zip(places, contents)]
     found = [store.part(e) for e in entries]
     missing = [i for i, hit in enumerate(found) if hit is None]
-    chunks = _share(missing, {i: len(parts[i]) for i in missing}, workers)
+    chunks = _share(missing, {i: len(parts[i]) for i in missing}, processes(len(missing)))
 
     def typeset(chunk: list[int]) -> list[tuple[PartResult, list[str]]]:
         done = []
