@@ -20,10 +20,10 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from .atomic import write_bytes
-from .cache import cache_root, remembered, stored
+from .cache import cache_root, file_key, remembered, stored
 from .cache import key as cache_key
 from .errors import ExporterError
-from .locations import is_url
+from .locations import is_url, resolved
 from .model import Article, Image, Issue
 
 if TYPE_CHECKING:
@@ -77,10 +77,10 @@ class Assets:
         images may be read only inside that folder or `extra_roots` (the manifest's).
         """
         by_key: dict[str, Asset] = {}
-        roots = [p.resolve() for p in extra_roots]
+        roots = [resolved(p) for p in extra_roots]
         for article in issue.articles():
             base = base_dirs.get(article.id)
-            allowed = [base.resolve(), *roots] if base is not None else roots
+            allowed = [resolved(base), *roots] if base is not None else roots
             for image in _images(article):
                 if (article.id, image.src) in self.by_src:
                     continue
@@ -96,7 +96,7 @@ class Assets:
         """Whether every local image of the article is checked already (remembered by
         content), so that `load_issue` will not decode it; a remote one counts as not
         checked, since reading it means fetching it."""
-        allowed = [p.resolve() for p in ([base] if base is not None else []) + list(extra_roots)]
+        allowed = [resolved(p) for p in ([base] if base is not None else []) + list(extra_roots)]
         for image in _images(article):
             try:
                 if is_url(image.src):
@@ -211,7 +211,7 @@ class Assets:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
         if base is None:
             raise ExporterError(src, "a relative image path needs a local source")
-        path = (base / src).resolve()
+        path = resolved(base / src)
         if not any(path.is_relative_to(root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
         try:
@@ -258,8 +258,7 @@ class Assets:
 
 def _identity(path: Path, info: os.stat_result) -> str:
     """A key for one version of a file: its path, inode, size and change times."""
-    return cache_key(str(path), *(str(v) for v in (
-        info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)))
+    return file_key(path, info)
 
 
 def pillow() -> ModuleType:

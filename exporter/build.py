@@ -14,6 +14,7 @@ from .assets import Assets
 from .atomic import staging
 from .backends import Job, Result, backend, make_options
 from .labels import fallback_warnings
+from .locations import one_look_per_folder
 from .manifest import Project
 from .parallel import Launch, max_workers, run_all
 from .templating import check_templates
@@ -31,9 +32,15 @@ class Output:
 
 def prepare_assets(project: Project, *, offline: bool = False, allow_private: bool = False) -> Assets:
     assets = Assets(offline=offline, allow_private=allow_private)
-    _warm_images(project, assets)
-    assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
+    with cache.journal("assets", *_names(project)), one_look_per_folder():
+        _warm_images(project, assets)
+        assets.load_issue(project.issue, project.base_dirs, extra_roots=[project.root])
     return assets
+
+
+def _names(project: Project) -> tuple[str, str]:
+    """What tells one project's journals from another's (see `cache.journal`)."""
+    return str(project.root), project.stem
 
 
 WARM_MIN_IMAGES = 8  # below this, starting processes costs more than it saves
@@ -123,7 +130,8 @@ def _run_backend(module: Any, options: Any, project: Project, stage: Path,
     job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
               templates=project.templates, theme=project.theme, cover=cover,
               labels=project.labels)
-    return _timed(module.build, job, options)
+    with cache.journal("backend", module.__name__, *_names(project)):  # its last build's pages
+        return _timed(module.build, job, options)
 
 
 def _timed(function: Callable[..., Result], *args: Any) -> tuple[Result, float]:

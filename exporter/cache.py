@@ -9,18 +9,25 @@ Entries are pickles written by exporter itself into the user's own cache folder 
 same trust as the installed code); one that cannot be read is ignored and rebuilt.
 Every entry is keyed by content, so an edit leaves the old one behind: `prune` removes
 what no build has read or written for a month.
+
+A build of one issue reads the same few hundred entries each time: a `journal` keeps
+those a build used in one file, so that the next build of that issue opens one file
+instead of one per article and photo (like make's or ninja's log of the last build).
+Entries are still keyed by content: a journal only answers faster, never otherwise.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import pickle
 import stat
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,6 +79,23 @@ def key(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
+def as_json(value: object, *, leaving_out: Collection[str] = ()) -> str:
+    """An object (an article, a book being made) as JSON for a cache key: every attribute
+    of every object in it, with its class's name, but those named in `leaving_out`. json's
+    C encoder writes it; walking an article's fields in Python (`to_dict`) cost ten times
+    as much, for each article of every rebuild."""
+    def state(value: object) -> object:
+        try:
+            attributes = vars(value)
+        except TypeError:  # no attributes (a date, bytes): its repr says what it is
+            return repr(value)
+        return [type(value).__name__,
+                {k: v for k, v in attributes.items() if k not in leaving_out} if leaving_out
+                else attributes]
+
+    return json.dumps(value, default=state)
+
+
 def folder_digest(*folders: Path | None) -> str:
     """A digest of every file under the folders (names and bytes): a cached rendering keyed
     by it misses after any edit to a template or catalogue it may have read."""
@@ -88,26 +112,115 @@ def folder_digest(*folders: Path | None) -> str:
     return digest.hexdigest()
 
 
+class Journal:
+    """The entries one build used, kept in one file for the next build of the same issue.
+
+    Values are kept as their pickled bytes and unpickled at each use, as an entry file
+    would be: a caller may change what it was given without changing the journal."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.before: dict[tuple[str, str, str], bytes] = {}
+        self.used: dict[tuple[str, str, str], bytes] = {}
+        try:
+            with open(path, "rb") as file:
+                self.before = pickle.load(file)
+        except FileNotFoundError:
+            pass
+        except Exception:  # a truncated or outdated journal: entries are read one by one
+            self.before = {}
+
+    def get(self, name: tuple[str, str, str]) -> bytes | None:
+        data = self.used.get(name) or self.before.get(name)
+        if data is not None:
+            self.used[name] = data
+        return data
+
+    def save(self) -> None:
+        """Written only when this build used other entries than the last one."""
+        if self.used.keys() == self.before.keys():
+            return
+        try:
+            write_bytes(self.path, pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:  # a read-only or full cache folder must not fail a build
+            pass
+
+
+_JOURNAL: Journal | None = None
+# A larger entry (an email's photo, ready as a MIME part) is read from its own file: one
+# opening is nothing beside its size, and a journal rewritten after each edit stays small.
+JOURNAL_ENTRY_BYTES = 64 * 1024
+
+
+@contextmanager
+def journal(*names: str) -> Iterator[None]:
+    """Within the block, entries come from and go to the journal named by `names` (say,
+    the manifest's path and a format) as well as their own files."""
+    global _JOURNAL
+    if not enabled():
+        yield
+        return
+    outer, _JOURNAL = _JOURNAL, Journal(cache_root() / "journals" / f"{key('journal', *names)}.pickle")
+    try:
+        yield
+        _JOURNAL.save()  # a failed build leaves the last journal as it was
+    finally:
+        _JOURNAL = outer
+
+
 def remembered(kind: str, entry_key: str, compute: Callable[[], T], *,
                folder: Path | None = None) -> T:
     """compute()'s result, from the cache (under `folder`, else the cache root) when an
     entry exists for this key."""
     if not enabled():
         return compute()
+    value = _recalled(kind, entry_key, folder)
+    if value is not _MISSING:
+        return value
+    value = compute()
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    try:
+        write_bytes(Path(_entry_path(kind, entry_key, folder)), data)
+    except OSError:  # a read-only or full cache folder must not fail a build
+        pass
+    _note(kind, entry_key, folder, data)
+    return value
+
+
+_MISSING: Any = object()
+
+
+def _recalled(kind: str, entry_key: str, folder: Path | None) -> Any:
+    """The entry's value, from the journal or its file; _MISSING if there is none."""
+    found = _journalled(kind, entry_key, folder)
+    if found is not None:
+        try:
+            return pickle.loads(found)
+        except Exception:  # an outdated class: read from its file, or made again
+            pass
     path = _entry_path(kind, entry_key, folder)
     try:
         with open(path, "rb") as file:
-            return pickle.load(file)
+            data = file.read()
+        value = pickle.loads(data)
     except FileNotFoundError:
-        pass
+        return _MISSING
     except Exception:  # a truncated or outdated entry: rebuild it
         Path(path).unlink(missing_ok=True)
-    value = compute()
-    try:
-        write_bytes(Path(path), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    except OSError:  # a read-only or full cache folder must not fail a build
-        pass
+        return _MISSING
+    _note(kind, entry_key, folder, data)
     return value
+
+
+def _journalled(kind: str, entry_key: str, folder: Path | None) -> bytes | None:
+    if _JOURNAL is None:
+        return None
+    return _JOURNAL.get((os.fspath(folder) if folder is not None else "", kind, entry_key))
+
+
+def _note(kind: str, entry_key: str, folder: Path | None, data: bytes) -> None:
+    if _JOURNAL is not None and len(data) <= JOURNAL_ENTRY_BYTES:
+        _JOURNAL.used[(os.fspath(folder) if folder is not None else "", kind, entry_key)] = data
 
 
 def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> str:
@@ -119,22 +232,53 @@ def _entry_path(kind: str, entry_key: str, folder: Path | None = None) -> str:
 
 def stored(kind: str, entry_key: str, *, folder: Path | None = None) -> bool:
     """Whether `remembered` would find an entry (so that no worker need be started for it)."""
-    return enabled() and os.path.isfile(_entry_path(kind, entry_key, folder))
+    return enabled() and (_journalled(kind, entry_key, folder) is not None
+                          or os.path.isfile(_entry_path(kind, entry_key, folder)))
 
 
-def is_parsed(data: bytes, describe: Any) -> bool:
-    """Whether `parsed_source` would find this source already parsed."""
-    return stored("parsed", _parsed_key(data, describe))
+def file_key(path: Path, info: os.stat_result, *parts: str) -> str:
+    """A key for one version of a file: its path, inode, size and change times. A file is
+    rewritten in place only with a new ctime, which no tool can set back, so a build that
+    finds the same key may take the file's content to be what it was."""
+    return key(str(path), *(str(v) for v in (info.st_dev, info.st_ino, info.st_size,
+                                             info.st_mtime_ns, info.st_ctime_ns)), *parts)
+
+
+def is_parsed(path: Path, info: os.stat_result, describe: Any) -> bool:
+    """Whether `parsed_file` would find this file parsed without reading it."""
+    if not enabled():
+        return False
+    entry = _recalled("source-files", file_key(path, info, repr(describe)), None)
+    return entry is not _MISSING and stored("parsed", entry)
 
 
 def _parsed_key(data: bytes, describe: Any) -> str:
     return key(data, repr(describe))
 
 
-def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
-    """A source's articles, parsed once per content: `describe` holds what else matters
-    to the result (the kind, the origin's location, URL and base folder). The source's
-    warnings are remembered with them and given again each time."""
+def parsed_file(path: Path, info: os.stat_result, describe: Any, parse: Callable[[bytes], T]) -> T:
+    """A local source's articles, parsed once per content, given the file's `stat` taken
+    before reading it: like make, a file unchanged since a build that read it is not even
+    read again, its content's key being remembered by the file's identity (`file_key`).
+    `describe` holds what else matters to the result (the kind, the origin's location,
+    URL and base folder)."""
+    content: list[bytes] = []
+
+    def read() -> bytes:
+        if not content:
+            content.append(path.read_bytes())
+        return content[0]
+
+    entry = remembered("source-files", file_key(path, info, repr(describe)),
+                       lambda: _parsed_key(read(), describe))
+    if not content and not stored("parsed", entry):  # its articles pruned since
+        entry = _parsed_key(read(), describe)
+    return _remembered_source(entry, lambda: parse(read()))
+
+
+def _remembered_source(entry: str, parse: Callable[[], T]) -> T:
+    """A source's articles, parsed once per `entry` (its content and description). The
+    source's warnings are remembered with them and given again each time."""
 
     def parse_noting_warnings() -> tuple[T, list[str]]:
         with warnings.catch_warnings(record=True) as caught:
@@ -144,11 +288,10 @@ def parsed_source(data: bytes, describe: Any, parse: Callable[[], T]) -> T:
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
         return value, [str(w.message) for w in caught if issubclass(w.category, SourceWarning)]
 
-    value, notes = remembered("parsed", _parsed_key(data, describe), parse_noting_warnings)
+    value, notes = remembered("parsed", entry, parse_noting_warnings)
     for note in notes:
         warnings.warn(note, SourceWarning, stacklevel=2)
     return value
-
 
 
 def prune(root: Path | None = None, *, now: float | None = None) -> int:

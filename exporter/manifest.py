@@ -15,9 +15,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import cache
 from .errors import Collector, ExporterError, ManifestError, SourceError
 from .labels import check_overrides
 from .links import resolve_internal_links
+from .locations import one_look_per_folder, resolved
 from .model import (Article, Block, Figure, Image, Issue, Links, Section, rank_headings, text_size,
                     unique_ids)
 from .sources import is_url, read_source
@@ -72,6 +74,11 @@ def is_manifest(path: Path) -> bool:
 
 def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool = False) -> Project:
     """The manifest read and checked; every mistake in it is reported, in file order."""
+    with cache.journal("manifest", str(path.resolve())), one_look_per_folder():
+        return _load_manifest(path, keep_going=keep_going, allow_private=allow_private)
+
+
+def _load_manifest(path: Path, *, keep_going: bool, allow_private: bool) -> Project:
     where = str(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -126,6 +133,14 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
 def project_from_sources(locations: list[str], *, url: str | None = None, keep_going: bool = False,
                          allow_private: bool = False, title: str | None = None) -> Project:
     """An issue of one section made straight from sources given on the command line."""
+    with cache.journal("sources", *(loc if is_url(loc) else str(Path(loc).resolve())
+                                     for loc in locations)), one_look_per_folder():
+        return _project_from_sources(locations, url=url, keep_going=keep_going,
+                                     allow_private=allow_private, title=title)
+
+
+def _project_from_sources(locations: list[str], *, url: str | None, keep_going: bool,
+                          allow_private: bool, title: str | None) -> Project:
     first = locations[0]
     stem = Path(first.rstrip("/")).stem if not is_url(first) else "issue"
     project = Project(issue=Issue(title=title or "", date=dt.date.today().isoformat()),
@@ -439,7 +454,7 @@ def check_size(article: Article, where: str) -> None:
 
 def _base_dir(location: str, project: Project) -> Path:
     """The folder an article's relative images resolve against."""
-    return project.root if is_url(location) else Path(location).resolve().parent
+    return project.root if is_url(location) else resolved(Path(location)).parent
 
 
 def _override(article: Article, entry: dict, base: Path, root: Path, where: str,

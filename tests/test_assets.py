@@ -108,3 +108,33 @@ def test_cut_images_are_refused_even_after_weasyprint_loosened_pillow(tmp_path, 
     assets = Assets(cache_dir=tmp_path / "cache")
     assets.load_issue(issue, bases)
     assert "not a readable image" in assets.warnings[0]
+
+
+@pytest.mark.parametrize("src", ["outside/secret.jpg", "secret-link.jpg", "inside/../outside/secret.jpg"])
+def test_links_out_of_the_source_folder_are_never_followed(tmp_path, src):
+    """A folder or photo linked from inside the source's folder to outside it is refused,
+    however the path reaches it (folders' real paths are looked up once per build)."""
+    folder = tmp_path / "article"
+    (folder / "inside").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    photo(tmp_path / "elsewhere" / "secret.jpg")
+    (folder / "outside").symlink_to(tmp_path / "elsewhere")
+    (folder / "secret-link.jpg").symlink_to(tmp_path / "elsewhere" / "secret.jpg")
+    issue, bases = issue_with(src, folder=folder)
+    assets = Assets(cache_dir=tmp_path / "cache", offline=True)
+    assets.load_issue(issue, bases)
+    assert not assets.by_src and len(assets.warnings) == 1
+
+
+def test_resolved_is_path_resolve(tmp_path):
+    from exporter.locations import one_look_per_folder, resolved
+
+    (tmp_path / "real" / "deeper").mkdir(parents=True)
+    (tmp_path / "real" / "file.jpg").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "deeper")
+    (tmp_path / "real" / "file-link.jpg").symlink_to(tmp_path / "real" / "file.jpg")
+    with one_look_per_folder():
+        for path in ["real/file.jpg", "real/file-link.jpg", "link/../file.jpg", "link/missing.jpg",
+                     "link", "real/./deeper/", "missing/file.jpg"]:
+            for _ in range(2):  # the second time from the folders already resolved
+                assert resolved(tmp_path / path) == (tmp_path / path).resolve(), path

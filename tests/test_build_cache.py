@@ -162,3 +162,94 @@ def test_entries_unused_for_a_month_are_pruned_once_a_day(own_cache: Path, tmp_p
     os.utime(recent, (now - 40 * cache.DAY,) * 2)
     assert cache.prune() == 0 and recent.exists()  # pruned today already
     assert cache.prune(now=now + 2 * cache.DAY) == 1 and not recent.exists()  # the next day
+
+
+def test_a_journal_answers_for_the_entries_its_last_build_used(own_cache: Path) -> None:
+    """A rebuild finds what the last build of the same issue used in one file, not one
+    file per entry; each use gets its own copy, as from an entry's file."""
+    with cache.journal("issue.toml"):
+        first = cache.remembered("t", cache.key("a"), lambda: ["made"])
+        first.append("changed by its user")
+    for entry in (own_cache / "t").rglob("*.pickle"):
+        entry.unlink()
+    with cache.journal("issue.toml"):
+        assert cache.remembered("t", cache.key("a"), lambda: ["made again"]) == ["made"]
+        assert cache.stored("t", cache.key("a"))
+    with cache.journal("other.toml"):  # another issue's journal knows nothing of it
+        assert not cache.stored("t", cache.key("a"))
+
+
+def test_a_large_entry_is_read_from_its_own_file(own_cache: Path) -> None:
+    """An email's photo (a MIME part) is worth its own file's opening: the journal, written
+    again after every edit, holds only the small entries."""
+    photo = bytes(range(256)) * (cache.JOURNAL_ENTRY_BYTES // 128)
+    with cache.journal("issue.toml"):
+        cache.remembered("t", cache.key("photo"), lambda: photo)
+        cache.remembered("t", cache.key("small"), lambda: "small")
+    (journal,) = (own_cache / "journals").iterdir()
+    assert journal.stat().st_size < cache.JOURNAL_ENTRY_BYTES
+    with cache.journal("issue.toml"):
+        assert cache.remembered("t", cache.key("photo"), lambda: b"made again") == photo
+
+
+def test_a_journal_keeps_only_what_its_last_build_used(own_cache: Path) -> None:
+    """Entries of older versions drop out: a journal does not grow with every edit. A
+    build that fails leaves the journal as it was."""
+    with cache.journal("issue.toml"):
+        cache.remembered("t", cache.key("old"), lambda: "old")
+    with cache.journal("issue.toml"):
+        cache.remembered("t", cache.key("new"), lambda: "new")
+    with pytest.raises(RuntimeError), cache.journal("issue.toml"):
+        cache.remembered("t", cache.key("newer"), lambda: "newer")
+        raise RuntimeError("the build failed")
+    for entry in (own_cache / "t").rglob("*.pickle"):
+        entry.unlink()
+    with cache.journal("issue.toml"):
+        assert cache.remembered("t", cache.key("new"), lambda: "again") == "new"
+        assert cache.remembered("t", cache.key("old"), lambda: "again") == "again"
+        assert cache.remembered("t", cache.key("newer"), lambda: "again") == "again"
+
+
+def test_an_unchanged_source_is_not_read_again_but_every_rewrite_is(own_cache: Path, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like make, a rebuild knows an unchanged file by its path, inode, size and change
+    times without reading it; a rewrite of the same size with its old modification time
+    put back is still read (its ctime moved, which no tool can set back)."""
+    import os
+
+    source = tmp_path / "story.md"
+    source.write_text(ARTICLE.read_text(encoding="utf-8"), encoding="utf-8")
+    first = read_source(source)
+    read: list[Path] = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: read.append(self) or real(self))
+    assert [a.to_dict() for a in read_source(source)] == [a.to_dict() for a in first]
+    assert read == []
+    info = source.stat()
+    text = source.read_text(encoding="utf-8")
+    source.write_text(text.replace(first[0].title, first[0].title[::-1]), encoding="utf-8")
+    os.utime(source, ns=(info.st_atime_ns, info.st_mtime_ns))
+    assert source.stat().st_size == info.st_size
+    assert read_source(source)[0].title == first[0].title[::-1]
+    assert read == [source]
+
+
+def test_a_model_as_json_tells_apart_what_any_output_could_show() -> None:
+    """The text cached renderings are keyed by: two articles whose `to_dict` differs in
+    any field, or blocks differing in kind alone, give different texts; equal ones, read
+    again, the same."""
+    import dataclasses
+    import pickle
+
+    from exporter.model import Heading, Paragraph
+
+    article = read_source(ARTICLE)[0]
+    assert cache.as_json(pickle.loads(pickle.dumps(article))) == cache.as_json(article)
+    for field in dataclasses.fields(article):
+        value = getattr(article, field.name)
+        if isinstance(value, str) or value is None:
+            for new in ((value or "") + "x", "https://example.org/changed"):
+                changed = dataclasses.replace(article, **{field.name: new})
+                assert (cache.as_json(changed) != cache.as_json(article)) == \
+                    (changed.to_dict() != article.to_dict()), field.name
+    assert cache.as_json(Paragraph(text="Same words")) != cache.as_json(Heading(text="Same words", level=2))

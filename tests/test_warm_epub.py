@@ -4,10 +4,12 @@ loads none of the other formats' libraries nor Pillow, and reads no unchanged ph
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -119,9 +121,6 @@ def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Each article's page is kept compressed, as the zip holds it: a rebuild after one
     article changes compresses that page and the book's own small files, no other page."""
-    import io
-    import zipfile
-
     from exporter.backends.epub import package
     from exporter.build import build
     from exporter.manifest import load_manifest
@@ -146,3 +145,77 @@ def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
                              "EPUB/text/003-story-3.xhtml"]
     assert pages["EPUB/text/002-story-2.xhtml"] in compressed  # the edited one
     assert [name for name, page in pages.items() if page in compressed] == ["EPUB/text/002-story-2.xhtml"]
+
+
+def test_a_rebuild_reads_nothing_of_an_unchanged_article(issue: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one article changes, the others' sources are not read (known by identity,
+    like make) and their parsed text, photos' checks and pages come from one journal per
+    step of the build: the cache entries opened are those of the edited article and the
+    cover picture (a large entry, read from its own file)."""
+    import builtins
+
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    cache_dir = tmp_path / "cache"
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(cache_dir))
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold")
+    edit(issue)
+    opened: list[str] = []
+    real_open, real_path_open = builtins.open, Path.open
+
+    def spy_open(file, mode="r", *args, **kwargs):
+        if "r" in mode:
+            opened.append(str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    def spy_path_open(self, mode="r", *args, **kwargs):
+        if "r" in mode:
+            opened.append(str(self))
+        return real_path_open(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(Path, "open", spy_path_open)
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "warm")
+    monkeypatch.undo()
+    assert [name for name in opened if name.startswith(str(issue))] == [str(issue / "issue.toml"),
+                                                                    str(issue / "two.md")]
+    entries = [Path(name).relative_to(cache_dir).parts[0] for name in opened
+               if name.startswith(str(cache_dir)) and name.endswith(".pickle")]
+    assert sorted(entries) == ["epub-articles", "epub-cover", "journals", "journals", "journals",
+                               "parsed", "source-files"]
+    assert (tmp_path / "warm" / "issue.epub").read_bytes() != (tmp_path / "cold" / "issue.epub").read_bytes()
+
+
+def test_the_package_files_are_written_again_only_when_what_they_list_changes(
+        issue: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OPF, nav and NCX list the book's files, titles and metadata, not the text: an
+    edit to an article's body takes them from the cache (ebooklib does not run), an edit
+    to its byline (a contributor in the OPF) makes them again, equal to a cold build's."""
+    from ebooklib import epub
+
+    from exporter.build import build
+    from exporter.manifest import load_manifest
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold")
+    written: list[object] = []
+    real = epub.write_epub
+    monkeypatch.setattr(epub, "write_epub",
+                        lambda *args, **kwargs: written.append(1) or real(*args, **kwargs))
+    edit(issue)
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "body")
+    assert written == []
+    path = issue / "two.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("title: Story 2", "title: Story 2\nauthors: [A. Writer]"), encoding="utf-8")
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "byline")
+    assert written == [1]
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cold-cache"))
+    build(load_manifest(issue / "issue.toml"), ["epub"], tmp_path / "cold-byline")
+    book = (tmp_path / "byline" / "issue.epub").read_bytes()
+    assert book == (tmp_path / "cold-byline" / "issue.epub").read_bytes()
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        assert b"A. Writer" in archive.read("EPUB/content.opf")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SourceError
-from ..locations import is_url
+from ..locations import is_url, resolved
 from ..model import Article
 
 MAX_SOURCE_BYTES = 50 * 1024 * 1024
@@ -113,26 +113,26 @@ def read_source(location: str | Path, *, url: str | None = None,
     path = Path(location)
     if not path.is_file():
         raise SourceError(location, "no such file" if not path.exists() else "not a file")
-    if path.stat().st_size > MAX_SOURCE_BYTES:
+    info = path.stat()
+    if info.st_size > MAX_SOURCE_BYTES:
         raise SourceError(location, f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
-    data = path.read_bytes()
-    origin = Origin(location, path.resolve().parent, url, allow_private)
-    from ..cache import parsed_source  # a rebuild parses only the files that changed
+    origin = Origin(location, resolved(path).parent, url, allow_private)
+    from ..cache import parsed_file  # a rebuild reads and parses only the files that changed
 
-    return parsed_source(data, _describe(path, origin),
-                         lambda: read_bytes(data, origin, name=path.name))
+    return parsed_file(path, info, _describe(path, origin),
+                       lambda data: read_bytes(data, origin, name=path.name))
 
 
 def is_parsed(location: str, *, url: str | None = None, allow_private: bool = False) -> bool:
-    """Whether `read_source` would find this local file in the parsed-source cache."""
-    from ..cache import is_parsed as stored
+    """Whether `read_source` would find this local file parsed, without reading it."""
+    from ..cache import is_parsed as known
 
     path = Path(location)
     try:
-        data = path.read_bytes()
+        info = path.stat()
     except OSError:
         return False
-    return stored(data, _describe(path, Origin(location, path.resolve().parent, url, allow_private)))
+    return known(path, info, _describe(path, Origin(location, resolved(path).parent, url, allow_private)))
 
 
 def _describe(path: Path, origin: Origin) -> tuple:

@@ -279,7 +279,7 @@ def _context(job: Job, options: Options, plan: _Plan, mode: str, target: str) ->
         template (message MJML, plain text, web version) the macro belongs to."""
         def render_article(macro: Any, article: Article, *args: Any) -> Markup:
             if article.id not in plan.models:
-                data = json.dumps(article.to_dict(), sort_keys=True)
+                data = cache.as_json(article)
                 plan.models[article.id] = data, linked_ids(data)
             data, linked = plan.models[article.id]
             photos = [photo(f) for f in article.figures()] + [photo(article.lead, LEAD_WIDTH)]

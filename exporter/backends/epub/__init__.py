@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
+import ebooklib
 import jinja2
 from ebooklib import epub
 from lxml import etree
@@ -39,7 +40,8 @@ from ...model import Article, Block, Figure, Issue
 from ...templating import environment, long_date, render, templates_key
 from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
-from .package import Entry, fix_nav, fix_ncx, fix_opf, kept_in, packed, repackage, zip_time
+from .package import (Entry, fix_nav, fix_ncx, fix_opf, kept_in, package_files, packed, write_zip,
+                      zip_time)
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
@@ -217,7 +219,7 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
             # Photos go into the book in this order whether the pages are cached or not,
             # and their stored names and sizes are part of the pages' key.
             refs = [images.resolve(article, figure) for figure in article.figures()]
-            data = json.dumps(article.to_dict(), sort_keys=True)
+            data = cache.as_json(article)
             entry = cache.key(rendering, str(number), stem, str(limit), repr(refs), data,
                               json.dumps(_linked_files(data, shell.article_files)))
             pages, said = cache.remembered(CACHE_KIND, entry, lambda: _article_pages(
@@ -334,20 +336,36 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
 def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, language: str,
            labels: Labels, path: Path) -> None:
     """ebooklib writes the package files (OPF, nav, NCX) and a placeholder for each of
-    the book's own files; `repackage` puts `entries` in their place, as they are."""
-    buffer = io.BytesIO()
+    the book's own files, whose `entries` then take their places. What it writes depends
+    on the book's list of files, metadata and contents, not on the files themselves: a
+    rebuild in which none of that changed takes the package files from the build cache."""
     stamp = zip_time(issue.date)  # the issue date, never the clock
-    epub.write_epub(buffer, book, {"mtime": dt.datetime(*stamp),
-                                   "raise_exceptions": True, "epub3_pages": False,
-                                   "compresslevel": 0,  # repackage() compresses once
-                                   "package_direction": True,
-                                   "landmark_title": labels.pgettext("landmarks", "Landmarks")})
-    with writing(path) as out:
-        repackage(buffer.getvalue(), stamp, out, {
+    options = {"mtime": dt.datetime(*stamp), "raise_exceptions": True, "epub3_pages": False,
+               "compresslevel": 0,  # package_files() compresses once
+               "package_direction": True,
+               "landmark_title": labels.pgettext("landmarks", "Landmarks")}
+    ready = {f"{ROOT}/{name}": entry for name, entry in entries.items()}
+
+    def package() -> list[tuple[str, Entry | None]]:
+        buffer = io.BytesIO()
+        epub.write_epub(buffer, book, options)
+        return package_files(buffer.getvalue(), {
             f"{ROOT}/content.opf": fix_opf(language),
             f"{ROOT}/nav.xhtml": fix_nav,
             f"{ROOT}/toc.ncx": fix_ncx(language),
-        }, {f"{ROOT}/{name}": entry for name, entry in entries.items()})
+        }, ready)
+
+    made = cache.key("epub-package", _skeleton(book), language, repr(sorted(options.items())),
+                     repr(ebooklib.VERSION), repr(etree.LXML_VERSION))
+    files = cache.remembered("epub-package", made, package)
+    with writing(path) as out:
+        write_zip([(name, entry or ready[name]) for name, entry in files], stamp, out)
+
+
+def _skeleton(book: epub.EpubBook) -> str:
+    """What ebooklib writes the package files from: the book's state, each of its files
+    with its name, type, title, language and properties, but none of their entries."""
+    return cache.as_json(vars(book), leaving_out=("book", "entry"))
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:

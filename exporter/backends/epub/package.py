@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -87,12 +88,11 @@ def zip_time(date: str) -> tuple[int, int, int, int, int, int]:
     return (day.year, day.month, day.day, 0, 0, 0)
 
 
-def repackage(data: bytes, date_time: DateTime, out: BinaryIO,
-              fixes: dict[str, Fix] | None = None, ready: dict[str, Entry] | None = None) -> None:
-    """The same EPUB, written to `out`, with fixed entry times and order; `fixes` rewrite
-    named entries, and `ready` holds the entries written as they are in place of
-    ebooklib's placeholders."""
-    fixes, ready = fixes or {}, ready or {}
+def package_files(data: bytes, fixes: dict[str, Fix],
+                  ready: Collection[str]) -> list[tuple[str, Entry | None]]:
+    """The files of ebooklib's zip (`data`) in the book's order, `mimetype` first, each
+    as its entry (fixed by `fixes`, compressed) or None for those named in `ready`, whose
+    entries are made apart and take their placeholder's place."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -100,14 +100,14 @@ def repackage(data: bytes, date_time: DateTime, out: BinaryIO,
             raise BuildError("epub", f"two files at one path in the book: {duplicates[0]}")
         contents = {name: source.read(name) for name in names if name not in ready}
     first = [n for n in ("mimetype", "META-INF/container.xml") if n in names]
-    entries = []
+    files: list[tuple[str, Entry | None]] = []
     for name in first + [n for n in names if n not in first]:
         if name in ready:
-            entries.append((name, ready[name]))
+            files.append((name, None))
             continue
         content = fixes[name](contents[name]) if name in fixes else contents[name]
-        entries.append((name, packed(content, stored=is_stored(name))))
-    write_zip(entries, date_time, out)
+        files.append((name, packed(content, stored=is_stored(name))))
+    return files
 
 
 def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: BinaryIO) -> None:
@@ -130,8 +130,7 @@ def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: Binary
         if entry.file is None:
             out.write(entry.data)
         else:
-            with open(entry.file, "rb") as source:
-                shutil.copyfileobj(source, out)
+            _copy(entry.file, entry.size, out)
         directory += [struct.pack("<4s6H3L5H2L", b"PK\1\2", 3 << 8 | ZIP_VERSION, *fields,
                                   0, 0, 0, 0, FILE_MODE, offset), encoded]
         offset += 30 + len(encoded) + entry.stored_size
@@ -141,6 +140,24 @@ def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: Binary
     end = struct.pack("<4s4H2LH", b"PK\5\6", 0, 0, len(entries), len(entries), len(central),
                       offset, 0)
     out.write(central + end)
+
+
+def _copy(file: str, size: int, out: BinaryIO) -> None:
+    """The file's `size` bytes appended to `out`: by the kernel when `out` is a file (a
+    book's photos are most of its bytes, and a rebuild copies every one of them)."""
+    with open(file, "rb") as source:
+        try:
+            out.flush()
+            target = out.fileno()
+        except (AttributeError, OSError, io.UnsupportedOperation):  # a buffer, not a file
+            shutil.copyfileobj(source, out)
+            return
+        copied = 0
+        while copied < size:
+            sent = os.sendfile(target, source.fileno(), copied, size - copied)
+            if sent == 0:
+                raise BuildError(file, "became shorter while the book was written")
+            copied += sent
 
 
 def _serialise(root: etree._Element) -> bytes:
