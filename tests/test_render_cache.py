@@ -427,3 +427,31 @@ def test_every_glyph_a_part_shows_is_in_the_merged_font(issue: Path, tmp_path: P
                 if gid >= len(order) or glyphs[order[gid]].numberOfContours == 0:
                     missing.append(f"{font.BaseFont} {char!r}")
     assert not missing, missing
+
+
+def test_a_rebuild_takes_the_joined_fonts_from_the_cache(issue: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parts' copies of a face are joined once: a rebuild whose parts show the same
+    glyphs takes the joined program from the build cache instead of decoding every copy
+    again, and writes the same bytes."""
+    from exporter.backends.pdf import fonts
+
+    joins: list[int] = []
+
+    class Counted(fonts._Gathered):
+        def __init__(self, program: bytes) -> None:
+            joins.append(1)
+            super().__init__(program)
+
+    monkeypatch.setattr(fonts, "_Gathered", Counted)
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+
+    def pdf(out: str) -> bytes:
+        build(load_manifest(issue / "issue.toml"), ["pdf"], tmp_path / out)
+        return (tmp_path / out / OUTPUTS["pdf"]).read_bytes()
+
+    first = pdf("first")
+    assert joins, "the parts' subsets differ: their glyphs are gathered"
+    joins.clear()
+    assert pdf("again") == first
+    assert not joins

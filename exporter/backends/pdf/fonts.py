@@ -170,21 +170,37 @@ def _join_programs(pdf: Any, first: Any, others: list[tuple[Any, dict[int, float
     they show, keeping glyph ids: a glyph missing from the first copy is an empty
     outline at its id, and the join copies it from a copy that shows it (its /W lists
     it). Copies of other kinds are joined only when identical (`_programs_joinable`),
-    else each keeps its own.
+    else each keeps its own. The joined program is kept in the build cache, keyed by the
+    copies: an edit that shows no new glyph (most do not) finds it there, and the warm
+    rebuild skips decoding every copy again (a third of a 50-article merge).
     """
     if "/FontFile2" not in first:  # byte-identical copies of another kind
         return
-    seen = {_digest(first.FontFile2)}
-    gathered = None
-    for descriptor, shown in others:  # one copy at a time: many parts' copies are never all held
+    own = _digest(first.FontFile2)
+    seen = {own}
+    distinct: list[tuple[bytes, Any, dict[int, float]]] = []
+    for descriptor, shown in others:
         digest = _digest(descriptor.FontFile2)
-        if digest in seen:  # byte-identical subsets (shared by the parts): nothing to add
-            continue
-        seen.add(digest)
-        gathered = gathered or _Gathered(first.FontFile2.read_bytes())
-        gathered.add(descriptor.FontFile2.read_bytes(), shown)
-    if gathered is not None and gathered.changed:
-        program = gathered.program()
+        if digest not in seen:  # byte-identical subsets (shared by the parts): nothing to add
+            seen.add(digest)
+            distinct.append((digest, descriptor, shown))
+    if not distinct:
+        return
+
+    def gathered() -> bytes | None:
+        font = _Gathered(first.FontFile2.read_bytes())
+        for _, descriptor, shown in distinct:  # one copy at a time, never all held
+            font.add(descriptor.FontFile2.read_bytes(), shown)
+        return font.program() if font.changed else None
+
+    import fontTools
+
+    from ... import cache
+
+    entry = cache.key(fontTools.version, own,
+                      *(digest + repr(sorted(shown)).encode() for digest, _, shown in distinct))
+    program = cache.remembered("pdf-font-join", entry, gathered)
+    if program is not None:
         first.FontFile2 = _stream(pdf, program, Length1=len(program))
 
 
