@@ -300,3 +300,22 @@ def test_each_process_loads_the_fonts_once_for_all_its_parts(tmp_path, monkeypat
     assert len(pypdf.PdfReader(path).pages) >= 5
     per_process = collections.Counter(made.read_text().split())
     assert per_process and max(per_process.values()) == 1, per_process
+
+
+def test_a_pdf_typeset_by_parts_never_parses_the_whole_document(tmp_path, monkeypatch):
+    """Each part's HTML is parsed where it is typeset; the whole document's HTML is not
+    parsed as well in the build's process (pure-Python parsing: 0.3 s at 50 articles,
+    on every rebuild)."""
+    parsed: list[str] = []
+    original = weasyprint.HTML
+
+    def recorded(*args, **kwargs):
+        parsed.append(kwargs.get("string", ""))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(weasyprint, "HTML", recorded)
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))  # parts, each cached
+    manifest = write_issue(tmp_path, 4)
+    path, _ = build_issue_pdf(manifest, tmp_path / "out", workers=2)
+    assert len(pypdf.PdfReader(path).pages) >= 5
+    assert not [html for html in parsed if html.count("<article") > 1]

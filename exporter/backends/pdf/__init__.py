@@ -267,13 +267,13 @@ def write_pdf(html: str, css: str, fetcher: Any, options: Options, warnings: lis
     with _captured(warnings):
         # A private base URL: relative references reach the fetcher (and are refused)
         # instead of resolving against the file system.
-        document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         stylesheet = CSS(string=css, base_url=f"{SCHEME}:", url_fetcher=fetcher)
         # Presentational hints: the img width/height attributes carry the printed size.
         apply_speedups()  # pydyf's page list, rebuilt per tag: see speedups.py
         keep_figures_whole()  # a photo never split from its caption: see breaks.py
         workers = _workers(options, html, warnings)
-        if workers == 1:
+        if workers == 1:  # the whole document parsed only here: parts are parsed apart
+            document = HTML(string=html, base_url=f"{SCHEME}:", url_fetcher=fetcher)
             data = document.write_pdf(stylesheets=[stylesheet], presentational_hints=True, **extra)
         else:
             data = _write_parallel(html, css, stylesheet, fetcher, options,
