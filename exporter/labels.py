@@ -157,9 +157,14 @@ class Labels:
 
     def number(self, value: int) -> str:
         def formatted() -> str:
+            from decimal import InvalidOperation
+
             from babel.numbers import format_decimal
 
-            return format_decimal(value, locale=self.locale)
+            try:
+                return format_decimal(value, locale=self.locale)
+            except InvalidOperation:  # past the 28 digits Babel rounds to: the digits as they are
+                return str(value)
 
         return _formatted("number", str(value), self.locale, formatted)
 

@@ -206,3 +206,23 @@ def test_any_build_arguments_give_a_result_a_usage_error_or_one_line(folder, tmp
             assert message.count("exporter: error:") == 1, (argv, message)
 
     check()
+
+
+# -- what the properties found, kept as examples ---------------------------------------------
+
+def test_an_option_that_is_not_valid_text_is_a_clean_error() -> None:
+    """A lone surrogate (bytes of a command line that were no UTF-8) in a text option is
+    refused by name; it used to fail deep in the email's link tracking and its .eml."""
+    from exporter.errors import BuildError
+
+    for option in ("utm_source", "to_address"):
+        with pytest.raises(BuildError, match=rf"\[email\]\.{option}: is not valid text"):
+            make_options(backend("email").Options, {option: "\ud800"}, "[email]")
+
+
+def test_a_number_past_babels_precision_is_written_as_digits() -> None:
+    """A reading time of 10**25 minutes (a generated model) is written out, not a crash."""
+    from exporter.labels import labels
+
+    assert labels("en").number(76076541166557540533665792) == "76076541166557540533665792"
+    assert labels("en").number(1234) == "1,234"

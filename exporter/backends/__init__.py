@@ -124,5 +124,10 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
     if hint is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             raise BuildError(where, "must be text")
-        return str(value)
+        text = str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: bytes of a command line that were no UTF-8
+            raise BuildError(where, f"is not valid text: {text!r}") from None
+        return text
     return value
