@@ -239,6 +239,9 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     return merge(front_result, results, tagged=tagged)
 
 
+_ID = re.compile(r'\sid="([^"]+)"')  # as lxml writes the parts (split_document)
+
+
 def _starts(parts: list[str], targets: list[str]) -> dict[str, int]:
     """The part each of the front's link targets is in (by its id attribute)."""
     wanted, found = set(targets), {}
@@ -247,9 +250,6 @@ def _starts(parts: list[str], targets: list[str]) -> dict[str, int]:
             if name in wanted:
                 found.setdefault(name, i)
     return found
-
-
-_ID = re.compile(r'\sid="([^"]+)"')  # as lxml writes the parts (split_document)
 
 
 def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store: Store,
