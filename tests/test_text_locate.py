@@ -761,3 +761,34 @@ def test_a_headline_with_its_byline_and_date_run_into_it_is_cut_there() -> None:
     article = _article(page)
     assert (article.title, article.authors, article.published) == (
         headline, ["Jane Doe"], "2024-06-19")
+
+
+def test_a_typo_report_box_under_the_story_ends_it() -> None:
+    box = ("Found a mistake?\nSelect the text and press Ctrl+Enter to send the passage to the editors!\n"
+           "Sign up for our weekly letter from the harbour\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{box}"
+                       "Ferry fares rise again as fuel costs climb\n")
+    assert _body_text(article)[:3] == STORY.splitlines()
+    assert not any("Ctrl+Enter" in line or "weekly letter" in line for line in _body_text(article))
+
+
+def test_a_keyboard_shortcut_in_the_story_does_not_end_it() -> None:
+    shortcut = "To send the form, press Ctrl+Enter, then wait for the harbour office to answer by post."
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{shortcut}\n{STORY}")
+    assert shortcut in _body_text(article)
+
+
+@pytest.mark.parametrize("notice", [
+    "Subscribe to continue reading this story and every other from the harbour.",
+    "This article is only available to subscribers.",
+    "［有料会員限定］ この記事は会員限定です。電子版に登録すると続きをお読みいただけます。",
+])
+def test_a_paywall_notice_is_not_body(notice: str) -> None:
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{notice}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_code_blocks_copy_button_is_not_body() -> None:
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\nCopy\n{second}\nCopied!\n{third}\n"
+    assert _body_text(_article(page)) == STORY.splitlines()

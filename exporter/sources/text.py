@@ -57,6 +57,7 @@ _FURNITURE = _full_line(
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share via|(?:go to |share )?permalink",
+    r"copy(?: code| to clipboard)?|copied(?: to clipboard)?!?",  # a code block's or a link's copy button
     r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
     r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
     # a video player's controls and a widget still loading
@@ -207,6 +208,15 @@ _NOTICES = (
     # the author's box and the tip line under a story
     ("tail", r"\bfollow (?:him|her|them|me|us) on (?:twitter|facebook|instagram|linkedin)\b\W*(?:@|at\b|$)",
      r"\b(?:have|got) a (?:news |story )?tip\b", r"\b(?:may|can) be reached at \S+@"),
+    # a typo-report box under the story: "Select the text and press Ctrl+Enter to tell the editors"
+    ("tail", r"\b(?:ctrl|strg)\s*\+\s*enter\b.{0,160}(?:editor|redakt|redac|redaz|редакц|редактор)"),
+    # a paywall's notice where the story stops for readers without a subscription
+    ("furniture", r"\b(?:subscribe|log ?in|sign ?in|register|become a (?:member|subscriber)) (?:now )?"
+                  r"to (?:continue|keep) reading\b",
+     r"\bthis (?:article|story|content) is (?:only )?(?:for|available to|reserved for) (?:paying )?"
+     r"(?:subscribers|members)\b",
+     r"\bnur für abonnenten\b|\bréservé aux abonnés\b|\bexclusivo para (?:suscriptores|assinantes)\b|"
+     r"会員限定|続きをお読みいただけます|付费(?:阅读|内容)|訂閱(?:後|后)?(?:閱讀|阅读)全文"),
     # the legal notice of the page's footer
     ("tail", r"\bsubject to copyright\b", r"\b(?:may|can) not be reproduced\b",
      r"\bno part (?:of this \w+ )?may be reproduced\b", r"\bconstitutes acceptance of\b", r"^citation:"),
