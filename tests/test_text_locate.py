@@ -792,3 +792,22 @@ def test_a_code_blocks_copy_button_is_not_body() -> None:
     first, second, third = STORY.splitlines()
     page = f"Harbour plan approved\nBy Jane Doe\n{first}\nCopy\n{second}\nCopied!\n{third}\n"
     assert _body_text(_article(page)) == STORY.splitlines()
+
+
+def test_a_long_paragraph_over_a_photos_lone_credit_stays_in_the_story() -> None:
+    paragraph = ("The harbour master walked us along the north quay, where the new berth will be built, "
+                 "and explained how the ferries will turn in the narrow channel once the works are done. "
+                 "She has run the port for eleven years and has seen three plans for the quay come and go "
+                 "before this one, the first to reach a vote of the full council.")
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\n{paragraph}\nPhoto by John Roe\n{second}\n{third}\n"
+    assert _body_text(_article(page)) == [first, paragraph, second, third]
+
+
+def test_a_short_caption_over_a_photos_lone_credit_is_the_photos() -> None:
+    first, second, third = STORY.splitlines()
+    page = (f"Harbour plan approved\nBy Jane Doe\n{first}\nThe north quay at dawn, seen from the ferry.\n"
+            f"Photo by John Roe\n{second}\n{third}\n")
+    article = _article(page)
+    assert _body_text(article) == STORY.splitlines()
+    assert [f.caption for f in article.body if isinstance(f, Figure)] == ["The north quay at dawn, seen from the ferry."]

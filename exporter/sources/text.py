@@ -314,6 +314,7 @@ _STANDFIRST_MAX_WORDS = 70
 _STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
 _QUOTE_MARKS = ("“", '"', "‘", "«", "„")  # a paragraph opening with one quotes someone
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
+_CAPTION_ABOVE_MAX_WORDS = 50  # a caption on its own line over a lone credit; longer is the story's paragraph
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
 # line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
@@ -1023,7 +1024,7 @@ def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
     previous = draft.body[-1] if draft.body else None
     if (credit_line and isinstance(block, Figure) and block.caption is None
             and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= _CAPTION_MAX_WORDS
+            and len(previous.text.split()) <= _CAPTION_ABOVE_MAX_WORDS
             and not previous.text.endswith(":") and not to_text(previous.text).startswith(_QUOTE_MARKS)):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
