@@ -811,3 +811,34 @@ def test_a_short_caption_over_a_photos_lone_credit_is_the_photos() -> None:
     article = _article(page)
     assert _body_text(article) == STORY.splitlines()
     assert [f.caption for f in article.body if isinstance(f, Figure)] == ["The north quay at dawn, seen from the ferry."]
+
+
+GERMAN_STORY = (
+    "Der Gemeinderat hat am Montag nach einer langen Debatte den Plan für den neuen Hafen gebilligt.\n"
+    "Die Arbeiten an dem neuen Liegeplatz sollen im Frühjahr beginnen und in zwei Jahren fertig sein.\n"
+    "Die Anwohner begrüßten den Plan, wollen aber, dass der Lärm am Kai in der Nacht gering bleibt.\n")
+
+
+@pytest.mark.parametrize("rail", ["Ähnliche Beiträge", "Das könnte dich auch interessieren"])
+def test_a_german_blogs_related_posts_after_the_story(rail: str) -> None:
+    after = (f"{rail}\nDer Fischmarkt zieht an den alten Kai um, wo die Händler schon seit dem Winter "
+             "auf einen neuen Platz für ihre Stände warten.\n")
+    article = _article(f"Hafenplan gebilligt\nVon Jana Schmidt\n{GERMAN_STORY}{after}")
+    assert _body_text(article) == GERMAN_STORY.splitlines()
+
+
+def test_a_german_blogs_comment_form_after_the_story() -> None:
+    after = ("Schreibe einen Kommentar\nIch wohne direkt am Kai und finde es gut, dass endlich etwas passiert, "
+             "auch wenn die Bauarbeiten sicher laut werden.\n")
+    article = _article(f"Hafenplan gebilligt\nVon Jana Schmidt\n{GERMAN_STORY}{after}")
+    assert _body_text(article) == GERMAN_STORY.splitlines()
+
+
+def test_a_spanish_blogs_post_navigation_and_comment_form_after_the_story() -> None:
+    story = ("El ayuntamiento aprobó el lunes el plan del puerto tras un debate que duró casi todo el día.\n"
+             "Las obras del nuevo muelle empezarán en primavera y deberían terminar en dos años.\n")
+    after = ("Navegación de entradas\nEntrada anterior: El mercado de pescado se traslada al muelle viejo\n"
+             "Deja una respuesta\nTu dirección de correo electrónico no será publicada, pero tu nombre y tu "
+             "comentario aparecerán debajo de la entrada cuando la redacción lo haya aprobado.\n")
+    article = _article(f"Aprobado el plan del puerto\nPor Juana Pérez\n{story}{after}")
+    assert _body_text(article) == story.splitlines()

@@ -137,6 +137,12 @@ _PROMO = _full_line(
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
+    # a blog's related-posts rail and "you may also like" in other languages
+    r"(?:ähnliche|verwandte|weitere) beiträge|das könnte (?:dich|sie|euch) auch interessieren|"
+    r"(?:entradas|publicaciones|posts) relacionad[oa]s|tambi[ée]n te (?:puede|podr[íi]a) interesar|"
+    r"vous (?:aimerez|pourriez aimer) aussi|(?:à|a) voir aussi|potrebbe(?:ro)? interessarti(?: anche)?|"
+    r"voc[êe] tamb[ée]m pode gostar|(?:artigos|posts) relacionados|dit vind je misschien ook leuk|"
+    r"podobne (?:wpisy|artykuły)|похожие записи",
     r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
@@ -169,6 +175,12 @@ _TAIL = _full_line(
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
     r"post navigation", r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
+    # the same blog-post navigation in the languages blog software is shipped in
+    r"beitragsnavigation|navigation des articles|navegaci[óo]n de (?:entradas|art[íi]culos)|navigazione articoli|"
+    r"navega[çc][ãa]o de (?:posts?|artigos)|berichtnavigatie|nawigacja wpisu|навигация по записям",
+    r"(?:(?:vorheriger|nächster|älterer|neuerer) (?:beitrag|artikel)|(?:article|billet) (?:précédent|suivant)|"
+    r"(?:entrada|art[íi]culo|publicaci[óo]n) (?:anterior|siguiente)|articolo (?:precedente|successivo)|"
+    r"(?:post|artigo) (?:anterior|seguinte)|(?:vorig|volgend) bericht|(?:poprzedni|następny) wpis)\s*:?.{0,160}",
     r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # Lines of a comment section: its head, its form, a comment's Reply button. The section
@@ -177,6 +189,13 @@ _COMMENTS = _full_line(
     r"leave a (?:reply|comment)",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
+    # the comment form's head in the languages blog software is shipped in
+    r"(?:schreibe|hinterlasse)(?:n sie)? einen kommentar|deja una respuesta|deixe uma resposta|"
+    r"laisser une r[ée]ponse|lascia una risposta|geef een reactie|laat een reactie achter|"
+    r"(?:dodaj|zostaw) (?:komentarz|odpowied[źz])|добавить комментарий|оставьте комментарий",
+    r"\d+ (?:gedanken|kommentare?|antworten) (?:zu|auf) .{1,200}|\d+ (?:r[ée]flexions?|commentaires?|r[ée]ponses?) "
+    r"(?:(?:au sujet de|sur|à) .{1,200})|\d+ (?:comentarios?|respuestas?|coment[áa]rios|respostas?) (?:a|en|em|para|sobre) .{1,200}|"
+    r"\d+ (?:commenti|risposte) (?:a|su) .{1,200}|\d+ reacties? op .{1,200}",
     r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
