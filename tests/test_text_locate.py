@@ -842,3 +842,9 @@ def test_a_spanish_blogs_post_navigation_and_comment_form_after_the_story() -> N
              "comentario aparecerán debajo de la entrada cuando la redacción lo haya aprobado.\n")
     article = _article(f"Aprobado el plan del puerto\nPor Juana Pérez\n{story}{after}")
     assert _body_text(article) == story.splitlines()
+
+
+def test_a_video_players_controls_are_not_body() -> None:
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\nReplay\nUp next\n{second}\n{third}\n"
+    assert _body_text(_article(page)) == STORY.splitlines()

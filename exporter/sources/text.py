@@ -61,6 +61,7 @@ _FURNITURE = _full_line(
     r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
     r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
     # a video player's controls and a widget still loading
+    r"replay|play(?: video)?|pause|mute|unmute|(?:exit )?full ?screen|now playing|up next",
     r"autoplay|auto-play|自动播放(?:开关)?|自動播放|自動再生|loading|正在加载|加载中|載入中|読み込み中",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
