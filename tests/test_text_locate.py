@@ -848,3 +848,11 @@ def test_a_video_players_controls_are_not_body() -> None:
     first, second, third = STORY.splitlines()
     page = f"Harbour plan approved\nBy Jane Doe\n{first}\nReplay\nUp next\n{second}\n{third}\n"
     assert _body_text(_article(page)) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("agency", ["The Associated Press", "Agence France-Presse"])
+def test_a_wire_agencys_name_under_the_headline_is_not_the_headline(agency: str) -> None:
+    page = f"{MENU}Harbour plan approved after a long debate\n{agency}\n19 June 2024\n" + STORY
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()

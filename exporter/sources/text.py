@@ -268,6 +268,11 @@ _BIO_SHAPE = re.compile(
     r"freelancer?|photographer|producer|critic)s?\b", re.I)
 _BIO_PROSE_AFTER = 1  # an author's box holds a paragraph or two, at the story's very end
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
+# A wire agency's name alone, standing where a byline stands: metadata, never the headline.
+_AGENCY_LINE = _full_line(
+    r"(?:the )?associated press|reuters|agence france-presse|afp|dpa|deutsche presse-agentur|(?:agencia )?efe|"
+    r"ansa|xinhua(?: news agency)?|kyodo(?: news)?|yonhap(?: news agency)?|pa media|press association|"
+    r"anadolu (?:agency|ajansı)|(?:agência )?lusa|ria novosti|interfax|tass")
 _STAMP_LINE = re.compile(r"^(?:(?:first )?published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
 # A time on a line of its own: a live blog's entry starts under it.
@@ -663,7 +668,7 @@ def _classify(line: str) -> _Line:
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
-    if _STAMP_LINE.match(line):
+    if _STAMP_LINE.match(line) or _AGENCY_LINE.fullmatch(line):
         return _Line("meta", line, {})
     dated = _dateline(line)
     if dated is not None:
