@@ -207,13 +207,13 @@ def _build(args: argparse.Namespace) -> int:
 
     formats = exporter.parse_formats(args.formats)
     overrides = _overrides(args, formats)
-    with BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress:
+    with (BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress,
+          exporter.Backends(formats, progress=progress, early=True) as backends):
         progress("sources")
         project = _project(args)
         _use_templates(project, args.templates)
-        outputs, warnings = exporter.build(project, formats, args.output, overrides=overrides,
-                                  offline=args.offline, allow_private=args.allow_private,
-                                  progress=progress)
+        outputs, warnings = backends.build(project, args.output, overrides=overrides,
+                                           offline=args.offline, allow_private=args.allow_private)
     for skipped in project.skipped:
         _warn(f"skipped {skipped}")
     for warning in warnings:
