@@ -84,7 +84,7 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
     Returns the outputs and the warnings of the shared steps (unreadable images...).
     `progress` is called with each step as it starts: "images", then each format's name.
     """
-    with Backends(formats, progress=progress) as backends:
+    with Backends(formats, progress=progress, early=False) as backends:
         return backends.build(project, out_dir, overrides=overrides, offline=offline,
                               allow_private=allow_private)
 
@@ -95,13 +95,13 @@ class Backends:
     Each backend runs in a process of its own, which loads its libraries (WeasyPrint
     alone takes most of a second) while this one reads the sources and the images; the
     formats then cost the time of the slowest, and a failure anywhere stops the rest
-    and publishes nothing. `early`: the backends are started before the sources are
-    read (the command line), and a lone format whose libraries load slowly gets a
-    process of its own too; for the others a process costs more than it saves.
+    and publishes nothing. `early` (they are started before the sources are read, as
+    the command line does): a lone format whose libraries load slowly gets a process of
+    its own too; for the others a process costs more than it saves.
     """
 
     def __init__(self, formats: list[str], *, progress: Callable[[str], None] | None = None,
-                 early: bool = False) -> None:
+                 early: bool = True) -> None:
         self.formats = formats
         self.modules = {name: backend(name) for name in formats}
         self.progress = progress

@@ -208,7 +208,7 @@ def _build(args: argparse.Namespace) -> int:
     formats = exporter.parse_formats(args.formats)
     overrides = _overrides(args, formats)
     with (BuildProgress(formats, enabled=is_terminal(sys.stderr) and not args.quiet) as progress,
-          exporter.Backends(formats, progress=progress, early=True) as backends):
+          exporter.Backends(formats, progress=progress) as backends):
         progress("sources")
         project = _project(args)
         _use_templates(project, args.templates)
