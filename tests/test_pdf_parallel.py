@@ -358,3 +358,26 @@ def test_fonts_are_joined_from_what_the_pages_use_not_every_object(tmp_path, mon
     assert len(fonts) == len(set(fonts)) == 3, "regular, italic and bold, each once"
     assert [p.extract_text().split() for p in pypdf.PdfReader(out).pages][2] == [
         "Plain", "part", "2.", "Faded", "bold", "2", "xyzxyz."]
+
+
+def test_accented_letters_built_of_parts_join_from_copies_that_name_glyphs_apart(tmp_path, monkeypatch):
+    """Letters such as ò are composites (o plus a grave); one part's copy of a face may
+    call a glyph "O" where another's calls it "glyph00050". The join copies a composite
+    with its parts referred to by glyph id, not by the other copy's names (Hypothesis
+    found the merge failing on this issue)."""
+    from exporter.assets import Assets
+    from exporter.backends import Job, backend, make_options
+    from exporter.model import Issue
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    blank = {"title": "", "source": {"kind": "markdown", "location": ""}, "body": []}
+    issue = Issue.from_dict({"title": "", "date": "2024-06-24", "sections": [
+        {"articles": [{**blank, "body": [{"type": "table", "rows": [], "header": ["", "", "áëÒ§òd"]}]},
+                      blank]},
+        {"articles": [blank]}]})
+    assets = Assets(offline=True)
+    assets.load_issue(issue, {a.id: tmp_path for a in issue.articles()})
+    options = make_options(backend("pdf").Options, {"workers": 2}, "[pdf]")
+    result = backend("pdf").build(Job(issue=issue, assets=assets, out_dir=tmp_path, stem="issue"), options)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(result.files[0]).pages)
+    assert "áëÒ§òd" in text

@@ -12,6 +12,7 @@ that one font too.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import re
@@ -251,7 +252,6 @@ class _Gathered:
         if not wanted:
             return
         from fontTools.ttLib import TTFont
-        from fontTools.ttLib.tables._g_l_y_f import Glyph
 
         other = TTFont(io.BytesIO(program), lazy=True)
         names, glyphs = other.getGlyphOrder(), other["glyf"]
@@ -263,15 +263,29 @@ class _Gathered:
             if glyph.numberOfContours == 0:  # blank in the copy that shows it: in the face
                 self.blank.add(gid)
                 continue
-            while len(self.order) <= gid:  # a copy may reach higher glyph ids than this one
-                name = names[len(self.order)]
-                self.order.append(name)
-                self.glyphs.glyphs[name], self.metrics[name] = Glyph(), (0, 0)
+            self._reach(gid, names)
+            if glyph.isComposite():
+                parts = [other.getGlyphID(c.glyphName) for c in glyph.components]
+                self._reach(max(parts), names)
+                glyph = copy.deepcopy(glyph)
+                for component, part in zip(glyph.components, parts):
+                    # by id: the copies may name one glyph apart ("O" here, "glyph00050" there)
+                    component.glyphName = self.order[part]
+                wanted += parts
             self.glyphs[self.order[gid]] = glyph
             self.metrics[self.order[gid]] = other["hmtx"].metrics[names[gid]]
             self.changed = True
-            if glyph.isComposite():
-                wanted += [other.getGlyphID(c.glyphName) for c in glyph.components]
+
+    def _reach(self, gid: int, names: list[str]) -> None:
+        """Empty glyphs up to `gid`: a copy may reach higher glyph ids than this one."""
+        from fontTools.ttLib.tables._g_l_y_f import Glyph
+
+        while len(self.order) <= gid:
+            name = names[len(self.order)]
+            if name in self.glyphs.glyphs:  # named apart, a name may be taken here already
+                name = f"glyph{len(self.order):05d}"
+            self.order.append(name)
+            self.glyphs.glyphs[name], self.metrics[name] = Glyph(), (0, 0)
 
     def program(self) -> bytes:
         self.font.setGlyphOrder(self.order)
