@@ -34,12 +34,14 @@ title = "News"
 articles = ["one.md", "two.md", "three.md"]
 """
 # What a cached EPUB rebuild has no use for: the other formats, Pillow (every photo is
-# checked and resized already, the cover drawn), the preview server, process pools, and
-# Babel's locale data (its dates module looks up the time zone; the dates, numbers and
-# text direction the book writes are kept).
+# checked and resized already, the cover drawn), the preview server and the `preview`
+# command (with subprocess, for the tools it runs), process pools, and Babel's locale
+# data (its dates module looks up the time zone; the dates, numbers and text direction
+# the book writes are kept).
 NOT_LOADED = ["PIL", "weasyprint", "pikepdf", "mjml", "css_inline", "trafilatura", "httpx",
               "http.server", "multiprocessing", "babel.dates", "babel.numbers",
-              "exporter.backends.pdf", "exporter.backends.email"]
+              "exporter.backends.pdf", "exporter.backends.email", "exporter.serve",
+              "exporter.preview", "subprocess"]
 
 
 @pytest.fixture
