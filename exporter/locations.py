@@ -33,13 +33,13 @@ def one_look_per_folder() -> Iterator[None]:
         _REAL, _FILES = outer
 
 
-def resolved(path: Path) -> Path:
+def resolved(path: str | Path) -> Path:
     """`path.resolve()`, looked up once per build (see above). A folder is resolved as
     the user wrote it, '..' and all (`realpath` follows a link before it decides which
     folder '..' is), so the photos of `../photos/` share one look at that folder."""
     folders, files = _REAL, _FILES
     if folders is None or files is None:
-        return path.resolve()
+        return Path(path).resolve()
     text = os.fspath(path)
     found = files.get(text)
     if found is not None:

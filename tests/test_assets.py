@@ -84,11 +84,13 @@ def test_bad_images_are_warnings_and_the_figure_stays(tmp_path, name, make, mess
 
 
 @pytest.mark.parametrize("src", ["../secret.jpg", "/etc/passwd", "file:///etc/passwd",
-                                 "data:image/png;base64,AAAA"])
+                                 "data:image/png;base64,AAAA", "../article-old/secret.jpg"])
 def test_images_outside_the_source_folder_are_never_read(tmp_path, src):
     folder = tmp_path / "article"
+    (tmp_path / "article-old").mkdir(parents=True)  # a name that begins like the folder's
     folder.mkdir()
     photo(tmp_path / "secret.jpg")
+    photo(tmp_path / "article-old" / "secret.jpg")
     issue, bases = issue_with(src, folder=folder)
     assets = Assets(cache_dir=tmp_path / "cache", offline=True)
     assets.load_issue(issue, bases)
