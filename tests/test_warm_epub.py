@@ -83,6 +83,18 @@ def test_a_cached_rebuild_loads_no_other_format_nor_pillow(issue: Path, tmp_path
     assert [name for name in NOT_LOADED if name in loaded] == []
 
 
+def test_a_cached_rebuild_reads_no_system_mime_table_nor_babel_likely_scripts(
+        issue: Path, tmp_path: Path) -> None:
+    """Each page's media type is given (ebooklib would guess it from the system's MIME
+    tables), and an English book needs no likely-script table to find its catalogue:
+    reading either costs a rebuild more than its own work on an article."""
+    build_epub(issue, tmp_path / "cold")
+    edit(issue)
+    read = build_epub(issue, tmp_path / "warm", "import mimetypes, babel.core\n"
+                      "print([mimetypes.inited, babel.core._global_data is not None])\n")
+    assert read == "[False, False]"
+
+
 def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Neither the photo nor its checked copy in the cache is read: the rebuild knows the
