@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .backends import DEFAULT_FORMATS as FORMATS
 from .backends import parse_formats
-from .build import Output, build
+from .build import Backends, Output, build
 from .check import check_paths as check
 from .check import has_errors
 from .errors import ExporterError, SourceWarning, UsageError
@@ -74,7 +74,8 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "FORMATS", "Article", "Block", "DeliveryPolicy", "Embed", "ExporterError", "Figure", "Finding",
     "Heading", "Image", "Issue", "Links", "ListBlock", "Output", "Paragraph", "Project", "Quote",
-    "Section", "Sent", "Smtp", "SourceRef", "SourceWarning", "Table", "UsageError", "build", "build_bytes", "check",
+    "Backends", "Section", "Sent", "Smtp", "SourceRef", "SourceWarning", "Table", "UsageError", "build",
+    "build_bytes", "check",
     "copy_templates", "deliver", "has_errors", "is_manifest", "issue_from_sources",
     "list_templates", "load_manifest", "make_editions", "make_issue", "new_issue",
     "parse_formats", "parse_recipients", "parse_server", "preview", "read", "read_feed",

@@ -84,35 +84,75 @@ def build(project: Project, formats: list[str], out_dir: Path, *,
     Returns the outputs and the warnings of the shared steps (unreadable images...).
     `progress` is called with each step as it starts: "images", then each format's name.
     """
-    overrides = overrides or {}
-    modules = {name: backend(name) for name in formats}
-    options = {name: make_options(module.Options,
-                                  {**project.options.get(name, {}), **overrides.get(name, {})},
-                                  f"[{name}]")
-               for name, module in modules.items()}
-    # A broken user template fails before any work; a misspelt block is a warning.
-    template_warnings = check_templates(project.templates) if project.templates is not None else []
-    if progress:
-        progress("images")
-    with staging(out_dir) as stage:
-        # Each backend in its own process, started now so that it loads its libraries
-        # while the images are read; the formats then cost the time of the slowest, and
-        # a failure anywhere stops the rest and publishes nothing.
-        tasks = [(name, partial(_run_backend, module, options[name], project, stage))
-                 for name, module in modules.items()]
-        with Launch(tasks, on_start=progress, preload=_preload) as launch:
+    with Backends(formats, progress=progress, early=False) as backends:
+        return backends.build(project, out_dir, overrides=overrides, offline=offline,
+                              allow_private=allow_private)
+
+
+class Backends:
+    """The formats' processes of one build, started before anything is read.
+
+    Each backend runs in a process of its own, which loads its libraries (WeasyPrint
+    alone takes most of a second) while this one reads the sources and the images; the
+    formats then cost the time of the slowest, and a failure anywhere stops the rest
+    and publishes nothing. `early` (they are started before the sources are read, as
+    the command line does): a lone format whose libraries load slowly gets a process of
+    its own too; for the others a process costs more than it saves.
+    """
+
+    def __init__(self, formats: list[str], *, progress: Callable[[str], None] | None = None,
+                 early: bool = True) -> None:
+        self.formats = formats
+        self.modules = {name: backend(name) for name in formats}
+        self.progress = progress
+        self.launch = Launch([(name, partial(_run_backend, name)) for name in formats],
+                             on_start=progress, preload=_preload,
+                             isolate=early and bool(SLOW_TO_LOAD & set(formats)))
+
+    def __enter__(self) -> Backends:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.launch.__exit__(*exc)
+
+    def build(self, project: Project, out_dir: Path, *,
+              overrides: dict[str, dict[str, Any]] | None = None, offline: bool = False,
+              allow_private: bool = False) -> tuple[list[Output], list[str]]:
+        """`build`, in the processes started already."""
+        overrides = overrides or {}
+        options = {name: make_options(module.Options,
+                                      {**project.options.get(name, {}), **overrides.get(name, {})},
+                                      f"[{name}]")
+                   for name, module in self.modules.items()}
+        # A broken user template fails before any work; a misspelt block is a warning.
+        template_warnings = check_templates(project.templates) if project.templates is not None else []
+        if self.progress:
+            self.progress("images")
+        with staging(out_dir) as stage:
             assets = prepare_assets(project, offline=offline, allow_private=allow_private)
             cover = assets.add_file(project.cover) if project.cover else None
-            results = launch.run((assets, cover))
-        outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
-                          seconds, result.warnings)
-                   for name, (result, seconds) in zip(modules, results)]
-    cache.prune()  # entries of old versions of the articles and photos (once a day)
-    languages = [project.issue.language] + [a.language for a in project.issue.articles()]
-    return outputs, template_warnings + assets.warnings + fallback_warnings(languages)
+            results = self.launch.run(Payload(project, options, stage, assets, cover))
+            outputs = [Output(name, [out_dir / p.relative_to(stage) for p in result.files],
+                              seconds, result.warnings)
+                       for name, (result, seconds) in zip(self.formats, results)]
+        cache.prune()  # entries of old versions of the articles and photos (once a day)
+        languages = [project.issue.language] + [a.language for a in project.issue.articles()]
+        return outputs, template_warnings + assets.warnings + fallback_warnings(languages)
+
+
+@dataclass
+class Payload:
+    """What every backend's process is sent once the sources and images are read."""
+
+    project: Project
+    options: dict[str, Any]
+    stage: Path
+    assets: Assets
+    cover: Any
 
 
 # What each backend's process may import while the images are being read.
+SLOW_TO_LOAD = {"pdf"}  # WeasyPrint: most of a second; the others' libraries tens of ms
 PRELOAD = {"pdf": ("weasyprint", "pikepdf"), "epub": ("ebooklib.epub",),
            "email": ("mjml", "css_inline")}
 
@@ -124,14 +164,13 @@ def _preload(name: str) -> None:
         importlib.import_module(module)
 
 
-def _run_backend(module: Any, options: Any, project: Project, stage: Path,
-                 payload: tuple[Assets, Any]) -> tuple[Result, float]:
-    assets, cover = payload
-    job = Job(issue=project.issue, assets=assets, out_dir=stage, stem=project.stem,
-              templates=project.templates, theme=project.theme, cover=cover,
-              labels=project.labels)
+def _run_backend(name: str, payload: Payload) -> tuple[Result, float]:
+    module, project = backend(name), payload.project
+    job = Job(issue=project.issue, assets=payload.assets, out_dir=payload.stage,
+              stem=project.stem, templates=project.templates, theme=project.theme,
+              cover=payload.cover, labels=project.labels)
     with cache.journal("backend", module.__name__, *_names(project)):  # its last build's pages
-        return _timed(module.build, job, options)
+        return _timed(module.build, job, payload.options[name])
 
 
 def _timed(function: Callable[..., Result], *args: Any) -> tuple[Result, float]:

@@ -143,8 +143,6 @@ class Launch:
             process = ctx.Process(target=_waiting_child, name=f"exporter-{name}",
                                   args=(name, function, preload, payload_in, send))
             process.daemon = False  # a backend may start workers of its own
-            if on_start:
-                on_start(name)
             process.start()
             send.close()
             payload_in.close()
@@ -174,6 +172,9 @@ class Launch:
                 results.append(function(payload))
             return results
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        for name, _ in self.tasks:  # started before, but at work only from now on
+            if self.on_start:
+                self.on_start(name)
         for out in self.inputs:
             try:
                 out.send_bytes(data)

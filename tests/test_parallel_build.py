@@ -136,3 +136,35 @@ def test_the_builds_own_processes_are_not_load() -> None:
         assert not busy()
     finally:
         _stop(spinners)
+
+
+def test_the_command_starts_a_backend_loading_before_the_sources_are_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lone PDF built from the command line loads WeasyPrint in its own process while
+    the sources are read: reading here waits until that loading has begun, which it
+    could never do if the backend were started only after the sources."""
+    import importlib
+
+    import exporter.cli
+
+    steps = importlib.import_module("exporter.build")  # `exporter.build` is the function
+    loading, read = tmp_path / "loading", tmp_path / "read"
+    preload, project = steps._preload, exporter.cli._project
+
+    def marked_preload(name: str) -> None:
+        loading.write_text(name)
+        preload(name)
+
+    def waiting_project(args: object) -> object:
+        deadline = time.monotonic() + 30
+        while not loading.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        read.write_text(loading.read_text() if loading.exists() else "")
+        return project(args)
+
+    monkeypatch.setattr(steps, "_preload", marked_preload)
+    monkeypatch.setattr(exporter.cli, "_project", waiting_project)
+    code = exporter.cli.main(["build", str(ARTICLE), "-f", "pdf", "-o", str(tmp_path / "out"),
+                              "--quiet"])
+    assert code == 0 and (tmp_path / "out" / "figures-and-quote.pdf").exists()
+    assert read.read_text() == "pdf"

@@ -319,3 +319,15 @@ def test_a_pdf_typeset_by_parts_never_parses_the_whole_document(tmp_path, monkey
     path, _ = build_issue_pdf(manifest, tmp_path / "out", workers=2)
     assert len(pypdf.PdfReader(path).pages) >= 5
     assert not [html for html in parsed if html.count("<article") > 1]
+
+
+def test_the_worker_typesetting_the_front_gets_fewer_articles() -> None:
+    """The front is laid out twice (counted, then numbered) and costs more per character:
+    its worker takes fewer articles, so that both end together instead of one idling."""
+    from exporter.backends.pdf.parts import _costs, _share
+
+    documents = ["f" * 10_000] + ["a" * 10_000] * 6
+    chunks = _share(list(range(7)), _costs(documents, list(range(7))), 2)
+    front, other = sorted(chunks, key=lambda chunk: 0 not in chunk)
+    assert 0 in front and len(front) - 1 < len(other) - 1
+    assert sorted(front + other) == list(range(7))
