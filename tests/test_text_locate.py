@@ -761,3 +761,98 @@ def test_a_headline_with_its_byline_and_date_run_into_it_is_cut_there() -> None:
     article = _article(page)
     assert (article.title, article.authors, article.published) == (
         headline, ["Jane Doe"], "2024-06-19")
+
+
+def test_a_typo_report_box_under_the_story_ends_it() -> None:
+    box = ("Found a mistake?\nSelect the text and press Ctrl+Enter to send the passage to the editors!\n"
+           "Sign up for our weekly letter from the harbour\n")
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{box}"
+                       "Ferry fares rise again as fuel costs climb\n")
+    assert _body_text(article)[:3] == STORY.splitlines()
+    assert not any("Ctrl+Enter" in line or "weekly letter" in line for line in _body_text(article))
+
+
+def test_a_keyboard_shortcut_in_the_story_does_not_end_it() -> None:
+    shortcut = "To send the form, press Ctrl+Enter, then wait for the harbour office to answer by post."
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{shortcut}\n{STORY}")
+    assert shortcut in _body_text(article)
+
+
+@pytest.mark.parametrize("notice", [
+    "Subscribe to continue reading this story and every other from the harbour.",
+    "This article is only available to subscribers.",
+    "［有料会員限定］ この記事は会員限定です。電子版に登録すると続きをお読みいただけます。",
+])
+def test_a_paywall_notice_is_not_body(notice: str) -> None:
+    article = _article(f"Harbour plan approved\nBy Jane Doe\n{STORY}{notice}\n")
+    assert _body_text(article) == STORY.splitlines()
+
+
+def test_a_code_blocks_copy_button_is_not_body() -> None:
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\nCopy\n{second}\nCopied!\n{third}\n"
+    assert _body_text(_article(page)) == STORY.splitlines()
+
+
+def test_a_long_paragraph_over_a_photos_lone_credit_stays_in_the_story() -> None:
+    paragraph = ("The harbour master walked us along the north quay, where the new berth will be built, "
+                 "and explained how the ferries will turn in the narrow channel once the works are done. "
+                 "She has run the port for eleven years and has seen three plans for the quay come and go "
+                 "before this one, the first to reach a vote of the full council.")
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\n{paragraph}\nPhoto by John Roe\n{second}\n{third}\n"
+    assert _body_text(_article(page)) == [first, paragraph, second, third]
+
+
+def test_a_short_caption_over_a_photos_lone_credit_is_the_photos() -> None:
+    first, second, third = STORY.splitlines()
+    page = (f"Harbour plan approved\nBy Jane Doe\n{first}\nThe north quay at dawn, seen from the ferry.\n"
+            f"Photo by John Roe\n{second}\n{third}\n")
+    article = _article(page)
+    assert _body_text(article) == STORY.splitlines()
+    assert [f.caption for f in article.body if isinstance(f, Figure)] == ["The north quay at dawn, seen from the ferry."]
+
+
+GERMAN_STORY = (
+    "Der Gemeinderat hat am Montag nach einer langen Debatte den Plan für den neuen Hafen gebilligt.\n"
+    "Die Arbeiten an dem neuen Liegeplatz sollen im Frühjahr beginnen und in zwei Jahren fertig sein.\n"
+    "Die Anwohner begrüßten den Plan, wollen aber, dass der Lärm am Kai in der Nacht gering bleibt.\n")
+
+
+@pytest.mark.parametrize("rail", ["Ähnliche Beiträge", "Das könnte dich auch interessieren"])
+def test_a_german_blogs_related_posts_after_the_story(rail: str) -> None:
+    after = (f"{rail}\nDer Fischmarkt zieht an den alten Kai um, wo die Händler schon seit dem Winter "
+             "auf einen neuen Platz für ihre Stände warten.\n")
+    article = _article(f"Hafenplan gebilligt\nVon Jana Schmidt\n{GERMAN_STORY}{after}")
+    assert _body_text(article) == GERMAN_STORY.splitlines()
+
+
+def test_a_german_blogs_comment_form_after_the_story() -> None:
+    after = ("Schreibe einen Kommentar\nIch wohne direkt am Kai und finde es gut, dass endlich etwas passiert, "
+             "auch wenn die Bauarbeiten sicher laut werden.\n")
+    article = _article(f"Hafenplan gebilligt\nVon Jana Schmidt\n{GERMAN_STORY}{after}")
+    assert _body_text(article) == GERMAN_STORY.splitlines()
+
+
+def test_a_spanish_blogs_post_navigation_and_comment_form_after_the_story() -> None:
+    story = ("El ayuntamiento aprobó el lunes el plan del puerto tras un debate que duró casi todo el día.\n"
+             "Las obras del nuevo muelle empezarán en primavera y deberían terminar en dos años.\n")
+    after = ("Navegación de entradas\nEntrada anterior: El mercado de pescado se traslada al muelle viejo\n"
+             "Deja una respuesta\nTu dirección de correo electrónico no será publicada, pero tu nombre y tu "
+             "comentario aparecerán debajo de la entrada cuando la redacción lo haya aprobado.\n")
+    article = _article(f"Aprobado el plan del puerto\nPor Juana Pérez\n{story}{after}")
+    assert _body_text(article) == story.splitlines()
+
+
+def test_a_video_players_controls_are_not_body() -> None:
+    first, second, third = STORY.splitlines()
+    page = f"Harbour plan approved\nBy Jane Doe\n{first}\nReplay\nUp next\n{second}\n{third}\n"
+    assert _body_text(_article(page)) == STORY.splitlines()
+
+
+@pytest.mark.parametrize("agency", ["The Associated Press", "Agence France-Presse"])
+def test_a_wire_agencys_name_under_the_headline_is_not_the_headline(agency: str) -> None:
+    page = f"{MENU}Harbour plan approved after a long debate\n{agency}\n19 June 2024\n" + STORY
+    article = _article(page)
+    assert article.title == "Harbour plan approved after a long debate"
+    assert _body_text(article) == STORY.splitlines()

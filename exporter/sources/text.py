@@ -57,9 +57,11 @@ _FURNITURE = _full_line(
     # share, save and reading buttons
     r"share|shares|[\d,.]{1,9}k? shares|save|saved|copy link(?: link)?(?: copied)?|link copied|print",
     r"share via|(?:go to |share )?permalink",
+    r"copy(?: code| to clipboard)?|copied(?: to clipboard)?!?",  # a code block's or a link's copy button
     r"(?:see|view|show) (?:more|all)(?: videos?| photos?| images?| pictures?| galleries)?",
     r"[—–-]{1,3}",  # a dash alone: a dateline's ("Busan / QNN / —") or a divider
     # a video player's controls and a widget still loading
+    r"replay|play(?: video)?|pause|mute|unmute|(?:exit )?full ?screen|now playing|up next",
     r"autoplay|auto-play|自动播放(?:开关)?|自動播放|自動再生|loading|正在加载|加载中|載入中|読み込み中",
     r"share this(?: article| story| page)?\s*:?|share this with",
     r"(?:share|print|email|e-mail) (?:full |this )?(?:article|story|page|post)|gift (?:this )?article|bookmark|follow|e-?mail",
@@ -136,6 +138,12 @@ _PROMO = _full_line(
     r"more(?=:)", r"more (?:from|in|on|stories|articles|news)\b.{0,40}",
     r"you (?:may|might) also like", r"recommended(?: for you)?",
     r"mehr zum thema|lesen sie auch|à lire aussi|sur le même sujet|leia (?:também|mais)",
+    # a blog's related-posts rail and "you may also like" in other languages
+    r"(?:ähnliche|verwandte|weitere) beiträge|das könnte (?:dich|sie|euch) auch interessieren|"
+    r"(?:entradas|publicaciones|posts) relacionad[oa]s|tambi[ée]n te (?:puede|podr[íi]a) interesar|"
+    r"vous (?:aimerez|pourriez aimer) aussi|(?:à|a) voir aussi|potrebbe(?:ro)? interessarti(?: anche)?|"
+    r"voc[êe] tamb[ée]m pode gostar|(?:artigos|posts) relacionados|dit vind je misschien ook leuk|"
+    r"podobne (?:wpisy|artykuły)|похожие записи",
     r"(?:verwandte|ähnliche|weitere) artikel|articles? (?:connexes|similaires)|lire aussi",
     r"(?:art[íi]culos|noticias|not[íi]cias|mat[ée]rias) relacionad[oa]s|lee tambi[ée]n",
     r"leggi anche|articoli correlati|lees ook|gerelateerde artikelen",
@@ -168,6 +176,12 @@ _TAIL = _full_line(
 # a share panel's label, a comment form, a consent banner.
 _STOP = _full_line(
     r"post navigation", r"(?:previous|next|older|newer) (?:post|article|story)\s*:?.{0,160}",
+    # the same blog-post navigation in the languages blog software is shipped in
+    r"beitragsnavigation|navigation des articles|navegaci[óo]n de (?:entradas|art[íi]culos)|navigazione articoli|"
+    r"navega[çc][ãa]o de (?:posts?|artigos)|berichtnavigatie|nawigacja wpisu|навигация по записям",
+    r"(?:(?:vorheriger|nächster|älterer|neuerer) (?:beitrag|artikel)|(?:article|billet) (?:précédent|suivant)|"
+    r"(?:entrada|art[íi]culo|publicaci[óo]n) (?:anterior|siguiente)|articolo (?:precedente|successivo)|"
+    r"(?:post|artigo) (?:anterior|seguinte)|(?:vorig|volgend) bericht|(?:poprzedni|następny) wpis)\s*:?.{0,160}",
     r"(?=.{0,220}cookie).{0,200}\b(?:we|this (?:site|website)) uses? cookies\b.{0,300}",
     r"(?=.{0,220}cookie).{0,200}\baccept (?:all )?cookies\b.{0,100}")
 # Lines of a comment section: its head, its form, a comment's Reply button. The section
@@ -176,6 +190,13 @@ _COMMENTS = _full_line(
     r"leave a (?:reply|comment)",
     r"deixe (?:um|seu) coment[áa]rio|deja (?:un|tu) comentario|laisser un commentaire|"
     r"kommentar (?:schreiben|verfassen)|lascia un commento|plaats een reactie",
+    # the comment form's head in the languages blog software is shipped in
+    r"(?:schreibe|hinterlasse)(?:n sie)? einen kommentar|deja una respuesta|deixe uma resposta|"
+    r"laisser une r[ée]ponse|lascia una risposta|geef een reactie|laat een reactie achter|"
+    r"(?:dodaj|zostaw) (?:komentarz|odpowied[źz])|добавить комментарий|оставьте комментарий",
+    r"\d+ (?:gedanken|kommentare?|antworten) (?:zu|auf) .{1,200}|\d+ (?:r[ée]flexions?|commentaires?|r[ée]ponses?) "
+    r"(?:(?:au sujet de|sur|à) .{1,200})|\d+ (?:comentarios?|respuestas?|coment[áa]rios|respostas?) (?:a|en|em|para|sobre) .{1,200}|"
+    r"\d+ (?:commenti|risposte) (?:a|su) .{1,200}|\d+ reacties? op .{1,200}",
     r"(?:оставить|добавить|написать) комментарий|發表評論|发表评论|コメントを(?:書く|投稿する)",
     r"join the (?:conversation|discussion)|reply|antworten|répondre|responder",
     r"(?:post|add|write) a comment", r"discussion policy|(?:comments?|community) (?:policy|guidelines|rules)",
@@ -207,6 +228,15 @@ _NOTICES = (
     # the author's box and the tip line under a story
     ("tail", r"\bfollow (?:him|her|them|me|us) on (?:twitter|facebook|instagram|linkedin)\b\W*(?:@|at\b|$)",
      r"\b(?:have|got) a (?:news |story )?tip\b", r"\b(?:may|can) be reached at \S+@"),
+    # a typo-report box under the story: "Select the text and press Ctrl+Enter to tell the editors"
+    ("tail", r"\b(?:ctrl|strg)\s*\+\s*enter\b.{0,160}(?:editor|redakt|redac|redaz|редакц|редактор)"),
+    # a paywall's notice where the story stops for readers without a subscription
+    ("furniture", r"\b(?:subscribe|log ?in|sign ?in|register|become a (?:member|subscriber)) (?:now )?"
+                  r"to (?:continue|keep) reading\b",
+     r"\bthis (?:article|story|content) is (?:only )?(?:for|available to|reserved for) (?:paying )?"
+     r"(?:subscribers|members)\b",
+     r"\bnur für abonnenten\b|\bréservé aux abonnés\b|\bexclusivo para (?:suscriptores|assinantes)\b|"
+     r"会員限定|続きをお読みいただけます|付费(?:阅读|内容)|訂閱(?:後|后)?(?:閱讀|阅读)全文"),
     # the legal notice of the page's footer
     ("tail", r"\bsubject to copyright\b", r"\b(?:may|can) not be reproduced\b",
      r"\bno part (?:of this \w+ )?may be reproduced\b", r"\bconstitutes acceptance of\b", r"^citation:"),
@@ -238,6 +268,11 @@ _BIO_SHAPE = re.compile(
     r"freelancer?|photographer|producer|critic)s?\b", re.I)
 _BIO_PROSE_AFTER = 1  # an author's box holds a paragraph or two, at the story's very end
 _ABOUT = re.compile(r"(?:about|über|à propos de|sobre|su) (?P<name>.{3,60})", re.I)
+# A wire agency's name alone, standing where a byline stands: metadata, never the headline.
+_AGENCY_LINE = _full_line(
+    r"(?:the )?associated press|reuters|agence france-presse|afp|dpa|deutsche presse-agentur|(?:agencia )?efe|"
+    r"ansa|xinhua(?: news agency)?|kyodo(?: news)?|yonhap(?: news agency)?|pa media|press association|"
+    r"anadolu (?:agency|ajansı)|(?:agência )?lusa|ria novosti|interfax|tass")
 _STAMP_LINE = re.compile(r"^(?:(?:first )?published|updated|posted|last (?:updated|modified))\b.{0,80}\d.{0,80}$",
                          re.I)
 # A time on a line of its own: a live blog's entry starts under it.
@@ -304,6 +339,7 @@ _STANDFIRST_MAX_WORDS = 70
 _STANDFIRST_MIN_WORDS = 6  # a shorter line without a full stop under the headline is a label
 _QUOTE_MARKS = ("“", '"', "‘", "«", "„")  # a paragraph opening with one quotes someone
 _CAPTION_MAX_WORDS = 100  # longer lines ending in "(AP)" are paragraphs, not captions
+_CAPTION_ABOVE_MAX_WORDS = 50  # a caption on its own line over a lone credit; longer is the story's paragraph
 _ATTRIBUTION_MAX_WORDS = 8
 # Bylines and dates may follow the lead photo and the first paragraph; further down, a
 # line shaped like them ("Jane Doe in Seoul", "19 June 2024") is the story's own text.
@@ -632,7 +668,7 @@ def _classify(line: str) -> _Line:
     meta = _metadata(line)
     if meta is not None:
         return _Line("meta", line, meta)
-    if _STAMP_LINE.match(line):
+    if _STAMP_LINE.match(line) or _AGENCY_LINE.fullmatch(line):
         return _Line("meta", line, {})
     dated = _dateline(line)
     if dated is not None:
@@ -1013,7 +1049,7 @@ def _append(draft: _Draft, block: Block, credit_line: bool) -> None:
     previous = draft.body[-1] if draft.body else None
     if (credit_line and isinstance(block, Figure) and block.caption is None
             and isinstance(previous, Paragraph)
-            and len(previous.text.split()) <= _CAPTION_MAX_WORDS
+            and len(previous.text.split()) <= _CAPTION_ABOVE_MAX_WORDS
             and not previous.text.endswith(":") and not to_text(previous.text).startswith(_QUOTE_MARKS)):
         draft.body[-1] = Figure(caption=previous.text, credit=block.credit)
         return
