@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,8 +36,6 @@ from .manifest import Project, is_manifest, load_manifest, make_issue
 from .manifest import project_from_sources as issue_from_sources
 from .model import (Article, Block, Embed, Figure, Heading, Image, Issue, Links, ListBlock, Paragraph,
                     Quote, Section, SourceRef, Table)
-from .preview import preview
-from .serve import serve
 from .sources import read_source as read
 
 if TYPE_CHECKING:
@@ -47,10 +44,13 @@ if TYPE_CHECKING:
     from .editions import make_editions, read_subscribers
     from .editions.deliver import Policy as DeliveryPolicy
     from .editions.deliver import Smtp, deliver
+    from .preview import preview
     from .scaffold import copy_templates, list_templates, new_issue
+    from .serve import serve
 
-# Imported when first used, so that a build does not load mail sending, editions and
-# scaffolding (a warm rebuild is mostly interpreter start-up and imports).
+# Imported when first used, so that a build does not load mail sending, editions,
+# scaffolding, the preview (subprocess) and the server (a warm rebuild is mostly
+# interpreter start-up and imports).
 LAZY = {
     "Sent": ("backends.email.send", "Sent"), "parse_recipients": ("backends.email.send", "parse_recipients"),
     "parse_server": ("backends.email.send", "parse_server"), "send_email": ("backends.email.send", "send_eml"),
@@ -58,6 +58,7 @@ LAZY = {
     "DeliveryPolicy": ("editions.deliver", "Policy"), "Smtp": ("editions.deliver", "Smtp"),
     "deliver": ("editions.deliver", "deliver"), "copy_templates": ("scaffold", "copy_templates"),
     "list_templates": ("scaffold", "list_templates"), "new_issue": ("scaffold", "new_issue"),
+    "preview": ("preview", "preview"), "serve": ("serve", "serve"),
 }
 
 
@@ -89,6 +90,7 @@ def build_bytes(project: Project, formats: Iterable[str] = FORMATS, *,
 
     The files are built in a temporary folder, read back and the folder removed.
     """
+    import tempfile
     with tempfile.TemporaryDirectory(prefix="exporter-bytes-") as folder:
         out = Path(folder)
         outputs, _ = build(project, list(formats), out, overrides=overrides, offline=offline,

@@ -211,8 +211,8 @@ class Assets:
             raise ExporterError(src, "only http(s) URLs and relative paths are read")
         if base is None:
             raise ExporterError(src, "a relative image path needs a local source")
-        path = resolved(base / src)
-        if not any(path.is_relative_to(root) for root in allowed):
+        path = resolved(os.path.join(base, src))
+        if not any(_inside(path, root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
         try:
             if not path.is_file():
@@ -254,6 +254,13 @@ class Assets:
         if not path.exists():
             write_bytes(path, data)
         return Asset(key, path, width, height, fmt)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """`path.is_relative_to(folder)` for resolved paths, compared as text: it is asked for
+    every photo of each build, and pathlib's own answer costs a new path object."""
+    text, top = os.fspath(path), os.fspath(folder)
+    return text == top or text.startswith(os.path.join(top, ""))
 
 
 def _identity(path: Path, info: os.stat_result) -> str:

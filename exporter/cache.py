@@ -93,7 +93,7 @@ def as_json(value: object, *, leaving_out: Collection[str] = ()) -> str:
                 {k: v for k, v in attributes.items() if k not in leaving_out} if leaving_out
                 else attributes]
 
-    return json.dumps(value, default=state)
+    return json.dumps(value, default=state, check_circular=False)  # a model holds no cycle
 
 
 def folder_digest(*folders: Path | None) -> str:

@@ -36,8 +36,7 @@ FORMAT_LOCALE = {"en": "en_001"}
 
 def shipped() -> list[str]:
     """The languages with a catalogue, as BCP 47 tags ("zh-Hant")."""
-    return sorted(p.parent.parent.name.replace("_", "-")
-                  for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+    return sorted(name.replace("_", "-") for name in _catalogues())
 
 
 @lru_cache(maxsize=64)
@@ -56,13 +55,21 @@ def catalogue_name(tag: str) -> str | None:
     if locale is None:
         return None
     script = locale.script  # "zh" alone is written in its likely script, Simplified
-    if script is None:
+    # Babel's likely scripts are a large file: read only for a language whose catalogues
+    # differ by script (not for "en", read by every build).
+    if script is None and any(name.startswith(f"{locale.language}_") for name in _catalogues()):
         parts = get_global("likely_subtags").get(locale.language, "").split("_")
         script = parts[1] if len(parts) == 3 else None
     for name in (f"{locale.language}_{script}", locale.language):
         if (LOCALE_DIR / name / "LC_MESSAGES" / f"{DOMAIN}.po").is_file():
             return name
     return None
+
+
+@lru_cache(maxsize=1)
+def _catalogues() -> frozenset[str]:
+    """The folder names of the shipped catalogues ("en", "zh_Hant")."""
+    return frozenset(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
 @lru_cache(maxsize=32)

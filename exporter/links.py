@@ -11,6 +11,7 @@ address in the email).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
 import urllib.parse
@@ -152,18 +153,27 @@ def detach_missing(issue: Issue, known: list[Article]) -> None:
 
 def _rewrite_node(node: object, rewrite) -> None:
     """Apply `rewrite` to every inline text field of a model object, recursing into blocks."""
-    for f in dataclasses.fields(node):  # type: ignore[arg-type]
-        kind, value = f.metadata.get("kind"), getattr(node, f.name)
+    for name, kind in _text_fields(type(node)):
+        value = getattr(node, name)
         if value is None:
             continue
         if kind in (INLINE, INLINE_OPT):
-            setattr(node, f.name, rewrite(value))
+            setattr(node, name, rewrite(value))
         elif kind == INLINE_LIST:
-            setattr(node, f.name, [rewrite(v) for v in value])
+            setattr(node, name, [rewrite(v) for v in value])
         elif kind == INLINE_ROWS:
-            setattr(node, f.name, [[rewrite(v) for v in row] for row in value])
+            setattr(node, name, [[rewrite(v) for v in row] for row in value])
         elif kind == BLOCKS:
             for block in value:
                 _rewrite_node(block, rewrite)
         elif kind == FIGURE_OPT:
             _rewrite_node(value, rewrite)
+
+
+@functools.cache
+def _text_fields(cls: type) -> tuple[tuple[str, str], ...]:
+    """The fields of a model class that hold inline text or other nodes, with their kind:
+    found once per class, not once per block of every article of each build."""
+    walked = (INLINE, INLINE_OPT, INLINE_LIST, INLINE_ROWS, BLOCKS, FIGURE_OPT)
+    return tuple((f.name, f.metadata["kind"]) for f in dataclasses.fields(cls)
+                 if f.metadata.get("kind") in walked)

@@ -13,7 +13,8 @@ def is_url(location: str) -> bool:
     return bool(re.match(r"https?://", location, re.I))
 
 
-_REAL: dict[str, str] | None = None  # a path's real path, while one build reads its files
+_REAL: dict[str, str] | None = None  # a folder's real path, while one build reads its files
+_FILES: dict[str, Path] | None = None  # and a file's
 
 
 @contextmanager
@@ -22,28 +23,35 @@ def one_look_per_folder() -> Iterator[None]:
     up each folder's and file's real path once: an issue's files share a few folders,
     each is looked at more than once, and resolving a path costs a system call for each
     of its parts. The next build looks again."""
-    global _REAL
-    outer = _REAL
-    _REAL = {} if outer is None else outer
+    global _REAL, _FILES
+    outer = _REAL, _FILES
+    if _REAL is None or _FILES is None:
+        _REAL, _FILES = {}, {}
     try:
         yield
     finally:
-        _REAL = outer
+        _REAL, _FILES = outer
 
 
-def resolved(path: Path) -> Path:
-    """`path.resolve()`, looked up once per build (see above). A path through '..' is
-    resolved whole: a link before it decides which folder that is."""
-    known = _REAL
-    if known is None or ".." in path.parts:
-        return path.resolve()
-    text = os.path.abspath(path)
-    real = known.get(text)
-    if real is None:
-        folder, name = os.path.split(text)
-        parent = known.get(folder)
+def resolved(path: str | Path) -> Path:
+    """`path.resolve()`, looked up once per build (see above). A folder is resolved as
+    the user wrote it, '..' and all (`realpath` follows a link before it decides which
+    folder '..' is), so the photos of `../photos/` share one look at that folder."""
+    folders, files = _REAL, _FILES
+    if folders is None or files is None:
+        return Path(path).resolve()
+    text = os.fspath(path)
+    found = files.get(text)
+    if found is not None:
+        return found
+    folder, name = os.path.split(text if os.path.isabs(text) else os.path.join(os.getcwd(), text))
+    if name in ("", ".", ".."):
+        real = os.path.realpath(text)
+    else:
+        parent = folders.get(folder)
         if parent is None:
-            parent = known[folder] = os.path.realpath(folder)
+            parent = folders[folder] = os.path.realpath(folder)
         joined = os.path.join(parent, name)
-        real = known[text] = os.path.realpath(joined) if os.path.islink(joined) else joined
-    return Path(real)
+        real = os.path.realpath(joined) if os.path.islink(joined) else joined
+    found = files[text] = Path(real)
+    return found

@@ -84,11 +84,13 @@ def test_bad_images_are_warnings_and_the_figure_stays(tmp_path, name, make, mess
 
 
 @pytest.mark.parametrize("src", ["../secret.jpg", "/etc/passwd", "file:///etc/passwd",
-                                 "data:image/png;base64,AAAA"])
+                                 "data:image/png;base64,AAAA", "../article-old/secret.jpg"])
 def test_images_outside_the_source_folder_are_never_read(tmp_path, src):
     folder = tmp_path / "article"
+    (tmp_path / "article-old").mkdir(parents=True)  # a name that begins like the folder's
     folder.mkdir()
     photo(tmp_path / "secret.jpg")
+    photo(tmp_path / "article-old" / "secret.jpg")
     issue, bases = issue_with(src, folder=folder)
     assets = Assets(cache_dir=tmp_path / "cache", offline=True)
     assets.load_issue(issue, bases)
@@ -138,3 +140,26 @@ def test_resolved_is_path_resolve(tmp_path):
                      "link", "real/./deeper/", "missing/file.jpg"]:
             for _ in range(2):  # the second time from the folders already resolved
                 assert resolved(tmp_path / path) == (tmp_path / path).resolve(), path
+
+
+def test_photos_through_dot_dot_share_one_look_at_their_folder(tmp_path, monkeypatch):
+    """`../photos/a.jpg` from every article of an issue: the folder's real path is looked
+    up once per build, not once per photo and pass (each costs a system call per part)."""
+    import os
+
+    from exporter.locations import one_look_per_folder, resolved
+
+    (tmp_path / "photos").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "articles" / name).mkdir(parents=True)
+        (tmp_path / "photos" / f"{name}.jpg").write_bytes(b"x")
+    expected = {name: (tmp_path / "photos" / f"{name}.jpg").resolve() for name in ("a", "b")}
+    looks: list[str] = []
+    real = os.path.realpath
+    monkeypatch.setattr(os.path, "realpath", lambda path, **kw: looks.append(path) or real(path, **kw))
+    with one_look_per_folder():
+        for _ in range(2):
+            for name in ("a", "b"):
+                path = tmp_path / "articles" / "a" / ".." / ".." / "photos" / f"{name}.jpg"
+                assert resolved(path) == expected[name]
+    assert looks == [str(tmp_path / "articles" / "a" / ".." / ".." / "photos")]

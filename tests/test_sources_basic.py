@@ -91,3 +91,26 @@ def test_markdown_relative_links_resolve_against_url_or_become_text(tmp_path):
     with_url.write_text(text.replace("title:", "url: https://example.com/news/mekong\ntitle:", 1))
     (article,) = read_source(with_url)
     assert '<a href="https://example.com/news/archive/2023.md">' in article.body[0].text
+
+
+def test_credit_patterns_are_compiled_only_when_a_caption_needs_splitting(tmp_path):
+    """A rebuild parses the edited article only: one whose captions come with their credit
+    does not pay for compiling the credit patterns; the first caption to split does."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: T\nlead:\n  image: p.jpg\n  caption: A harbour.\n"
+                     "  credit: Desk\n---\n\nText.\n", encoding="utf-8")
+    code = ("from exporter.sources import read_source, credits\n"
+            f"read_source({str(story)!r})\n"
+            "patterns = [v for v in vars(credits).values() if isinstance(v, credits._Lazy)]\n"
+            "before = sum('compiled' in vars(p) for p in patterns)\n"
+            "split = credits.split_credit('Kim attends. Photo: AP')\n"
+            "print(len(patterns), before, split)\n")
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": str(root), "EXPORTER_NO_CACHE": "1"})
+    assert done.stdout.split() == ["6", "0", "('Kim", "attends.',", "'AP')"]

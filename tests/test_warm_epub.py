@@ -34,12 +34,14 @@ title = "News"
 articles = ["one.md", "two.md", "three.md"]
 """
 # What a cached EPUB rebuild has no use for: the other formats, Pillow (every photo is
-# checked and resized already, the cover drawn), the preview server, process pools, and
-# Babel's locale data (its dates module looks up the time zone; the dates, numbers and
-# text direction the book writes are kept).
+# checked and resized already, the cover drawn), the preview server and the `preview`
+# command (with subprocess, for the tools it runs), process pools, and Babel's locale
+# data (its dates module looks up the time zone; the dates, numbers and text direction
+# the book writes are kept).
 NOT_LOADED = ["PIL", "weasyprint", "pikepdf", "mjml", "css_inline", "trafilatura", "httpx",
               "http.server", "multiprocessing", "babel.dates", "babel.numbers",
-              "exporter.backends.pdf", "exporter.backends.email"]
+              "exporter.backends.pdf", "exporter.backends.email", "exporter.serve",
+              "exporter.preview", "subprocess"]
 
 
 @pytest.fixture
@@ -79,6 +81,18 @@ def test_a_cached_rebuild_loads_no_other_format_nor_pillow(issue: Path, tmp_path
                                    "import json\nprint(json.dumps(sorted(sys.modules)))\n"))
     assert "exporter.backends.epub" in loaded and "ebooklib" in loaded
     assert [name for name in NOT_LOADED if name in loaded] == []
+
+
+def test_a_cached_rebuild_reads_no_system_mime_table_nor_babel_likely_scripts(
+        issue: Path, tmp_path: Path) -> None:
+    """Each page's media type is given (ebooklib would guess it from the system's MIME
+    tables), and an English book needs no likely-script table to find its catalogue:
+    reading either costs a rebuild more than its own work on an article."""
+    build_epub(issue, tmp_path / "cold")
+    edit(issue)
+    read = build_epub(issue, tmp_path / "warm", "import mimetypes, babel.core\n"
+                      "print([mimetypes.inited, babel.core._global_data is not None])\n")
+    assert read == "[False, False]"
 
 
 def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,

@@ -473,7 +473,9 @@ class _Page(epub.EpubHtml):
     and writes an empty placeholder, which `_write` replaces by the entry."""
 
     def __init__(self, uid: str, file_name: str, title: str, lang: str, entry: Entry):
-        super().__init__(uid=uid, file_name=file_name, title=title, lang=lang)
+        # The media type given: ebooklib would guess it, loading the system's MIME tables.
+        super().__init__(uid=uid, file_name=file_name, title=title, lang=lang,
+                         media_type="application/xhtml+xml")
         self.entry = entry
 
     def get_content(self, default: bytes | None = None) -> bytes:
