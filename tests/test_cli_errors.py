@@ -113,3 +113,13 @@ def test_the_command_runs_exit_handlers_but_frees_nothing_one_by_one(tmp_path):
     assert failed.returncode == 1 and "no such file" in failed.stderr
     assert (tmp_path / "handled").exists()
     assert not (tmp_path / "freed").exists()
+
+
+def test_the_command_under_a_profiler_ends_normally_so_that_it_reports(tmp_path):
+    """`python -m cProfile -m exporter ...` writes its figures after the program ends."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    stats = tmp_path / "stats"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "exporter",
+                           "inspect", str(SAMPLES / "manila-floods.md")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0 and stats.stat().st_size > 0
