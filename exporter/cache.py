@@ -244,12 +244,13 @@ def file_key(path: Path, info: os.stat_result, *parts: str) -> str:
                                              info.st_mtime_ns, info.st_ctime_ns)), *parts)
 
 
-def is_parsed(path: Path, info: os.stat_result, describe: Any) -> bool:
-    """Whether `parsed_file` would find this file parsed without reading it."""
+def parsed_entry(path: Path, info: os.stat_result, describe: Any) -> str | None:
+    """The key of this file's parsed articles when `parsed_file` would find them without
+    reading the file (for `parsed_articles`); None when it would read and parse it."""
     if not enabled():
-        return False
+        return None
     entry = _recalled("source-files", file_key(path, info, repr(describe)), None)
-    return entry is not _MISSING and stored("parsed", entry)
+    return entry if entry is not _MISSING and stored("parsed", entry) else None
 
 
 def _parsed_key(data: bytes, describe: Any) -> str:
@@ -273,10 +274,10 @@ def parsed_file(path: Path, info: os.stat_result, describe: Any, parse: Callable
                        lambda: _parsed_key(read(), describe))
     if not content and not stored("parsed", entry):  # its articles pruned since
         entry = _parsed_key(read(), describe)
-    return _remembered_source(entry, lambda: parse(read()))
+    return parsed_articles(entry, lambda: parse(read()))
 
 
-def _remembered_source(entry: str, parse: Callable[[], T]) -> T:
+def parsed_articles(entry: str, parse: Callable[[], T]) -> T:
     """A source's articles, parsed once per `entry` (its content and description). The
     source's warnings are remembered with them and given again each time."""
 

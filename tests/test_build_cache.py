@@ -92,6 +92,33 @@ def test_a_rebuild_parses_in_workers_only_the_sources_not_yet_parsed(own_cache: 
     assert started == [["sources-0", "sources-1"]]  # one changed file: read in the build itself
 
 
+def test_the_read_after_the_check_looks_each_unchanged_source_up_once(
+        own_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild checks every source (are there enough to parse in workers?) before it
+    reads them: the read takes what the check found, as long as the file is the same, and
+    a file changed in between is read again."""
+    from exporter.sources import warm
+
+    sources = []
+    for n in range(3):
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(ARTICLE.read_text(encoding="utf-8").replace("\n\n", f"\n\nStory {n}.\n\n", 1),
+                          encoding="utf-8")
+        sources.append(str(source))
+    first = [read_source(source)[0].to_dict() for source in sources]
+    monkeypatch.setattr(warm, "max_workers", lambda: 2)
+    keys: list[Path] = []
+    real = cache.file_key
+    monkeypatch.setattr(cache, "file_key", lambda path, *rest: keys.append(path) or real(path, *rest))
+    warm.warm_sources(sources)
+    Path(sources[2]).write_text(Path(sources[2]).read_text(encoding="utf-8") + "\nLate.\n",
+                                encoding="utf-8")
+    again = [read_source(source)[0].to_dict() for source in sources]
+    assert again[:2] == first[:2] and again[2] != first[2]
+    assert "Late." in again[2]["body"][-1]["text"]
+    assert sorted(map(str, keys)) == sorted(sources + [sources[2]])  # the changed one twice
+
+
 def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: Path, tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Decoding photos in workers pays only when they are not remembered: after one photo

@@ -9,6 +9,7 @@ the HTML extractor. The suffix chooses a kind unless the content clearly says ot
 from __future__ import annotations
 
 import importlib
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +111,12 @@ def read_source(location: str | Path, *, url: str | None = None,
         except ImportError as exc:
             raise SourceError(location, f"cannot read URLs here ({exc})")
         return url_source.read_url(location, allow_private=allow_private)
+    from ..cache import parsed_articles, parsed_file  # a rebuild parses only changed files
+
+    looked = _looked_up(location, url, allow_private)
+    if looked is not None:  # parsed, as `is_parsed` found just before
+        path, origin, entry = looked
+        return parsed_articles(entry, lambda: read_bytes(path.read_bytes(), origin, name=path.name))
     path = Path(location)
     if not path.is_file():
         raise SourceError(location, "no such file" if not path.exists() else "not a file")
@@ -117,22 +124,52 @@ def read_source(location: str | Path, *, url: str | None = None,
     if info.st_size > MAX_SOURCE_BYTES:
         raise SourceError(location, f"larger than {MAX_SOURCE_BYTES // 2**20} MB")
     origin = Origin(location, resolved(path).parent, url, allow_private)
-    from ..cache import parsed_file  # a rebuild reads and parses only the files that changed
-
     return parsed_file(path, info, _describe(path, origin),
                        lambda data: read_bytes(data, origin, name=path.name))
 
 
+# What `is_parsed` found, for the `read_source` of the same file that follows it (a build
+# checks every source before it reads them): the file by its identity, where it came
+# from and the key of its parsed articles. Taken once, and only while the file is the same.
+_FOUND: dict[tuple[str, str | None, bool], tuple[tuple[int, ...], Path, Origin, str]] = {}
+
+
+def forget_found() -> None:
+    """Drop what an earlier build found: each build checks its sources afresh."""
+    _FOUND.clear()
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    """What tells one version of a file from the next (see `cache.file_key`)."""
+    return info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns
+
+
+def _looked_up(location: str, url: str | None, allow_private: bool) -> tuple[Path, Origin, str] | None:
+    found = _FOUND.pop((location, url, allow_private), None)
+    if found is None:
+        return None
+    identity, path, origin, entry = found
+    try:
+        same = _identity(os.stat(location)) == identity
+    except OSError:
+        return None
+    return (path, origin, entry) if same else None
+
+
 def is_parsed(location: str, *, url: str | None = None, allow_private: bool = False) -> bool:
     """Whether `read_source` would find this local file parsed, without reading it."""
-    from ..cache import is_parsed as known
+    from ..cache import parsed_entry
 
     path = Path(location)
     try:
         info = path.stat()
     except OSError:
         return False
-    return known(path, info, _describe(path, Origin(location, resolved(path).parent, url, allow_private)))
+    origin = Origin(location, resolved(path).parent, url, allow_private)
+    entry = parsed_entry(path, info, _describe(path, origin))
+    if entry is not None:
+        _FOUND[(location, url, allow_private)] = (_identity(info), path, origin, entry)
+    return entry is not None
 
 
 def _describe(path: Path, origin: Origin) -> tuple:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import cache
 from ..parallel import max_workers, run_all
-from . import is_parsed, is_url, kind_for, read_source
+from . import forget_found, is_parsed, is_url, kind_for, read_source
 
 WARM_MIN_SOURCES = 8  # below this, starting processes costs more than it saves
 
@@ -19,6 +19,7 @@ def warm_sources(locations: list[str], *, url: str | None = None, allow_private:
     are left for that pass to report, with its own handling. Files already parsed are
     left out: after an edit to one article, no process is started at all.
     """
+    forget_found()
     workers = max_workers()
     if not cache.enabled() or workers < 2:
         return
