@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
-import ebooklib
+import ebooklib  # its version only: ebooklib.epub is loaded when the package is written
 import jinja2
-from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
@@ -42,10 +41,12 @@ from .. import Job, Result
 from .cover import COVER_SIZE, accent_colour, cover_alt, cover_jpeg, draw_cover
 from .package import (Entry, fix_nav, fix_ncx, fix_opf, kept_in, package_files, packed, write_zip,
                       zip_time)
+from .plan import BookPlan, TocEntry
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 TEXT_DIR, IMAGE_DIR, CSS_FILE = "text", "images", "styles/book.css"
 COVER_IMAGE = f"{IMAGE_DIR}/cover.jpg"  # its own name: never a photo's path
+COVER_ID = "cover-img"  # the cover image's id in the package (ebooklib's own)
 PNG_LIMIT = 400_000  # a "graphic" PNG this large is a photo: send it as JPEG instead
 ROOT = "EPUB"  # ebooklib's folder inside the zip
 CACHE_KIND = "epub-articles"  # each article's pages, under the cache root
@@ -105,15 +106,15 @@ def build(job: Job, options: Options) -> Result:
     language = _language(issue.language)
     warnings: list[str] = []
 
-    book = epub.EpubBook()
-    book.set_identifier(book_identifier(issue))
+    book = BookPlan()
+    book.call("set_identifier", book_identifier(issue))
     _metadata(book, issue, language)
     if labels.direction == "rtl":  # the spine's page-progression-direction and the package's dir
-        book.set_direction("rtl")
+        book.call("set_direction", "rtl")
     # The book's files, ready for the zip; ebooklib gets empty placeholders (see _write).
     entries: dict[str, Entry] = {}
     css = render(env, "epub/style.css", **_theme_css(job.theme))
-    book.add_item(epub.EpubItem(uid="style", file_name=CSS_FILE, media_type="text/css"))
+    book.add_item("EpubItem", uid="style", file_name=CSS_FILE, media_type="text/css")
     entries[CSS_FILE] = packed(css.encode("utf-8"))
     cover = _cover(job, profile, options.quality or profile.quality, labels)
     _add_cover_image(book)  # and our own cover page, below
@@ -138,22 +139,24 @@ def build(job: Job, options: Options) -> Result:
                                internal=chapters.hrefs(), image=lambda figure: None,
                                logo=images.logo(job.theme))
     for page in [cover_page, contents_page, *chapters.pages]:
-        book.add_item(page)
+        # The media type given: ebooklib would guess it, loading the system's MIME tables.
+        book.add_item("EpubHtml", uid=page.id, file_name=page.file_name, title=page.title,
+                      lang=page.lang, media_type="application/xhtml+xml")
         entries[page.file_name] = page.entry
-    book.toc = [epub.Link(contents_page.file_name, contents, "nav-contents"), *chapters.toc]
-    book.guide = [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
+    book.set("toc", [["link", contents_page.file_name, contents, "nav-contents"], *chapters.toc])
+    book.set("guide", [  # EPUB 2 guide; ebooklib also writes it as the nav's landmarks
         {"type": "cover", "href": cover_page.file_name, "title": cover_page.title},
         {"type": "toc", "href": contents_page.file_name, "title": contents},
         {"type": "text", "href": chapters.pages[0].file_name,
          "title": labels.pgettext("start_reading", "Start reading")},
-    ]
+    ])
     # The cover is non-linear (readers show it from the metadata) and reachable from the
     # nav's landmarks, which EPUBCheck 5.3 requires (OPF-096).
-    book.spine = [(cover_page, "no"), contents_page, *chapters.pages]
-    book.add_item(epub.EpubNcx())
-    nav = epub.EpubNav(title=contents, direction="rtl" if labels.direction == "rtl" else None)
-    nav.add_link(href=CSS_FILE, rel="stylesheet", type="text/css")
-    book.add_item(nav)
+    book.set("spine", [[cover_page.id, "no"], [contents_page.id, None],
+                       *([page.id, None] for page in chapters.pages)])
+    book.add_item("EpubNcx")
+    book.add_item("EpubNav", title=contents, direction="rtl" if labels.direction == "rtl" else None,
+                  links=[{"href": CSS_FILE, "rel": "stylesheet", "type": "text/css"}])
 
     path = job.out_dir / f"{job.stem}.epub"
     _write(book, entries, issue, language, labels, path)
@@ -181,21 +184,19 @@ def _cover(job: Job, profile: Profile, quality: int, labels: Labels) -> bytes:
         profile.grayscale, quality))
 
 
-def _add_cover_image(book: epub.EpubBook) -> None:
+def _add_cover_image(book: BookPlan) -> None:
     """What `set_cover(create_page=False)` adds, its media type given: ebooklib would
     guess it, and loading the system's MIME tables costs a rebuild 10 ms."""
-    image = epub.EpubCover(file_name=COVER_IMAGE)
-    image.media_type = "image/jpeg"
-    book.add_item(image)
-    book.add_metadata(None, "meta", "", {"name": "cover", "content": image.id})
+    book.add_item("EpubCover", uid=COVER_ID, file_name=COVER_IMAGE, media_type="image/jpeg")
+    book.call("add_metadata", None, "meta", "", {"name": "cover", "content": COVER_ID})
 
 
 @dataclass
 class _Chapters:
     """The article pages in reading order, the nav's tree and the contents page's list."""
 
-    pages: list[epub.EpubHtml] = dataclasses.field(default_factory=list)
-    toc: list = dataclasses.field(default_factory=list)  # Links, or (Section, [Link])
+    pages: list[_Page] = dataclasses.field(default_factory=list)
+    toc: list[TocEntry] = dataclasses.field(default_factory=list)
     entries: list[dict] = dataclasses.field(default_factory=list)  # per section
 
     def hrefs(self) -> frozenset[str]:
@@ -227,12 +228,12 @@ def _chapters(shell: _Shell, issue: Issue, names: dict[str, str], images: _Image
             warnings.extend(said)
             chapters.pages.extend(_Page(*page) for page in pages)
             entries.append({"article": article, "href": f"{stem}.xhtml"})
-            links.append(epub.Link(f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"))
+            links.append(["link", f"{TEXT_DIR}/{stem}.xhtml", article.title, f"nav-a{number:03d}"])
         if not entries:
             continue
         chapters.entries.append({"title": section.title, "articles": entries})
         if section.title:  # nav and NCX: section -> articles, never deeper
-            chapters.toc.append((epub.Section(section.title, href=links[0].href), links))
+            chapters.toc.append(["section", section.title, links[0][1], links])
         else:
             chapters.toc.extend(links)
     return chapters
@@ -302,18 +303,18 @@ def _language(tag: str) -> str:
     return tag if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", tag) else "en"
 
 
-def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
-    book.set_title(book_title(issue))
-    book.set_language(language)
-    book.add_author(issue.publisher or issue.title)
+def _metadata(book: BookPlan, issue: Issue, language: str) -> None:
+    book.call("set_title", book_title(issue))
+    book.call("set_language", language)
+    book.call("add_author", issue.publisher or issue.title)
     if issue.publisher:
-        book.add_metadata("DC", "publisher", issue.publisher)
-    book.add_metadata("DC", "date", issue.date)
+        book.call("add_metadata", "DC", "publisher", issue.publisher)
+    book.call("add_metadata", "DC", "date", issue.date)
     if issue.subtitle:
-        book.add_metadata("DC", "description", issue.subtitle)
+        book.call("add_metadata", "DC", "description", issue.subtitle)
     authors = dict.fromkeys(name for a in issue.articles() for name in a.authors)
     for i, name in enumerate(authors, start=1):
-        book.add_metadata("DC", "contributor", name, {"id": f"contributor-{i}"})
+        book.call("add_metadata", "DC", "contributor", name, {"id": f"contributor-{i}"})
     # Accessibility (EPUB Accessibility 1.1; DAISY Ace requires the first three kinds).
     a11y = [
         ("schema:accessMode", "textual"),
@@ -330,15 +331,16 @@ def _metadata(book: epub.EpubBook, issue: Issue, language: str) -> None:
         ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
     ]
     for prop, value in a11y:
-        book.add_metadata(None, "meta", value, {"property": prop})
+        book.call("add_metadata", None, "meta", value, {"property": prop})
 
 
-def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, language: str,
+def _write(book: BookPlan, entries: dict[str, Entry], issue: Issue, language: str,
            labels: Labels, path: Path) -> None:
     """ebooklib writes the package files (OPF, nav, NCX) and a placeholder for each of
     the book's own files, whose `entries` then take their places. What it writes depends
-    on the book's list of files, metadata and contents, not on the files themselves: a
-    rebuild in which none of that changed takes the package files from the build cache."""
+    on the book's list of files, metadata and contents (the `book`'s calls), not on the
+    files themselves: a rebuild in which none of that changed takes the package files
+    from the build cache, and loads no ebooklib."""
     stamp = zip_time(issue.date)  # the issue date, never the clock
     options = {"mtime": dt.datetime(*stamp), "raise_exceptions": True, "epub3_pages": False,
                "compresslevel": 0,  # package_files() compresses once
@@ -347,25 +349,21 @@ def _write(book: epub.EpubBook, entries: dict[str, Entry], issue: Issue, languag
     ready = {f"{ROOT}/{name}": entry for name, entry in entries.items()}
 
     def package() -> list[tuple[str, Entry | None]]:
+        from ebooklib import epub
+
         buffer = io.BytesIO()
-        epub.write_epub(buffer, book, options)
+        epub.write_epub(buffer, book.book(), options)
         return package_files(buffer.getvalue(), {
             f"{ROOT}/content.opf": fix_opf(language),
             f"{ROOT}/nav.xhtml": fix_nav,
             f"{ROOT}/toc.ncx": fix_ncx(language),
         }, ready)
 
-    made = cache.key("epub-package", _skeleton(book), language, repr(sorted(options.items())),
+    made = cache.key("epub-package", book.key(), language, repr(sorted(options.items())),
                      repr(ebooklib.VERSION), repr(etree.LXML_VERSION))
     files = cache.remembered("epub-package", made, package)
     with writing(path) as out:
         write_zip([(name, entry or ready[name]) for name, entry in files], stamp, out)
-
-
-def _skeleton(book: epub.EpubBook) -> str:
-    """What ebooklib writes the package files from: the book's state, each of its files
-    with its name, type, title, language and properties, but none of their entries."""
-    return cache.as_json(vars(book), leaving_out=("book", "entry"))
 
 
 def _file_names(articles: list[Article]) -> dict[str, str]:
@@ -380,7 +378,7 @@ def _file_names(articles: list[Article]) -> dict[str, str]:
 class _Images:
     """Each photo resized for the profile and stored once per content hash."""
 
-    def __init__(self, book: epub.EpubBook, entries: dict[str, Entry], assets: Assets,
+    def __init__(self, book: BookPlan, entries: dict[str, Entry], assets: Assets,
                  profile: Profile, quality: int):
         self.book, self.entries, self.assets, self.profile = book, entries, assets, profile
         self.quality = quality or profile.quality
@@ -412,8 +410,8 @@ class _Images:
             "epub-images", cache.key(*made), lambda: self._prepare(asset))
         if entry.file is not None and _size(entry.file) != entry.size:  # removed meanwhile
             name, media_type, ref, entry = self._prepare(asset)
-        self.book.add_item(epub.EpubImage(uid=f"img-{asset.key[:16]}", file_name=name,
-                                          media_type=media_type))
+        self.book.add_item("EpubImage", uid=f"img-{asset.key[:16]}", file_name=name,
+                           media_type=media_type)
         self.entries[name] = entry
         return ref
 
@@ -467,19 +465,16 @@ def _flatten_png(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
-class _Page(epub.EpubHtml):
-    """A finished XHTML page, compressed as its zip entry. ebooklib gets no content for it
-    (it would re-parse a page as HTML and drop its head): it lists the page in the package
+@dataclass(frozen=True)
+class _Page:
+    """A finished XHTML page, compressed as its zip entry: ebooklib lists it in the package
     and writes an empty placeholder, which `_write` replaces by the entry."""
 
-    def __init__(self, uid: str, file_name: str, title: str, lang: str, entry: Entry):
-        # The media type given: ebooklib would guess it, loading the system's MIME tables.
-        super().__init__(uid=uid, file_name=file_name, title=title, lang=lang,
-                         media_type="application/xhtml+xml")
-        self.entry = entry
-
-    def get_content(self, default: bytes | None = None) -> bytes:
-        return b""
+    id: str
+    file_name: str
+    title: str
+    lang: str
+    entry: Entry
 
 
 @dataclass
