@@ -389,12 +389,24 @@ def text_size(article: Article, *, markup: bool = False) -> int:
     """Characters of readable text: standfirst, body and captions (markup not counted,
     unless `markup`: a bound that costs no parsing, since markup read as text only
     shortens)."""
-    parts = list(article.standfirst) + ([article.lead.caption or ""] if article.lead else [])
-    for block in article.body:
-        parts += [getattr(block, name, None) or "" for name in ("text", "caption")]
-        parts += getattr(block, "items", []) + getattr(block, "header", [])
-        parts += [cell for row in getattr(block, "rows", []) for cell in row]
-    return sum(len(part) if markup else len(to_text(part)) for part in parts)
+    measure = len if markup else _plain_length
+    total = sum(map(measure, article.standfirst))
+    if article.lead:
+        total += measure(article.lead.caption or "")
+    for block in article.body:  # by the block's own fields: a getattr with a default raises
+        fields = vars(block)    # and catches an error for each field a block lacks
+        total += measure(fields.get("text") or "") + measure(fields.get("caption") or "")
+        if "items" in fields:
+            total += sum(map(measure, fields["items"]))
+        if "header" in fields:
+            total += sum(map(measure, fields["header"]))
+        if "rows" in fields:
+            total += sum(measure(cell) for row in fields["rows"] for cell in row)
+    return total
+
+
+def _plain_length(markup: str) -> int:
+    return len(to_text(markup))
 
 
 def slugify(text: str, limit: int = 60) -> str:
