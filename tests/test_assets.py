@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +168,74 @@ def test_photos_through_dot_dot_share_one_look_at_their_folder(tmp_path, monkeyp
                 path = tmp_path / "articles" / "a" / ".." / ".." / "photos" / f"{name}.jpg"
                 assert resolved(path) == expected[name]
     assert looks == [str(tmp_path / "articles" / "a" / ".." / ".." / "photos")]
+
+
+def test_a_box_a_little_narrower_than_a_standard_width_shares_its_rendition(tmp_path):
+    """The PDF's 1,181 px (150 mm at 200 dpi) and the email's 1,200 px are one file."""
+    photo(tmp_path / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    printed, emailed = (assets.rendition(asset, max_width=w) for w in (1181, 1200))
+    assert printed == emailed and (printed.width, printed.height) == (1200, 800)
+    assert assets.rendition(asset, max_width=1100).width == 1100  # far from one: as asked
+
+
+def _made_in_a_child(assets: Assets, asset, log: Path) -> None:
+    """Make a rendition in a forked child, logging each encode."""
+    import exporter.assets as module
+
+    encode = module._encode
+
+    def logged(*args, **kwargs):
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(0.3)  # long enough for the other process to ask meanwhile
+        return encode(*args, **kwargs)
+
+    module._encode = logged
+    assets.prepare_renditions([(asset, {"max_width": 800}), (asset, {"max_width": 400})])
+
+
+def test_processes_asking_at_once_make_a_rendition_once(tmp_path):
+    """Formats built at once in separate processes share a rendition: the one that holds
+    its lock makes it, the other waits for the file instead of resizing the photo too."""
+    photo(tmp_path / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    log = tmp_path / "encodes.log"
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_made_in_a_child, args=(assets, asset, log)) for _ in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(30)
+        assert child.exitcode == 0
+    assert len(log.read_text().split()) == 2  # two renditions, each made once
+    assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
+    assert not list((tmp_path / "cache" / "renditions").glob("*.lock"))
+
+
+def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
+    photo(tmp_path / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    planned = assets._plan(asset, max_width=800)
+    planned.path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(planned.path) + '.lock'!r}, os.O_CREAT | os.O_WRONLY)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        holder.kill()
+        holder.wait(10)
+        assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
+    finally:
+        holder.kill()
