@@ -239,3 +239,42 @@ def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
         assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
     finally:
         holder.kill()
+
+
+def test_photos_resized_together_reuse_pillows_memory(tmp_path):
+    """Each photo's pixels are not mapped from the system afresh (page faults counted),
+    and a PILLOW_BLOCKS_MAX the user set is what Pillow keeps afterwards."""
+    import resource
+
+    srcs = []
+    for i in range(8):
+        PILImage.new("RGB", (1600, 1067), (i * 30, 90, 40)).save(tmp_path / f"p{i}.jpg", quality=90)
+        srcs.append(f"p{i}.jpg")
+    issue, bases = issue_with(*srcs, folder=tmp_path)
+
+    def faults(cache: str) -> int:
+        assets = Assets(cache_dir=tmp_path / cache)
+        assets.load_issue(issue, bases)
+        article = issue.articles()[0]
+        requests = [(assets.get(article, f.image), {"max_width": 1200}) for f in article.body]
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        assets.prepare_renditions(requests)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    core = PILImage.core
+    core.set_blocks_max(1)
+    try:
+        kept = faults("kept")
+        assert core.get_blocks_max() == 1
+        core.set_blocks_max(0)
+        import exporter.assets as module
+
+        original, module.BLOCKS_KEPT = module.BLOCKS_KEPT, 0
+        try:
+            fresh = faults("fresh")
+        finally:
+            module.BLOCKS_KEPT = original
+    finally:
+        core.set_blocks_max(0)
+        core.clear_cache()
+    assert kept * 2 < fresh, (kept, fresh)
