@@ -342,14 +342,20 @@ def _claim(path: Path, *, wait: bool = True) -> Iterator[bool]:
         yield True
         return
     lock = path.with_name(path.name + ".lock")
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(lock, os.O_CREAT | os.O_WRONLY, 0o600)
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(lock, os.O_CREAT | os.O_WRONLY, 0o600)
+    except OSError:  # a cache folder we cannot write to: making the file will say so
+        yield True
+        return
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             yield False
             return
+        except OSError:  # a file system without locks (some network ones): made unlocked
+            pass
         yield True
         if path.exists():
             lock.unlink(missing_ok=True)

@@ -278,3 +278,21 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before, PILImage.core
     fresh, _ = faults(0, 0)
     assert kept * 3 < fresh * 2, (kept, fresh)  # measured: less than half
     assert faults(8, 3)[1] == 3
+
+
+def test_a_cache_on_a_file_system_without_locks_still_gets_its_renditions(tmp_path, monkeypatch):
+    """Some network file systems refuse flock (ENOLCK): the rendition is made unlocked."""
+    import errno
+    import fcntl
+
+    photo(tmp_path / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=tmp_path)
+    assets = Assets(cache_dir=tmp_path / "cache")
+    assets.load_issue(issue, bases)
+    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+
+    def refused(*_args):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refused)
+    assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
