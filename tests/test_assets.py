@@ -170,13 +170,18 @@ def test_photos_through_dot_dot_share_one_look_at_their_folder(tmp_path, monkeyp
     assert looks == [str(tmp_path / "articles" / "a" / ".." / ".." / "photos")]
 
 
+def one_photo(folder: Path) -> tuple[Assets, object]:
+    """The assets of an issue of one 1600 x 1067 photo, and that photo's asset."""
+    photo(folder / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=folder)
+    assets = Assets(cache_dir=folder / "cache")
+    assets.load_issue(issue, bases)
+    return assets, assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+
+
 def test_a_box_a_little_narrower_than_a_standard_width_shares_its_rendition(tmp_path):
     """The PDF's 1,181 px (150 mm at 200 dpi) and the email's 1,200 px are one file."""
-    photo(tmp_path / "a.jpg")
-    issue, bases = issue_with("a.jpg", folder=tmp_path)
-    assets = Assets(cache_dir=tmp_path / "cache")
-    assets.load_issue(issue, bases)
-    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    assets, asset = one_photo(tmp_path)
     printed, emailed = (assets.rendition(asset, max_width=w) for w in (1181, 1200))
     assert printed == emailed and (printed.width, printed.height) == (1200, 800)
     assert assets.rendition(asset, max_width=1100).width == 1100  # far from one: as asked
@@ -201,11 +206,7 @@ def _made_in_a_child(assets: Assets, asset, log: Path) -> None:
 def test_processes_asking_at_once_make_a_rendition_once(tmp_path):
     """Formats built at once in separate processes share a rendition: the one that holds
     its lock makes it, the other waits for the file instead of resizing the photo too."""
-    photo(tmp_path / "a.jpg")
-    issue, bases = issue_with("a.jpg", folder=tmp_path)
-    assets = Assets(cache_dir=tmp_path / "cache")
-    assets.load_issue(issue, bases)
-    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    assets, asset = one_photo(tmp_path)
     log = tmp_path / "encodes.log"
     context = multiprocessing.get_context("fork")
     children = [context.Process(target=_made_in_a_child, args=(assets, asset, log)) for _ in range(2)]
@@ -220,11 +221,7 @@ def test_processes_asking_at_once_make_a_rendition_once(tmp_path):
 
 
 def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
-    photo(tmp_path / "a.jpg")
-    issue, bases = issue_with("a.jpg", folder=tmp_path)
-    assets = Assets(cache_dir=tmp_path / "cache")
-    assets.load_issue(issue, bases)
-    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    assets, asset = one_photo(tmp_path)
     planned = assets._plan(asset, max_width=800)
     planned.path.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen([sys.executable, "-c", (
@@ -285,11 +282,7 @@ def test_a_cache_on_a_file_system_without_locks_still_gets_its_renditions(tmp_pa
     import errno
     import fcntl
 
-    photo(tmp_path / "a.jpg")
-    issue, bases = issue_with("a.jpg", folder=tmp_path)
-    assets = Assets(cache_dir=tmp_path / "cache")
-    assets.load_issue(issue, bases)
-    asset = assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+    assets, asset = one_photo(tmp_path)
 
     def refused(*_args):
         raise OSError(errno.ENOLCK, "No locks available")
