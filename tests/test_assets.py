@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -163,3 +168,124 @@ def test_photos_through_dot_dot_share_one_look_at_their_folder(tmp_path, monkeyp
                 path = tmp_path / "articles" / "a" / ".." / ".." / "photos" / f"{name}.jpg"
                 assert resolved(path) == expected[name]
     assert looks == [str(tmp_path / "articles" / "a" / ".." / ".." / "photos")]
+
+
+def one_photo(folder: Path) -> tuple[Assets, object]:
+    """The assets of an issue of one 1600 x 1067 photo, and that photo's asset."""
+    photo(folder / "a.jpg")
+    issue, bases = issue_with("a.jpg", folder=folder)
+    assets = Assets(cache_dir=folder / "cache")
+    assets.load_issue(issue, bases)
+    return assets, assets.get(issue.articles()[0], issue.articles()[0].body[0].image)
+
+
+def test_a_box_a_little_narrower_than_a_standard_width_shares_its_rendition(tmp_path):
+    """The PDF's 1,181 px (150 mm at 200 dpi) and the email's 1,200 px are one file."""
+    assets, asset = one_photo(tmp_path)
+    printed, emailed = (assets.rendition(asset, max_width=w) for w in (1181, 1200))
+    assert printed == emailed and (printed.width, printed.height) == (1200, 800)
+    assert assets.rendition(asset, max_width=1100).width == 1100  # far from one: as asked
+
+
+def _made_in_a_child(assets: Assets, asset, log: Path) -> None:
+    """Make a rendition in a forked child, logging each encode."""
+    import exporter.assets as module
+
+    encode = module._encode
+
+    def logged(*args, **kwargs):
+        with log.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        time.sleep(0.3)  # long enough for the other process to ask meanwhile
+        return encode(*args, **kwargs)
+
+    module._encode = logged
+    assets.prepare_renditions([(asset, {"max_width": 800}), (asset, {"max_width": 400})])
+
+
+def test_processes_asking_at_once_make_a_rendition_once(tmp_path):
+    """Formats built at once in separate processes share a rendition: the one that holds
+    its lock makes it, the other waits for the file instead of resizing the photo too."""
+    assets, asset = one_photo(tmp_path)
+    log = tmp_path / "encodes.log"
+    context = multiprocessing.get_context("fork")
+    children = [context.Process(target=_made_in_a_child, args=(assets, asset, log)) for _ in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(30)
+        assert child.exitcode == 0
+    assert len(log.read_text().split()) == 2  # two renditions, each made once
+    assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
+    assert not list((tmp_path / "cache" / "renditions").glob("*.lock"))
+
+
+def test_a_lock_left_by_a_killed_build_does_not_block_the_next(tmp_path):
+    assets, asset = one_photo(tmp_path)
+    planned = assets._plan(asset, max_width=800)
+    planned.path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time\n"
+        f"fd = os.open({str(planned.path) + '.lock'!r}, os.O_CREAT | os.O_WRONLY)\n"
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        holder.kill()
+        holder.wait(10)
+        assert assets.rendition(asset, max_width=800).path.stat().st_size > 0
+    finally:
+        holder.kill()
+
+
+def test_photos_resized_together_reuse_pillows_memory(tmp_path):
+    """Each photo's pixels are not mapped from the system afresh (page faults counted, in
+    a new interpreter each: a long-lived one's allocator has learnt to keep memory), and
+    a PILLOW_BLOCKS_MAX the user set is what Pillow keeps afterwards."""
+    for i in range(16):
+        PILImage.new("RGB", (1600, 1067), (i * 15, 90, 40)).save(tmp_path / f"p{i}.jpg", quality=90)
+    script = f"""
+import resource, sys
+from pathlib import Path
+from PIL import Image as PILImage
+import exporter.assets as module
+from exporter.assets import Assets
+from exporter.model import Article, Figure, Image, Issue, Section, SourceRef
+module.BLOCKS_KEPT = int(sys.argv[1])
+PILImage.core.set_blocks_max(int(sys.argv[2]))
+folder = Path({str(tmp_path)!r})
+article = Article(title="A", body=[Figure(image=Image(src=f"p{{i}}.jpg")) for i in range(16)],
+                  source=SourceRef("markdown", str(folder / "a.md")))
+issue = Issue(title="I", date="2024-01-01", sections=[Section(articles=[article])])
+assets = Assets(cache_dir=folder / ("cache-" + sys.argv[1]))
+assets.load_issue(issue, {{article.id: folder}})
+requests = [(assets.get(article, f.image), {{"max_width": 1200}}) for f in article.body]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+assets.prepare_renditions(requests)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before, PILImage.core.get_blocks_max())
+"""
+
+    def faults(kept: int, users: int) -> tuple[int, int]:
+        done = subprocess.run([sys.executable, "-c", script, str(kept), str(users)],
+                              capture_output=True, text=True, check=True)
+        count, after = done.stdout.split()
+        return int(count), int(after)
+
+    kept, _ = faults(8, 0)
+    fresh, _ = faults(0, 0)
+    assert kept * 3 < fresh * 2, (kept, fresh)  # measured: less than half
+    assert faults(8, 3)[1] == 3
+
+
+def test_a_cache_on_a_file_system_without_locks_still_gets_its_renditions(tmp_path, monkeypatch):
+    """Some network file systems refuse flock (ENOLCK): the rendition is made unlocked."""
+    import errno
+    import fcntl
+
+    assets, asset = one_photo(tmp_path)
+
+    def refused(*_args):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", refused)
+    assert assets.rendition(asset, max_width=800).path.stat().st_size > 0

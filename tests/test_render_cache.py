@@ -297,6 +297,38 @@ def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 
+def test_articles_that_fit_the_held_room_are_laid_out_once_by_two_workers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The room for held layouts is shared between the workers by their articles: the
+    worker spared articles for the front's sake must not leave room unused while the
+    other's last article is paginated and typeset again (in series, after every part)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    monkeypatch.setenv("EXPORTER_JOBS", "2")
+    log = tmp_path / "rendered.log"
+
+    def render(source: str) -> object:
+        with log.open("a") as out:  # appended to by both worker processes
+            out.write("front\n" if "<nav>" in source else "part\n")
+        return weasyprint.HTML(string=source).render()
+
+    story = "<p>Words of news, one line.</p>" * 12
+    html = ("<!DOCTYPE html><html><head><style>article { break-before: page }</style></head>"
+            "<body><h1>Briefing</h1><nav><a href='#s0'>Story 0</a></nav>"
+            + "<p>An editor's long note on the week.</p>" * 30
+            + "".join(f"<article id='s{i}'><h2>Story {i}</h2>{story}</article>" for i in range(3))
+            + "</body></html>")
+    front, articles = parts.split_document(html, 0)
+    chunks = parts._share([0, 1, 2, 3], parts._costs([front, *articles], [0, 1, 2, 3]), 2)
+    assert chunks == [[0], [1, 2, 3]]  # the front alone outweighs the articles
+    monkeypatch.setattr(parts, "HELD_CHARS", sum(map(len, articles)) + 100)
+    parts.render_cached(html, render=render, write=lambda document, path: document.write_pdf(path),
+                        fingerprint=lambda d: cache.key(d), workers=2, store=parts.Store(tmp_path / "s"))
+    assert sorted(log.read_text().split()) == ["front"] * 2 + ["part"] * 3
+
+
 def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> None:
     """Whether the machine is busy (a tenth of a second's sample) is asked once when
     several parts need typesetting, and not at all for a rebuild after one edit."""

@@ -273,10 +273,11 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
         for i, meta in enumerate(known):
             if meta is not None:
                 _post_count(board, i, meta)
-        work = _Counting(documents, contents, setter, store, board, HELD_CHARS // len(chunks),
-                         front_early)
-        for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c: work.run(c))
-                                                for k, c in enumerate(chunks)], isolate=True)):
+        work = _Counting(documents, contents, setter, store, board, front_early)
+        rooms = _rooms(documents, chunks)
+        for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c, r=r: work.run(c, r))
+                                                for k, (c, r) in enumerate(zip(chunks, rooms))],
+                                               isolate=True)):
             for i, meta in zip(chunk, found):
                 store.save_meta(contents[i], meta)
                 known[i] = meta
@@ -304,6 +305,16 @@ def _costs(documents: list[str], indices: list[int]) -> dict[int, float]:
     return {i: len(documents[i]) * (FRONT_WEIGHT if i == 0 else 1) for i in indices}
 
 
+def _rooms(documents: list[str], chunks: list[list[int]]) -> list[int]:
+    """HELD_CHARS shared between the chunks in proportion to their article characters:
+    shared equally, the chunk given fewer articles for the front left room unused while
+    the other's last article was paginated and typeset again (one of 50, in series after
+    every other part)."""
+    sizes = [sum(len(documents[i]) for i in chunk if i) for chunk in chunks]
+    total = sum(sizes) or 1
+    return [HELD_CHARS * size // total for size in sizes]
+
+
 def _share(indices: list[int], weights: dict[int, float], workers: int) -> list[list[int]]:
     """Indices in at most `workers` chunks of about equal weight, each in document order."""
     chunks: list[list[int]] = [[] for _ in range(max(1, workers))]
@@ -321,15 +332,14 @@ class _Counting:
     setter: _Typesetter
     store: Store
     board: _Board
-    room: int  # characters of article HTML this worker may hold laid out
     front_early: Callable[[list[Place]], None]  # by the worker that paginated the front
 
-    def run(self, chunk: list[int]) -> list[Meta]:
-        """Hold what fits in the room laid out (at least one part), paginate the rest (and
-        the front, whose contents are typeset again once numbered), then let the held go."""
+    def run(self, chunk: list[int], room: int) -> list[Meta]:
+        """Hold what fits in `room` (characters of article HTML) laid out, at least one
+        part; paginate the rest (and the front, whose contents are typeset again once
+        numbered), then let the held go."""
         metas: dict[int, Meta] = {}
         held: list[_Held] = []
-        room = self.room
         try:
             for i in chunk:
                 if i and (len(self.documents[i]) <= room or not held):
