@@ -280,3 +280,20 @@ def test_a_model_as_json_tells_apart_what_any_output_could_show() -> None:
                 assert (cache.as_json(changed) != cache.as_json(article)) == \
                     (changed.to_dict() != article.to_dict()), field.name
     assert cache.as_json(Paragraph(text="Same words")) != cache.as_json(Heading(text="Same words", level=2))
+
+
+def test_the_pdf_and_the_email_share_a_photos_rendition(own_cache: Path, tmp_path: Path) -> None:
+    """A lead photo printed at the text's width (1,181 px at 200 dpi) and the email's
+    1,200 px one are the same file: resized once for both formats."""
+    from PIL import Image as PILImage
+
+    from exporter.build import build
+    from exporter.manifest import project_from_sources
+
+    PILImage.new("RGB", (1600, 1067), (40, 90, 160)).save(tmp_path / "photo.jpg", quality=90)
+    source = tmp_path / "story.md"
+    source.write_text("---\ntitle: Story\nlead:\n  image: photo.jpg\n  caption: A photo.\n---\n\n"
+                      "Text of the story.\n", encoding="utf-8")
+    build(project_from_sources([str(source)]), ["pdf", "email"], tmp_path / "out")
+    made = sorted(p.name.split("-", 1)[1] for p in (own_cache / "renditions").iterdir())
+    assert [name for name in made if name.startswith(("1181x", "1200x"))] == ["1200x800-q80.jpg"]

@@ -39,6 +39,7 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 LEAD_WIDTH = 600  # px: the lead photo spans the 600 px column
 BODY_WIDTH = 552  # px: body photos sit inside the 24 px text margins
 SOURCE_WIDTH = 1200  # px: twice the display width, for high-density screens
+JPEG_QUALITY = 80  # the PDF's: a photo printed at the text's width is then the same file
 LOGO_WIDTH = 200  # px: the [theme] logo above the masthead (prepared at twice that)
 PREHEADER_CHARS = 110
 PREHEADER_PAD = "&#847;&zwnj;&nbsp;" * 80
@@ -350,7 +351,8 @@ def _write_images(job: Job, plan: _Plan) -> None:
             asset = job.assets.get(article, figure.image)
             if asset is None:
                 continue
-            rendition = job.assets.rendition(asset, max_width=SOURCE_WIDTH, fmt="JPEG")
+            rendition = job.assets.rendition(asset, max_width=SOURCE_WIDTH, fmt="JPEG",
+                                             quality=JPEG_QUALITY)
             image = written.get(rendition.path)
             if image is None:
                 name = f"{number:02d}-{n}-{asset.key[:8]}.jpg"  # short: repeated in the HTML

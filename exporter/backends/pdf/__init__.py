@@ -58,7 +58,7 @@ class Options:
     continuous: bool = False  # run articles on instead of starting each on a new page
     print_urls: bool = False  # print each link's address after its text
     dpi: int = 200  # photos are prepared at this resolution for the width they print at
-    jpeg_quality: int = 82  # the email's: a photo printed at the text's width shares its file
+    jpeg_quality: int = 80  # the email's too: a photo printed at the text's width shares its file
     # Processes typesetting the PDF. 0 (default): one per CPU once an issue has
     # PARALLEL_MIN_ARTICLES articles, split by article, typeset at the same time and merged
     # with its tags, page numbers, contents and outline (see parallel.py); else one.
