@@ -329,40 +329,6 @@ def test_articles_that_fit_the_held_room_are_laid_out_once_by_two_workers(
     assert sorted(log.read_text().split()) == ["front"] * 2 + ["part"] * 3
 
 
-def test_with_articles_past_the_held_room_the_front_is_numbered_in_the_second_pass(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Articles past the held room are typeset again once every count is in, by all the
-    workers: the numbered front goes with them instead of keeping the worker that counted
-    it busy while the other waits. Where it is typeset does not change a byte."""
-    import multiprocessing
-
-    weasyprint = pytest.importorskip("weasyprint")
-    from exporter import cache
-    from exporter.backends.pdf import parts
-
-    monkeypatch.setenv("EXPORTER_JOBS", "2")
-    log = tmp_path / "fronts.log"
-
-    def render(source: str) -> object:
-        if "<nav>" in source:
-            with log.open("a") as out:  # appended to by the worker processes
-                out.write(multiprocessing.current_process().name + "\n")
-        return weasyprint.HTML(string=source).render()
-
-    def pdf(store: str) -> bytes:
-        return parts.render_cached(small_briefing([0, 1, 2]), render=render, workers=2,
-                                   write=lambda document, path: document.write_pdf(path),
-                                   fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path / store))
-
-    held = pdf("held")
-    assert [name.rsplit("-", 1)[0] for name in log.read_text().split()] == ["exporter-pdf-measure"] * 2
-    log.unlink()
-    monkeypatch.setattr(parts, "HELD_CHARS", 0)  # one held part per worker, the rest paginated
-    assert pdf("paginated") == held
-    assert sorted(name.rsplit("-", 1)[0] for name in log.read_text().split()) == [
-        "exporter-pdf-measure", "exporter-pdf-parts"]
-
-
 def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> None:
     """Whether the machine is busy (a tenth of a second's sample) is asked once when
     several parts need typesetting, and not at all for a rebuild after one edit."""

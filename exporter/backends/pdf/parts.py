@@ -18,9 +18,8 @@ when all are in, it numbers its pages and is written. The workers hold at most
 HELD_CHARS of article HTML laid out at once (memory stays bounded whatever the issue's
 length); parts past that are paginated first (the layout stops at its margin boxes) and
 typeset again once placed. The front is typeset by a worker as soon as every count is
-in (or, when some parts are typeset again, with them), each contents entry numbered
-with its article's first page; the parts' anchors then confirm the numbers (else it is
-typeset again). An edit that changes an article's page
+in, each contents entry numbered with its article's first page; the parts' anchors then
+confirm the numbers (else it is typeset again). An edit that changes an article's page
 count moves every later page number (and the total on every page): those parts are
 typeset again, never reused with a wrong number.
 
@@ -62,14 +61,6 @@ HELD_CHARS = 450_000
 # 75 against 34 µs). Counted as one, its worker got as many articles as the other and
 # ended 1.4 s of CPU after the other at 50 articles, which idled meanwhile.
 FRONT_WEIGHT = 3.5
-# When the articles do not all fit the held room, the ones past it are typeset again in
-# a second pass, and so is the numbered front (all of them once every count is in): in
-# the counting pass the front is only paginated. Measured per character at 200 articles:
-# the front's pagination 34 µs against an article's 14, its typesetting 56 against 24.
-# Typeset in the counting pass there, by the worker that paginated it, the front kept
-# that worker busy 2.1 s after the other had finished.
-FRONT_PAGINATE_WEIGHT = 2.4
-FRONT_TYPESET_WEIGHT = 2.3
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
@@ -240,8 +231,7 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     if messages is not None:
         messages.extend(m for meta in metas for m in meta.messages if m not in messages)
     places = _places(metas)
-    results = _parts(parts, contents[1:], places[1:], setter, store, processes, messages,
-                     front=(len(front) * FRONT_TYPESET_WEIGHT, lambda: front_early(places)))
+    results = _parts(parts, contents[1:], places[1:], setter, store, processes, messages)
     numbers = {name: places[i + 1].offset + page + 1
                for i, result in enumerate(results) for name, page in result.anchors.items()}
     stubbed = numbered(numbers)
@@ -276,22 +266,15 @@ def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store
     missing = [i for i, meta in enumerate(known) if meta is None]
     if not missing:
         return [meta for meta in known if meta is not None]
-    articles = sum(len(documents[i]) for i in missing if i)
-    fits = articles <= HELD_CHARS
     # never more chunks than may run at once: a held part waits for every other's count
-    chunks = _share(missing, _costs(documents, missing, FRONT_WEIGHT if fits else FRONT_PAGINATE_WEIGHT),
-                    min(processes(len(missing)), max_workers()))
-    rooms = _rooms(documents, chunks)
-    every_held = all(len(_holds(documents, chunk, room)) == len([i for i in chunk if i])
-                     for chunk, room in zip(chunks, rooms))
+    chunks = _share(missing, _costs(documents, missing), min(processes(len(missing)), max_workers()))
     with tempfile.TemporaryDirectory(prefix="exporter-pdf-counts-") as folder:
         board = _Board(Path(folder))
         for i, meta in enumerate(known):
             if meta is not None:
                 _post_count(board, i, meta)
-        # with a second pass to come, the numbered front is typeset there (`_parts`)
-        work = _Counting(documents, contents, setter, store, board,
-                         front_early if every_held else None)
+        work = _Counting(documents, contents, setter, store, board, front_early)
+        rooms = _rooms(documents, chunks)
         for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c, r=r: work.run(c, r))
                                                 for k, (c, r) in enumerate(zip(chunks, rooms))],
                                                isolate=True)):
@@ -317,21 +300,9 @@ def _post_count(board: _Board, index: int, meta: Meta) -> None:
     board.post(f"meta-{index}", {"pages": meta.pages, "own": meta.own})
 
 
-def _costs(documents: list[str], indices: list[int], front: float = FRONT_WEIGHT) -> dict[int, float]:
-    """What each document (index 0 the front, weighing `front` per character) costs its
-    worker, in article characters."""
-    return {i: len(documents[i]) * (front if i == 0 else 1) for i in indices}
-
-
-def _holds(documents: list[str], chunk: list[int], room: int) -> list[int]:
-    """The article parts of `chunk` a worker holds laid out: those that fit in `room`
-    characters of article HTML, in order, and at least one."""
-    held: list[int] = []
-    for i in chunk:
-        if i and (len(documents[i]) <= room or not held):
-            room -= len(documents[i])
-            held.append(i)
-    return held
+def _costs(documents: list[str], indices: list[int]) -> dict[int, float]:
+    """What each document (index 0 the front) costs its worker, in article characters."""
+    return {i: len(documents[i]) * (FRONT_WEIGHT if i == 0 else 1) for i in indices}
 
 
 def _rooms(documents: list[str], chunks: list[list[int]]) -> list[int]:
@@ -361,8 +332,7 @@ class _Counting:
     setter: _Typesetter
     store: Store
     board: _Board
-    # the numbered front, typeset by the worker that paginated it (None: in a later pass)
-    front_early: Callable[[list[Place]], None] | None
+    front_early: Callable[[list[Place]], None]  # by the worker that paginated the front
 
     def run(self, chunk: list[int], room: int) -> list[Meta]:
         """Hold what fits in `room` (characters of article HTML) laid out, at least one
@@ -370,16 +340,16 @@ class _Counting:
         numbered), then let the held go."""
         metas: dict[int, Meta] = {}
         held: list[_Held] = []
-        holding = set(_holds(self.documents, chunk, room))
         try:
             for i in chunk:
-                if i in holding:
+                if i and (len(self.documents[i]) <= room or not held):
+                    room -= len(self.documents[i])
                     held.append(_Held(i, self))
                     metas[i] = held[-1].start()
                 else:
                     metas[i] = self.setter.paginate(self.documents[i])
                     _post_count(self.board, i, metas[i])
-            if 0 in chunk and self.front_early is not None:
+            if 0 in chunk:
                 self.front_early(self.places())
             for part in held:
                 part.finish()
@@ -471,29 +441,18 @@ def _places(metas: list[Meta]) -> list[Place]:
     return places
 
 
-FRONT = -1  # the numbered front among the article parts of `_parts`
-
-
 def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _Typesetter,
-           store: Store, processes: Callable[[int], int], messages: list[str] | None,
-           front: tuple[float, Callable[[], None]] | None = None) -> list[PartResult]:
-    """Each article part at its place: from the cache, else typeset (in workers); with
-    them, when any is, the numbered front (`front`: its weight and its typesetting)."""
+           store: Store, processes: Callable[[int], int],
+           messages: list[str] | None) -> list[PartResult]:
+    """Each article part at its place: from the cache, else typeset (in workers)."""
     entries = [place.key(content) for place, content in zip(places, contents)]
     found = [store.part(e) for e in entries]
     missing = [i for i, hit in enumerate(found) if hit is None]
-    weights: dict[int, float] = {i: len(parts[i]) for i in missing}
-    if missing and front is not None:
-        weights[FRONT] = front[0]
-    chunks = _share(list(weights), weights, processes(len(weights)))
+    chunks = _share(missing, {i: len(parts[i]) for i in missing}, processes(len(missing)))
 
     def typeset(chunk: list[int]) -> list[tuple[PartResult, list[str]]]:
         done = []
         for i in chunk:
-            if i == FRONT:
-                assert front is not None
-                front[1]()
-                continue
             place = places[i]
             done.append(setter.typeset(parts[i], lambda _p, _o, pl=place: (
                 pl.offset, pl.total, pl.carried), store, entries[i]))
@@ -501,7 +460,7 @@ def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _
 
     for chunk, made in zip(chunks, run_all([(f"pdf-parts-{k}", lambda c=c: typeset(c))
                                            for k, c in enumerate(chunks)], isolate=True)):
-        for i, hit in zip([i for i in chunk if i != FRONT], made):
+        for i, hit in zip(chunk, made):
             found[i] = hit
     results = []
     for hit in found:
