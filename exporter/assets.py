@@ -39,7 +39,7 @@ MAX_IMAGE_BYTES = 40 * 2**20
 MAX_IMAGE_PIXELS = 60_000_000  # ~ a 9,500 px square: beyond any real news photo
 READABLE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "TIFF", "BMP", "MPO"}
 # Widths a rendition box is rounded up to when it is at most SHARED_MARGIN narrower:
-# 2 % more pixels cannot be seen, and formats asking for nearly the same size share a file.
+# up to 5 % more pixels cannot be seen, and formats asking for nearly the same size share a file.
 SHARED_WIDTHS = (320, 480, 640, 800, 960, 1200, 1600, 2000, 2400)
 SHARED_MARGIN = 1.05
 

@@ -52,7 +52,7 @@ KIND = "pdf-parts"
 # Article HTML the workers together keep laid out while the page counts come in, shared
 # out between them. A held layout takes about 300 bytes per character of HTML (2.4 MB for
 # a 3-page article of 8,000), so about 135 MB in all: a 200-article PDF then peaks at
-# 370 MB with two workers (measured; under the 400 MB it must stay under), and a
+# 388 MB with two workers (measured; under the 400 MB it must stay under), and a
 # 50-article one (400,000 characters) is held whole, each article laid out once.
 HELD_CHARS = 450_000
 # What a character of the front costs its worker against one of an article's: the front
