@@ -55,18 +55,55 @@ def cache_root() -> Path:
 @functools.lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A digest of exporter's own code: any edit or other version misses."""
-    return package_digest(Path(__file__).resolve().parent)
+    return package_digest(Path(__file__).resolve().parent, memo=enabled())
 
 
-def package_digest(package: Path) -> str:
+def package_digest(package: Path, *, memo: bool = False) -> str:
     """The bytes of every module, not their dates: a reproducible wheel gives every file
-    the same date, and reading 0.6 MB costs less than importing importlib.metadata."""
+    the same date, and reading 0.6 MB costs less than importing importlib.metadata.
+
+    `memo`: the digest is kept in the cache folder under the modules' identities (as
+    `file_key`: inode, size and change time, which no install can set back), so that
+    a build whose modules were not rewritten reads them no more than make would."""
+    modules = _modules(os.fspath(package))
+    identity = hashlib.sha256(f"{FORMAT}".encode())
+    for name, path in modules:
+        info = os.stat(path)
+        identity.update(repr((name, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
+                              info.st_ctime_ns)).encode())
+    remembered_at = cache_root() / "code" / f"{identity.hexdigest()}.txt"
+    if memo:
+        try:
+            return remembered_at.read_text(encoding="ascii")
+        except (OSError, ValueError):  # not there yet, or unreadable: hashed again
+            pass
     digest = hashlib.sha256(f"{FORMAT}".encode())
-    for path in sorted(package.rglob("*.py")):
-        data = path.read_bytes()
-        digest.update(f"\0{path.relative_to(package).as_posix()}\0{len(data)}\0".encode())
+    for name, path in modules:
+        with open(path, "rb") as file:
+            data = file.read()
+        digest.update(f"\0{name}\0{len(data)}\0".encode())
         digest.update(data)
-    return digest.hexdigest()[:16]
+    found = digest.hexdigest()[:16]
+    if memo:
+        try:
+            write_bytes(remembered_at, found.encode("ascii"))
+        except OSError:  # a read-only or full cache folder must not fail a build
+            pass
+    return found
+
+
+def _modules(package: str) -> list[tuple[str, str]]:
+    """Every .py file under the package: its name relative to it (with '/') and its path,
+    in the order of the names."""
+    found = []
+    for folder, subfolders, files in os.walk(package):
+        subfolders.sort()
+        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+        for name in files:
+            if name.endswith(".py"):
+                found.append((name if relative == "." else f"{relative}/{name}",
+                              os.path.join(folder, name)))
+    return sorted(found)
 
 
 def key(*parts: bytes | str) -> str:

@@ -165,6 +165,26 @@ def test_the_code_fingerprint_follows_the_bytes_not_the_dates(tmp_path: Path) ->
     assert cache.package_digest(module.parent) != before
 
 
+def test_the_remembered_code_fingerprint_misses_when_a_module_is_rewritten(
+        own_cache: Path, tmp_path: Path) -> None:
+    """The fingerprint is kept under the modules' identities so that a build reads no
+    module: a version installed over another, its modules of the same sizes and dates
+    (a reproducible wheel), is still told apart, and no entry is made without a cache."""
+    import os
+
+    module = tmp_path / "exporter" / "render.py"
+    module.parent.mkdir()
+    module.write_text("WIDTH = 600\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    before = cache.package_digest(module.parent, memo=True)
+    assert cache.package_digest(module.parent, memo=True) == before
+    assert len(list((own_cache / "code").iterdir())) == 1
+    module.write_text("WIDTH = 640\n")
+    os.utime(module, ns=(315532800 * 10**9,) * 2)
+    after = cache.package_digest(module.parent, memo=True)
+    assert after != before and after == cache.package_digest(module.parent)
+
+
 def test_entries_unused_for_a_month_are_pruned_once_a_day(own_cache: Path, tmp_path: Path) -> None:
     """Every entry is keyed by content, so each edit leaves an old one behind: a build
     removes those no build has read or written for KEEP_DAYS days."""
