@@ -114,3 +114,28 @@ def test_credit_patterns_are_compiled_only_when_a_caption_needs_splitting(tmp_pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(root), "EXPORTER_NO_CACHE": "1"})
     assert done.stdout.split() == ["6", "0", "('Kim", "attends.',", "'AP')"]
+
+
+@pytest.mark.parametrize("text", [
+    "---\ntitle: One\ndate: 2026-11-30\ntags: [a, b]\n---\n\nBody.\n",
+    "\n\n---\ntitle: Blank lines first\n---\nBody with a rule\n\n---\n\nand more.\n",
+    "-----   \ntitle: A longer boundary, spaces after\n----\n  Body.  \n",
+    "---\n---\nEmpty front matter.\n",
+    "---\n- a list\n---\nNot a mapping.\n",
+    "---\ntitle: Never closed\n\nBody.\n",
+    '{\n"title": "JSON front matter"\n}\nBody.\n',
+    "# No front matter\n\nBody.\n",
+])
+def test_markdown_front_matter_is_split_as_python_frontmatter_splits_it(tmp_path, monkeypatch, text):
+    """YAML front matter's values are kept in the build cache by its text (a rebuild
+    after a body edit loads no YAML parser): cached or not, the values and the text
+    after them are python-frontmatter's own."""
+    import frontmatter
+
+    from exporter.sources.markdown import Origin, _front_matter
+
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    post = frontmatter.loads(text)
+    origin = Origin("a.md", tmp_path)
+    assert _front_matter(text, origin) == (post.metadata, post.content)  # parsed
+    assert _front_matter(text, origin) == (post.metadata, post.content)  # from the cache
