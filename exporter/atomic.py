@@ -6,6 +6,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator
@@ -90,7 +91,7 @@ def publish(item: Path, final: Path) -> None:
     every folder stays whole).
     """
     if not item.is_dir():
-        os.replace(item, final)
+        replace_file(item, final)
         return
     for attempt in range(20):
         old = item.with_name(f".replaced-{attempt}-{final.name}")
@@ -106,6 +107,37 @@ def publish(item: Path, final: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         return
     raise BuildError(final, "could not publish: another build keeps replacing it")
+
+
+def replace_file(item: Path, final: Path) -> None:
+    """`os.replace` for a file. One that replaces a large file is swapped with it in one
+    step instead where the system can (Linux's renameat2 RENAME_EXCHANGE), and the old
+    one removed: ext4 writes a new file's data out before a rename replaces another
+    file with it (`auto_da_alloc`), 35 ms of a rebuild of a 35 MB book, but not when
+    the two change places; the swap is atomic all the same."""
+    try:
+        replacing = stat.S_ISREG(os.lstat(final).st_mode)
+    except FileNotFoundError:
+        replacing = False
+    if replacing and os.stat(item).st_size >= SWAP_BYTES and _exchange(item, final):
+        os.unlink(item)  # the old file, now at the new one's place
+    else:
+        os.replace(item, final)
+
+
+SWAP_BYTES = 1 << 20  # below this, loading ctypes for the swap costs more than it saves
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths' files at once; False where the system cannot."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # not Linux, or a C library without it
+        return False
+    at_cwd, exchange = -100, 2  # AT_FDCWD, RENAME_EXCHANGE
+    return renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), exchange) == 0
 
 
 def write_text(path: Path, text: str) -> None:

@@ -74,7 +74,7 @@ def package_digest(package: Path, *, memo: bool = False) -> str:
     remembered_at = cache_root() / "code" / f"{identity.hexdigest()}.txt"
     if memo:
         try:
-            return remembered_at.read_text(encoding="ascii")
+            return remembered_at.read_bytes().decode()
         except (OSError, ValueError):  # not there yet, or unreadable: hashed again
             pass
     digest = hashlib.sha256(f"{FORMAT}".encode())
@@ -86,7 +86,7 @@ def package_digest(package: Path, *, memo: bool = False) -> str:
     found = digest.hexdigest()[:16]
     if memo:
         try:
-            write_bytes(remembered_at, found.encode("ascii"))
+            write_bytes(remembered_at, found.encode())
         except OSError:  # a read-only or full cache folder must not fail a build
             pass
     return found

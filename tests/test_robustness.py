@@ -77,6 +77,32 @@ def test_the_output_sweep_leaves_folders_the_build_did_not_mark_as_its_own(tmp_p
         f".exporter-{dead}-mine", f".site.old-{dead}", f".site.old-{dead}-0", "a.json"]
 
 
+def test_a_large_output_replacing_another_is_swapped_in_whole(tmp_path):
+    """A large file published over another trades places with it in one step (a rename
+    over it would first make ext4 write the new file out): the new bytes are at the
+    path, a reader of the old file still reads it whole, and nothing is left over."""
+    from exporter import atomic
+
+    old, new = os.urandom(atomic.SWAP_BYTES), os.urandom(atomic.SWAP_BYTES + 1)
+    (tmp_path / "book.epub").write_bytes(old)
+    swapped: list[bool] = []
+    real = atomic._exchange
+
+    def exchange(first: Path, second: Path) -> bool:
+        swapped.append(real(first, second))
+        return swapped[-1]
+
+    with open(tmp_path / "book.epub", "rb") as reader:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(atomic, "_exchange", exchange)
+            with staging(tmp_path) as stage:
+                (stage / "book.epub").write_bytes(new)
+        assert reader.read() == old
+    assert swapped == [True]  # Linux: RENAME_EXCHANGE
+    assert (tmp_path / "book.epub").read_bytes() == new
+    assert [p.name for p in tmp_path.iterdir()] == ["book.epub"]
+
+
 def _dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
