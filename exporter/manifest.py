@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -63,6 +62,8 @@ def is_manifest(path: Path) -> bool:
     """
     if path.suffix.lower() == ".toml":
         return True
+    import tomllib
+
     try:
         if not path.is_file() or path.stat().st_size > 2**20:
             return False
@@ -81,15 +82,17 @@ def load_manifest(path: Path, *, keep_going: bool = False, allow_private: bool =
 def _load_manifest(path: Path, *, keep_going: bool, allow_private: bool) -> Project:
     where = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ManifestError(where, "no such file")
     except IsADirectoryError:
         raise ManifestError(where, "is a folder, not a manifest (.toml)")
     except OSError as exc:
         raise ManifestError(where, f"cannot read ({exc.strerror})")
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
         raise ManifestError(where, f"not valid TOML: {exc}")
+    # Its values are kept by its text: a rebuild of the same manifest loads no TOML parser.
+    data = cache.remembered("manifests", cache.key("manifest", text), lambda: _toml(text, where))
     keys = list(data)
     problems = Collector()
 
@@ -128,6 +131,15 @@ def _load_manifest(path: Path, *, keep_going: bool, allow_private: bool) -> Proj
     problems.raise_all()
     finish_project(project, bases)
     return project
+
+
+def _toml(text: str, where: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(where, f"not valid TOML: {exc}")
 
 
 def project_from_sources(locations: list[str], *, url: str | None = None, keep_going: bool = False,

@@ -38,9 +38,11 @@ articles = ["one.md", "two.md", "three.md"]
 # kept while the book's list of files and contents stay the same), the preview server and
 # the `preview` command (with subprocess, for the tools it runs), process pools, and
 # Babel's locale data (its dates module looks up the time zone; the dates, numbers and
-# text direction the book writes are kept), and the YAML parser (the edited article's
-# front matter is as it was: its values are kept by its text).
-NOT_LOADED = ["PIL", "yaml", "frontmatter", "weasyprint", "pikepdf", "mjml", "css_inline", "trafilatura", "httpx",
+# text direction the book writes are kept), the YAML parser (the edited article's front
+# matter is as it was: its values are kept by its text) and the TOML one (the same for
+# the manifest).
+NOT_LOADED = ["PIL", "yaml", "frontmatter", "tomllib", "weasyprint", "pikepdf", "mjml", "css_inline",
+              "trafilatura", "httpx",
               "http.server", "multiprocessing", "babel.dates", "babel.numbers", "ebooklib.epub",
               "exporter.backends.pdf", "exporter.backends.email", "exporter.serve",
               "exporter.preview", "subprocess"]
