@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import stat
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -247,11 +248,13 @@ class Assets:
         if not any(_inside(path, root) for root in allowed):
             raise ExporterError(src, "outside the source's folder: not read")
         try:
-            if not path.is_file():
-                raise ExporterError(src, "no such image file")
             info = path.stat()
-        except OSError as exc:  # a name too long, a file that went away...
+        except (FileNotFoundError, NotADirectoryError):
+            raise ExporterError(src, "no such image file") from None
+        except OSError as exc:  # a name too long...
             raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
+        if not stat.S_ISREG(info.st_mode):
+            raise ExporterError(src, "no such image file")
         if info.st_size > MAX_IMAGE_BYTES:
             raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
         return path, info

@@ -160,6 +160,6 @@ def writing(path: Path) -> Iterator[BinaryIO]:
     try:
         with tmp.open("xb") as file:
             yield file
-        os.replace(tmp, path)
+        replace_file(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
