@@ -61,49 +61,64 @@ def code_fingerprint() -> str:
 def package_digest(package: Path, *, memo: bool = False) -> str:
     """The bytes of every module, not their dates: a reproducible wheel gives every file
     the same date, and reading 0.6 MB costs less than importing importlib.metadata.
+    `memo`: kept in the cache folder (see `_digest`)."""
+    modules = _files(os.fspath(package), ".py")
 
-    `memo`: the digest is kept in the cache folder under the modules' identities (as
-    `file_key`: inode, size and change time, which no install can set back), so that
-    a build whose modules were not rewritten reads them no more than make would."""
-    modules = _modules(os.fspath(package))
-    identity = hashlib.sha256(f"{FORMAT}".encode())
-    for name, path in modules:
-        info = os.stat(path)
+    def compute() -> str:
+        digest = hashlib.sha256(f"{FORMAT}".encode())
+        _add_files(digest, modules)
+        return digest.hexdigest()[:16]
+
+    return _digest(f"package\0{package}", modules, compute) if memo else compute()
+
+
+File = tuple[str, str, os.stat_result]  # a file's name (relative, with '/'), path and stat
+
+
+def _digest(what: str, files: list[File], compute: Callable[[], str]) -> str:
+    """compute()'s digest of the files, kept in the cache folder under their identities
+    (as `file_key`: inode, size and change times, which no install or editor can set
+    back), so that a build whose files were not rewritten reads them no more than make
+    would."""
+    identity = hashlib.sha256(f"{FORMAT}\0{what}".encode())
+    for name, _, info in files:
         identity.update(repr((name, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns,
                               info.st_ctime_ns)).encode())
-    remembered_at = cache_root() / "code" / f"{identity.hexdigest()}.txt"
-    if memo:
-        try:
-            return remembered_at.read_bytes().decode()
-        except (OSError, ValueError):  # not there yet, or unreadable: hashed again
-            pass
-    digest = hashlib.sha256(f"{FORMAT}".encode())
-    for name, path in modules:
+    remembered_at = cache_root() / "digests" / f"{identity.hexdigest()}.txt"
+    try:
+        return remembered_at.read_bytes().decode()
+    except (OSError, ValueError):  # not there yet, or unreadable: read again
+        pass
+    found = compute()
+    try:
+        write_bytes(remembered_at, found.encode())
+    except OSError:  # a read-only or full cache folder must not fail a build
+        pass
+    return found
+
+
+def _files(folder: str, suffix: str = "") -> list[File]:
+    """Every file under the folder whose name ends in `suffix`, in the order of the names."""
+    found = []
+    for parent, _, names in os.walk(folder):
+        relative = os.path.relpath(parent, folder).replace(os.sep, "/")
+        for name in names:
+            path = os.path.join(parent, name)
+            try:
+                info = os.stat(path)
+            except OSError:  # a broken link: no file
+                continue
+            if name.endswith(suffix) and stat.S_ISREG(info.st_mode):
+                found.append((name if relative == "." else f"{relative}/{name}", path, info))
+    return sorted(found, key=lambda file: file[0])
+
+
+def _add_files(digest: Any, files: list[File]) -> None:
+    for name, path, _ in files:
         with open(path, "rb") as file:
             data = file.read()
         digest.update(f"\0{name}\0{len(data)}\0".encode())
         digest.update(data)
-    found = digest.hexdigest()[:16]
-    if memo:
-        try:
-            write_bytes(remembered_at, found.encode())
-        except OSError:  # a read-only or full cache folder must not fail a build
-            pass
-    return found
-
-
-def _modules(package: str) -> list[tuple[str, str]]:
-    """Every .py file under the package: its name relative to it (with '/') and its path,
-    in the order of the names."""
-    found = []
-    for folder, subfolders, files in os.walk(package):
-        subfolders.sort()
-        relative = os.path.relpath(folder, package).replace(os.sep, "/")
-        for name in files:
-            if name.endswith(".py"):
-                found.append((name if relative == "." else f"{relative}/{name}",
-                              os.path.join(folder, name)))
-    return sorted(found)
 
 
 def key(*parts: bytes | str) -> str:
@@ -135,18 +150,26 @@ def as_json(value: object, *, leaving_out: Collection[str] = ()) -> str:
 
 def folder_digest(*folders: Path | None) -> str:
     """A digest of every file under the folders (names and bytes): a cached rendering keyed
-    by it misses after any edit to a template or catalogue it may have read."""
-    digest = hashlib.sha256()
+    by it misses after any edit to a template or catalogue it may have read. Kept in the
+    cache folder (see `_digest`): a build reads the templates only after one changed."""
+    tops: list[str] = []
+    per_folder: list[list[File]] = []
     for folder in folders:
-        if folder is None or not folder.is_dir():
-            digest.update(b"\0none")
-            continue
-        digest.update(str(folder.resolve()).encode())
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            digest.update(f"\0{path.relative_to(folder).as_posix()}\0{len(data)}\0".encode())
-            digest.update(data)
-    return digest.hexdigest()
+        present = folder is not None and folder.is_dir()
+        tops.append(str(folder.resolve()) if present else "")  # type: ignore[union-attr]
+        per_folder.append(_files(tops[-1]) if present else [])
+
+    def compute() -> str:
+        digest = hashlib.sha256()
+        for top, files in zip(tops, per_folder):
+            digest.update(top.encode() if top else b"\0none")
+            _add_files(digest, files)
+        return digest.hexdigest()
+
+    if not enabled():
+        return compute()
+    what = "\0".join(f"{top}\0{len(files)}" for top, files in zip(tops, per_folder))
+    return _digest(f"folders\0{what}", [f for files in per_folder for f in files], compute)
 
 
 class Journal:

@@ -178,11 +178,34 @@ def test_the_remembered_code_fingerprint_misses_when_a_module_is_rewritten(
     os.utime(module, ns=(315532800 * 10**9,) * 2)
     before = cache.package_digest(module.parent, memo=True)
     assert cache.package_digest(module.parent, memo=True) == before
-    assert len(list((own_cache / "code").iterdir())) == 1
+    assert len(list((own_cache / "digests").iterdir())) == 1
     module.write_text("WIDTH = 640\n")
     os.utime(module, ns=(315532800 * 10**9,) * 2)
     after = cache.package_digest(module.parent, memo=True)
     assert after != before and after == cache.package_digest(module.parent)
+
+
+def test_the_remembered_digest_of_templates_misses_after_any_edit(own_cache: Path,
+                                                                 tmp_path: Path) -> None:
+    """A template folder's digest (the key of every cached page) is kept under its files'
+    identities: rewritten with the same size and date, added or removed, it is read again."""
+    import os
+
+    folder = tmp_path / "templates"
+    (folder / "email").mkdir(parents=True)
+    page = folder / "email" / "page.html"
+    page.write_text("<p>{{ a }}</p>")
+    os.utime(page, ns=(315532800 * 10**9,) * 2)
+    first = cache.folder_digest(folder, None)
+    assert cache.folder_digest(folder, None) == first
+    page.write_text("<b>{{ a }}</b>")
+    os.utime(page, ns=(315532800 * 10**9,) * 2)
+    second = cache.folder_digest(folder, None)
+    (folder / "extra.css").write_text("p {}")
+    third = cache.folder_digest(folder, None)
+    (folder / "extra.css").unlink()
+    assert len({first, second, third}) == 3
+    assert cache.folder_digest(folder, None) == second
 
 
 def test_entries_unused_for_a_month_are_pruned_once_a_day(own_cache: Path, tmp_path: Path) -> None:
