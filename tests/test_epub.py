@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import time
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,13 +197,21 @@ def test_mimetype_first_and_stored_with_fixed_times(sample: Book) -> None:
     assert len(names) == len(set(names))
 
 
+@pytest.mark.parametrize("name", ["", "exporter:issue:Asia Briefing\n2026-11-30\n",
+                                  "exporter:issue:台灣簡報\n2026-11-30\nالطبعة"])
+def test_the_book_identifier_is_rfc_4122s_name_based_uuid(name: str) -> None:
+    assert epub_backend._uuid5(epub_backend.URL_NAMESPACE, name) == str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
+
 def test_package_metadata(sample: Book) -> None:
     opf = sample.opf
     assert opf.get(XML_LANG) == "en"
     assert opf.findtext(".//dc:language", namespaces=NS) == "en"
     identifier = opf.findtext(".//dc:identifier", namespaces=NS)
     assert identifier == epub_backend.book_identifier(sample.project.issue)
-    assert re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", identifier)
+    issue = sample.project.issue  # RFC 4122's name-based id, as the uuid module makes it
+    name = "exporter:issue:" + "\n".join([issue.title, issue.date, issue.edition or ""])
+    assert identifier == f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
     ncx = sample.xml("EPUB/toc.ncx")
     assert ncx.find(".//ncx:meta[@name='dtb:uid']", NS).get("content") == identifier
     metas = {}

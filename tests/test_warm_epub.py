@@ -39,10 +39,11 @@ articles = ["one.md", "two.md", "three.md"]
 # the `preview` command (with subprocess, for the tools it runs), process pools, and
 # Babel's locale data (its dates module looks up the time zone; the dates, numbers and
 # text direction the book writes are kept), the YAML parser (the edited article's front
-# matter is as it was: its values are kept by its text) and the TOML one (the same for
-# the manifest).
-NOT_LOADED = ["PIL", "yaml", "frontmatter", "tomllib", "weasyprint", "pikepdf", "mjml", "css_inline",
-              "trafilatura", "httpx",
+# matter is as it was: its values are kept by its text), the TOML one (the same for the
+# manifest), zipfile (the zip is written by hand) and uuid (its import asks the system its
+# name).
+NOT_LOADED = ["PIL", "yaml", "frontmatter", "tomllib", "zipfile", "uuid", "weasyprint", "pikepdf",
+              "mjml", "css_inline", "trafilatura", "httpx",
               "http.server", "multiprocessing", "babel.dates", "babel.numbers", "ebooklib.epub",
               "exporter.backends.pdf", "exporter.backends.email", "exporter.serve",
               "exporter.preview", "subprocess"]

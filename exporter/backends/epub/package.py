@@ -17,7 +17,6 @@ import io
 import os
 import shutil
 import struct
-import zipfile
 import zlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ FILE_MODE = 0o100644 << 16  # a regular file, rw-r--r--, the same on every machi
 Fix = Callable[[bytes], bytes]
 DateTime = tuple[int, int, int, int, int, int]
 ZIP_VERSION = 20  # 2.0: deflate
+DEFLATED, STORED = 8, 0  # an entry's compression method (zipfile, loaded only to read a zip)
 UTF8_NAMES = 0x800  # general purpose flag: the entry's name is UTF-8
 ZIP_LIMIT = 0xFFFFFFFF  # beyond this size or offset a zip needs ZIP64, which readers lack
 
@@ -93,6 +93,8 @@ def package_files(data: bytes, fixes: dict[str, Fix],
     """The files of ebooklib's zip (`data`) in the book's order, `mimetype` first, each
     as its entry (fixed by `fixes`, compressed) or None for those named in `ready`, whose
     entries are made apart and take their placeholder's place."""
+    import zipfile
+
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         names = source.namelist()
         duplicates = sorted({n for n in names if names.count(n) > 1})
@@ -121,7 +123,7 @@ def write_zip(entries: list[tuple[str, Entry]], date_time: DateTime, out: Binary
     for name, entry in entries:
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else UTF8_NAMES
-        method = zipfile.ZIP_DEFLATED if entry.deflated else zipfile.ZIP_STORED
+        method = DEFLATED if entry.deflated else STORED
         fields = (ZIP_VERSION, flags, method, clock, date, entry.crc, entry.stored_size,
                   entry.size, len(encoded))
         if max(offset, entry.stored_size, entry.size) > ZIP_LIMIT:
