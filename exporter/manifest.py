@@ -437,7 +437,7 @@ def _read(location: str, project: Project, *, keep_going: bool, allow_private: b
     """A source's articles; one that cannot be read is skipped (--keep-going) or reported,
     so every unreadable article is named, not only the first."""
     try:
-        if not is_url(location) and not Path(location).exists():
+        if not is_url(location) and not os.path.exists(location):
             raise ManifestError(where, f"names a missing article: {shown or location}")
         articles = read_source(location, url=url, allow_private=allow_private)
         for article in articles:

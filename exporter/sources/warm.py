@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
+import os
 
 from .. import cache
 from ..parallel import max_workers, run_all
@@ -23,7 +23,7 @@ def warm_sources(locations: list[str], *, url: str | None = None, allow_private:
     workers = max_workers()
     if not cache.enabled() or workers < 2:
         return
-    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and Path(loc).is_file()
+    files = [loc for loc in dict.fromkeys(locations) if not is_url(loc) and os.path.isfile(loc)
              and not is_parsed(loc, url=url, allow_private=allow_private)]
     if len(files) < WARM_MIN_SOURCES:
         return
