@@ -79,6 +79,10 @@ class Assets:
     by_src: dict[tuple[str, str], Asset] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     files: dict[str, tuple[str, int, int, str]] = field(default_factory=dict, repr=False)
+    # Each local image's file and identity as first looked up: `checked` and `load_issue`
+    # ask for every photo of a build, and each answer costs system calls and a hash.
+    looked: dict[tuple, tuple[Path, os.stat_result, str]] = field(
+        default_factory=dict, repr=False, compare=False)
 
     def load_issue(self, issue: Issue, base_dirs: dict[str, Path | None],
                    extra_roots: Iterable[Path] = ()) -> None:
@@ -102,6 +106,7 @@ class Assets:
                     continue
                 by_key[asset.key] = asset
                 self.by_src[(article.id, image.src)] = asset
+        self.looked.clear()  # this build's, not sent to the formats' processes
 
     def checked(self, article: Article, base: Path | None, extra_roots: Iterable[Path] = ()) -> bool:
         """Whether every local image of the article is checked already (remembered by
@@ -112,7 +117,7 @@ class Assets:
             try:
                 if is_url(image.src):
                     return False
-                identity = _identity(*self._local(image.src, base, allowed))
+                _, _, identity = self._local(image.src, base, allowed)
             except ExporterError:  # reported by load_issue
                 continue
             if not stored("image-files", identity, folder=self.cache_dir):
@@ -216,7 +221,7 @@ class Assets:
             data = self._fetch(src)
             digest = hashlib.sha256(data).hexdigest()
             return by_key.get(digest) or self._decode(data, src, digest)
-        path, info = self._local(src, base, allowed)
+        path, info, identity = self._local(src, base, allowed)
 
         def read() -> bytes:
             try:
@@ -224,7 +229,7 @@ class Assets:
             except OSError as exc:  # a file that went away...
                 raise ExporterError(src, f"cannot read the image ({exc.strerror})") from None
 
-        asset = self._file(path, info, read)
+        asset = self._file(path, info, read, identity)
         return by_key.get(asset.key) or asset
 
     def _fetch(self, src: str) -> bytes:
@@ -237,7 +242,18 @@ class Assets:
         return fetch(src, allow_private=self.allow_private, max_bytes=MAX_IMAGE_BYTES).content
 
     def _local(self, src: str, base: Path | None,
-               allowed: list[Path]) -> tuple[Path, os.stat_result]:
+               allowed: list[Path]) -> tuple[Path, os.stat_result, str]:
+        """The file a relative `src` names, if it may be read (see `_look`), with its
+        identity; looked up once per build."""
+        question = (src, base, tuple(allowed))
+        found = self.looked.get(question)
+        if found is None:
+            path, info = self._look(src, base, allowed)
+            found = self.looked[question] = (path, info, _identity(path, info))
+        return found
+
+    def _look(self, src: str, base: Path | None,
+              allowed: list[Path]) -> tuple[Path, os.stat_result]:
         """The file a relative `src` names, if it may be read: inside one of the `allowed`
         folders (resolved: the source's own and the roots), a regular file, not too large."""
         if src.startswith(("data:", "file:", "//")) or ":" in src.split("/")[0]:
@@ -259,7 +275,8 @@ class Assets:
             raise ExporterError(src, f"larger than {MAX_IMAGE_BYTES // 2**20} MB")
         return path, info
 
-    def _file(self, path: Path, info: os.stat_result, read: Callable[[], bytes]) -> Asset:
+    def _file(self, path: Path, info: os.stat_result, read: Callable[[], bytes],
+              identity: str | None = None) -> Asset:
         """The checked image in a local file, remembered by the file's identity and change
         times: a file is rewritten in place only with a new ctime, which no tool can set
         back, so an unchanged photo is neither read, hashed nor checked again."""
@@ -267,7 +284,7 @@ class Assets:
             asset = self._decode(read(), str(path))
             return asset.key, asset.width, asset.height, asset.format
 
-        identity = _identity(path, info)
+        identity = identity or _identity(path, info)
         if identity not in self.files:
             self.files[identity] = remembered("image-files", identity, facts, folder=self.cache_dir)
         digest, width, height, fmt = self.files[identity]

@@ -150,6 +150,43 @@ def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: 
     assert len(assets.by_src) == len(sources) and not assets.warnings
 
 
+def test_a_rebuild_looks_at_each_photo_once(own_cache: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rebuild first asks whether every photo is checked (to start no process when all
+    are), then loads them: each photo's file is found, looked at and named once for both."""
+    import importlib
+    import os
+
+    from PIL import Image as PILImage
+
+    from exporter.manifest import project_from_sources
+
+    build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
+    sources, photos = [], set()
+    for n in range(build.WARM_MIN_IMAGES + 2):
+        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(tmp_path / f"photo-{n}.jpg")
+        photos.add(str(tmp_path / f"photo-{n}.jpg"))
+        source = tmp_path / f"story-{n}.md"
+        source.write_text(f"---\ntitle: Story {n}\n---\n\nText {n}.\n\n![Photo {n}](photo-{n}.jpg)\n",
+                          encoding="utf-8")
+        sources.append(str(source))
+    project = project_from_sources(sources)
+    monkeypatch.setattr(build, "max_workers", lambda: 2)
+    build.prepare_assets(project)
+    looked: list[str] = []
+    real_stat = os.stat
+
+    def spy(path, *args, **kwargs):
+        looked.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", spy)
+    assets = build.prepare_assets(project)
+    monkeypatch.undo()
+    assert len(assets.by_src) == len(sources) and not assets.warnings
+    assert sorted(p for p in looked if p in photos) == sorted(photos)
+
+
 def test_the_code_fingerprint_follows_the_bytes_not_the_dates(tmp_path: Path) -> None:
     """Wheels built reproducibly give every file one date: two versions whose modules
     have the same sizes and dates must still key their caches apart."""
