@@ -139,7 +139,8 @@ def test_an_unchanged_photo_is_not_read_again(issue: Path, tmp_path: Path,
 def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """Each article's page is kept compressed, as the zip holds it: a rebuild after one
-    article changes compresses that page and the book's own small files, no other page."""
+    article changes compresses that page and the book's own small files, no other page,
+    and not the contents page while it lists the same."""
     from exporter.backends.epub import package
     from exporter.build import build
     from exporter.manifest import load_manifest
@@ -160,9 +161,11 @@ def test_unchanged_pages_are_not_compressed_again(issue: Path, tmp_path: Path,
     with zipfile.ZipFile(io.BytesIO((tmp_path / "warm" / "issue.epub").read_bytes())) as book:
         assert book.testzip() is None
         pages = {name: book.read(name) for name in book.namelist() if "/text/00" in name}
+        contents = book.read("EPUB/text/contents.xhtml")
     assert sorted(pages) == ["EPUB/text/001-story-1.xhtml", "EPUB/text/002-story-2.xhtml",
                              "EPUB/text/003-story-3.xhtml"]
     assert pages["EPUB/text/002-story-2.xhtml"] in compressed  # the edited one
+    assert contents not in compressed  # the same list of articles as before: compressed once
     assert [name for name, page in pages.items() if page in compressed] == ["EPUB/text/002-story-2.xhtml"]
 
 
