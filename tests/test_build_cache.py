@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +12,7 @@ from exporter import cache
 from exporter.sources import read_source
 
 ARTICLE = Path(__file__).parent / "fixtures" / "markdown" / "figures-and-quote.md"
+build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
 
 
 @pytest.fixture
@@ -119,26 +122,29 @@ def test_the_read_after_the_check_looks_each_unchanged_source_up_once(
     assert sorted(map(str, keys)) == sorted(sources + [sources[2]])  # the changed one twice
 
 
-def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: Path, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    """Decoding photos in workers pays only when they are not remembered: after one photo
-    of many changes, the rebuild checks it itself and starts no process."""
-    import importlib
-
+def _photo_issue(folder: Path) -> tuple[Any, list[str]]:
+    """An issue of enough one-photo articles to check their photos in workers, and its sources."""
     from PIL import Image as PILImage
 
     from exporter.manifest import project_from_sources
 
-    build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
-
     sources = []
     for n in range(build.WARM_MIN_IMAGES + 2):
-        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(tmp_path / f"photo-{n}.jpg")
-        source = tmp_path / f"story-{n}.md"
+        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(folder / f"photo-{n}.jpg")
+        source = folder / f"story-{n}.md"
         source.write_text(f"---\ntitle: Story {n}\n---\n\nText {n}.\n\n![Photo {n}](photo-{n}.jpg)\n",
                           encoding="utf-8")
         sources.append(str(source))
-    project = project_from_sources(sources)
+    return project_from_sources(sources), sources
+
+
+def test_a_rebuild_checks_in_workers_only_the_images_not_checked_yet(own_cache: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding photos in workers pays only when they are not remembered: after one photo
+    of many changes, the rebuild checks it itself and starts no process."""
+    from PIL import Image as PILImage
+
+    project, sources = _photo_issue(tmp_path)
     monkeypatch.setattr(build, "max_workers", lambda: 2)
     started: list[list[str]] = []
     monkeypatch.setattr(build, "run_all", lambda jobs: started.append([name for name, _ in jobs]))
@@ -154,23 +160,10 @@ def test_a_rebuild_looks_at_each_photo_once(own_cache: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """A rebuild first asks whether every photo is checked (to start no process when all
     are), then loads them: each photo's file is found, looked at and named once for both."""
-    import importlib
     import os
 
-    from PIL import Image as PILImage
-
-    from exporter.manifest import project_from_sources
-
-    build = importlib.import_module("exporter.build")  # the module: `exporter.build` is the function
-    sources, photos = [], set()
-    for n in range(build.WARM_MIN_IMAGES + 2):
-        PILImage.new("RGB", (40, 30), (n * 20, 90, 160)).save(tmp_path / f"photo-{n}.jpg")
-        photos.add(str(tmp_path / f"photo-{n}.jpg"))
-        source = tmp_path / f"story-{n}.md"
-        source.write_text(f"---\ntitle: Story {n}\n---\n\nText {n}.\n\n![Photo {n}](photo-{n}.jpg)\n",
-                          encoding="utf-8")
-        sources.append(str(source))
-    project = project_from_sources(sources)
+    project, sources = _photo_issue(tmp_path)
+    photos = {str(tmp_path / f"photo-{n}.jpg") for n in range(len(sources))}
     monkeypatch.setattr(build, "max_workers", lambda: 2)
     build.prepare_assets(project)
     looked: list[str] = []
