@@ -100,6 +100,14 @@ def _front_matter(text: str, origin: Origin) -> tuple[Any, str]:
     return meta, parts[2].strip()
 
 
+def load_parsers() -> None:
+    """The front matter's parsers, loaded before sources are parsed in worker processes
+    (`sources.warm`), which would each load them: a first build parses every article's
+    front matter, a rebuild only a changed one."""
+    import frontmatter  # noqa: F401
+    import yaml  # noqa: F401
+
+
 def _loaded(text: str, origin: Origin) -> tuple[Any, str]:
     import frontmatter
     import yaml

@@ -28,9 +28,11 @@ def warm_sources(locations: list[str], *, url: str | None = None, allow_private:
     if len(files) < WARM_MIN_SOURCES:
         return
 
-    for location in files:  # readers imported once here, not once per worker
+    for location in files:  # readers, and what they parse with, loaded once here, not per worker
         with open(location, "rb") as file:
-            importlib.import_module(kind_for(location, file.read(4096)).module)
+            reader = importlib.import_module(kind_for(location, file.read(4096)).module)
+        if hasattr(reader, "load_parsers"):
+            reader.load_parsers()
 
     def read_all(chunk: list[str]) -> None:
         for location in chunk:
