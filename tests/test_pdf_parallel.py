@@ -93,13 +93,18 @@ def test_parallel_matches_one_process(tmp_path: Path) -> None:
 
 
 def structure(path: Path) -> dict:
-    """The tag tree in reading order (type, page, marked-content ids) and its parent tree."""
+    """The tag tree in reading order (type, page, marked-content ids) and its parent tree:
+    each page's marked content that an element of the tree holds, by id. (WeasyPrint
+    also gives the text of its margin boxes ids held by elements outside the tree; the
+    PDF typeset by article has its margins stamped on, marked as artifacts: stamp.py.)"""
     reader = pypdf.PdfReader(path)
     pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
     elements = []
+    in_tree = set()
 
     def walk(element, depth):
+        in_tree.add(element.indirect_reference.idnum)
         page = pages.get(element.raw_get("/Pg").idnum) if "/Pg" in element else None
         elements.append((depth, str(element["/S"]), page,
                          [int(k) for k in element.get("/K", []) if isinstance(k, int)]))
@@ -114,7 +119,8 @@ def structure(path: Path) -> dict:
     parent_tree = {}
     for i in range(0, len(nums), 2):
         value = nums[i + 1].get_object() if hasattr(nums[i + 1], "get_object") else nums[i + 1]
-        parent_tree[int(nums[i])] = ([str(v.get_object()["/S"]) for v in value]
+        parent_tree[int(nums[i])] = ({mcid: str(v.get_object()["/S"]) for mcid, v in enumerate(value)
+                                      if v.idnum in in_tree}
                                      if isinstance(value, list) else str(value["/S"]))
     return {"elements": elements, "parent tree": parent_tree,
             "page keys": [int(p.get("/StructParents", -1)) for p in reader.pages],
@@ -177,21 +183,47 @@ def test_many_parts_merge_without_parsing_them_in_python(tmp_path: Path) -> None
                              fingerprint=lambda d: hashlib.sha256(d.encode()).hexdigest(),
                              tagged=True, store=Store(tmp_path / "cache"))
     (tmp_path / "merged.pdf").write_bytes(data)
-    # 12 articles and the front; and the front typeset early with each article's first
-    # page, which is not where a section's first article starts here (a section title
-    # takes a page of its own), so it was typeset again once the parts were done
+    # 12 articles, the front and the articles' margins (one document)
     assert len(list((tmp_path / "cache").rglob("*.pdf"))) == 12 + 1 + 1
     expected, got = read(whole), read(tmp_path / "merged.pdf")
     assert len(expected["outline"]) >= 14 and len(expected["destinations"]) >= 12
-    for key in ("pages", "contents", "footers", "outline", "destinations", "links"):
+    for key in expected:  # running heads and footers too: stamped at the merge
         assert got[key] == expected[key], key
     expected, got = structure(whole), structure(tmp_path / "merged.pdf")
     for key in expected:
         assert got[key] == expected[key], key
+    # every page after the front (its one page) has its margins stamped on
+    assert margins_marked(tmp_path / "merged.pdf") == list(range(1, expected_pages(whole)))
     # what stays in Python: the bookmarks, names, the written file (87 KB) and one face's
     # program while the parts' glyphs are gathered into it (fontTools, one copy at a time:
     # about 1.7 MB whatever the number of parts); pypdf held 12 MB
     assert merged and merged[0] < 2_500_000, f"the merge held {merged[0]} bytes of Python objects"
+
+
+def expected_pages(path: Path) -> int:
+    return len(pypdf.PdfReader(path).pages)
+
+
+def margins_marked(path: Path) -> list[int]:
+    """The pages that show text marked as an artifact (the stamped margins: WeasyPrint
+    tags the text it draws), each checked to have no tagged content inside an artifact
+    (PDF/UA), every marked sequence closed."""
+    import pikepdf
+
+    stamped = []
+    with pikepdf.open(path) as pdf:
+        for number, page in enumerate(pdf.pages):
+            marks: list[str] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) in ("BMC", "BDC"):
+                    assert "/Artifact" not in marks or str(operator) == "BMC", number
+                    marks.append(str(operands[0]))
+                elif str(operator) == "EMC":
+                    marks.pop()
+                elif str(operator) in ("Tj", "TJ") and marks == ["/Artifact"]:
+                    stamped += [number] if number not in stamped else []
+            assert not marks, number
+    return stamped
 
 
 # -- through the PDF backend: size and variants -------------------------------------------
@@ -323,15 +355,16 @@ def test_a_pdf_typeset_by_parts_never_parses_the_whole_document(tmp_path, monkey
 
 
 def test_the_worker_typesetting_the_front_gets_fewer_articles() -> None:
-    """The front is laid out twice (counted, then numbered) and costs more per character:
-    its worker takes fewer articles, so that both end together instead of one idling."""
-    from exporter.backends.pdf.parts import _costs, _share
+    """The front costs more per character (its contents, its cover) than an article:
+    the worker counting it takes fewer articles, so that both end together instead of
+    one idling."""
+    from exporter.backends.pdf.parts import FRONT, FRONT_WEIGHT, _share
 
-    documents = ["f" * 10_000] + ["a" * 10_000] * 6
-    chunks = _share(list(range(7)), _costs(documents, list(range(7))), 2)
-    front, other = sorted(chunks, key=lambda chunk: 0 not in chunk)
-    assert 0 in front and len(front) - 1 < len(other) - 1
-    assert sorted(front + other) == list(range(7))
+    weights = {FRONT: 10_000 * FRONT_WEIGHT, **dict.fromkeys(range(6), 10_000)}
+    chunks = _share(list(weights), weights, 2)
+    front, other = sorted(chunks, key=lambda chunk: FRONT not in chunk)
+    assert FRONT in front and len(front) - 1 < len(other)
+    assert sorted(front + other) == [FRONT, *range(6)]
 
 
 def test_fonts_are_joined_from_what_the_pages_use_not_every_object(tmp_path, monkeypatch):

@@ -54,7 +54,7 @@ from lxml import html as lxml_html
 from ...errors import BuildError
 from ...parallel import max_workers, run_all
 from .fonts import merge_fonts, shared_subsets
-from .stamp import overlay, wrapping
+from .stamp import overlay
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600
@@ -430,12 +430,12 @@ def _stamp(pdf: Any, stack: contextlib.ExitStack, offset: int, parts: list[PartR
     import pikepdf
 
     opened: dict[Path, Any] = {}
-    pages, wrap = pdf.pages, wrapping(pdf)
+    pages = pdf.pages
     for part, (path, first) in zip(parts, margins):
         if path not in opened:
             opened[path] = stack.enter_context(pikepdf.open(path))
         for i in range(part.pages):
-            overlay(pdf, pages[offset + i], opened[path].pages[first + i], wrap)
+            overlay(pdf, pages[offset + i], opened[path], opened[path].pages[first + i])
         offset += part.pages
 
 

@@ -49,6 +49,7 @@ from .stamp import (MarginPage, PageRecord, lead_pages, left_set, margin_pages, 
                     recording_margin_boxes, stamping_margin_boxes)
 
 KIND = "pdf-parts"
+MARGINS_KIND = "pdf-margins"  # the margins documents (stamp.py), beside the parts
 # What a character of the front costs its worker against one of an article's: the front
 # is paginated first (cover and contents take twice an article's time per character:
 # 75 against 34 µs, measured), then typeset with its numbers beside the margins documents.
@@ -86,8 +87,12 @@ class Meta:
 class Store:
     """Parts and metas under the cache root: `<key>.pdf` beside `<key>.json`."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or cache.cache_root()) / KIND
+    def __init__(self, root: Path | None = None, kind: str = KIND) -> None:
+        self.root = (root or cache.cache_root()) / kind
+
+    def beside(self, kind: str) -> Store:
+        """Another kind of entry kept in a folder beside this store's."""
+        return Store(self.root.parent, kind)
 
     def writable(self) -> bool:
         """Whether parts can be kept here (a read-only cache folder must not fail a build)."""
@@ -359,8 +364,9 @@ def _finish(stubbed: str, fingerprint: Fingerprint, total: int, parts: list[str]
     front_entry = cache.key(fingerprint(stubbed), "0", str(total))
     runs = _runs(parts, results, places, fingerprint)
     found: dict[int, tuple[PartResult, list[str]] | None] = {FRONT: store.part(front_entry)}
-    found.update((k, store.part(run.entry)) for k, run in enumerate(runs))
-    jobs = {k: run.job(setter, store) for k, run in enumerate(runs) if found[k] is None}
+    kept = store.beside(MARGINS_KIND)
+    found.update((k, kept.part(run.entry)) for k, run in enumerate(runs))
+    jobs = {k: run.job(setter, kept) for k, run in enumerate(runs) if found[k] is None}
     if found[FRONT] is None:
         jobs[FRONT] = (len(stubbed) * FRONT_WEIGHT, lambda: setter.typeset(
             stubbed, lambda _p, _o: (0, total, {}), store, front_entry))

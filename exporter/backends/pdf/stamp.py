@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+import zlib
 from typing import Any
 
 from lxml import etree
@@ -153,36 +154,70 @@ def stamping_margin_boxes(pages: list[MarginPage | None],
     return margin_boxes
 
 
-def overlay(pdf: Any, page: Any, margins: Any, wrap: tuple[Any, Any]) -> None:
-    """Draw the margins page `margins` (of another pikepdf.Pdf) over `page` of `pdf`, as
-    an artifact: its own marked content (the margins document's tags, which no tag tree
-    here points at) is dropped, and the whole drawing is marked `/Artifact`. `wrap`: the
-    content streams drawn before and after the page's own (`wrapping`), shared by all."""
+def overlay(pdf: Any, page: Any, source: Any, margins: Any) -> None:
+    """Draw the margins page `margins` (of `source`, another pikepdf.Pdf) over `page` of
+    `pdf`.
+
+    Its operations are appended to the page's content stream, after the page's own
+    graphics state is restored, and marked `/Artifact`; its own marked content (the
+    margins document's tags, which no tag tree here points at) is dropped. Its resources
+    join the page's under the same names (WeasyPrint names a font by its face, a
+    transparency by its value), renamed where a name means another thing on the page.
+    Appended, not drawn as a form: a form and its resources cost a page 300 bytes.
+    """
     import pikepdf
 
-    form = margins.as_form_xobject()
-    operations = [(operands, operator) for operands, operator in pikepdf.parse_content_stream(form)
-                  if str(operator) not in _MARKS]
-    form.write(pikepdf.unparse_content_stream(operations))
-    # the page's own resources: WeasyPrint's pages share theirs, and each has its margins
-    resources = pikepdf.Dictionary(dict(page.obj.get("/Resources", {}).items()))
-    resources.XObject = pikepdf.Dictionary({**dict(resources.get("/XObject", {}).items()),
-                                            FORM: pdf.copy_foreign(form)})
-    page.obj.Resources = resources
-    page.contents_add(wrap[0], prepend=True)
-    page.contents_add(wrap[1])
-
-
-FORM = "/ExporterMargins"  # the margins' form in a page's resources
-
-
-def wrapping(pdf: Any) -> tuple[Any, Any]:
-    """What `overlay` draws before a page's content and after it: the page's graphics
-    state saved first, so the margins are drawn in the page's own coordinates."""
-    import pikepdf
-
-    return (pdf.make_indirect(pikepdf.Stream(pdf, b"q\n")),
-            pdf.make_indirect(pikepdf.Stream(pdf, f"\nQ\n/Artifact BMC q {FORM} Do Q EMC\n".encode())))
+    renamed = _join_resources(pdf, page, source, margins)
+    operations = []
+    for operands, operator in pikepdf.parse_content_stream(margins):
+        if str(operator) in _MARKS:
+            continue
+        operations.append(([renamed.get(o, o) if isinstance(o, pikepdf.Name) else o
+                            for o in operands], operator))
+    page.contents_coalesce()
+    content = page.obj.Contents
+    data = (b"q\n" + content.read_bytes() + b"\nQ\n/Artifact BMC\nq\n"
+            + pikepdf.unparse_content_stream(operations) + b"\nQ\nEMC\n")
+    content.write(zlib.compress(data), filter=pikepdf.Name.FlateDecode)
 
 
 _MARKS = {"BDC", "BMC", "EMC", "MP", "DP"}  # marked-content operators
+_KINDS = ("/Font", "/ExtGState", "/ColorSpace", "/Pattern", "/Shading", "/XObject")
+
+
+def _join_resources(pdf: Any, page: Any, source: Any, margins: Any) -> dict[Any, Any]:
+    """The margins page's resources added to the page's; names renamed, old to new."""
+    import pikepdf
+
+    renamed: dict[Any, Any] = {}
+    theirs = margins.obj.get("/Resources") or pikepdf.Dictionary()
+    if "/Resources" not in page.obj:
+        page.obj.Resources = pikepdf.Dictionary()
+    ours = page.obj.Resources
+    for kind in _KINDS:
+        for name, value in (theirs.get(kind) or pikepdf.Dictionary()).items():
+            if kind not in ours:
+                ours[kind] = pikepdf.Dictionary()
+            copied = pdf.copy_foreign(value if value.is_indirect else source.make_indirect(value))
+            key = name
+            while key in ours[kind] and not _same(ours[kind][key], copied):
+                key = key + "m"
+            if key not in ours[kind]:
+                ours[kind][key] = copied
+            if key != name:
+                renamed[pikepdf.Name(name)] = pikepdf.Name(key)
+    return renamed
+
+
+def _same(ours: Any, copied: Any) -> bool:
+    """Whether a page's resource is the margins' one (copied here): the same object, or
+    an equal value that is no stream nor font (a face shown by the margins is joined
+    with the page's by fonts.merge_fonts, which gathers the glyphs of both)."""
+    import pikepdf
+
+    if ours.is_indirect:
+        return bool(ours.objgen == copied.objgen)
+    if isinstance(copied, pikepdf.Stream) or (isinstance(copied, pikepdf.Dictionary)
+                                              and "/BaseFont" in copied):
+        return False
+    return bool(ours.unparse(resolved=True) == copied.unparse(resolved=True))
