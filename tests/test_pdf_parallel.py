@@ -414,3 +414,47 @@ def test_accented_letters_built_of_parts_join_from_copies_that_name_glyphs_apart
     result = backend("pdf").build(Job(issue=issue, assets=assets, out_dir=tmp_path, stem="issue"), options)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.files[0]).pages)
     assert "áëÒ§òd" in text
+
+
+def margin_lines(path: Path) -> list[tuple[str, str]]:
+    """Each page's top and bottom lines as pdftotext lays them out (running head and
+    date on their sides, "Page N of M"): the cover's are its own text."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = [[line.rstrip() for line in page.splitlines() if line.strip()]
+             for page in text.split("\f")[:-1]]
+    return [(lines[0], lines[-1]) if lines else ("", "") for lines in pages]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_stamped_margins_read_as_the_whole_documents(tmp_path, monkeypatch, language):
+    """Page by page, a PDF typeset by article (parts kept in the cache, margins stamped
+    at the merge) shows the running head, the date and "Page N of M" where the one typeset
+    whole by one process shows them: the date carried from the cover into every part,
+    each section's running head on its articles' later pages too, none on the cover;
+    right to left, on the other sides."""
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    manifest = write_issue(tmp_path, 6)
+    long = "\n\n".join(f"A long paragraph {k}, " + "with many more words " * 30 for k in range(14))
+    (tmp_path / "a2.md").write_text((tmp_path / "a2.md").read_text() + "\n" + long + "\n")
+    text = manifest.read_text().replace('[[sections]]\ntitle = "All"\narticles = ["a0.md", "a1.md", "a2.md", ',
+                                        '[[sections]]\ntitle = "First"\narticles = ["a0.md", "a1.md", "a2.md"]\n'
+                                        '[[sections]]\ntitle = "Second"\narticles = [')
+    manifest.write_text(text.replace('title = "Parallel"', f'title = "Parallel"\nlanguage = "{language}"'))
+    one, _ = build_issue_pdf(manifest, tmp_path / "one", workers=1)
+    stamped, _ = build_issue_pdf(manifest, tmp_path / "parts", workers=2)
+    assert list((tmp_path / "cache" / "pdf-margins").rglob("*.pdf")), "typeset by article"
+    expected, got = margin_lines(one), margin_lines(stamped)
+    assert len(expected) >= 8
+    date = "June" if language == "en" else "2024"
+    heads = [top for top, _ in expected[1:]]
+    assert "Page" not in expected[0][1] and "Parallel ·" not in expected[0][0]  # the cover
+    assert all(date in head for head in heads)  # the cover's date, on every page
+    assert any("Second" in head for head in heads)
+    assert sum("First" in head for head in heads) > 3  # the long article's pages too
+    if language == "en":
+        assert [bottom.strip() for _, bottom in expected[1:]] == [
+            f"Page {n} of {len(expected)}" for n in range(2, len(expected) + 1)]
+    assert got == expected
