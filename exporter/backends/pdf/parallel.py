@@ -25,6 +25,10 @@ into one document:
   merged file embeds each face once, with one font dictionary; qpdf writes only what is
   still referenced and packs the small objects into object streams.
 
+- Margins. Parts typeset for the build cache (parts.py) leave their margin boxes empty;
+  the merge draws their running heads and page numbers over them from margins-only
+  documents (stamp.py), as artifacts.
+
 - Memory. The merge (pikepdf, qpdf) keeps the parts' objects in C++ and reads their
   streams from the part files only while writing the result, once: a 200-article
   briefing merges in little more than its object table.
@@ -54,7 +58,7 @@ from lxml import html as lxml_html
 from ...errors import BuildError
 from ...parallel import max_workers, run_all
 from .fonts import merge_fonts, shared_subsets
-from .stamp import overlay
+from .stamp import Strings, stamp_parts
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600
@@ -203,7 +207,6 @@ class _Board:
         return json.loads(path.read_text())
 
 
-Strings = dict[str, str]  # named strings (CSS string-set) in effect: name -> value
 Shift = Callable[[int, Strings], tuple[int, int, Strings]]
 
 
@@ -236,7 +239,7 @@ def _shifting_margin_boxes(shift: Shift) -> Callable[..., Any]:
     return margin_boxes
 
 
-_this_thread = threading.local()  # .margin_boxes: the shifting layout of the part it renders
+_this_thread = threading.local()  # .margin_boxes: the margin-box step of the render in this thread
 
 
 def _margin_box_dispatch() -> Any:
@@ -418,25 +421,10 @@ def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False,
         if tagged:
             merge_structure(pdf, sources, [front.pages, *(part.pages for part in parts)])
         if margins:
-            _stamp(pdf, stack, front.pages, parts, margins)
+            stamp_parts(pdf, stack, front.pages, [part.pages for part in parts], margins)
         _outline(pdf, front, parts)
         merge_fonts(pdf)
         return _save(pdf)
-
-
-def _stamp(pdf: Any, stack: contextlib.ExitStack, offset: int, parts: list[PartResult],
-           margins: list[tuple[Path, int]]) -> None:
-    """Each part's pages with their running heads and page numbers drawn over them."""
-    import pikepdf
-
-    opened: dict[Path, Any] = {}
-    pages = pdf.pages
-    for part, (path, first) in zip(parts, margins):
-        if path not in opened:
-            opened[path] = stack.enter_context(pikepdf.open(path))
-        for i in range(part.pages):
-            overlay(pdf, pages[offset + i], opened[path], opened[path].pages[first + i])
-        offset += part.pages
 
 
 def _destinations(pdf: Any, source: Any) -> dict[str, Any]:

@@ -5,23 +5,19 @@ the other 49 again is the whole cost. Here the document is cut into a front part
 contents) and one part per article (parallel.py's splitting), each typeset on its own
 and merged (parallel.py's merge: page numbers, contents, outline and tag tree joined).
 
-What a part's bytes depend on is its key: the part's HTML, the stylesheet and WeasyPrint
-options, the bytes of every image it names (`fingerprint`, from the backend), plus its
-place in the document: the page it starts on, the document's page count and the
-running-head strings carried into it. Its own page count and the strings it sets do not
-depend on its place, so they are kept per content ("meta"); with every part's meta known
-each part's place is known before it is typeset, and a part at the same place with the
-same content is taken from the cache. A part whose meta is unknown (new or edited) is
-laid out once and held at its margin boxes, in a thread of its own, until every part's
-page count is known: its count goes to the other workers (a board of small files), and
-when all are in, it numbers its pages and is written. The workers hold at most
-HELD_CHARS of article HTML laid out at once (memory stays bounded whatever the issue's
-length); parts past that are paginated first (the layout stops at its margin boxes) and
-typeset again once placed. The front is typeset by a worker as soon as every count is
-in, each contents entry numbered with its article's first page; the parts' anchors then
-confirm the numbers (else it is typeset again). An edit that changes an article's page
-count moves every later page number (and the total on every page): those parts are
-typeset again, never reused with a wrong number.
+An article part is typeset once, wherever it sits: its margin boxes (running head,
+date, "Page N of M") are left empty and what they would show is recorded per page
+(stamp.py), so its bytes depend on its content alone, which is its key: the part's
+HTML, the stylesheet and WeasyPrint options, the bytes of every image it names
+(`fingerprint`, from the backend). Workers typeset the new or edited parts at the same
+time, each on its own (no part waits for another), while one of them also lays out the
+front with placeholder numbers to count its pages. With every count known, a second
+pass typesets the front with its contents numbered (each entry its target's page, from
+the parts' anchors) and, beside it, the articles' margins: one margins-only document per
+MARGINS_RUN parts, keyed by what its pages show (strings, page numbers, total). The
+merge stamps each margins page on its article page. An edit that changes an article's
+page count moves every later page number and the total on every page: only margins
+documents are made again, never another article.
 
 Parts never depend on how many processes typeset them, so a build is byte-identical to
 a cold one whatever the worker count or the machine's load. They are typeset in child
@@ -116,7 +112,7 @@ class Store:
 
     def part(self, entry: str) -> tuple[PartResult, list[str]] | None:
         data, pdf = self._json(self._path(entry, ".json")), self._path(entry, ".pdf")
-        if not data or not pdf.exists():
+        if not data or "record" not in data or not pdf.exists():  # none, or kept by an older build
             return None
         return (PartResult(pdf, data["pages"], [tuple(b) for b in data["bookmarks"]],
                            data["anchors"], record=[PageRecord.of(r) for r in data["record"]]),
@@ -136,7 +132,6 @@ class Store:
             return json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-
 
 
 @dataclass

@@ -18,10 +18,12 @@ margins after the page's content), so a part typeset without them has the same p
 
 from __future__ import annotations
 
+import contextlib
+import zlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-import zlib
+from pathlib import Path
 from typing import Any
 
 from lxml import etree
@@ -152,6 +154,22 @@ def stamping_margin_boxes(pages: list[MarginPage | None],
             context.string_set, context.current_page = saved
 
     return margin_boxes
+
+
+def stamp_parts(pdf: Any, stack: contextlib.ExitStack, offset: int, counts: list[int],
+                margins: list[tuple[Path, int]]) -> None:
+    """Each part's pages (`counts` of them, after `offset` pages) with their margins drawn
+    over them: per part, its margins document and the page stamped on its first page."""
+    import pikepdf
+
+    opened: dict[Path, Any] = {}
+    pages = pdf.pages
+    for count, (path, first) in zip(counts, margins):
+        if path not in opened:
+            opened[path] = stack.enter_context(pikepdf.open(path))
+        for i in range(count):
+            overlay(pdf, pages[offset + i], opened[path], opened[path].pages[first + i])
+        offset += count
 
 
 def overlay(pdf: Any, page: Any, source: Any, margins: Any) -> None:
