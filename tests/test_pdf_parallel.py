@@ -458,3 +458,30 @@ def test_stamped_margins_read_as_the_whole_documents(tmp_path, monkeypatch, lang
         assert [bottom.strip() for _, bottom in expected[1:]] == [
             f"Page {n} of {len(expected)}" for n in range(2, len(expected) + 1)]
     assert got == expected
+
+
+def test_stamped_margins_take_the_side_of_their_page(tmp_path):
+    """Page numbers on the outer side (`:left` and `:right` pages): an article part is
+    typeset alone, but its margins take the side its pages have in the whole document,
+    whether the article starts on an odd or an even page."""
+    import hashlib
+
+    from exporter.backends.pdf.parts import Store, render_cached
+
+    css = ("@page { size: A7; margin: 1.5cm 1cm } body { font-size: 8pt }"
+           "@page :left { @bottom-left { content: 'p. ' counter(page); font-size: 6pt } }"
+           "@page :right { @bottom-right { content: counter(page) ' of ' counter(pages); font-size: 6pt } }"
+           "article { break-before: page }")
+    html = (f"<!DOCTYPE html><html><head><style>{css}</style></head><body><h1>Sides</h1>"
+            + "".join(f"<article id='s{i}'><h2>Story {i}</h2>" + "<p>Words of news here.</p>" * (4 + 9 * i)
+                      + "</article>" for i in range(4)) + "</body></html>")
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "whole.pdf")
+    data = render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(),
+                         write=lambda document, path: document.write_pdf(path),
+                         fingerprint=lambda d: hashlib.sha256(d.encode()).hexdigest(),
+                         store=Store(tmp_path / "cache"))
+    (tmp_path / "merged.pdf").write_bytes(data)
+    expected = [bottom for _, bottom in margin_lines(tmp_path / "whole.pdf")]
+    assert any(line.strip().startswith("p. ") for line in expected)
+    assert any(line.strip().endswith(f" of {len(expected)}") for line in expected)
+    assert [bottom for _, bottom in margin_lines(tmp_path / "merged.pdf")] == expected

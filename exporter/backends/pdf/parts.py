@@ -37,6 +37,7 @@ from typing import Any
 
 from ... import cache
 from ...atomic import write_bytes
+from ...errors import BuildError
 from ...parallel import run_all
 from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _bookmarks, _margin_box_dispatch,
                        _render_hooked, _render_with, add_stubs, link_targets, merge,
@@ -178,6 +179,8 @@ class _Typesetter:
         before = self.said()
         original = _margin_box_dispatch().original
         document = _render_hooked(html, self.render, stamping_margin_boxes(pages, original))
+        if len(document.pages) != len(pages):  # a page added by the stylesheet (a blank one)
+            raise BuildError("pdf", "the running heads could not be set apart; use pdf.workers = 1")
         return self.save(document, store, entry, before)
 
     def save(self, document: Any, store: Store, entry: str, before: set[str],
@@ -226,8 +229,6 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     if messages is not None:
         messages.extend(m for m in said if m not in messages)
     if front_result.pages != counted.pages:
-        from ...errors import BuildError
-
         raise BuildError("pdf", "the contents changed length once numbered; use pdf.workers = 1")
     return merge(front_result, results, tagged=tagged, margins=margins)
 
