@@ -52,13 +52,14 @@ MARGINS_KIND = "pdf-margins"  # the margins documents (stamp.py), beside the par
 # 75 against 34 µs, measured), then typeset with its numbers beside the margins documents.
 FRONT_WEIGHT = 2.0
 # Parts whose margins are typeset in one margins document: a WeasyPrint document costs
-# some 20 ms before its first page, and a run re-made after an edit that moves the page
-# numbers is no more than those parts' pages.
+# some 30 ms before its first page, and a run is re-made whole after an edit that moves
+# its page numbers.
 MARGINS_RUN = 16
-# What a margins page costs, in article characters (about 7 ms against 34 µs), and a
-# margins document before its first page.
-MARGINS_PAGE_CHARS = 200
-MARGINS_DOCUMENT_CHARS = 600
+# What a margins page costs, in article characters (measured at 50 articles: 11 ms laid
+# out and 3 ms written, against 25 µs a character; WeasyPrint lays out all 16 margin
+# boxes of a page), and a margins document before its first page.
+MARGINS_PAGE_CHARS = 550
+MARGINS_DOCUMENT_CHARS = 1200
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
