@@ -93,13 +93,18 @@ def test_parallel_matches_one_process(tmp_path: Path) -> None:
 
 
 def structure(path: Path) -> dict:
-    """The tag tree in reading order (type, page, marked-content ids) and its parent tree."""
+    """The tag tree in reading order (type, page, marked-content ids) and its parent tree:
+    each page's marked content that an element of the tree holds, by id. (WeasyPrint
+    also gives the text of its margin boxes ids held by elements outside the tree; the
+    PDF typeset by article has its margins stamped on, marked as artifacts: stamp.py.)"""
     reader = pypdf.PdfReader(path)
     pages = {p.indirect_reference.idnum: i for i, p in enumerate(reader.pages)}
     root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
     elements = []
+    in_tree = set()
 
     def walk(element, depth):
+        in_tree.add(element.indirect_reference.idnum)
         page = pages.get(element.raw_get("/Pg").idnum) if "/Pg" in element else None
         elements.append((depth, str(element["/S"]), page,
                          [int(k) for k in element.get("/K", []) if isinstance(k, int)]))
@@ -114,7 +119,8 @@ def structure(path: Path) -> dict:
     parent_tree = {}
     for i in range(0, len(nums), 2):
         value = nums[i + 1].get_object() if hasattr(nums[i + 1], "get_object") else nums[i + 1]
-        parent_tree[int(nums[i])] = ([str(v.get_object()["/S"]) for v in value]
+        parent_tree[int(nums[i])] = ({mcid: str(v.get_object()["/S"]) for mcid, v in enumerate(value)
+                                      if v.idnum in in_tree}
                                      if isinstance(value, list) else str(value["/S"]))
     return {"elements": elements, "parent tree": parent_tree,
             "page keys": [int(p.get("/StructParents", -1)) for p in reader.pages],
@@ -177,21 +183,47 @@ def test_many_parts_merge_without_parsing_them_in_python(tmp_path: Path) -> None
                              fingerprint=lambda d: hashlib.sha256(d.encode()).hexdigest(),
                              tagged=True, store=Store(tmp_path / "cache"))
     (tmp_path / "merged.pdf").write_bytes(data)
-    # 12 articles and the front; and the front typeset early with each article's first
-    # page, which is not where a section's first article starts here (a section title
-    # takes a page of its own), so it was typeset again once the parts were done
+    # 12 articles, the front and the articles' margins (one document)
     assert len(list((tmp_path / "cache").rglob("*.pdf"))) == 12 + 1 + 1
     expected, got = read(whole), read(tmp_path / "merged.pdf")
     assert len(expected["outline"]) >= 14 and len(expected["destinations"]) >= 12
-    for key in ("pages", "contents", "footers", "outline", "destinations", "links"):
+    for key in expected:  # running heads and footers too: stamped at the merge
         assert got[key] == expected[key], key
     expected, got = structure(whole), structure(tmp_path / "merged.pdf")
     for key in expected:
         assert got[key] == expected[key], key
+    # every page after the front (its one page) has its margins stamped on
+    assert margins_marked(tmp_path / "merged.pdf") == list(range(1, expected_pages(whole)))
     # what stays in Python: the bookmarks, names, the written file (87 KB) and one face's
     # program while the parts' glyphs are gathered into it (fontTools, one copy at a time:
     # about 1.7 MB whatever the number of parts); pypdf held 12 MB
     assert merged and merged[0] < 2_500_000, f"the merge held {merged[0]} bytes of Python objects"
+
+
+def expected_pages(path: Path) -> int:
+    return len(pypdf.PdfReader(path).pages)
+
+
+def margins_marked(path: Path) -> list[int]:
+    """The pages that show text marked as an artifact (the stamped margins: WeasyPrint
+    tags the text it draws), each checked to have no tagged content inside an artifact
+    (PDF/UA), every marked sequence closed."""
+    import pikepdf
+
+    stamped = []
+    with pikepdf.open(path) as pdf:
+        for number, page in enumerate(pdf.pages):
+            marks: list[str] = []
+            for operands, operator in pikepdf.parse_content_stream(page):
+                if str(operator) in ("BMC", "BDC"):
+                    assert "/Artifact" not in marks or str(operator) == "BMC", number
+                    marks.append(str(operands[0]))
+                elif str(operator) == "EMC":
+                    marks.pop()
+                elif str(operator) in ("Tj", "TJ") and marks == ["/Artifact"]:
+                    stamped += [number] if number not in stamped else []
+            assert not marks, number
+    return stamped
 
 
 # -- through the PDF backend: size and variants -------------------------------------------
@@ -323,15 +355,16 @@ def test_a_pdf_typeset_by_parts_never_parses_the_whole_document(tmp_path, monkey
 
 
 def test_the_worker_typesetting_the_front_gets_fewer_articles() -> None:
-    """The front is laid out twice (counted, then numbered) and costs more per character:
-    its worker takes fewer articles, so that both end together instead of one idling."""
-    from exporter.backends.pdf.parts import _costs, _share
+    """The front costs more per character (its contents, its cover) than an article:
+    the worker counting it takes fewer articles, so that both end together instead of
+    one idling."""
+    from exporter.backends.pdf.parts import FRONT, FRONT_WEIGHT, _share
 
-    documents = ["f" * 10_000] + ["a" * 10_000] * 6
-    chunks = _share(list(range(7)), _costs(documents, list(range(7))), 2)
-    front, other = sorted(chunks, key=lambda chunk: 0 not in chunk)
-    assert 0 in front and len(front) - 1 < len(other) - 1
-    assert sorted(front + other) == list(range(7))
+    weights = {FRONT: 10_000 * FRONT_WEIGHT, **dict.fromkeys(range(6), 10_000)}
+    chunks = _share(list(weights), weights, 2)
+    front, other = sorted(chunks, key=lambda chunk: FRONT not in chunk)
+    assert FRONT in front and len(front) - 1 < len(other)
+    assert sorted(front + other) == [FRONT, *range(6)]
 
 
 def test_fonts_are_joined_from_what_the_pages_use_not_every_object(tmp_path, monkeypatch):
@@ -381,3 +414,74 @@ def test_accented_letters_built_of_parts_join_from_copies_that_name_glyphs_apart
     result = backend("pdf").build(Job(issue=issue, assets=assets, out_dir=tmp_path, stem="issue"), options)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(result.files[0]).pages)
     assert "áëÒ§òd" in text
+
+
+def margin_lines(path: Path) -> list[tuple[str, str]]:
+    """Each page's top and bottom lines as pdftotext lays them out (running head and
+    date on their sides, "Page N of M"): the cover's are its own text."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    pages = [[line.rstrip() for line in page.splitlines() if line.strip()]
+             for page in text.split("\f")[:-1]]
+    return [(lines[0], lines[-1]) if lines else ("", "") for lines in pages]
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_stamped_margins_read_as_the_whole_documents(tmp_path, monkeypatch, language):
+    """Page by page, a PDF typeset by article (parts kept in the cache, margins stamped
+    at the merge) shows the running head, the date and "Page N of M" where the one typeset
+    whole by one process shows them: the date carried from the cover into every part,
+    each section's running head on its articles' later pages too, none on the cover;
+    right to left, on the other sides."""
+    monkeypatch.setenv("EXPORTER_CACHE_DIR", str(tmp_path / "cache"))
+    manifest = write_issue(tmp_path, 6)
+    long = "\n\n".join(f"A long paragraph {k}, " + "with many more words " * 30 for k in range(14))
+    (tmp_path / "a2.md").write_text((tmp_path / "a2.md").read_text() + "\n" + long + "\n")
+    text = manifest.read_text().replace('[[sections]]\ntitle = "All"\narticles = ["a0.md", "a1.md", "a2.md", ',
+                                        '[[sections]]\ntitle = "First"\narticles = ["a0.md", "a1.md", "a2.md"]\n'
+                                        '[[sections]]\ntitle = "Second"\narticles = [')
+    manifest.write_text(text.replace('title = "Parallel"', f'title = "Parallel"\nlanguage = "{language}"'))
+    one, _ = build_issue_pdf(manifest, tmp_path / "one", workers=1)
+    stamped, _ = build_issue_pdf(manifest, tmp_path / "parts", workers=2)
+    assert list((tmp_path / "cache" / "pdf-margins").rglob("*.pdf")), "typeset by article"
+    expected, got = margin_lines(one), margin_lines(stamped)
+    assert len(expected) >= 8
+    date = "June" if language == "en" else "2024"
+    heads = [top for top, _ in expected[1:]]
+    assert "Page" not in expected[0][1] and "Parallel ·" not in expected[0][0]  # the cover
+    assert all(date in head for head in heads)  # the cover's date, on every page
+    assert any("Second" in head for head in heads)
+    assert sum("First" in head for head in heads) > 3  # the long article's pages too
+    if language == "en":
+        assert [bottom.strip() for _, bottom in expected[1:]] == [
+            f"Page {n} of {len(expected)}" for n in range(2, len(expected) + 1)]
+    assert got == expected
+
+
+def test_stamped_margins_take_the_side_of_their_page(tmp_path):
+    """Page numbers on the outer side (`:left` and `:right` pages): an article part is
+    typeset alone, but its margins take the side its pages have in the whole document,
+    whether the article starts on an odd or an even page."""
+    import hashlib
+
+    from exporter.backends.pdf.parts import Store, render_cached
+
+    css = ("@page { size: A7; margin: 1.5cm 1cm } body { font-size: 8pt }"
+           "@page :left { @bottom-left { content: 'p. ' counter(page); font-size: 6pt } }"
+           "@page :right { @bottom-right { content: counter(page) ' of ' counter(pages); font-size: 6pt } }"
+           "article { break-before: page }")
+    html = (f"<!DOCTYPE html><html><head><style>{css}</style></head><body><h1>Sides</h1>"
+            + "".join(f"<article id='s{i}'><h2>Story {i}</h2>" + "<p>Words of news here.</p>" * (4 + 9 * i)
+                      + "</article>" for i in range(4)) + "</body></html>")
+    weasyprint.HTML(string=html).write_pdf(tmp_path / "whole.pdf")
+    data = render_cached(html, render=lambda s: weasyprint.HTML(string=s).render(),
+                         write=lambda document, path: document.write_pdf(path),
+                         fingerprint=lambda d: hashlib.sha256(d.encode()).hexdigest(),
+                         store=Store(tmp_path / "cache"))
+    (tmp_path / "merged.pdf").write_bytes(data)
+    expected = [bottom for _, bottom in margin_lines(tmp_path / "whole.pdf")]
+    assert any(line.strip().startswith("p. ") for line in expected)
+    assert any(line.strip().endswith(f" of {len(expected)}") for line in expected)
+    assert [bottom for _, bottom in margin_lines(tmp_path / "merged.pdf")] == expected

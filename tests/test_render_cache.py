@@ -142,6 +142,7 @@ def test_warm_rebuilds_equal_cold_builds(issue: Path, tmp_path: Path,
     warm = tmp_path / "warm-cache"
     first = built(issue, warm, tmp_path / "first", monkeypatch)
     assert len(parts(warm)) == 5  # the front and four articles
+    assert len(set((warm / "pdf-margins").rglob("*.pdf"))) == 1  # their margins, one document
     # the email's articles four times: the message's (cid: photos), the preview's, the
     # plain text's and the web version's
     assert {name: len(entries) for name, entries in kept(warm).items()} == {
@@ -174,8 +175,9 @@ def small_briefing(order: list[int]) -> str:
             f"<nav><ul>{links}</ul></nav>" + "".join(stories[i] for i in order) + "</body></html>")
 
 
-def test_a_part_moved_to_another_page_is_typeset_again(tmp_path: Path) -> None:
-    """Same article, same page count in total, but it now starts on another page."""
+def test_a_part_moved_to_another_page_keeps_its_typesetting(tmp_path: Path) -> None:
+    """Same article, same page count in total, but it now starts on another page: the
+    part is reused, its page numbers are the margins' and follow it."""
     weasyprint = pytest.importorskip("weasyprint")
     from exporter import cache
     from exporter.backends.pdf.parts import Store, render_cached
@@ -187,7 +189,6 @@ def test_a_part_moved_to_another_page_is_typeset_again(tmp_path: Path) -> None:
 
     pdf([0, 1, 2], tmp_path / "warm")
     assert pdf([1, 0, 2], tmp_path / "warm") == pdf([1, 0, 2], tmp_path / "cold")
-
 
 
 def test_eml_writer_matches_the_standard_library(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -268,65 +269,66 @@ def test_epub_page_follows_a_moved_article_it_links_to(issue: Path, tmp_path: Pa
         assert b"004-story-3.xhtml#story-3" in book.read("EPUB/text/001-story-1.xhtml")
 
 
-def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A cold build lays each article out once, held until every page count is known, not
-    paginated and then typeset again; the front (cover, contents) twice, as it must be
-    numbered. Held or typeset again once placed, the bytes are the same."""
+def counted_render(log: Path) -> Callable[[str], object]:
+    """WeasyPrint's render, each document it lays out named in `log` (appended to by
+    every worker process): the front, an article part, or a margins document."""
     weasyprint = pytest.importorskip("weasyprint")
-    from exporter import cache
-    from exporter.backends.pdf import parts
-
-    monkeypatch.setenv("EXPORTER_JOBS", "1")  # in this process, where the calls are counted
-    rendered: list[str] = []
 
     def render(source: str) -> object:
-        rendered.append(source)
+        kind = "front" if "<nav>" in source else "part" if "<article" in source else "margins"
+        with log.open("a") as out:
+            out.write(kind + "\n")
         return weasyprint.HTML(string=source).render()
 
-    def pdf(store: Path) -> bytes:
-        return parts.render_cached(small_briefing([0, 1, 2]), render=render,
-                                   write=lambda document, path: document.write_pdf(path),
-                                   fingerprint=lambda d: cache.key(d), store=parts.Store(store))
-
-    held = pdf(tmp_path / "held")
-    assert len(rendered) == 3 + 2
-    monkeypatch.setattr(parts, "HELD_CHARS", 0)  # one held part at a time per worker
-    rendered.clear()
-    assert pdf(tmp_path / "paginated") == held
-    assert len(rendered) == 1 + 2 * 2 + 2
+    return render
 
 
-
-def test_articles_that_fit_the_held_room_are_laid_out_once_by_two_workers(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The room for held layouts is shared between the workers by their articles: the
-    worker spared articles for the front's sake must not leave room unused while the
-    other's last article is paginated and typeset again (in series, after every part)."""
-    weasyprint = pytest.importorskip("weasyprint")
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_new_part_is_laid_out_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     workers: int) -> None:
+    """A cold build lays each article out once, whatever the number of workers: its
+    page numbers and running heads come from a margins document typeset once every
+    page is counted; the front (cover, contents) twice, as it must be numbered."""
     from exporter import cache
     from exporter.backends.pdf import parts
 
-    monkeypatch.setenv("EXPORTER_JOBS", "2")
+    monkeypatch.setenv("EXPORTER_JOBS", str(workers))
+    log = tmp_path / "rendered.log"
+    parts.render_cached(small_briefing([0, 1, 2]), render=counted_render(log),
+                        write=lambda document, path: document.write_pdf(path), workers=workers,
+                        fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path / "s"))
+    assert sorted(log.read_text().split()) == ["front"] * 2 + ["margins"] + ["part"] * 3
+
+
+def test_a_longer_article_typesets_only_itself_again(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An edit that adds pages to the first article moves every later page number and
+    the total on every page: only that article and the contents are typeset again, the
+    others' parts are taken from the cache and only their margins are made again; the
+    PDF is a cold build's, byte for byte."""
+    from exporter import cache
+    from exporter.backends.pdf import parts
+
+    monkeypatch.setenv("EXPORTER_JOBS", "1")
     log = tmp_path / "rendered.log"
 
-    def render(source: str) -> object:
-        with log.open("a") as out:  # appended to by both worker processes
-            out.write("front\n" if "<nav>" in source else "part\n")
-        return weasyprint.HTML(string=source).render()
+    def pdf(html: str, store: str) -> bytes:
+        return parts.render_cached(html, render=counted_render(log),
+                                   write=lambda document, path: document.write_pdf(path),
+                                   fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path / store))
 
-    story = "<p>Words of news, one line.</p>" * 12
-    html = ("<!DOCTYPE html><html><head><style>article { break-before: page }</style></head>"
-            "<body><h1>Briefing</h1><nav><a href='#s0'>Story 0</a></nav>"
-            + "<p>An editor's long note on the week.</p>" * 30
-            + "".join(f"<article id='s{i}'><h2>Story {i}</h2>{story}</article>" for i in range(3))
-            + "</body></html>")
-    front, articles = parts.split_document(html, 0)
-    chunks = parts._share([0, 1, 2, 3], parts._costs([front, *articles], [0, 1, 2, 3]), 2)
-    assert chunks == [[0], [1, 2, 3]]  # the front alone outweighs the articles
-    monkeypatch.setattr(parts, "HELD_CHARS", sum(map(len, articles)) + 100)
-    parts.render_cached(html, render=render, write=lambda document, path: document.write_pdf(path),
-                        fingerprint=lambda d: cache.key(d), workers=2, store=parts.Store(tmp_path / "s"))
-    assert sorted(log.read_text().split()) == ["front"] * 2 + ["part"] * 3
+    html = small_briefing([1, 0, 2])
+    pdf(html, "warm")
+    longer = html.replace("<h2>Story 1</h2>", "<h2>Story 1</h2>" + "<p>More news.</p>" * 60)
+    log.unlink()
+    warm = pdf(longer, "warm")
+    # the front's length is known (its placeholders did not change): numbered only
+    assert sorted(log.read_text().split()) == ["front", "margins", "part"]
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(warm))
+    assert len(reader.pages) > 6 and f"Page 6 of {len(reader.pages)}" in reader.pages[5].extract_text()
+    assert warm == pdf(longer, "cold")
 
 
 def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> None:
@@ -356,33 +358,6 @@ def test_the_machine_is_asked_if_busy_only_for_several_parts(tmp_path: Path) -> 
 
 
 
-def test_the_contents_are_typeset_while_the_parts_are_finished(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once every part's page count is known, the front (cover, contents) is typeset with
-    its page numbers before the held parts are written, not after them all: the parts'
-    places give each article's first page. Written last, it was the build's tail."""
-    weasyprint = pytest.importorskip("weasyprint")
-    from exporter import cache
-    from exporter.backends.pdf import parts
-
-    monkeypatch.setenv("EXPORTER_JOBS", "1")
-    sources: dict[int, str] = {}
-    written: list[str] = []
-
-    def render(source: str) -> object:
-        document = weasyprint.HTML(string=source).render()
-        sources[id(document)] = source
-        return document
-
-    def write(document, path) -> None:
-        written.append("front" if "<nav>" in sources[id(document)] else "part")
-        document.write_pdf(path)
-
-    parts.render_cached(small_briefing([0, 1, 2]), render=render, write=write,
-                        fingerprint=lambda d: cache.key(d), store=parts.Store(tmp_path))
-    assert written == ["front", "part", "part", "part"]
-
-
 def test_a_contents_entry_inside_an_article_gets_its_own_page(tmp_path: Path) -> None:
     """A contents entry pointing into an article (its third page, not its first) is
     numbered from where the parts put it: the front typeset early with the article's
@@ -407,10 +382,10 @@ def test_a_contents_entry_inside_an_article_gets_its_own_page(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("failing", [0, 2])
-def test_a_part_that_fails_lets_the_held_ones_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                 failing: int) -> None:
-    """A part that cannot be laid out fails the PDF at once: parts held before it (or
-    waiting for its page count) end with it instead of waiting for a count never posted."""
+def test_a_part_that_fails_fails_the_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         failing: int) -> None:
+    """A part that cannot be laid out fails the PDF with its own error, and leaves no
+    thread behind."""
     import threading
 
     weasyprint = pytest.importorskip("weasyprint")

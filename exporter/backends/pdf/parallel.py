@@ -25,6 +25,10 @@ into one document:
   merged file embeds each face once, with one font dictionary; qpdf writes only what is
   still referenced and packs the small objects into object streams.
 
+- Margins. Parts typeset for the build cache (parts.py) leave their margin boxes empty;
+  the merge draws their running heads and page numbers over them from margins-only
+  documents (stamp.py), as artifacts.
+
 - Memory. The merge (pikepdf, qpdf) keeps the parts' objects in C++ and reads their
   streams from the part files only while writing the result, once: a 200-article
   briefing merges in little more than its object table.
@@ -54,6 +58,7 @@ from lxml import html as lxml_html
 from ...errors import BuildError
 from ...parallel import max_workers, run_all
 from .fonts import merge_fonts, shared_subsets
+from .stamp import Strings, stamp_parts
 
 PLACEHOLDER_PAGE = 888  # the contents' numbers while the front part's length is measured
 WAIT_SECONDS = 600
@@ -66,6 +71,7 @@ class PartResult:
     bookmarks: list[tuple[int, int, str, float]]  # (page index, level, label, y)
     anchors: dict[str, int]  # id -> page index within the part
     messages: list[str] = field(default_factory=list)  # collect()'s, from the worker
+    record: list[Any] = field(default_factory=list)  # stamp.PageRecord per page: margins left empty
 
 
 # -- splitting ---------------------------------------------------------------------------
@@ -201,7 +207,6 @@ class _Board:
         return json.loads(path.read_text())
 
 
-Strings = dict[str, str]  # named strings (CSS string-set) in effect: name -> value
 Shift = Callable[[int, Strings], tuple[int, int, Strings]]
 
 
@@ -234,15 +239,15 @@ def _shifting_margin_boxes(shift: Shift) -> Callable[..., Any]:
     return margin_boxes
 
 
-_this_thread = threading.local()  # .margin_boxes: the shifting layout of the part it renders
+_this_thread = threading.local()  # .margin_boxes: the margin-box step of the render in this thread
 
 
 def _margin_box_dispatch() -> Any:
     """WeasyPrint's `make_margin_boxes`, replaced once by one that asks the calling thread.
 
-    Several parts may be half laid out at once in one process, each in its own thread and
-    each with its own shift (parts.py holds them at their margin boxes): a module global
-    swapped per render would hand one part's page numbers to another.
+    Each render sets its own margin-box step for the thread it runs in (shifted, recorded
+    or stamped): a module global swapped per render would leak into a render of another
+    thread.
     """
     import weasyprint.layout
 
@@ -260,8 +265,13 @@ def _margin_box_dispatch() -> Any:
 
 
 def _render_with(html: str, render: Callable[[str], Any], shift: Shift) -> Any:
+    return _render_hooked(html, render, _shifting_margin_boxes(shift))
+
+
+def _render_hooked(html: str, render: Callable[[str], Any], margin_boxes: Callable[..., Any]) -> Any:
+    """`render(html)` with `margin_boxes` in place of WeasyPrint's margin-box step."""
     _margin_box_dispatch()
-    _this_thread.margin_boxes = _shifting_margin_boxes(shift)
+    _this_thread.margin_boxes = margin_boxes
     try:
         return render(html)
     finally:
@@ -379,11 +389,13 @@ def render_parallel(html: str, *, render: Callable[[str], Any], write: Callable[
         return merge(results[0], results[1:], tagged=tagged)
 
 
-def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -> bytes:
+def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False,
+          margins: list[tuple[Path, int]] | None = None) -> bytes:
     """One PDF of the parts, front first, written once by qpdf: pages, named destinations,
     the front's catalogue (language, viewer preferences, marked, XMP metadata), document
     info and /ID, an outline rebuilt from all parts' bookmarks, the parts' tag trees
-    joined and each font face once.
+    joined and each font face once. `margins`: per part, the margins document and its
+    page that is stamped on the part's first page (stamp.py), the next on the next.
 
     qpdf keeps the parts' objects in C++ and reads their streams (photos, fonts) from the
     part files only while writing, so the merge holds little more than the object table
@@ -408,6 +420,8 @@ def merge(front: PartResult, parts: list[PartResult], *, tagged: bool = False) -
             pdf.Root.Names = pikepdf.Dictionary(Dests=tree.obj)
         if tagged:
             merge_structure(pdf, sources, [front.pages, *(part.pages for part in parts)])
+        if margins:
+            stamp_parts(pdf, stack, front.pages, [part.pages for part in parts], margins)
         _outline(pdf, front, parts)
         merge_fonts(pdf)
         return _save(pdf)

@@ -5,23 +5,19 @@ the other 49 again is the whole cost. Here the document is cut into a front part
 contents) and one part per article (parallel.py's splitting), each typeset on its own
 and merged (parallel.py's merge: page numbers, contents, outline and tag tree joined).
 
-What a part's bytes depend on is its key: the part's HTML, the stylesheet and WeasyPrint
-options, the bytes of every image it names (`fingerprint`, from the backend), plus its
-place in the document: the page it starts on, the document's page count and the
-running-head strings carried into it. Its own page count and the strings it sets do not
-depend on its place, so they are kept per content ("meta"); with every part's meta known
-each part's place is known before it is typeset, and a part at the same place with the
-same content is taken from the cache. A part whose meta is unknown (new or edited) is
-laid out once and held at its margin boxes, in a thread of its own, until every part's
-page count is known: its count goes to the other workers (a board of small files), and
-when all are in, it numbers its pages and is written. The workers hold at most
-HELD_CHARS of article HTML laid out at once (memory stays bounded whatever the issue's
-length); parts past that are paginated first (the layout stops at its margin boxes) and
-typeset again once placed. The front is typeset by a worker as soon as every count is
-in, each contents entry numbered with its article's first page; the parts' anchors then
-confirm the numbers (else it is typeset again). An edit that changes an article's page
-count moves every later page number (and the total on every page): those parts are
-typeset again, never reused with a wrong number.
+An article part is typeset once, wherever it sits: its margin boxes (running head,
+date, "Page N of M") are left empty and what they would show is recorded per page
+(stamp.py), so its bytes depend on its content alone, which is its key: the part's
+HTML, the stylesheet and WeasyPrint options, the bytes of every image it names
+(`fingerprint`, from the backend). Workers typeset the new or edited parts at the same
+time, each on its own (no part waits for another), while one of them also lays out the
+front with placeholder numbers to count its pages. With every count known, a second
+pass typesets the front with its contents numbered (each entry its target's page, from
+the parts' anchors) and, beside it, the articles' margins: one margins-only document per
+MARGINS_RUN parts, keyed by what its pages show (strings, page numbers, total). The
+merge stamps each margins page on its article page. An edit that changes an article's
+page count moves every later page number and the total on every page: only margins
+documents are made again, never another article.
 
 Parts never depend on how many processes typeset them, so a build is byte-identical to
 a cold one whatever the worker count or the machine's load. They are typeset in child
@@ -34,9 +30,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import re
-import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,23 +37,29 @@ from typing import Any
 
 from ... import cache
 from ...atomic import write_bytes
-from ...parallel import max_workers, run_all
-from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _Board, _bookmarks, _render_with,
-                       add_stubs, link_targets, merge, split_document)
+from ...errors import BuildError
+from ...parallel import run_all
+from .parallel import (PLACEHOLDER_PAGE, PartResult, Strings, _bookmarks, _margin_box_dispatch,
+                       _render_hooked, _render_with, add_stubs, link_targets, merge,
+                       split_document)
+from .stamp import (MarginPage, PageRecord, lead_pages, left_set, margin_pages, margins_document,
+                    recording_margin_boxes, stamping_margin_boxes)
 
 KIND = "pdf-parts"
-# Article HTML the workers together keep laid out while the page counts come in, shared
-# out between them. A held layout takes about 300 bytes per character of HTML (2.4 MB for
-# a 3-page article of 8,000), so about 135 MB in all: a 200-article PDF then peaks at
-# 388 MB with two workers (measured; under the 400 MB it must stay under), and a
-# 50-article one (400,000 characters) is held whole, each article laid out once.
-HELD_CHARS = 450_000
+MARGINS_KIND = "pdf-margins"  # the margins documents (stamp.py), beside the parts
 # What a character of the front costs its worker against one of an article's: the front
-# is laid out twice (counted, then numbered by `front_early`), and its contents (leaders,
-# page references) and cover take twice an article's time per character once (measured:
-# 75 against 34 µs). Counted as one, its worker got as many articles as the other and
-# ended 1.4 s of CPU after the other at 50 articles, which idled meanwhile.
-FRONT_WEIGHT = 3.5
+# is paginated first (cover and contents take twice an article's time per character:
+# 75 against 34 µs, measured), then typeset with its numbers beside the margins documents.
+FRONT_WEIGHT = 2.0
+# Parts whose margins are typeset in one margins document: a WeasyPrint document costs
+# some 30 ms before its first page, and a run is re-made whole after an edit that moves
+# its page numbers.
+MARGINS_RUN = 16
+# What a margins page costs, in article characters (measured at 50 articles: 11 ms laid
+# out and 3 ms written, against 25 µs a character; WeasyPrint lays out all 16 margin
+# boxes of a page), and a margins document before its first page.
+MARGINS_PAGE_CHARS = 550
+MARGINS_DOCUMENT_CHARS = 1200
 Fingerprint = Callable[[str], str]  # a document's key: its HTML, stylesheet, options, images
 Collect = Callable[[], list[str]]
 
@@ -75,7 +74,7 @@ class _Paginated(Exception):
 
 @dataclass
 class Meta:
-    """What a part's content alone decides: its page count, the strings it leaves set
+    """What the front's content alone decides: its page count, the strings it leaves set
     and WeasyPrint's complaints while paginating it (reported again when it is reused)."""
 
     pages: int
@@ -83,24 +82,15 @@ class Meta:
     messages: list[str]
 
 
-@dataclass
-class Place:
-    """Where a part sits: its first page's offset, the document's pages, strings carried in."""
-
-    offset: int
-    total: int
-    carried: Strings
-
-    def key(self, content: str) -> str:
-        return cache.key(content, str(self.offset), str(self.total),
-                         json.dumps(self.carried, sort_keys=True))
-
-
 class Store:
     """Parts and metas under the cache root: `<key>.pdf` beside `<key>.json`."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or cache.cache_root()) / KIND
+    def __init__(self, root: Path | None = None, kind: str = KIND) -> None:
+        self.root = (root or cache.cache_root()) / kind
+
+    def beside(self, kind: str) -> Store:
+        """Another kind of entry kept in a folder beside this store's."""
+        return Store(self.root.parent, kind)
 
     def writable(self) -> bool:
         """Whether parts can be kept here (a read-only cache folder must not fail a build)."""
@@ -124,18 +114,19 @@ class Store:
 
     def part(self, entry: str) -> tuple[PartResult, list[str]] | None:
         data, pdf = self._json(self._path(entry, ".json")), self._path(entry, ".pdf")
-        if not data or not pdf.exists():
+        if not data or "record" not in data or not pdf.exists():  # none, or kept by an older build
             return None
         return (PartResult(pdf, data["pages"], [tuple(b) for b in data["bookmarks"]],
-                           data["anchors"]), data["messages"])
+                           data["anchors"], record=[PageRecord.of(r) for r in data["record"]]),
+                data["messages"])
 
     def save_part(self, entry: str, pdf: bytes, result: PartResult, messages: list[str]) -> PartResult:
         path = self._path(entry, ".pdf")
         write_bytes(path, pdf)
         write_bytes(self._path(entry, ".json"), json.dumps(
             {"pages": result.pages, "bookmarks": result.bookmarks, "anchors": result.anchors,
-             "messages": messages}).encode())
-        return PartResult(path, result.pages, result.bookmarks, result.anchors)
+             "record": [r.json() for r in result.record], "messages": messages}).encode())
+        return PartResult(path, result.pages, result.bookmarks, result.anchors, record=result.record)
 
     @staticmethod
     def _json(path: Path) -> dict | None:
@@ -143,7 +134,6 @@ class Store:
             return json.loads(path.read_text())
         except (OSError, ValueError):
             return None
-
 
 
 @dataclass
@@ -174,17 +164,35 @@ class _Typesetter:
 
     def typeset(self, html: str, shift: Callable[[int, Strings], tuple[int, int, Strings]],
                 store: Store, entry: str) -> tuple[PartResult, list[str]]:
+        """The front: its margin boxes numbered, once its place is known."""
         before = self.said()
         return self.save(_render_with(html, self.render, shift), store, entry, before)
 
-    def save(self, document: Any, store: Store, entry: str,
-             before: set[str]) -> tuple[PartResult, list[str]]:
+    def typeset_blank(self, html: str, store: Store, entry: str) -> tuple[PartResult, list[str]]:
+        """An article part with its margin boxes left empty, recorded for stamp.py."""
+        before, record = self.said(), []
+        document = _render_hooked(html, self.render, recording_margin_boxes(record))
+        return self.save(document, store, entry, before, record)
+
+    def margins(self, html: str, pages: list[MarginPage | None], store: Store,
+                entry: str) -> tuple[PartResult, list[str]]:
+        """A margins document (stamp.py) showing `pages`."""
+        before = self.said()
+        original = _margin_box_dispatch().original
+        document = _render_hooked(html, self.render, stamping_margin_boxes(pages, original))
+        if len(document.pages) != len(pages):  # a page added by the stylesheet (a blank one)
+            raise BuildError("pdf", "the running heads could not be set apart; use pdf.workers = 1")
+        return self.save(document, store, entry, before)
+
+    def save(self, document: Any, store: Store, entry: str, before: set[str],
+             record: list[PageRecord] | None = None) -> tuple[PartResult, list[str]]:
         """Write a laid-out part and keep it in the store under `entry`."""
         anchors: dict[str, int] = {}
         for i, page in enumerate(document.pages):  # a box split over pages is on each of them
             for name in page.anchors:
                 anchors.setdefault(name, i)
-        result = PartResult(Path(), len(document.pages), _bookmarks(document), anchors)
+        result = PartResult(Path(), len(document.pages), _bookmarks(document), anchors,
+                            record=record or [])
         scratch = store.root / f"tmp-{entry}.pdf"
         scratch.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -208,80 +216,22 @@ def render_cached(html: str, *, render: Callable[[str], Any], write: Callable[[A
     setter = _Typesetter(render, write, collect)
     targets = link_targets(front)
     measured = add_stubs(front, dict.fromkeys(targets, PLACEHOLDER_PAGE))
-    documents = [measured, *parts]  # index 0: the front as laid out to count its pages
-    contents = [fingerprint(d) for d in documents]
     processes = _processes(workers, busy)
-    starts = _starts(parts, targets)
-
-    def numbered(numbers: dict[str, int]) -> str:
-        return add_stubs(front, {t: numbers.get(t, 0) for t in targets})
-
-    def front_early(places: list[Place]) -> None:
-        """The front numbered from the parts' places alone, typeset by a worker while
-        the parts are finished: a contents entry points at its article's first page (its
-        own id), which the places say before any part is done. Kept in the store, where
-        the front below finds it when the parts' anchors give the same numbers."""
-        stubbed = numbered({t: places[i + 1].offset + 1 for t, i in starts.items()})
-        place = Place(0, places[0].total, {})
-        entry = place.key(fingerprint(stubbed))
-        if store.part(entry) is None:
-            setter.typeset(stubbed, lambda _p, _o: (0, place.total, {}), store, entry)
-
-    metas = _metas(documents, contents, setter, store, processes, front_early)
+    said: list[str] = []
+    counted, results = _articles(measured, fingerprint(measured), parts, [fingerprint(p) for p in parts],
+                                 setter, store, processes, said)
+    places = _places(counted, results)
+    numbers = {name: place.offset + page + 1
+               for place, result in zip(places, results) for name, page in result.anchors.items()}
+    stubbed = add_stubs(front, {t: numbers.get(t, 0) for t in targets})
+    total = counted.pages + sum(result.pages for result in results)
+    front_result, margins = _finish(stubbed, fingerprint, total, parts, results, places, setter,
+                                    store, processes, said)
     if messages is not None:
-        messages.extend(m for meta in metas for m in meta.messages if m not in messages)
-    places = _places(metas)
-    results = _parts(parts, contents[1:], places[1:], setter, store, processes, messages)
-    numbers = {name: places[i + 1].offset + page + 1
-               for i, result in enumerate(results) for name, page in result.anchors.items()}
-    stubbed = numbered(numbers)
-    total = places[0].total
-    front_result = _one_part(stubbed, fingerprint(stubbed), Place(0, total, {}), setter, store,
-                             messages)
-    if front_result.pages != metas[0].pages:
-        from ...errors import BuildError
-
+        messages.extend(m for m in said if m not in messages)
+    if front_result.pages != counted.pages:
         raise BuildError("pdf", "the contents changed length once numbered; use pdf.workers = 1")
-    return merge(front_result, results, tagged=tagged)
-
-
-_ID = re.compile(r'\sid="([^"]+)"')  # as lxml writes the parts (split_document)
-
-
-def _starts(parts: list[str], targets: list[str]) -> dict[str, int]:
-    """The part each of the front's link targets is in (by its id attribute)."""
-    wanted, found = set(targets), {}
-    for i, part in enumerate(parts):
-        for name in _ID.findall(part):
-            if name in wanted:
-                found.setdefault(name, i)
-    return found
-
-
-def _metas(documents: list[str], contents: list[str], setter: _Typesetter, store: Store,
-           processes: Callable[[int], int], front_early: Callable[[list[Place]], None]) -> list[Meta]:
-    """Every part's page count and strings: from the cache, else found by laying the part
-    out in a worker; a new article part is then typeset in the same pass (`_Held`)."""
-    known = [store.meta(c) for c in contents]
-    missing = [i for i, meta in enumerate(known) if meta is None]
-    if not missing:
-        return [meta for meta in known if meta is not None]
-    # never more chunks than may run at once: a held part waits for every other's count
-    chunks = _share(missing, _costs(documents, missing), min(processes(len(missing)), max_workers()))
-    with tempfile.TemporaryDirectory(prefix="exporter-pdf-counts-") as folder:
-        board = _Board(Path(folder))
-        for i, meta in enumerate(known):
-            if meta is not None:
-                _post_count(board, i, meta)
-        work = _Counting(documents, contents, setter, store, board, front_early)
-        rooms = _rooms(documents, chunks)
-        for chunk, found in zip(chunks, run_all([(f"pdf-measure-{k}", lambda c=c, r=r: work.run(c, r))
-                                                for k, (c, r) in enumerate(zip(chunks, rooms))],
-                                               isolate=True)):
-            for i, meta in zip(chunk, found):
-                store.save_meta(contents[i], meta)
-                known[i] = meta
-    return [meta for meta in known if meta is not None]
+    return merge(front_result, results, tagged=tagged, margins=margins)
 
 
 def _processes(workers: int, busy: Callable[[], bool] | None) -> Callable[[int], int]:
@@ -295,191 +245,139 @@ def _processes(workers: int, busy: Callable[[], bool] | None) -> Callable[[int],
     return processes
 
 
-def _post_count(board: _Board, index: int, meta: Meta) -> None:
-    """A part's page count and strings, for the held parts of every worker to place theirs."""
-    board.post(f"meta-{index}", {"pages": meta.pages, "own": meta.own})
-
-
-def _costs(documents: list[str], indices: list[int]) -> dict[int, float]:
-    """What each document (index 0 the front) costs its worker, in article characters."""
-    return {i: len(documents[i]) * (FRONT_WEIGHT if i == 0 else 1) for i in indices}
-
-
-def _rooms(documents: list[str], chunks: list[list[int]]) -> list[int]:
-    """HELD_CHARS shared between the chunks in proportion to their article characters:
-    shared equally, the chunk given fewer articles for the front left room unused while
-    the other's last article was paginated and typeset again (one of 50, in series after
-    every other part)."""
-    sizes = [sum(len(documents[i]) for i in chunk if i) for chunk in chunks]
-    total = sum(sizes) or 1
-    return [HELD_CHARS * size // total for size in sizes]
-
-
 def _share(indices: list[int], weights: dict[int, float], workers: int) -> list[list[int]]:
-    """Indices in at most `workers` chunks of about equal weight, each in document order."""
+    """Indices in at most `workers` chunks of about equal weight, each in order."""
     chunks: list[list[int]] = [[] for _ in range(max(1, workers))]
     for i in sorted(indices, key=lambda i: -weights[i]):  # longest first, to the lightest
         min(chunks, key=lambda c: sum(weights[j] for j in c)).append(i)
     return [sorted(c) for c in chunks if c]
 
 
-@dataclass
-class _Counting:
-    """One worker's share of the parts whose page count is not known yet."""
+def _run_shared(jobs: dict[int, tuple[float, Callable[[], Any]]], processes: Callable[[int], int],
+                name: str) -> dict[int, Any]:
+    """Each job's result: the jobs (index -> weight, work) shared out between processes."""
+    if not jobs:
+        return {}
+    chunks = _share(list(jobs), {i: weight for i, (weight, _) in jobs.items()}, processes(len(jobs)))
 
-    documents: list[str]
-    contents: list[str]
-    setter: _Typesetter
-    store: Store
-    board: _Board
-    front_early: Callable[[list[Place]], None]  # by the worker that paginated the front
+    def work(chunk: list[int]) -> list[Any]:
+        return [jobs[i][1]() for i in chunk]
 
-    def run(self, chunk: list[int], room: int) -> list[Meta]:
-        """Hold what fits in `room` (characters of article HTML) laid out, at least one
-        part; paginate the rest (and the front, whose contents are typeset again once
-        numbered), then let the held go."""
-        metas: dict[int, Meta] = {}
-        held: list[_Held] = []
-        try:
-            for i in chunk:
-                if i and (len(self.documents[i]) <= room or not held):
-                    room -= len(self.documents[i])
-                    held.append(_Held(i, self))
-                    metas[i] = held[-1].start()
-                else:
-                    metas[i] = self.setter.paginate(self.documents[i])
-                    _post_count(self.board, i, metas[i])
-            if 0 in chunk:
-                self.front_early(self.places())
-            for part in held:
-                part.finish()
-        except BaseException:
-            (self.board.folder / "failed").touch()  # the other workers stop waiting
-            for part in held:
-                part.cancel()
-            raise
-        return [metas[i] for i in chunk]
-
-    def places(self) -> list[Place]:
-        """Where every part sits, once every part's count is on the board."""
-        counts = [self.board.wait(f"meta-{k}") for k in range(len(self.documents))]
-        return _places([Meta(c["pages"], c["own"], []) for c in counts])
+    done = run_all([(f"{name}-{k}", lambda c=c: work(c)) for k, c in enumerate(chunks)], isolate=True)
+    return {i: value for chunk, values in zip(chunks, done) for i, value in zip(chunk, values)}
 
 
-class _Cancelled(Exception):
-    """Another part failed: a held part stops instead of waiting for counts never posted."""
+FRONT = -1  # the front's index among the jobs, before the articles'
 
 
-class _Held:
-    """A new article part laid out in a thread of its own and held at its margin boxes.
-
-    Paginating it and typesetting it again once placed would lay it out twice (about 1.7
-    times the work); held, its count goes to the board when its pages are made, and the
-    same layout is numbered and written when every count is in. One thread of a worker
-    runs at a time (`start` returns when the part is held, `finish` when it is written),
-    so WeasyPrint's messages are told apart per part as in a plain typeset.
-    """
-
-    def __init__(self, index: int, work: _Counting) -> None:
-        self.index, self.work = index, work
-        self.held, self.go = threading.Event(), threading.Event()
-        self.cancelled = False
-        self.meta: Meta | None = None
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name=f"pdf-part-{index}", daemon=True)
-
-    def start(self) -> Meta:
-        self.thread.start()
-        self.held.wait()
-        if self.meta is None:
-            raise self.error or RuntimeError(f"part {self.index} was never paginated")
-        return self.meta
-
-    def finish(self) -> None:
-        self.go.set()
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        self.go.set()
-        self.thread.join()
-
-    def _run(self) -> None:
-        setter, index = self.work.setter, self.index
-        before = setter.said()
-        place: list[Place] = []
-
-        def shift(pages: int, own: Strings) -> tuple[int, int, Strings]:
-            self.meta = Meta(pages, own, setter.since(before))
-            _post_count(self.work.board, index, self.meta)
-            self.held.set()
-            self.go.wait()
-            if self.cancelled:
-                raise _Cancelled()
-            place.append(self.work.places()[index])
-            return place[0].offset, place[0].total, place[0].carried
-
-        try:
-            document = _render_with(self.work.documents[index], setter.render, shift)
-            setter.save(document, self.work.store, place[0].key(self.work.contents[index]), before)
-        except BaseException as error:  # raised again in the worker's own thread
-            self.error = error
-        finally:
-            self.held.set()
-
-
-def _places(metas: list[Meta]) -> list[Place]:
-    total = sum(m.pages for m in metas)
-    places, offset, carried = [], 0, {}
-    for meta in metas:
-        places.append(Place(offset, total, dict(carried)))
-        offset += meta.pages
-        carried.update(meta.own)
-    places[0] = Place(0, total, {})
-    return places
-
-
-def _parts(parts: list[str], contents: list[str], places: list[Place], setter: _Typesetter,
-           store: Store, processes: Callable[[int], int],
-           messages: list[str] | None) -> list[PartResult]:
-    """Each article part at its place: from the cache, else typeset (in workers)."""
-    entries = [place.key(content) for place, content in zip(places, contents)]
-    found = [store.part(e) for e in entries]
-    missing = [i for i, hit in enumerate(found) if hit is None]
-    chunks = _share(missing, {i: len(parts[i]) for i in missing}, processes(len(missing)))
-
-    def typeset(chunk: list[int]) -> list[tuple[PartResult, list[str]]]:
-        done = []
-        for i in chunk:
-            place = places[i]
-            done.append(setter.typeset(parts[i], lambda _p, _o, pl=place: (
-                pl.offset, pl.total, pl.carried), store, entries[i]))
-        return done
-
-    for chunk, made in zip(chunks, run_all([(f"pdf-parts-{k}", lambda c=c: typeset(c))
-                                           for k, c in enumerate(chunks)], isolate=True)):
-        for i, hit in zip(chunk, made):
-            found[i] = hit
+def _articles(measured: str, front_content: str, parts: list[str], contents: list[str],
+              setter: _Typesetter, store: Store, processes: Callable[[int], int],
+              said: list[str]) -> tuple[Meta, list[PartResult]]:
+    """The front's page count (laid out with placeholder numbers) and every article part
+    typeset with its margins left empty: from the cache by their content, else made by
+    workers at the same time."""
+    counted = store.meta(front_content)
+    found = [store.part(content) for content in contents]
+    jobs = {i: (len(parts[i]), lambda i=i: setter.typeset_blank(parts[i], store, contents[i]))
+            for i, hit in enumerate(found) if hit is None}
+    if counted is None:
+        jobs[FRONT] = (len(measured) * FRONT_WEIGHT, lambda: setter.paginate(measured))
+    for i, value in _run_shared(jobs, processes, "pdf-parts").items():
+        if i == FRONT:
+            counted = value
+            store.save_meta(front_content, value)
+        else:
+            found[i] = value
+    assert counted is not None
+    said.extend(counted.messages)
     results = []
     for hit in found:
         assert hit is not None
-        result, said = hit
-        if messages is not None:
-            messages.extend(m for m in said if m not in messages)
-        results.append(result)
-    return results
+        said.extend(hit[1])
+        results.append(hit[0])
+    return counted, results
 
 
-def _one_part(html: str, content: str, place: Place, setter: _Typesetter, store: Store,
-              messages: list[str] | None) -> PartResult:
-    entry = place.key(content)
-    hit = store.part(entry)
-    if hit is None:
-        hit = run_all([("pdf-front", lambda: setter.typeset(
-            html, lambda _p, _o: (place.offset, place.total, place.carried), store, entry))],
-            isolate=True)[0]
-    if messages is not None:
-        messages.extend(m for m in hit[1] if m not in messages)
-    return hit[0]
+@dataclass
+class Place:
+    """Where a part sits: its first page's offset, the document's pages, strings carried in."""
+
+    offset: int
+    total: int
+    carried: Strings
+
+
+def _places(front: Meta, results: list[PartResult]) -> list[Place]:
+    total = front.pages + sum(result.pages for result in results)
+    places, offset, carried = [], front.pages, dict(front.own)
+    for result in results:
+        places.append(Place(offset, total, carried))
+        offset += result.pages
+        carried = left_set(result.record, carried)
+    return places
+
+
+@dataclass
+class _Run:
+    """A margins document: the margins of a run of consecutive parts (stamp.py)."""
+
+    parts: list[int]
+    lead: int  # blank pages before the first stamped one
+    pages: list[MarginPage]
+    html: str
+    entry: str
+
+    def job(self, setter: _Typesetter, store: Store) -> tuple[float, Callable[[], Any]]:
+        return (MARGINS_DOCUMENT_CHARS + MARGINS_PAGE_CHARS * len(self.pages),
+                lambda: setter.margins(self.html, [None] * self.lead + self.pages, store, self.entry))
+
+
+def _runs(parts: list[str], results: list[PartResult], places: list[Place],
+          fingerprint: Fingerprint) -> list[_Run]:
+    """The parts' margins documents, MARGINS_RUN parts each: a run's key is what its
+    pages show (strings, numbers, total), so an edit that moves no page number finds
+    every run in the cache, and one that does re-makes the runs after it, never a part."""
+    runs = []
+    for first in range(0, len(parts), MARGINS_RUN):
+        members = list(range(first, min(first + MARGINS_RUN, len(parts))))
+        pages = [page for i in members for page in margin_pages(
+            results[i].record, places[i].offset, places[i].total, places[i].carried)]
+        lead = lead_pages(places[first].offset)
+        html = margins_document(parts[first], [p.name for i in members for p in results[i].record],
+                                lead)
+        entry = cache.key("pdf-margins", fingerprint(html), json.dumps(
+            [[p.number, p.total, p.before, p.strings] for p in pages], sort_keys=True))
+        runs.append(_Run(members, lead, pages, html, entry))
+    return runs
+
+
+def _finish(stubbed: str, fingerprint: Fingerprint, total: int, parts: list[str],
+            results: list[PartResult], places: list[Place], setter: _Typesetter, store: Store,
+            processes: Callable[[int], int],
+            said: list[str]) -> tuple[PartResult, list[tuple[Path, int]]]:
+    """The front typeset with its page numbers, and the parts' margins documents: from
+    the cache, else made by workers at the same time. Per part, its margins document and
+    the page of it stamped on its first page."""
+    front_entry = cache.key(fingerprint(stubbed), "0", str(total))
+    runs = _runs(parts, results, places, fingerprint)
+    found: dict[int, tuple[PartResult, list[str]] | None] = {FRONT: store.part(front_entry)}
+    kept = store.beside(MARGINS_KIND)
+    found.update((k, kept.part(run.entry)) for k, run in enumerate(runs))
+    jobs = {k: run.job(setter, kept) for k, run in enumerate(runs) if found[k] is None}
+    if found[FRONT] is None:
+        jobs[FRONT] = (len(stubbed) * FRONT_WEIGHT, lambda: setter.typeset(
+            stubbed, lambda _p, _o: (0, total, {}), store, front_entry))
+    found.update(_run_shared(jobs, processes, "pdf-margins"))
+    margins = []
+    for k in sorted(found):
+        hit = found[k]
+        assert hit is not None
+        said.extend(hit[1])
+        if k != FRONT:
+            first = runs[k].lead
+            for i in runs[k].parts:
+                margins.append((hit[0].pdf, first))
+                first += results[i].pages
+    front = found[FRONT]
+    assert front is not None
+    return front[0], margins
